@@ -1,0 +1,1 @@
+"""Domain rules, permissions, queries and metrics as plain Python. Never imports streamlit."""

@@ -1,0 +1,355 @@
+"""Who may see and change what: the one place that decides.
+
+- admin: everything;
+- manager: the teams they manage (`Team.manager_user_id`) and every sub-team below them, the members
+  of those teams and everything those teams or members own;
+- member: themselves and their own customers, tasks and goals (plus read access to their team's
+  goals and their own team).
+
+Every core read and write takes the acting user (`Actor`) and goes through `scope_for` plus either a
+query filter (`*_filter`) for lists or `ensure(...)` for one record. Navigation hides pages, but it is
+this module that refuses.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import false, or_, select, true
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from core.errors import PermissionDenied
+from db.models import (
+    Complaint,
+    Customer,
+    Deal,
+    Evaluation,
+    Goal,
+    Interaction,
+    Member,
+    OneOnOne,
+    Survey,
+    Task,
+    Team,
+    Training,
+    TrainingAttendance,
+    User,
+)
+
+READ = "read"
+WRITE = "write"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user acting now."""
+
+    user_id: int
+    username: str
+    role: str  # admin | manager | member
+    display_name: str
+    member_id: int | None = None
+    team_id: int | None = None  # the member's own team, if any
+    language: str = "zh"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == "manager"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an actor can reach. For admins `everything` is True and the sets are unused."""
+
+    actor: Actor
+    everything: bool
+    team_ids: frozenset[int]
+    member_ids: frozenset[int]
+
+    @property
+    def own_member_id(self) -> int | None:
+        return self.actor.member_id
+
+    def has_team(self, team_id: int | None) -> bool:
+        return self.everything or (team_id is not None and team_id in self.team_ids)
+
+    def has_member(self, member_id: int | None) -> bool:
+        return self.everything or (member_id is not None and member_id in self.member_ids)
+
+
+def actor_for_user(session: Session, user: User) -> Actor:
+    member = session.scalar(select(Member).where(Member.user_id == user.id))
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        role=user.role,
+        display_name=user.display_name,
+        member_id=member.id if member else None,
+        team_id=member.team_id if member else None,
+        language=user.language,
+    )
+
+
+def subtree_team_ids(session: Session, root_ids: set[int]) -> set[int]:
+    """The given teams and every team below them (the team tree is small: one query, walk in memory)."""
+    rows = session.execute(select(Team.id, Team.parent_id)).all()
+    children: dict[int | None, list[int]] = {}
+    for team_id, parent_id in rows:
+        children.setdefault(parent_id, []).append(team_id)
+    result: set[int] = set()
+    stack = list(root_ids)
+    while stack:
+        team_id = stack.pop()
+        if team_id in result:
+            continue
+        result.add(team_id)
+        stack.extend(children.get(team_id, []))
+    return result
+
+
+def scope_for(session: Session, actor: Actor) -> Scope:
+    if actor.is_admin:
+        return Scope(actor, True, frozenset(), frozenset())
+    if actor.is_manager:
+        managed = set(session.scalars(select(Team.id).where(Team.manager_user_id == actor.user_id)))
+        team_ids = subtree_team_ids(session, managed)
+        member_ids = set(session.scalars(select(Member.id).where(Member.team_id.in_(team_ids)))) if team_ids else set()
+        if actor.member_id is not None:
+            member_ids.add(actor.member_id)
+        return Scope(actor, False, frozenset(team_ids), frozenset(member_ids))
+    own = {actor.member_id} if actor.member_id is not None else set()
+    return Scope(actor, False, frozenset(), frozenset(own))
+
+
+# ---------------------------------------------------------------------------------------------
+# Query filters for lists (use in WHERE clauses)
+# ---------------------------------------------------------------------------------------------
+def _ids(values: frozenset[int]) -> list[int]:
+    return sorted(values)
+
+
+def team_filter(scope: Scope) -> ColumnElement[bool]:
+    if scope.everything:
+        return true()
+    if scope.actor.is_manager:
+        return Team.id.in_(_ids(scope.team_ids)) if scope.team_ids else false()
+    return Team.id == scope.actor.team_id if scope.actor.team_id is not None else false()
+
+
+def member_filter(scope: Scope) -> ColumnElement[bool]:
+    if scope.everything:
+        return true()
+    return Member.id.in_(_ids(scope.member_ids)) if scope.member_ids else false()
+
+
+def _owned(team_col, member_col, scope: Scope) -> ColumnElement[bool]:
+    if scope.everything:
+        return true()
+    clauses = []
+    if scope.actor.is_manager and scope.team_ids and team_col is not None:
+        clauses.append(team_col.in_(_ids(scope.team_ids)))
+    if scope.actor.is_manager and scope.member_ids and member_col is not None:
+        clauses.append(member_col.in_(_ids(scope.member_ids)))
+    if not scope.actor.is_manager and scope.actor.member_id is not None and member_col is not None:
+        clauses.append(member_col == scope.actor.member_id)
+    return or_(*clauses) if clauses else false()
+
+
+def customer_filter(scope: Scope) -> ColumnElement[bool]:
+    return _owned(Customer.team_id, Customer.owner_id, scope)
+
+
+def task_filter(scope: Scope) -> ColumnElement[bool]:
+    return _owned(Task.team_id, Task.assignee_id, scope)
+
+
+def goal_filter(scope: Scope) -> ColumnElement[bool]:
+    """Members also read their own team's goals (team goals are collective)."""
+    base = _owned(Goal.team_id, Goal.member_id, scope)
+    if not scope.everything and not scope.actor.is_manager and scope.actor.team_id is not None:
+        return or_(base, Goal.team_id == scope.actor.team_id)
+    return base
+
+
+def interaction_filter(scope: Scope) -> ColumnElement[bool]:
+    """Interactions on visible customers. Join Customer on Interaction.customer_id to use it."""
+    return customer_filter(scope)
+
+
+def deal_filter(scope: Scope) -> ColumnElement[bool]:
+    """Deals on visible customers or owned by visible members. Join Customer on Deal.customer_id."""
+    if scope.everything:
+        return true()
+    return or_(customer_filter(scope), _owned(None, Deal.owner_id, scope))
+
+
+def complaint_filter(scope: Scope) -> ColumnElement[bool]:
+    """Complaints on visible customers or assigned to visible members. Join Customer on
+    Complaint.customer_id to use it."""
+    if scope.everything:
+        return true()
+    return or_(customer_filter(scope), _owned(Complaint.team_id, Complaint.assignee_id, scope))
+
+
+def survey_filter(scope: Scope) -> ColumnElement[bool]:
+    """Surveys on visible customers. Join Customer on Survey.customer_id to use it."""
+    if scope.everything:
+        return true()
+    return or_(customer_filter(scope), _owned(None, Survey.member_id, scope))
+
+
+def evaluation_filter(scope: Scope) -> ColumnElement[bool]:
+    """Evaluations of visible members (release rules are the evaluations module's business)."""
+    return _owned(None, Evaluation.member_id, scope)
+
+
+def training_filter(scope: Scope) -> ColumnElement[bool]:
+    """Trainings of visible teams; members see their team's trainings and those they attended."""
+    if scope.everything:
+        return true()
+    if scope.actor.is_manager:
+        return or_(Training.team_id.in_(_ids(scope.team_ids)), Training.team_id.is_(None)) if scope.team_ids else Training.team_id.is_(None)
+    attended = select(TrainingAttendance.training_id).where(TrainingAttendance.member_id == scope.actor.member_id)
+    clauses = [Training.id.in_(attended), Training.team_id.is_(None)]
+    if scope.actor.team_id is not None:
+        clauses.append(Training.team_id == scope.actor.team_id)
+    return or_(*clauses)
+
+
+def one_on_one_filter(scope: Scope) -> ColumnElement[bool]:
+    """1:1 notes are private to the manager who holds them and the member: not even admins read
+    other people's 1:1s."""
+    clauses = [OneOnOne.manager_user_id == scope.actor.user_id]
+    if scope.actor.member_id is not None:
+        clauses.append(OneOnOne.member_id == scope.actor.member_id)
+    return or_(*clauses)
+
+
+# ---------------------------------------------------------------------------------------------
+# Single records
+# ---------------------------------------------------------------------------------------------
+def _owners(session: Session, record: Any) -> tuple[set[int], set[int]]:
+    """(team ids, member ids) that own a record, for every kind of record."""
+    def customer_owners(customer_id: int | None) -> tuple[set[int], set[int]]:
+        if customer_id is None:
+            return set(), set()
+        row = session.execute(select(Customer.team_id, Customer.owner_id).where(Customer.id == customer_id)).first()
+        if row is None:
+            return set(), set()
+        return {row[0]} - {None}, {row[1]} - {None}
+
+    if isinstance(record, Team):
+        return {record.id}, set()
+    if isinstance(record, Member):
+        return {record.team_id}, {record.id}
+    if isinstance(record, Customer):
+        return {record.team_id} - {None}, {record.owner_id} - {None}
+    if isinstance(record, (Interaction, Deal, Survey)):
+        teams, members = customer_owners(record.customer_id)
+        own = record.owner_id if isinstance(record, Deal) else record.member_id
+        return teams, members | ({own} - {None})
+    if isinstance(record, Complaint):
+        teams, members = customer_owners(record.customer_id)
+        return teams | ({record.team_id} - {None}), members | ({record.assignee_id} - {None})
+    if isinstance(record, Task):
+        return {record.team_id}, {record.assignee_id} - {None}
+    if isinstance(record, Goal):
+        return {record.team_id} - {None}, {record.member_id} - {None}
+    if isinstance(record, Evaluation):
+        team_id = session.scalar(select(Member.team_id).where(Member.id == record.member_id))
+        return {team_id} - {None}, {record.member_id}
+    if isinstance(record, Training):
+        return {record.team_id} - {None}, set()
+    raise TypeError(f"no ownership rule for {type(record).__name__}")
+
+
+# What a plain member may change on records they own (everything else is read-only to them).
+_MEMBER_WRITABLE = (Task, Interaction, Complaint, Survey, Deal, Goal)
+
+
+def allowed(session: Session, actor: Actor, action: str, record: Any, scope: Scope | None = None) -> bool:
+    """True when `actor` may `action` (READ or WRITE) `record`."""
+    if actor.is_admin:
+        return True
+    if isinstance(record, OneOnOne):
+        return record.manager_user_id == actor.user_id or (
+            actor.member_id is not None and record.member_id == actor.member_id and action == READ
+        )
+    scope = scope or scope_for(session, actor)
+    teams, members = _owners(session, record)
+    if actor.is_manager:
+        return bool(teams & scope.team_ids) or bool(members & scope.member_ids)
+    # member
+    mine = actor.member_id is not None and actor.member_id in members
+    if action == READ:
+        if mine:
+            return True
+        if isinstance(record, Team):
+            return record.id == actor.team_id
+        if isinstance(record, Goal):
+            return record.team_id is not None and record.team_id == actor.team_id
+        if isinstance(record, Training):
+            return record.team_id is None or record.team_id == actor.team_id
+        return False
+    if isinstance(record, Goal):
+        return record.member_id is not None and record.member_id == actor.member_id
+    return mine and isinstance(record, _MEMBER_WRITABLE)
+
+
+def ensure(session: Session, actor: Actor, action: str, record: Any, scope: Scope | None = None) -> None:
+    """Raise PermissionDenied unless `allowed`."""
+    if not allowed(session, actor, action, record, scope):
+        raise PermissionDenied("error.permission_denied")
+
+
+def ensure_role(actor: Actor, *roles: str) -> None:
+    """For actions that only some roles take at all (e.g. admin pages, creating teams)."""
+    if actor.role not in roles:
+        raise PermissionDenied("error.permission_denied")
+
+
+def ensure_team(scope: Scope, team_id: int | None) -> None:
+    """A target team (moving a member, assigning a customer) must be inside the actor's scope."""
+    if not scope.everything and not (scope.actor.is_manager and team_id in scope.team_ids):
+        raise PermissionDenied("error.permission_denied")
+
+
+def ensure_member(scope: Scope, member_id: int | None) -> None:
+    """A target member (new owner, new assignee) must be inside the actor's scope."""
+    if member_id is None:
+        return
+    if not scope.has_member(member_id):
+        raise PermissionDenied("error.permission_denied")
+
+
+__all__ = [
+    "READ",
+    "WRITE",
+    "Actor",
+    "Scope",
+    "actor_for_user",
+    "scope_for",
+    "subtree_team_ids",
+    "allowed",
+    "ensure",
+    "ensure_role",
+    "ensure_team",
+    "ensure_member",
+    "team_filter",
+    "member_filter",
+    "customer_filter",
+    "task_filter",
+    "goal_filter",
+    "interaction_filter",
+    "deal_filter",
+    "complaint_filter",
+    "survey_filter",
+    "evaluation_filter",
+    "training_filter",
+    "one_on_one_filter",
+]

@@ -1,0 +1,1 @@
+"""Persistence layer: models, engine, sessions, migrations, demo data. Never imports streamlit."""
