@@ -1,0 +1,100 @@
+"""Login rules: bcrypt, the 72-byte limit, lockout after five wrong passwords, admin actions."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core import auth
+from core.errors import Conflict, InvalidInput, PermissionDenied
+from db.base import utcnow
+from tests.factories import PASSWORD
+
+
+def test_right_password_logs_in_and_clears_the_failure_count(session, world):
+    user = world.users["member_a1"]
+    user.failed_logins = 3
+    result = auth.authenticate(session, " Member_A1 ", PASSWORD)
+    assert result.ok and result.user.id == user.id
+    assert user.failed_logins == 0
+
+
+def test_wrong_password_is_refused_and_counted(session, world):
+    result = auth.authenticate(session, "member_a1", "wrong-password")
+    assert not result.ok and result.error_key == "login.wrong_password"
+    assert result.params["left"] == auth.MAX_FAILED_LOGINS - 1
+    assert world.users["member_a1"].failed_logins == 1
+
+
+def test_unknown_user_gets_the_same_message_as_a_wrong_password(session, world):
+    result = auth.authenticate(session, "nobody", PASSWORD)
+    assert result.error_key == "login.wrong_password"
+
+
+def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(session, world):
+    now = utcnow()
+    for _ in range(auth.MAX_FAILED_LOGINS):
+        result = auth.authenticate(session, "member_a1", "wrong-password", now=now)
+    assert result.error_key == "login.locked"
+    assert world.users["member_a1"].locked_until == now + timedelta(minutes=15)
+    # Even the right password is refused while locked...
+    assert auth.authenticate(session, "member_a1", PASSWORD, now=now + timedelta(minutes=14)).error_key == "login.locked"
+    # ...and accepted once the lock has passed.
+    assert auth.authenticate(session, "member_a1", PASSWORD, now=now + timedelta(minutes=16)).ok
+
+
+def test_a_password_over_72_bytes_gets_its_own_message(session, world):
+    result = auth.authenticate(session, "member_a1", "密" * 25)  # 75 bytes in UTF-8
+    assert result.error_key == "login.too_long"
+    assert world.users["member_a1"].failed_logins == 0
+
+
+def test_inactive_accounts_cannot_log_in(session, world):
+    world.users["member_a1"].active = False
+    assert auth.authenticate(session, "member_a1", PASSWORD).error_key == "login.inactive"
+
+
+def test_credentials_for_the_authenticator_hold_active_users_with_bcrypt_hashes(session, world):
+    world.users["member_b1"].active = False
+    creds = auth.credentials(session)["usernames"]
+    assert "member_b1" not in creds
+    assert creds["member_a1"]["password"].startswith("$2")
+    assert creds["manager_a"]["roles"] == ["manager"]
+
+
+def test_admin_creates_resets_and_deactivates_users(session, world):
+    admin = world.actors["admin"]
+    user = auth.create_user(session, admin, username="New.Person", display_name="New Person",
+                            email="new@example.com", password="longenough", role="member")
+    assert user.username == "new.person"
+    user.locked_until = utcnow() + timedelta(minutes=10)
+    auth.reset_password(session, admin, user.id, "another-pass")
+    assert user.locked_until is None and auth.check_password("another-pass", user.password_hash)
+    auth.set_active(session, admin, user.id, False)
+    assert auth.authenticate(session, "new.person", "another-pass").error_key == "login.inactive"
+
+
+def test_user_creation_reports_every_problem_at_once(session, world):
+    with pytest.raises(InvalidInput) as exc:
+        auth.create_user(session, world.actors["admin"], username="x", display_name="", email="bad",
+                         password="short", role="boss")
+    keys = {e.key for e in exc.value.errors}
+    assert keys == {"auth.username_invalid", "error.required", "auth.email_invalid", "auth.role_invalid", "auth.password_short"}
+
+
+def test_duplicate_username_is_a_conflict(session, world):
+    with pytest.raises(Conflict):
+        auth.create_user(session, world.actors["admin"], username="member_a1", display_name="Dup",
+                         email="dup@example.com", password="longenough", role="member")
+
+
+def test_only_admins_manage_users(session, world):
+    with pytest.raises(PermissionDenied):
+        auth.reset_password(session, world.actors["manager_a"], world.users["member_a1"].id, "longenough")
+    with pytest.raises(PermissionDenied):
+        auth.list_users(session, world.actors["member_a1"])
+
+
+def test_admin_cannot_lock_themselves_out(session, world):
+    with pytest.raises(InvalidInput):
+        auth.set_active(session, world.actors["admin"], world.users["admin"].id, False)

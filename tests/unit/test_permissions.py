@@ -1,0 +1,133 @@
+"""The visibility matrix: every role x every kind of record x read/write, against the fixed world.
+
+Expected answers are written out by hand from the rules in core/permissions.py's docstring."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core import permissions as perm
+from core.errors import PermissionDenied
+from db.models import Customer, Goal, Member, Task, Team
+
+R, W = perm.READ, perm.WRITE
+
+# (actor, record key) -> (may read, may write)
+MATRIX = {
+    # admin: everything
+    ("admin", "customer:a1"): (True, True),
+    ("admin", "customer:b1"): (True, True),
+    ("admin", "task:b1"): (True, True),
+    ("admin", "team:B"): (True, True),
+    # manager_a: Team A and sub-team A1, not Team B
+    ("manager_a", "customer:a1"): (True, True),
+    ("manager_a", "customer:a2"): (True, True),
+    ("manager_a", "customer:b1"): (False, False),
+    ("manager_a", "task:a2"): (True, True),
+    ("manager_a", "task:b1"): (False, False),
+    ("manager_a", "goal:a1"): (True, True),
+    ("manager_a", "goal:A"): (True, True),
+    ("manager_a", "goal:B"): (False, False),
+    ("manager_a", "member:a2"): (True, True),
+    ("manager_a", "member:b1"): (False, False),
+    ("manager_a", "team:A1"): (True, True),
+    ("manager_a", "team:B"): (False, False),
+    # manager_b: Team B only
+    ("manager_b", "customer:a1"): (False, False),
+    ("manager_b", "customer:b1"): (True, True),
+    ("manager_b", "task:a1"): (False, False),
+    ("manager_b", "member:a1"): (False, False),
+    # member_a1: own records; reads own team and its goals; writes own tasks/customers/goals
+    ("member_a1", "customer:a1"): (True, False),
+    ("member_a1", "customer:a2"): (False, False),
+    ("member_a1", "customer:b1"): (False, False),
+    ("member_a1", "task:a1"): (True, True),
+    ("member_a1", "task:a2"): (False, False),
+    ("member_a1", "goal:a1"): (True, True),
+    ("member_a1", "goal:a2"): (False, False),
+    ("member_a1", "member:a1"): (True, False),
+    ("member_a1", "member:a2"): (False, False),
+    ("member_a1", "team:A1"): (True, False),
+    ("member_a1", "team:B"): (False, False),
+    # member_b1
+    ("member_b1", "customer:b1"): (True, False),
+    ("member_b1", "customer:a1"): (False, False),
+    ("member_b1", "task:a1"): (False, False),
+    ("member_b1", "goal:B"): (True, False),
+    ("member_b1", "goal:A"): (False, False),
+}
+
+
+def _record(world, key):
+    kind, name = key.split(":")
+    return {"customer": world.customers, "task": world.tasks, "goal": world.goals,
+            "member": world.members, "team": world.teams}[kind][name]
+
+
+@pytest.mark.parametrize("actor_key,record_key", sorted(MATRIX))
+@pytest.mark.parametrize("action", [R, W])
+def test_visibility_matrix(session, world, actor_key, record_key, action):
+    expected = MATRIX[(actor_key, record_key)][0 if action == R else 1]
+    actor = world.actors[actor_key]
+    record = _record(world, record_key)
+    assert perm.allowed(session, actor, action, record) is expected
+    if expected:
+        perm.ensure(session, actor, action, record)
+    else:
+        with pytest.raises(PermissionDenied):
+            perm.ensure(session, actor, action, record)
+
+
+@pytest.mark.parametrize(
+    "actor_key,model,filter_fn,expected",
+    [
+        ("admin", Customer, perm.customer_filter, {"a1", "a2", "b1"}),
+        ("manager_a", Customer, perm.customer_filter, {"a1", "a2"}),
+        ("manager_b", Customer, perm.customer_filter, {"b1"}),
+        ("member_a1", Customer, perm.customer_filter, {"a1"}),
+        ("member_b1", Customer, perm.customer_filter, {"b1"}),
+        ("manager_a", Task, perm.task_filter, {"a1", "a2"}),
+        ("member_a1", Task, perm.task_filter, {"a1"}),
+        ("manager_b", Task, perm.task_filter, {"b1"}),
+    ],
+)
+def test_list_filters_return_exactly_the_visible_records(session, world, actor_key, model, filter_fn, expected):
+    scope = perm.scope_for(session, world.actors[actor_key])
+    ids = set(session.scalars(select(model.id).where(filter_fn(scope))))
+    store = world.customers if model is Customer else world.tasks
+    assert ids == {store[k].id for k in expected}
+
+
+def test_goal_filter_gives_members_their_own_and_their_teams_goals(session, world):
+    scope = perm.scope_for(session, world.actors["member_b1"])
+    ids = set(session.scalars(select(Goal.id).where(perm.goal_filter(scope))))
+    assert ids == {world.goals["b1"].id, world.goals["B"].id}
+
+
+def test_manager_scope_includes_sub_teams_and_their_members(session, world):
+    scope = perm.scope_for(session, world.actors["manager_a"])
+    assert scope.team_ids == {world.teams["A"].id, world.teams["A1"].id}
+    assert set(scope.member_ids) == {world.members[k].id for k in ("lead_a", "a1", "a2")}
+    ids = set(session.scalars(select(Member.id).where(perm.member_filter(scope))))
+    assert ids == set(scope.member_ids)
+    teams = set(session.scalars(select(Team.id).where(perm.team_filter(scope))))
+    assert teams == set(scope.team_ids)
+
+
+def test_targets_outside_scope_are_refused(session, world):
+    scope = perm.scope_for(session, world.actors["manager_a"])
+    perm.ensure_team(scope, world.teams["A1"].id)
+    perm.ensure_member(scope, world.members["a2"].id)
+    with pytest.raises(PermissionDenied):
+        perm.ensure_team(scope, world.teams["B"].id)
+    with pytest.raises(PermissionDenied):
+        perm.ensure_member(scope, world.members["b1"].id)
+    member_scope = perm.scope_for(session, world.actors["member_a1"])
+    with pytest.raises(PermissionDenied):
+        perm.ensure_team(member_scope, world.teams["A1"].id)
+
+
+def test_role_checks(world):
+    perm.ensure_role(world.actors["admin"], "admin")
+    with pytest.raises(PermissionDenied):
+        perm.ensure_role(world.actors["manager_a"], "admin")
