@@ -1,0 +1,167 @@
+"""ClientCrew entry script: page config, language, login, the acting user, role-based navigation.
+
+Everything before `st.navigation` runs on every click of every user, so it stays cached and cheap:
+credentials and the acting user come from caches keyed by the data revision.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+import streamlit_authenticator as stauth
+
+from core import auth, config, i18n
+from core.navigation import PAGES, pages_for
+from db.session import read_session, unit_of_work
+from pages import ui
+
+ROOT = Path(__file__).resolve().parent
+
+st.set_page_config(page_title="ClientCrew", page_icon=":material/groups:", layout="wide")
+
+
+@st.cache_resource(show_spinner=False)
+def _cookie_key() -> str:
+    return config.cookie_key()
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _credentials(rev: int) -> dict:
+    with read_session(ui.engine()) as s:
+        return auth.credentials(s)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _actor(username: str, rev: int):
+    with read_session(ui.engine()) as s:
+        return auth.actor_for_username(s, username)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _demo_on(rev: int) -> bool:
+    from core.workspace import demo_is_on
+
+    with read_session(ui.engine()) as s:
+        return demo_is_on(s)
+
+
+def _apply_language_choice() -> None:
+    """`?lang=en|zh` overrides the language for this session (tests and shared meeting links)."""
+    requested = st.query_params.get("lang")
+    if requested in i18n.LANGUAGES:
+        st.session_state[ui.LANG_KEY] = requested
+
+
+def _handle_login_submit(authenticator: stauth.Authenticate) -> None:
+    """Process a submitted login form before navigation is built, so a successful login lands on
+    the page the URL asked for in this very run (and the cookie is written in this run too)."""
+    if not st.session_state.get("login_submit"):
+        return
+    username = st.session_state.get("login_username", "")
+    password = st.session_state.get("login_password", "")
+    with unit_of_work(ui.engine()) as s:  # the failed-attempt count must be committed
+        result = auth.authenticate(s, username, password)
+        user = result.user
+        name, email, role = (user.display_name, user.email, user.role) if user else (None, None, None)
+    st.session_state["login_password"] = ""
+    if not result.ok:
+        st.session_state["_login_error"] = (result.error_key, result.params)
+        return
+    st.session_state.update(
+        {
+            "authentication_status": True,
+            "username": auth.normalise_username(username),
+            "name": name,
+            "email": email,
+            "roles": [role],
+            "logout": False,
+        }
+    )
+    st.session_state.pop("_login_error", None)
+    _credentials.clear()
+    _actor.clear()
+    authenticator.cookie_controller.set_cookie()
+
+
+def _login_view() -> None:
+    lang = ui.lang()
+    st.title(i18n.t("app.name", lang))
+    st.caption(i18n.t("app.tagline", lang))
+    error = st.session_state.pop("_login_error", None)
+    if error:
+        key, params = error
+        params = dict(params)
+        if "until" in params:
+            params["until"] = i18n.format_date(params["until"], lang)
+        message = i18n.t(key, lang, **params)
+        if key == "login.wrong_password" and params.get("left") and params["left"] <= 3:
+            message += " " + i18n.t("login.attempts_left", lang, n=params["left"])
+        st.error(message, icon=":material/lock:")
+    with st.form("login_form", border=True):
+        st.subheader(i18n.t("login.title", lang))
+        st.text_input(i18n.t("login.username", lang), key="login_username", autocomplete="username")
+        st.text_input(i18n.t("login.password", lang), type="password", key="login_password", autocomplete="current-password")
+        st.form_submit_button(i18n.t("login.submit", lang), key="login_submit", type="primary")
+    if _demo_on(ui.revision()):
+        st.info(i18n.t("login.demo_hint", lang), icon=":material/info:")
+
+
+def _sidebar(authenticator: stauth.Authenticate, actor) -> None:
+    with st.sidebar:
+        st.caption(ui.t("nav.signed_in_as", name=actor.display_name, role=ui.label("user_role", actor.role)))
+        current = ui.lang()
+        choice = st.segmented_control(
+            ui.t("nav.language"), options=list(i18n.LANGUAGES), default=current,
+            format_func=lambda code: {"zh": "中文", "en": "English"}[code], key="lang_choice",
+        )
+        if choice and choice != current:
+            st.session_state[ui.LANG_KEY] = choice
+            with unit_of_work(ui.engine()) as s:
+                auth.set_language(s, actor, choice)
+            st.rerun()
+        if st.button(ui.t("nav.logout"), key="logout_button", icon=":material/logout:"):
+            authenticator.logout(location="unrendered")
+            for key in (ui.ACTOR_KEY, ui.LANG_KEY, "lang_choice"):
+                st.session_state.pop(key, None)
+            st.rerun()
+
+
+def main() -> None:
+    _apply_language_choice()
+    rev = ui.revision()
+    authenticator = stauth.Authenticate(
+        _credentials(rev), config.COOKIE_NAME, _cookie_key(), config.COOKIE_EXPIRY_DAYS,
+        auto_hash=False, login_sleep_time=0,
+    )
+    _handle_login_submit(authenticator)
+    if not st.session_state.get("authentication_status"):
+        authenticator.login(location="unrendered")  # restores a session from the cookie
+
+    actor = _actor(st.session_state["username"], ui.revision()) if st.session_state.get("authentication_status") else None
+    if actor is None:
+        st.session_state.pop(ui.ACTOR_KEY, None)
+        if st.session_state.get("authentication_status"):  # account deactivated meanwhile
+            authenticator.logout(location="unrendered")
+        # Register every real URL as a hidden page that shows the login form: the menu clears
+        # after logout, and a deep link survives login.
+        pages = [st.Page(_login_view, title=i18n.t("login.title", ui.lang()), url_path="login", default=True)]
+        pages += [st.Page(_login_view, title=spec.key, url_path=spec.url_path) for spec in PAGES if spec.key != "home"]
+        st.navigation(pages, position="hidden").run()
+        return
+
+    st.session_state[ui.ACTOR_KEY] = actor
+    if ui.LANG_KEY not in st.session_state:
+        st.session_state[ui.LANG_KEY] = actor.language or config.default_language()
+    sections: dict[str, list] = {}
+    for spec in pages_for(actor.role):
+        if not (ROOT / spec.file).exists():
+            continue
+        page = st.Page(spec.file, title=ui.t(f"nav.{spec.key}"), icon=spec.icon, url_path=spec.url_path,
+                       default=spec.key == "home")
+        sections.setdefault(ui.t(f"nav.section.{spec.section}"), []).append(page)
+    navigation = st.navigation(sections)
+    _sidebar(authenticator, actor)
+    navigation.run()
+
+
+main()

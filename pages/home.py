@@ -1,0 +1,76 @@
+"""Home: a team summary for managers and admins; a member's own tasks, follow-ups and goals."""
+import pandas as pd
+import streamlit as st
+
+from core import home
+from pages import ui
+
+actor = ui.page_header("home")
+st.subheader(ui.t("home.greeting", name=actor.display_name))
+
+if actor.role in ("admin", "manager"):
+    summary = ui.cached(home.team_summary)
+    if not summary.teams:
+        ui.empty_state(ui.t("home.no_teams"), ui.t("home.no_teams_hint"))
+    else:
+        totals = summary.totals
+        cols = st.columns(5)
+        for col, key in zip(cols, ["members", "customers", "open_tasks", "overdue_tasks", "overdue_follow_ups"]):
+            col.metric(ui.t(f"home.{key}"), ui.fmt_number(totals[key]))
+        st.subheader(ui.t("home.team_summary"))
+        frame = pd.DataFrame(
+            [
+                {
+                    ui.t("common.team"): r.name,
+                    ui.t("home.parent_team"): r.parent or "—",
+                    ui.t("home.members"): r.members,
+                    ui.t("home.customers"): r.customers,
+                    ui.t("home.open_tasks"): r.open_tasks,
+                    ui.t("home.overdue_tasks"): r.overdue_tasks,
+                    ui.t("home.overdue_follow_ups"): r.overdue_follow_ups,
+                }
+                for r in summary.teams
+            ]
+        )
+        st.dataframe(frame, hide_index=True, use_container_width=True)
+else:
+    if actor.member_id is None:
+        ui.empty_state(ui.t("home.not_a_member"))
+        st.stop()
+    mine = ui.cached(home.member_summary)
+    left, right = st.columns(2)
+    with left:
+        st.subheader(ui.t("home.my_tasks"))
+        if not mine.tasks:
+            st.success(ui.t("home.no_tasks"))
+        for task in mine.tasks:
+            due = ui.fmt_date(task["due_date"])
+            badge = f":red[{due}]" if task["overdue"] else due
+            st.markdown(f"**{task['title']}** · {ui.label('task_status', task['status'])} · {badge}"
+                        + (f" · {task['customer']}" if task["customer"] else ""))
+            st.progress(task["progress"] / 100)
+    with right:
+        st.subheader(ui.t("home.my_follow_ups"))
+        if not mine.follow_ups:
+            st.success(ui.t("home.no_follow_ups"))
+        for item in mine.follow_ups:
+            when = ui.t("home.due_today") if item["days_overdue"] == 0 else ui.t("home.days_overdue", n=item["days_overdue"])
+            st.markdown(f"**{item['name']}** · {ui.label('tier', item['tier'])} · :red[{when}]")
+    st.subheader(ui.t("home.my_goals"))
+    if not mine.goals:
+        ui.empty_state(ui.t("home.no_goals"))
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        ui.t("common.name"): g["title"],
+                        ui.t("home.target"): f"{ui.fmt_number(g['target'])} {g['unit']}",
+                        ui.t("home.ends"): ui.fmt_date(g["end_date"]),
+                    }
+                    for g in mine.goals
+                ]
+            ),
+            hide_index=True,
+            use_container_width=True,
+        )

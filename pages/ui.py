@@ -1,0 +1,224 @@
+"""Small UI helpers shared by the pages: the engine, units of work, the acting user, translation,
+cached reads keyed by user and data revision, and the messages shown after each action.
+
+Pages stay thin: read widgets, call `ui.write(core_fn, ...)` or `ui.cached(core_fn, ...)`, render.
+"""
+from __future__ import annotations
+
+import importlib
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core import i18n
+from core.errors import DomainError, PermissionDenied
+from core.navigation import may_open
+from core.permissions import Actor
+from db.engine import database_url, make_engine
+from db.session import current_revision, read_session, unit_of_work
+
+ACTOR_KEY = "_actor"
+LANG_KEY = "_lang"
+FLASH_KEY = "_flash"
+
+
+# ---------------------------------------------------------------------------------------------
+# Engine and sessions
+# ---------------------------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str):
+    return make_engine(url)
+
+
+def engine():
+    """One engine per database URL for the whole server process."""
+    return _engine_for(database_url())
+
+
+def revision() -> int:
+    """The data revision (one tiny query); caches key on it so any write anywhere invalidates them."""
+    with read_session(engine()) as s:
+        return current_revision(s)
+
+
+# ---------------------------------------------------------------------------------------------
+# Acting user and language
+# ---------------------------------------------------------------------------------------------
+def actor() -> Actor:
+    """The signed-in user; app.py sets it before any page runs."""
+    value = st.session_state.get(ACTOR_KEY)
+    if value is None:
+        st.stop()
+    return value
+
+
+def lang() -> str:
+    value = st.session_state.get(LANG_KEY)
+    if value:
+        return value
+    current = st.session_state.get(ACTOR_KEY)
+    return current.language if current else i18n.DEFAULT_LANGUAGE
+
+
+def t(key: str, **params: Any) -> str:
+    return i18n.t(key, lang(), **params)
+
+
+def label(prefix: str, value: str | None) -> str:
+    return i18n.choice_label(prefix, value, lang())
+
+
+def fmt_date(value) -> str:
+    return i18n.format_date(value, lang())
+
+
+def fmt_number(value, decimals: int = 0) -> str:
+    return i18n.format_number(value, lang(), decimals)
+
+
+def fmt_money(value, currency: str = i18n.DEFAULT_CURRENCY) -> str:
+    return i18n.format_money(value, lang(), currency)
+
+
+def fmt_percent(value, decimals: int = 0) -> str:
+    return i18n.format_percent(value, lang(), decimals)
+
+
+def require_page(key: str) -> Actor:
+    """Defence in depth: a page a role may not use renders nothing of itself."""
+    current = actor()
+    if not may_open(current.role, key):
+        st.error(t("error.page_forbidden"))
+        st.stop()
+    return current
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads and writes
+# ---------------------------------------------------------------------------------------------
+def _resolve(path: str) -> Callable[..., Any]:
+    module, _, name = path.partition(":")
+    target: Any = importlib.import_module(module)
+    for part in name.split("."):
+        target = getattr(target, part)
+    return target
+
+
+@st.cache_data(ttl=600, max_entries=2000, show_spinner=False)
+def _cached_call(path: str, who: Actor, rev: int, args: tuple, kwargs: tuple) -> Any:
+    fn = _resolve(path)
+    with read_session(engine()) as s:
+        return fn(s, who, *args, **dict(kwargs))
+
+
+def cached(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call core `fn(session, actor, *args, **kwargs)` through a cache keyed by the acting user and
+    the data revision: one manager never sees another's data, and a write anywhere invalidates.
+    Results must be picklable (DataFrames, dicts, dataclasses)."""
+    path = f"{fn.__module__}:{fn.__qualname__}"
+    return _cached_call(path, actor(), revision(), args, tuple(sorted(kwargs.items())))
+
+
+def read(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call core `fn(session, actor, ...)` in a read-only session, uncached."""
+    with read_session(engine()) as s:
+        return fn(s, actor(), *args, **kwargs)
+
+
+def write(fn: Callable[..., Any], *args: Any, success: str | None = None, rerun: bool = False, **kwargs: Any) -> Any:
+    """Run core `fn(session, actor, ...)` as one transaction. On a refusal, show what to fix and
+    return None (nothing was saved); on success, queue `success` (already translated) to show."""
+    try:
+        with unit_of_work(engine()) as s:
+            result = fn(s, actor(), *args, **kwargs)
+    except DomainError as error:
+        show_error(error)
+        return None
+    if success:
+        flash(success)
+    if rerun:
+        st.rerun()
+    return result if result is not None else True
+
+
+def show_error(error: DomainError) -> None:
+    """Tell the user what was refused and, row by row, what to fix."""
+    key = error.key if i18n.has_key(error.key) else (
+        "error.permission_denied" if isinstance(error, PermissionDenied) else "error.invalid"
+    )
+    lines = [t(key, **error.params)]
+    for item in error.errors:
+        message = t(item.key, **item.params)
+        if item.row is not None:
+            message = t("error.row", row=item.row, column=item.column or "—", message=message)
+        elif item.column:
+            message = f"{item.column}: {message}"
+        lines.append(f"- {message}")
+    st.error("\n".join(lines), icon=":material/error:")
+
+
+def flash(message: str, kind: str = "success") -> None:
+    st.session_state.setdefault(FLASH_KEY, []).append((kind, message))
+
+
+def show_flashes() -> None:
+    """Messages from the last action, shown once at the top of the next run."""
+    for kind, message in st.session_state.pop(FLASH_KEY, []):
+        getattr(st, kind if kind in ("success", "info", "warning", "error") else "info")(message)
+
+
+# ---------------------------------------------------------------------------------------------
+# Common widgets
+# ---------------------------------------------------------------------------------------------
+def page_header(key: str, caption: str | None = None) -> Actor:
+    """Title, role check and pending messages: the first line of every page."""
+    current = require_page(key)
+    st.title(t(f"nav.{key}"))
+    if caption:
+        st.caption(caption)
+    show_flashes()
+    return current
+
+
+def empty_state(message: str, hint: str | None = None) -> None:
+    st.info(message + (f"\n\n{hint}" if hint else ""), icon=":material/inbox:")
+
+
+def to_xlsx(frames: dict[str, pd.DataFrame]) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for sheet, frame in frames.items():
+            frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+    return buffer.getvalue()
+
+
+def export_buttons(frame: pd.DataFrame, name: str, key: str) -> None:
+    """CSV (UTF-8 with BOM so Excel shows Chinese correctly) and Excel downloads of a list."""
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        t("common.export_csv"), frame.to_csv(index=False).encode("utf-8-sig"), f"{name}.csv", "text/csv",
+        key=f"{key}_csv", icon=":material/download:",
+    )
+    c2.download_button(
+        t("common.export_xlsx"), to_xlsx({name: frame}), f"{name}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
+        icon=":material/download:",
+    )
+
+
+def pager(total: int, page_size: int, key: str) -> int:
+    """Previous/next paging for lists paginated in the database; returns the 0-based offset."""
+    pages = max(1, (total + page_size - 1) // page_size)
+    state_key = f"{key}_page"
+    page = min(st.session_state.get(state_key, 1), pages)
+    c1, c2, c3 = st.columns([1, 3, 1])
+    if c1.button(t("common.previous"), key=f"{key}_prev", disabled=page <= 1, use_container_width=True):
+        page -= 1
+    if c3.button(t("common.next"), key=f"{key}_next", disabled=page >= pages, use_container_width=True):
+        page += 1
+    st.session_state[state_key] = page
+    c2.caption(t("common.page", page=page, pages=pages, total=total))
+    return (page - 1) * page_size
