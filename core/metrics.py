@@ -1,0 +1,315 @@
+"""Measured metrics: the ONE place that turns records into numbers (goals, evaluations, training
+effects and the Meeting page all import it).
+
+Every metric is measured for a set of people (`member_ids`, and/or `team_ids` meaning every member
+of those teams and of all their sub-teams) over a period `start..end` (dates, both inclusive; a
+datetime column is in the period when `start 00:00 <= value < (end + 1 day) 00:00`). Records are
+attributed to people, never to teams directly:
+
+==========================  =====================================================================
+metric                      definition (unit)
+==========================  =====================================================================
+sales_won                   sum of `Deal.value` with stage 'won' and `closed_on` in the period,
+                            by `Deal.owner_id` (money, CNY)
+new_customers               customers whose `created_at` is in the period, by current
+                            `Customer.owner_id` (count)
+csat_avg                    average `Survey.csat` (1-5) of surveys responded in the period, by
+                            `Survey.member_id` (score 1-5)
+nps                         over surveys with an `nps` answer responded in the period:
+                            (% promoters 9-10) - (% detractors 0-6), i.e. -100..100 (points)
+retention_rate              cohort = customers currently owned by the people that were created
+                            before the period starts and are customers (status 'active' or
+                            'churned'; prospects never were customers); retained = the cohort
+                            minus those with status 'churned'; value = 100 * retained / cohort
+                            (%). Customers carry no churn date, so the status is read as of now:
+                            for a period in the past this counts a churn that happened after it.
+first_response_hours        average hours from `Complaint.opened_at` to `first_response_at`, over
+                            complaints opened in the period that have a first response, by
+                            `Complaint.assignee_id` (hours; lower is better)
+resolution_rate             complaints opened in the period (by assignee): 100 * those with
+                            `resolved_at` before the end of the period / all of them (%)
+follow_ups_done             interactions logged (`occurred_at`) in the period, by
+                            `Interaction.member_id` (count)
+tasks_on_time               tasks with status 'done', `completed_at` in the period and the date of
+                            `completed_at` <= `due_date`, by `Task.assignee_id` (count; tasks
+                            without a due date are not "on time")
+==========================  =====================================================================
+
+Missing data is `None`, never 0: an average or a rate with an empty denominator (no surveys, no
+complaints, no cohort) is None; an empty set of people is None for every metric. Sums and counts
+over people who exist are 0 when nothing happened (no deal won is a real zero).
+
+`measure` also returns the exact rows each number was computed from (`RecordRef(kind, id)`), so
+every figure on screen can be traced; `measure_value` is the same aggregate without collecting
+them; `measure_by_member` computes one value per person in a single grouped query.
+
+Metrics do NOT check permissions: callers (core.goals, core.evaluations, ...) decide who may see a
+measurement of whom, through core.permissions, before calling these functions.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Callable
+
+from sqlalchemy import Float, case, cast, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from core.permissions import subtree_team_ids
+from db.models import GOAL_METRICS, Complaint, Customer, Deal, Interaction, Member, Survey, Task
+
+MEASURED_METRICS: tuple[str, ...] = tuple(m for m in GOAL_METRICS if m != "manual")
+# Lower values are better for these (pace and status invert for them).
+LOWER_IS_BETTER: frozenset[str] = frozenset({"first_response_hours"})
+# Averages and rates: the period's value is a level, not an accumulation (no linear burn-up).
+LEVEL_METRICS: frozenset[str] = frozenset({"csat_avg", "nps", "retention_rate", "first_response_hours", "resolution_rate"})
+METRIC_UNITS: dict[str, str] = {
+    "sales_won": "CNY",
+    "new_customers": "",
+    "csat_avg": "/5",
+    "nps": "",
+    "retention_rate": "%",
+    "first_response_hours": "h",
+    "resolution_rate": "%",
+    "follow_ups_done": "",
+    "tasks_on_time": "",
+}
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    """One row a number was computed from: kind is the table's singular name ('deal', 'customer',
+    'survey', 'complaint', 'interaction', 'task')."""
+
+    kind: str
+    id: int
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measured value (None = no data) and the rows it was computed from."""
+
+    value: float | None
+    records: tuple[RecordRef, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Period and people
+# ---------------------------------------------------------------------------------------------
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    if end < start:
+        raise ValueError(f"period ends ({end}) before it starts ({start})")
+    return datetime.combine(start, time.min), datetime.combine(end + timedelta(days=1), time.min)
+
+
+def people(session: Session, member_ids: Collection[int] | None = None, team_ids: Collection[int] | None = None) -> list[int]:
+    """The member ids measured: the given members plus every member of the given teams and of
+    their sub-teams (whatever the member's status: past records still count)."""
+    if member_ids is None and team_ids is None:
+        raise ValueError("measure whom? pass member_ids and/or team_ids")
+    result = set(member_ids or ())
+    if team_ids:
+        teams = subtree_team_ids(session, set(team_ids))
+        result.update(session.scalars(select(Member.id).where(Member.team_id.in_(sorted(teams)))))
+    return sorted(result)
+
+
+def _hours(session: Session, later, earlier) -> ColumnElement[Any]:
+    """Hours between two timestamp columns, in SQL, on SQLite and PostgreSQL."""
+    if session.get_bind().dialect.name == "sqlite":
+        return (func.julianday(later) - func.julianday(earlier)) * 24.0
+    return func.extract("epoch", later - earlier) / 3600.0
+
+
+# ---------------------------------------------------------------------------------------------
+# One definition per metric
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Spec:
+    kind: str
+    id_col: Any
+    member_col: Any
+    where: Callable[[Session, datetime, datetime, date, date], list[ColumnElement[bool]]]
+    value: Callable[[Session, datetime], ColumnElement[Any]]  # aggregate over the rows; gets `hi`
+    level: bool  # True: None when no rows; False: sums/counts, 0 when no rows
+
+
+def _pct(numerator, denominator) -> ColumnElement[Any]:
+    return cast(numerator, Float) * 100.0 / func.nullif(denominator, 0)
+
+
+_SPECS: dict[str, _Spec] = {
+    "sales_won": _Spec(
+        "deal", Deal.id, Deal.owner_id,
+        lambda s, lo, hi, d0, d1: [Deal.stage == "won", Deal.closed_on >= d0, Deal.closed_on <= d1],
+        lambda s, hi: func.coalesce(func.sum(Deal.value), 0),
+        level=False,
+    ),
+    "new_customers": _Spec(
+        "customer", Customer.id, Customer.owner_id,
+        lambda s, lo, hi, d0, d1: [Customer.created_at >= lo, Customer.created_at < hi],
+        lambda s, hi: func.count(Customer.id),
+        level=False,
+    ),
+    "csat_avg": _Spec(
+        "survey", Survey.id, Survey.member_id,
+        lambda s, lo, hi, d0, d1: [Survey.csat.is_not(None), Survey.responded_at >= lo, Survey.responded_at < hi],
+        lambda s, hi: func.avg(cast(Survey.csat, Float)),
+        level=True,
+    ),
+    "nps": _Spec(
+        "survey", Survey.id, Survey.member_id,
+        lambda s, lo, hi, d0, d1: [Survey.nps.is_not(None), Survey.responded_at >= lo, Survey.responded_at < hi],
+        lambda s, hi: _pct(
+            func.sum(case((Survey.nps >= 9, 1), else_=0)) - func.sum(case((Survey.nps <= 6, 1), else_=0)),
+            func.count(Survey.id),
+        ),
+        level=True,
+    ),
+    "retention_rate": _Spec(
+        "customer", Customer.id, Customer.owner_id,
+        lambda s, lo, hi, d0, d1: [Customer.created_at < lo, Customer.status.in_(("active", "churned"))],
+        lambda s, hi: _pct(func.sum(case((Customer.status != "churned", 1), else_=0)), func.count(Customer.id)),
+        level=True,
+    ),
+    "first_response_hours": _Spec(
+        "complaint", Complaint.id, Complaint.assignee_id,
+        lambda s, lo, hi, d0, d1: [
+            Complaint.first_response_at.is_not(None), Complaint.opened_at >= lo, Complaint.opened_at < hi,
+        ],
+        lambda s, hi: func.avg(_hours(s, Complaint.first_response_at, Complaint.opened_at)),
+        level=True,
+    ),
+    "resolution_rate": _Spec(
+        "complaint", Complaint.id, Complaint.assignee_id,
+        lambda s, lo, hi, d0, d1: [Complaint.opened_at >= lo, Complaint.opened_at < hi],
+        lambda s, hi: _pct(
+            func.sum(case((Complaint.resolved_at.is_not(None) & (Complaint.resolved_at < hi), 1), else_=0)),
+            func.count(Complaint.id),
+        ),
+        level=True,
+    ),
+    "follow_ups_done": _Spec(
+        "interaction", Interaction.id, Interaction.member_id,
+        lambda s, lo, hi, d0, d1: [Interaction.occurred_at >= lo, Interaction.occurred_at < hi],
+        lambda s, hi: func.count(Interaction.id),
+        level=False,
+    ),
+    "tasks_on_time": _Spec(
+        "task", Task.id, Task.assignee_id,
+        lambda s, lo, hi, d0, d1: [
+            Task.status == "done", Task.completed_at >= lo, Task.completed_at < hi, Task.due_date.is_not(None),
+            func.date(Task.completed_at) <= func.date(Task.due_date),
+        ],
+        lambda s, hi: func.count(Task.id),
+        level=False,
+    ),
+}
+
+
+def _value_expr(session: Session, metric: str, hi: datetime) -> ColumnElement[Any]:
+    return _SPECS[metric].value(session, hi)
+
+
+def _spec(metric: str) -> _Spec:
+    try:
+        return _SPECS[metric]
+    except KeyError:
+        raise ValueError(f"not a measured metric: {metric!r} (measured: {', '.join(MEASURED_METRICS)})") from None
+
+
+def _as_value(raw: Any, spec: _Spec) -> float | None:
+    if raw is None:
+        return None if spec.level else 0.0
+    return float(raw)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------------------------
+def measure_value(
+    session: Session,
+    metric: str,
+    *,
+    member_ids: Collection[int] | None = None,
+    team_ids: Collection[int] | None = None,
+    start: date,
+    end: date,
+) -> float | None:
+    """The metric's value for these people and period (one aggregate query, no records)."""
+    spec = _spec(metric)
+    ids = people(session, member_ids, team_ids)
+    if not ids:
+        return None
+    lo, hi = _bounds(start, end)
+    raw = session.scalar(
+        select(_value_expr(session, metric, hi)).where(spec.member_col.in_(ids), *spec.where(session, lo, hi, start, end))
+    )
+    return _as_value(raw, spec)
+
+
+def measure(
+    session: Session,
+    metric: str,
+    *,
+    member_ids: Collection[int] | None = None,
+    team_ids: Collection[int] | None = None,
+    start: date,
+    end: date,
+) -> Measure:
+    """The metric's value and the exact rows it was computed from (same filter as the value)."""
+    spec = _spec(metric)
+    ids = people(session, member_ids, team_ids)
+    if not ids:
+        return Measure(None, ())
+    lo, hi = _bounds(start, end)
+    where = [spec.member_col.in_(ids), *spec.where(session, lo, hi, start, end)]
+    raw = session.scalar(select(_value_expr(session, metric, hi)).where(*where))
+    rows = session.scalars(select(spec.id_col).where(*where).order_by(spec.id_col)).all()
+    return Measure(_as_value(raw, spec), tuple(RecordRef(spec.kind, int(r)) for r in rows))
+
+
+def measure_by_member(
+    session: Session, metric: str, member_ids: Collection[int], start: date, end: date
+) -> dict[int, float | None]:
+    """One value per member (same definitions as `measure_value`) in one grouped query. Every
+    requested member has a key: 0.0 for sums/counts with no rows, None for averages/rates."""
+    spec = _spec(metric)
+    ids = sorted(set(member_ids))
+    if not ids:
+        return {}
+    lo, hi = _bounds(start, end)
+    rows = session.execute(
+        select(spec.member_col, _value_expr(session, metric, hi))
+        .where(spec.member_col.in_(ids), *spec.where(session, lo, hi, start, end))
+        .group_by(spec.member_col)
+    ).all()
+    found = {int(member): _as_value(raw, spec) for member, raw in rows}
+    return {m: found.get(m, _as_value(None, spec)) for m in ids}
+
+
+def is_lower_better(metric: str) -> bool:
+    return metric in LOWER_IS_BETTER
+
+
+def is_level(metric: str) -> bool:
+    """Averages and rates describe a level over the period; sums and counts accumulate."""
+    return metric in LEVEL_METRICS
+
+
+__all__ = [
+    "MEASURED_METRICS",
+    "LOWER_IS_BETTER",
+    "LEVEL_METRICS",
+    "METRIC_UNITS",
+    "RecordRef",
+    "Measure",
+    "people",
+    "measure",
+    "measure_value",
+    "measure_by_member",
+    "is_lower_better",
+    "is_level",
+]
