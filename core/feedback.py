@@ -1,0 +1,128 @@
+"""Anonymous feedback from members to their team or their manager.
+
+Anonymity, by construction:
+
+- the `feedback` table has no author column and keeps only the month (`YYYY-MM`), no timestamp;
+- sending writes NO audit row and logs nothing (the data-revision counter still moves, as for any
+  write; it carries no data);
+- nothing about a sent item is returned to the sender or cached (pages call `send_feedback` through
+  `ui.write`, never `ui.cached`);
+- items are released to the manager in batches once a month has ended, and only when the batch has
+  at least `MIN_BATCH` (3) items; a smaller batch waits and joins the next month's. On release each
+  item's month is replaced by the batch's month, and items are listed in text order, never in the
+  order they were sent, so neither time nor order points back to a sender.
+
+Readers: managers read the released feedback of their teams (addressed to the team or to them);
+members read released feedback addressed to their own team.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.errors import FieldError, InvalidInput, PermissionDenied
+from core.permissions import Actor, feedback_filter, scope_for
+from db.models import FEEDBACK_TARGETS, Feedback, Team
+
+MIN_BATCH = 3
+MIN_LENGTH, MAX_LENGTH = 5, 2000
+
+
+def period_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def previous_period(day: date) -> str:
+    """The month before `day`'s month (the last month that has ended)."""
+    first = day.replace(day=1)
+    return period_of(date(first.year - 1, 12, 1) if first.month == 1 else date(first.year, first.month - 1, 1))
+
+
+def send_feedback(session: Session, actor: Actor, target: str, body: str, today: date | None = None) -> None:
+    """Store one anonymous item for the sender's team. Deliberately returns nothing, audits nothing
+    and logs nothing: only the team, the target, the month and the text are kept."""
+    if actor.member_id is None or actor.team_id is None:
+        raise PermissionDenied("feedback.error.not_a_member")
+    body = (body or "").strip()
+    errors = []
+    if target not in FEEDBACK_TARGETS:
+        errors.append(FieldError("feedback.error.target"))
+    if not MIN_LENGTH <= len(body) <= MAX_LENGTH:
+        errors.append(FieldError("feedback.error.length", {"min": MIN_LENGTH, "max": MAX_LENGTH}))
+    if errors:
+        raise InvalidInput("feedback.error.invalid", errors=errors)
+    session.add(Feedback(team_id=actor.team_id, target=target, period=period_of(today or date.today()), body=body, released=False))
+    session.flush()
+
+
+def _due_groups(session: Session, actor: Actor, today: date) -> list[tuple[int, str, int]]:
+    """(team, target, count) groups whose waiting items from ended months number at least 3."""
+    scope = scope_for(session, actor)
+    if not (scope.everything or actor.is_manager):
+        return []
+    rows = session.execute(
+        select(Feedback.team_id, Feedback.target, func.count())
+        .where(Feedback.released.is_(False), Feedback.period < period_of(today), feedback_filter(scope))
+        .group_by(Feedback.team_id, Feedback.target)
+    ).all()
+    return [(team_id, target, n) for team_id, target, n in rows if n >= MIN_BATCH]
+
+
+def due_batches(session: Session, actor: Actor, today: date | None = None) -> int:
+    """How many batches are ready to release for the manager (read-only)."""
+    return len(_due_groups(session, actor, today or date.today()))
+
+
+def release_due_feedback(session: Session, actor: Actor, today: date | None = None) -> int:
+    """Release every ready batch in the manager's teams: all waiting items of ended months, when
+    there are at least 3 for a team and target. Their month becomes the batch's month. Returns the
+    number of items released. Batches under 3 keep waiting."""
+    today = today or date.today()
+    batch_period = previous_period(today)
+    released = 0
+    for team_id, target, count in _due_groups(session, actor, today):
+        session.execute(
+            update(Feedback)
+            .where(Feedback.team_id == team_id, Feedback.target == target, Feedback.released.is_(False),
+                   Feedback.period < period_of(today))
+            .values(released=True, period=batch_period)
+        )
+        audit.record(session, actor, "feedback.release", "feedback_batch", None, None,
+                     {"team_id": team_id, "target": target, "period": batch_period, "count": count})
+        released += count
+    return released
+
+
+@dataclass(frozen=True)
+class Batch:
+    team_id: int
+    team: str
+    target: str
+    period: str
+    items: tuple[str, ...]
+
+
+def list_batches(session: Session, actor: Actor, limit: int = 24) -> list[Batch]:
+    """Released batches the actor may read, newest month first; items in text order."""
+    scope = scope_for(session, actor)
+    groups = session.execute(
+        select(Feedback.team_id, Team.name, Feedback.target, Feedback.period)
+        .join(Team, Team.id == Feedback.team_id)
+        .where(Feedback.released.is_(True), feedback_filter(scope))
+        .group_by(Feedback.team_id, Team.name, Feedback.target, Feedback.period)
+        .order_by(Feedback.period.desc(), Team.name, Feedback.target)
+        .limit(limit)
+    ).all()
+    batches = []
+    for team_id, team, target, period in groups:
+        bodies = session.scalars(
+            select(Feedback.body).where(Feedback.team_id == team_id, Feedback.target == target,
+                                        Feedback.period == period, Feedback.released.is_(True))
+            .order_by(Feedback.body)
+        ).all()
+        batches.append(Batch(team_id, team, target, period, tuple(bodies)))
+    return batches
