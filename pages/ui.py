@@ -152,10 +152,12 @@ def show_error(error: DomainError) -> None:
     lines = [t(key, **error.params)]
     for item in error.errors:
         message = t(item.key, **item.params)
+        # a column given as a translation key (e.g. "roster.col.email") is shown in the user's language
+        column = t(item.column) if item.column and i18n.has_key(item.column) else item.column
         if item.row is not None:
-            message = t("error.row", row=item.row, column=item.column or "—", message=message)
-        elif item.column:
-            message = f"{item.column}: {message}"
+            message = t("error.row", row=item.row, column=column or "—", message=message)
+        elif column:
+            message = f"{column}: {message}"
         lines.append(f"- {message}")
     st.error("\n".join(lines), icon=":material/error:")
 

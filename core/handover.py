@@ -1,0 +1,209 @@
+"""Handover when a member leaves: propose a new owner for each of their customers and open tasks
+(with the reason), then apply the accepted moves in one transaction.
+
+Proposal: candidates are the active members of the leaving member's team (falling back to the
+rest of the actor's scope when the team has nobody else). A customer goes to the candidate with
+the most specialty matches (industry, region, size) and, among equals, the lowest load against
+capacity; nobody is pushed over capacity: a customer nobody has room for is proposed to the
+unassigned queue, visibly. Tasks go to the candidate with the lowest open-task load. Loads count
+the moves already proposed, so one person does not receive everything.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.errors import Conflict, FieldError, InvalidInput, NotFound
+from core.permissions import WRITE, Actor, ensure, ensure_member, ensure_role, scope_for
+from core.roster import member_load
+from db.base import utcnow
+from db.models import AssignmentHistory, Customer, Member, MemberSpecialty, Task
+
+CUSTOMER = "customer"
+TASK = "task"
+
+
+@dataclass(frozen=True)
+class Move:
+    kind: str  # customer | task
+    item_id: int
+    label: str  # customer name or task title
+    to_member_id: int | None  # None: the unassigned queue
+    to_name: str | None
+    reason_key: str
+    reason_params: dict = field(default_factory=dict)
+
+
+@dataclass
+class HandoverProposal:
+    member_id: int
+    member_name: str
+    moves: list[Move] = field(default_factory=list)
+    candidates: list[dict] = field(default_factory=list)  # id, name, team_id for the override picker
+
+    @property
+    def customers(self) -> list[Move]:
+        return [m for m in self.moves if m.kind == CUSTOMER]
+
+    @property
+    def tasks(self) -> list[Move]:
+        return [m for m in self.moves if m.kind == TASK]
+
+
+def _leaving_member(session: Session, actor: Actor, member_id: int) -> Member:
+    ensure_role(actor, "admin", "manager")
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound("error.not_found")
+    ensure(session, actor, WRITE, member)
+    return member
+
+
+def _candidates(session: Session, actor: Actor, member: Member) -> list[Member]:
+    scope = scope_for(session, actor)
+    base = select(Member).where(Member.status == "active", Member.id != member.id).order_by(Member.name, Member.id)
+    same_team = [m for m in session.scalars(base.where(Member.team_id == member.team_id)) if scope.has_member(m.id)]
+    if same_team:
+        return same_team
+    if scope.everything:
+        return list(session.scalars(base.where(Member.team_id == member.team_id)))
+    return list(session.scalars(base.where(Member.id.in_(sorted(scope.member_ids)))))
+
+
+def propose_handover(session: Session, actor: Actor, member_id: int) -> HandoverProposal:
+    """Who should take over each customer and open task of `member_id` (see module doc)."""
+    member = _leaving_member(session, actor, member_id)
+    candidates = _candidates(session, actor, member)
+    load = member_load(session, [c.id for c in candidates])
+    customers_load = {c.id: load[c.id][0] for c in candidates}
+    tasks_load = {c.id: load[c.id][1] for c in candidates}
+    specialties: dict[int, set[tuple[str, str]]] = {c.id: set() for c in candidates}
+    if candidates:
+        for mid, kind, value in session.execute(
+            select(MemberSpecialty.member_id, MemberSpecialty.kind, MemberSpecialty.value)
+            .where(MemberSpecialty.member_id.in_([c.id for c in candidates]))
+        ):
+            specialties[mid].add((kind, value.lower()))
+    proposal = HandoverProposal(member.id, member.name,
+                                candidates=[{"id": c.id, "name": c.name, "team_id": c.team_id} for c in candidates])
+
+    for customer in session.scalars(select(Customer).where(Customer.owner_id == member.id).order_by(Customer.tier, Customer.name)):
+        wanted = {("industry", customer.industry.lower()), ("region", customer.region.lower()), ("size", customer.size.lower())}
+        best, best_key, best_matches = None, None, []
+        for c in candidates:
+            if customers_load[c.id] >= c.max_customers:
+                continue
+            matches = sorted(kind for kind, _ in specialties[c.id] & wanted)
+            key = (-len(matches), customers_load[c.id] / max(c.max_customers, 1), c.name, c.id)
+            if best_key is None or key < best_key:
+                best, best_key, best_matches = c, key, matches
+        if best is None:
+            proposal.moves.append(Move(CUSTOMER, customer.id, customer.name, None, None, "handover.reason_no_room"))
+            continue
+        customers_load[best.id] += 1
+        reason = "handover.reason_customer_match" if best_matches else "handover.reason_customer_load"
+        proposal.moves.append(Move(
+            CUSTOMER, customer.id, customer.name, best.id, best.name, reason,
+            {"matches": ", ".join(best_matches), "load": customers_load[best.id], "max": best.max_customers},
+        ))
+
+    for task in session.scalars(
+        select(Task).where(Task.assignee_id == member.id, Task.status != "done").order_by(Task.due_date, Task.id)
+    ):
+        open_candidates = [c for c in candidates if tasks_load[c.id] < c.max_open_tasks] or candidates
+        if not open_candidates:
+            proposal.moves.append(Move(TASK, task.id, task.title, None, None, "handover.reason_no_one"))
+            continue
+        best = min(open_candidates, key=lambda c: (tasks_load[c.id] / max(c.max_open_tasks, 1), c.name, c.id))
+        tasks_load[best.id] += 1
+        over = tasks_load[best.id] > best.max_open_tasks
+        proposal.moves.append(Move(
+            TASK, task.id, task.title, best.id, best.name,
+            "handover.reason_task_over" if over else "handover.reason_task_load",
+            {"load": tasks_load[best.id], "max": best.max_open_tasks},
+        ))
+    return proposal
+
+
+def apply_handover(session: Session, actor: Actor, member_id: int, moves: list[dict]) -> dict[str, int]:
+    """Apply accepted moves: each {"kind": "customer"|"task", "item_id": id, "to_member_id": id or
+    None}. All or nothing: any move that is no longer valid (the item changed hands meanwhile, the
+    new owner is out of scope or gone) refuses the whole handover with the offending line.
+    Every customer move is written to the assignment history; everything is audited."""
+    member = _leaving_member(session, actor, member_id)
+    scope = scope_for(session, actor)
+    errors: list[FieldError] = []
+    plan: list[tuple[str, object, Member | None]] = []
+    for position, move in enumerate(moves, start=1):
+        kind, item_id, to_id = move.get("kind"), move.get("item_id"), move.get("to_member_id")
+        target = None
+        if to_id is not None:
+            target = session.get(Member, int(to_id))
+            if target is None or not scope.has_member(target.id):
+                errors.append(FieldError("handover.target_out_of_scope", row=position, column="handover.col_to"))
+                continue
+            if target.id == member.id or target.status != "active":
+                errors.append(FieldError("handover.target_not_active", {"name": target.name}, row=position, column="handover.col_to"))
+                continue
+        if kind == CUSTOMER:
+            item = session.get(Customer, item_id)
+            if item is None or item.owner_id != member.id:
+                errors.append(FieldError("handover.item_moved", row=position, column="handover.col_item"))
+                continue
+        elif kind == TASK:
+            item = session.get(Task, item_id)
+            if item is None or item.assignee_id != member.id or item.status == "done":
+                errors.append(FieldError("handover.item_moved", row=position, column="handover.col_item"))
+                continue
+            if target is None:
+                errors.append(FieldError("handover.task_needs_owner", row=position, column="handover.col_to"))
+                continue
+        else:
+            errors.append(FieldError("handover.item_moved", row=position, column="handover.col_item"))
+            continue
+        plan.append((kind, item, target))
+    if errors:
+        raise InvalidInput("handover.invalid", errors)
+    if not plan:
+        raise Conflict("handover.nothing")
+    reason = f"handover: {member.name} leaving"
+    now = utcnow()
+    counts = {"customers": 0, "tasks": 0}
+    for kind, item, target in plan:
+        to_id = target.id if target else None
+        if kind == CUSTOMER:
+            before = audit.snapshot(item, ("owner_id", "team_id"))
+            item.owner_id = to_id
+            if target is not None:
+                item.team_id = target.team_id
+            session.add(AssignmentHistory(customer_id=item.id, from_member_id=member.id, to_member_id=to_id,
+                                          changed_by=actor.user_id, changed_at=now, reason=reason))
+            audit.record(session, actor, "customer.reassign", "customer", item.id, before,
+                         {**audit.snapshot(item, ("owner_id", "team_id")), "reason": reason})
+            counts["customers"] += 1
+        else:
+            before = audit.snapshot(item, ("assignee_id",))
+            item.assignee_id = to_id
+            item.version += 1
+            item.updated_at = now
+            audit.record(session, actor, "task.reassign", "task", item.id, before, {"assignee_id": to_id, "reason": reason})
+            counts["tasks"] += 1
+    audit.record(session, actor, "member.handover", "member", member.id, None,
+                 {**counts, "moves": [{"kind": k, "id": i.id, "to": t.id if t else None} for k, i, t in plan]})
+    session.flush()
+    return counts
+
+
+def leaving_members(session: Session, actor: Actor) -> list[dict]:
+    """Visible members marked as leaving, with what they still hold."""
+    ensure_role(actor, "admin", "manager")
+    scope = scope_for(session, actor)
+    rows = [m for m in session.scalars(select(Member).where(Member.status == "leaving").order_by(Member.name))
+            if scope.has_member(m.id)]
+    load = member_load(session, [m.id for m in rows])
+    return [{"id": m.id, "name": m.name, "customers": load[m.id][0], "open_tasks": load[m.id][1]} for m in rows]
+
+
+__all__ = ["Move", "HandoverProposal", "propose_handover", "apply_handover", "leaving_members"]

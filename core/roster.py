@@ -1,0 +1,642 @@
+"""The roster: the team tree and its members (role, specialties, capacity, manager, status).
+
+Teams: `team_tree` lists the visible tree; `create_team` and `update_team` (rename, kind, leader,
+move under another parent, managing user for admins) refuse cycles and targets outside the actor's
+scope. Members: `roster_frame` lists visible members with their current load next to capacity;
+`save_members` validates a whole edited table first (one FieldError per offending row and column)
+and writes nothing unless every row is valid, then creates and updates members in the caller's
+transaction, each change audited.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core import audit, i18n
+from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
+from core.permissions import (
+    READ,
+    WRITE,
+    Actor,
+    Scope,
+    ensure,
+    ensure_role,
+    ensure_team,
+    member_filter,
+    scope_for,
+    subtree_team_ids,
+    team_filter,
+)
+from db.models import (
+    MEMBER_STATUSES,
+    SPECIALTY_KINDS,
+    TEAM_KINDS,
+    Customer,
+    Member,
+    MemberSpecialty,
+    Role,
+    Task,
+    Team,
+    User,
+)
+
+# Column keys of the member table: also the translation keys of its headers, so a FieldError's
+# column is shown in the user's language.
+COL_NAME = "roster.col.name"
+COL_EMAIL = "roster.col.email"
+COL_PHONE = "roster.col.phone"
+COL_TEAM = "roster.col.team"
+COL_ROLE = "roster.col.role"
+COL_MANAGER = "roster.col.manager"
+COL_STATUS = "roster.col.status"
+COL_MAX_CUSTOMERS = "roster.col.max_customers"
+COL_MAX_OPEN_TASKS = "roster.col.max_open_tasks"
+COL_SPECIALTIES = "roster.col.specialties"
+
+DEFAULT_MAX_CUSTOMERS = 40
+DEFAULT_MAX_OPEN_TASKS = 15
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_MEMBER_FIELDS = ("name", "email", "phone", "team_id", "role_id", "manager_id", "status", "max_customers", "max_open_tasks")
+_TEAM_FIELDS = ("name", "kind", "parent_id", "leader_id", "manager_user_id")
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------------------------
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if pd.api.types.is_list_like(value):
+        return len(value) == 0
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    try:
+        if pd.isna(value):
+            return True
+    except (TypeError, ValueError):
+        pass
+    return isinstance(value, str) and not value.strip()
+
+
+def _text(value: Any) -> str | None:
+    return None if _blank(value) else str(value).strip()
+
+
+def _int_or_none(value: Any) -> int | None:
+    if _blank(value):
+        return None
+    return int(value)
+
+
+def _count(value: Any) -> tuple[int | None, str | None]:
+    """(integer, None) or (None, error key) for a capacity cell."""
+    if _blank(value):
+        return None, "roster.capacity_required"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None, "roster.capacity_not_number"
+    if not number.is_integer():
+        return None, "roster.capacity_not_number"
+    if number < 0:
+        return None, "roster.capacity_negative"
+    return int(number), None
+
+
+def _specialty_kind(text: str) -> str | None:
+    """'industry', 'Industry' or '行业' -> 'industry'."""
+    wanted = text.strip().lower()
+    for kind in SPECIALTY_KINDS:
+        labels = {kind, *(label.lower() for label in i18n.CATALOGUE.get(f"specialty_kind.{kind}", ()))}
+        if wanted in labels:
+            return kind
+    return None
+
+
+def parse_specialty(tag: str) -> tuple[str, str] | None:
+    """'industry:retail' (also 'Industry: retail', '行业：零售') -> ('industry', 'retail')."""
+    text = str(tag).replace("：", ":")
+    if ":" not in text:
+        return None
+    kind_text, _, value = text.partition(":")
+    kind = _specialty_kind(kind_text)
+    value = value.strip()
+    if kind is None or not value or len(value) > 60:
+        return None
+    return kind, value
+
+
+def specialty_tag(kind: str, value: str) -> str:
+    return f"{kind}:{value}"
+
+
+def _tags(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part for part in re.split(r"[;,，；\n]", value) if part.strip()]
+    if _blank(value):
+        return []
+    return [str(v) for v in value if not _blank(v)]
+
+
+def member_load(session: Session, member_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """member id -> (customers owned, open tasks), two grouped queries."""
+    if not member_ids:
+        return {}
+    customers = dict(session.execute(
+        select(Customer.owner_id, func.count()).where(Customer.owner_id.in_(member_ids)).group_by(Customer.owner_id)
+    ).all())
+    tasks = dict(session.execute(
+        select(Task.assignee_id, func.count())
+        .where(Task.assignee_id.in_(member_ids), Task.status != "done")
+        .group_by(Task.assignee_id)
+    ).all())
+    return {m: (customers.get(m, 0), tasks.get(m, 0)) for m in member_ids}
+
+
+def _ensure_lead(actor: Actor) -> None:
+    ensure_role(actor, "admin", "manager")
+
+
+# ---------------------------------------------------------------------------------------------
+# Roles (the managed list)
+# ---------------------------------------------------------------------------------------------
+def list_roles(session: Session, actor: Actor, include_inactive: bool = False) -> list[dict]:
+    query = select(Role).order_by(Role.id)
+    if not include_inactive:
+        query = query.where(Role.active.is_(True))
+    return [
+        {"id": r.id, "code": r.code, "name_zh": r.name_zh, "name_en": r.name_en, "active": r.active}
+        for r in session.scalars(query)
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Teams
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TeamNode:
+    id: int
+    name: str
+    path: str  # "Team A / Team A1": unique, used as a label
+    depth: int
+    kind: str
+    parent_id: int | None
+    leader_id: int | None
+    leader_name: str | None
+    manager_user_id: int | None
+    manager_name: str | None
+    members: int
+
+
+def team_tree(session: Session, actor: Actor) -> list[TeamNode]:
+    """The visible teams in tree order (each team followed by its sub-teams), with paths."""
+    scope = scope_for(session, actor)
+    rows = session.execute(
+        select(Team.id, Team.name, Team.kind, Team.parent_id, Team.leader_id, Team.manager_user_id, User.display_name)
+        .outerjoin(User, User.id == Team.manager_user_id)
+        .where(team_filter(scope))
+        .order_by(Team.name)
+    ).all()
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    by_id = {r.id: r for r in rows}
+    counts = dict(session.execute(
+        select(Member.team_id, func.count()).where(Member.team_id.in_(ids), Member.status != "left").group_by(Member.team_id)
+    ).all())
+    leader_ids = [r.leader_id for r in rows if r.leader_id]
+    leaders = dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(leader_ids))).all()) if leader_ids else {}
+    children: dict[int | None, list[int]] = {}
+    for r in rows:
+        parent = r.parent_id if r.parent_id in by_id else None  # roots of the visible forest
+        children.setdefault(parent, []).append(r.id)
+    out: list[TeamNode] = []
+
+    def walk(team_id: int, depth: int, prefix: str) -> None:
+        r = by_id[team_id]
+        path = f"{prefix} / {r.name}" if prefix else r.name
+        out.append(TeamNode(r.id, r.name, path, depth, r.kind, r.parent_id, r.leader_id, leaders.get(r.leader_id),
+                            r.manager_user_id, r.display_name, counts.get(r.id, 0)))
+        for child in children.get(team_id, []):
+            walk(child, depth + 1, path)
+
+    for root in children.get(None, []):
+        walk(root, 0, "")
+    return out
+
+
+def manager_users(session: Session, actor: Actor) -> list[dict]:
+    """Users who can manage a team (admins choose a team's managing user)."""
+    ensure_role(actor, "admin")
+    return [
+        {"id": u.id, "display_name": u.display_name, "username": u.username}
+        for u in session.scalars(
+            select(User).where(User.role.in_(("manager", "admin")), User.active.is_(True)).order_by(User.display_name)
+        )
+    ]
+
+
+def _team(session: Session, team_id: int) -> Team:
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotFound("error.not_found")
+    return team
+
+
+def _check_team_fields(session: Session, actor: Actor, scope: Scope, team: Team | None, name: str | None,
+                       kind: str, parent_id: int | None, *, parent_changed: bool, leader_id: int | None = None,
+                       manager_user_id: int | None = None) -> list[FieldError]:
+    """Row-independent checks of a team's fields. Permission problems and cycles raise at once;
+    fixable input comes back as FieldErrors."""
+    if parent_changed:
+        if parent_id is None:
+            if not actor.is_admin:  # a top-level team would be outside every manager's scope
+                raise PermissionDenied("roster.top_level_admin_only")
+        else:
+            if session.get(Team, parent_id) is None:
+                raise NotFound("error.not_found")
+            ensure_team(scope, parent_id)
+            if team is not None and parent_id in subtree_team_ids(session, {team.id}):
+                raise Conflict("roster.team_cycle", team=team.name)
+    errors: list[FieldError] = []
+    if not name:
+        errors.append(FieldError("roster.team_name_required", column="roster.team_name"))
+    elif len(name) > 120:
+        errors.append(FieldError("roster.too_long", {"max": 120}, column="roster.team_name"))
+    else:
+        same_parent = Team.parent_id.is_(None) if parent_id is None else Team.parent_id == parent_id
+        clash = session.scalar(select(Team.id).where(Team.name == name, same_parent))
+        if clash is not None and (team is None or clash != team.id):
+            errors.append(FieldError("roster.team_name_taken", {"name": name}, column="roster.team_name"))
+    if kind not in TEAM_KINDS:
+        errors.append(FieldError("roster.unknown_team_kind", {"value": kind}, column="roster.team_kind"))
+    if leader_id is not None:
+        leader = session.get(Member, leader_id)
+        allowed_teams = subtree_team_ids(session, {team.id}) if team is not None else set()
+        if leader is None or not scope.has_member(leader_id) or leader.team_id not in allowed_teams or leader.status == "left":
+            errors.append(FieldError("roster.leader_not_in_team", column="roster.team_leader"))
+    if manager_user_id is not None:
+        user = session.get(User, manager_user_id)
+        if user is None or user.role not in ("manager", "admin") or not user.active:
+            errors.append(FieldError("roster.not_a_manager_user", column="roster.team_manager"))
+    return errors
+
+
+def create_team(session: Session, actor: Actor, name: str, parent_id: int | None = None, kind: str = "core",
+                manager_user_id: int | None = None, description: str | None = None) -> int:
+    """A new team (admins: anywhere, with a managing user) or sub-team (managers: under a team of
+    theirs). Returns the new id."""
+    _ensure_lead(actor)
+    scope = scope_for(session, actor)
+    name = _text(name) or ""
+    if manager_user_id is not None:
+        ensure_role(actor, "admin")
+    errors = _check_team_fields(session, actor, scope, None, name, kind, parent_id, parent_changed=True,
+                                manager_user_id=manager_user_id)
+    if errors:
+        raise InvalidInput("roster.team_invalid", errors)
+    team = Team(name=name, kind=kind, parent_id=parent_id, manager_user_id=manager_user_id, description=_text(description))
+    session.add(team)
+    session.flush()
+    audit.record(session, actor, "team.create", "team", team.id, None, audit.snapshot(team, _TEAM_FIELDS))
+    return team.id
+
+
+_KEEP: Any = object()
+
+
+def update_team(session: Session, actor: Actor, team_id: int, *, name: Any = _KEEP, kind: Any = _KEEP,
+                parent_id: Any = _KEEP, leader_id: Any = _KEEP, manager_user_id: Any = _KEEP) -> bool:
+    """Rename, change kind, set the leader, move under another parent, and (admins only) set the
+    managing user. Only the given fields change. Returns True when anything changed."""
+    _ensure_lead(actor)
+    scope = scope_for(session, actor)
+    team = _team(session, team_id)
+    ensure(session, actor, WRITE, team, scope)
+    before = audit.snapshot(team, _TEAM_FIELDS)
+    new = dict(before)
+    if name is not _KEEP:
+        new["name"] = _text(name) or ""
+    if kind is not _KEEP:
+        new["kind"] = kind
+    if parent_id is not _KEEP:
+        new["parent_id"] = _int_or_none(parent_id)
+    if leader_id is not _KEEP:
+        new["leader_id"] = _int_or_none(leader_id)
+    if manager_user_id is not _KEEP and _int_or_none(manager_user_id) != before["manager_user_id"]:
+        ensure_role(actor, "admin")
+        new["manager_user_id"] = _int_or_none(manager_user_id)
+    if new == before:
+        return False
+    parent_changed = new["parent_id"] != before["parent_id"]
+    if parent_changed and not actor.is_admin and team.id in _managed_roots(session, actor):
+        raise PermissionDenied("roster.move_own_root")  # managers move sub-teams, not the team they were given
+    errors = _check_team_fields(
+        session, actor, scope, team, new["name"], new["kind"], new["parent_id"], parent_changed=parent_changed,
+        leader_id=new["leader_id"] if new["leader_id"] != before["leader_id"] else None,
+        manager_user_id=new["manager_user_id"] if new["manager_user_id"] != before["manager_user_id"] else None,
+    )
+    if errors:
+        raise InvalidInput("roster.team_invalid", errors)
+    for key, value in new.items():
+        setattr(team, key, value)
+    session.flush()
+    old, changed_to = audit.changed(before, new)
+    action = "team.move" if "parent_id" in changed_to else "team.update"
+    audit.record(session, actor, action, "team", team.id, old, changed_to)
+    return True
+
+
+def _managed_roots(session: Session, actor: Actor) -> set[int]:
+    return set(session.scalars(select(Team.id).where(Team.manager_user_id == actor.user_id)))
+
+
+def move_team(session: Session, actor: Actor, team_id: int, new_parent_id: int | None) -> bool:
+    """Move a sub-team under another parent (refuses cycles and parents outside the scope)."""
+    return update_team(session, actor, team_id, parent_id=new_parent_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Members
+# ---------------------------------------------------------------------------------------------
+def roster_frame(session: Session, actor: Actor, team_id: int | None = None, include_left: bool = False) -> pd.DataFrame:
+    """Visible members (of one team and its sub-teams, or all), with load next to capacity.
+
+    Columns: id, name, email, phone, team_id, role, manager_id, status, max_customers, customers,
+    max_open_tasks, open_tasks, specialties (list of 'kind:value'), username."""
+    _ensure_lead(actor)
+    scope = scope_for(session, actor)
+    query = (
+        select(Member, Role.code, User.username)
+        .join(Role, Role.id == Member.role_id)
+        .outerjoin(User, User.id == Member.user_id)
+        .where(member_filter(scope))
+        .order_by(Member.team_id, Member.name, Member.id)
+    )
+    if team_id is not None:
+        query = query.where(Member.team_id.in_(sorted(subtree_team_ids(session, {team_id}))))
+    if not include_left:
+        query = query.where(Member.status != "left")
+    rows = session.execute(query).all()
+    ids = [m.id for m, _, _ in rows]
+    load = member_load(session, ids)
+    tags: dict[int, list[str]] = {}
+    if ids:
+        for member_id, kind, value in session.execute(
+            select(MemberSpecialty.member_id, MemberSpecialty.kind, MemberSpecialty.value)
+            .where(MemberSpecialty.member_id.in_(ids)).order_by(MemberSpecialty.kind, MemberSpecialty.value)
+        ):
+            tags.setdefault(member_id, []).append(specialty_tag(kind, value))
+    columns = ["id", "name", "email", "phone", "team_id", "role", "manager_id", "status", "max_customers",
+               "customers", "max_open_tasks", "open_tasks", "specialties", "username"]
+    data = [
+        {
+            "id": m.id, "name": m.name, "email": m.email, "phone": m.phone, "team_id": m.team_id, "role": code,
+            "manager_id": m.manager_id, "status": m.status, "max_customers": m.max_customers,
+            "customers": load[m.id][0], "max_open_tasks": m.max_open_tasks, "open_tasks": load[m.id][1],
+            "specialties": tags.get(m.id, []), "username": username,
+        }
+        for m, code, username in rows
+    ]
+    frame = pd.DataFrame(data, columns=columns)
+    for col in ("id", "team_id", "max_customers", "customers", "max_open_tasks", "open_tasks"):
+        frame[col] = frame[col].astype("int64")
+    frame["manager_id"] = frame["manager_id"].astype("Int64")
+    return frame
+
+
+def member_choices(session: Session, actor: Actor) -> list[dict]:
+    """Visible members not yet gone, as options for manager / owner pickers."""
+    _ensure_lead(actor)
+    scope = scope_for(session, actor)
+    return [
+        {"id": i, "name": n, "team_id": t, "status": s}
+        for i, n, t, s in session.execute(
+            select(Member.id, Member.name, Member.team_id, Member.status).where(member_filter(scope)).order_by(Member.name)
+        )
+    ]
+
+
+def specialty_options(session: Session, actor: Actor) -> list[str]:
+    """Every specialty tag in use (for the picker), 'kind:value'."""
+    _ensure_lead(actor)
+    return [
+        specialty_tag(k, v)
+        for k, v in session.execute(
+            select(MemberSpecialty.kind, MemberSpecialty.value).distinct().order_by(MemberSpecialty.kind, MemberSpecialty.value)
+        )
+    ]
+
+
+@dataclass
+class _CleanRow:
+    index: int  # 1-based row number as the user sees it
+    id: int | None
+    values: dict[str, Any]
+    specialties: list[tuple[str, str]]
+
+
+def _validate_rows(session: Session, actor: Actor, scope: Scope, rows: list[dict]) -> tuple[list[_CleanRow], list[FieldError]]:
+    roles = {code: rid for rid, code in session.execute(select(Role.id, Role.code).where(Role.active.is_(True)))}
+    existing_ids = [r["id"] for r in (dict(x) for x in rows) if not _blank(r.get("id"))]
+    existing: dict[int, Member] = {}
+    if existing_ids:
+        for m in session.scalars(select(Member).where(Member.id.in_([int(i) for i in existing_ids]))):
+            existing[m.id] = m
+    all_team_ids = set(session.scalars(select(Team.id)))
+    errors: list[FieldError] = []
+    clean: list[_CleanRow] = []
+    seen_emails: dict[str, int] = {}
+    for position, raw in enumerate(rows, start=1):
+        row = dict(raw)
+        member_id = _int_or_none(row.get("id"))
+        member = None
+        if member_id is not None:
+            member = existing.get(member_id)
+            if member is None:
+                raise NotFound("error.not_found")
+            if not scope.has_member(member_id):
+                raise PermissionDenied("error.permission_denied")
+
+        def err(key: str, column: str, **params: Any) -> None:
+            errors.append(FieldError(key, params, row=position, column=column))
+
+        values: dict[str, Any] = {}
+        name = _text(row.get("name"))
+        if not name:
+            err("roster.name_required", COL_NAME)
+        elif len(name) > 120:
+            err("roster.too_long", COL_NAME, max=120)
+        values["name"] = name
+        email = _text(row.get("email"))
+        if email is not None:
+            email = email.lower()
+            if not _EMAIL.match(email) or len(email) > 255:
+                err("roster.bad_email", COL_EMAIL, value=email)
+            elif email in seen_emails:
+                err("roster.duplicate_email", COL_EMAIL, value=email, other=seen_emails[email])
+            else:
+                seen_emails[email] = position
+        values["email"] = email
+        values["phone"] = _text(row.get("phone"))
+        team_id = _int_or_none(row.get("team_id"))
+        if team_id is None or team_id not in all_team_ids:
+            err("roster.team_required", COL_TEAM)
+        elif not scope.everything and team_id not in scope.team_ids:
+            err("roster.team_out_of_scope", COL_TEAM)
+        values["team_id"] = team_id
+        role = _text(row.get("role"))
+        if role is None:
+            err("roster.role_required", COL_ROLE)
+        elif role not in roles:
+            err("roster.unknown_role", COL_ROLE, value=role)
+        values["role_id"] = roles.get(role)
+        manager_id = _int_or_none(row.get("manager_id"))
+        if manager_id is not None:
+            if member_id is not None and manager_id == member_id:
+                err("roster.own_manager", COL_MANAGER)
+            elif not scope.has_member(manager_id) or session.get(Member, manager_id) is None:
+                err("roster.manager_out_of_scope", COL_MANAGER)
+        values["manager_id"] = manager_id
+        status = _text(row.get("status")) or "active"
+        if status not in MEMBER_STATUSES:
+            err("roster.unknown_status", COL_STATUS, value=status)
+        values["status"] = status
+        for field, column, default in (
+            ("max_customers", COL_MAX_CUSTOMERS, DEFAULT_MAX_CUSTOMERS),
+            ("max_open_tasks", COL_MAX_OPEN_TASKS, DEFAULT_MAX_OPEN_TASKS),
+        ):
+            cell = row.get(field)
+            if member_id is None and _blank(cell):
+                cell = default
+            number, problem = _count(cell)
+            if problem:
+                err(problem, column, value=cell)
+            values[field] = number
+        specialties: list[tuple[str, str]] = []
+        for tag in _tags(row.get("specialties")):
+            parsed = parse_specialty(tag)
+            if parsed is None:
+                err("roster.bad_specialty", COL_SPECIALTIES, value=tag, kinds=", ".join(SPECIALTY_KINDS))
+            elif parsed not in specialties:
+                specialties.append(parsed)
+        clean.append(_CleanRow(position, member_id, values, specialties))
+
+    # e-mail addresses already used by members outside this table
+    emails = {c.values["email"]: c for c in clean if c.values["email"]}
+    if emails:
+        edited_ids = {c.id for c in clean if c.id is not None}
+        for other_id, other_email in session.execute(
+            select(Member.id, func.lower(Member.email)).where(func.lower(Member.email).in_(list(emails)))
+        ):
+            if other_id not in edited_ids:
+                c = emails[other_email]
+                errors.append(FieldError("roster.email_taken", {"value": other_email}, row=c.index, column=COL_EMAIL))
+
+    # nobody may leave while still holding customers or open tasks: hand over first
+    leaving = [c for c in clean if c.id is not None and c.values["status"] == "left" and existing[c.id].status != "left"]
+    if leaving:
+        load = member_load(session, [c.id for c in leaving])
+        for c in leaving:
+            customers, tasks = load[c.id]
+            if customers or tasks:
+                errors.append(FieldError("roster.left_with_work", {"customers": customers, "tasks": tasks},
+                                         row=c.index, column=COL_STATUS))
+
+    # manager chains must not loop (a manages b manages a)
+    managers = dict(session.execute(select(Member.id, Member.manager_id)).all())
+    for c in clean:
+        if c.id is not None:
+            managers[c.id] = c.values["manager_id"]
+    for c in clean:
+        if c.id is None or c.values["manager_id"] is None or c.values["manager_id"] == c.id:
+            continue
+        seen = {c.id}
+        current = c.values["manager_id"]
+        while current is not None:
+            if current in seen:
+                errors.append(FieldError("roster.manager_cycle", row=c.index, column=COL_MANAGER))
+                break
+            seen.add(current)
+            current = managers.get(current)
+    errors.sort(key=lambda e: (e.row or 0))
+    return clean, errors
+
+
+def validate_members(session: Session, actor: Actor, rows: list[dict]) -> list[FieldError]:
+    """The row errors `save_members` would refuse with (empty when the table is valid)."""
+    _ensure_lead(actor)
+    return _validate_rows(session, actor, scope_for(session, actor), rows)[1]
+
+
+def _member_snapshot(member: Member, specialties: list[str]) -> dict[str, Any]:
+    data = audit.snapshot(member, _MEMBER_FIELDS)
+    data["specialties"] = sorted(specialties)
+    return data
+
+
+def save_members(session: Session, actor: Actor, rows: list[dict]) -> dict[str, int]:
+    """Create and update members from an edited table: each row a dict with id (None for a new
+    member), name, email, phone, team_id, role (code), manager_id, status, max_customers,
+    max_open_tasks, specialties ('kind:value' tags). Every row is checked first; if any is wrong,
+    InvalidInput lists each problem with its row and column and nothing is written.
+    Returns {"created": n, "updated": n}."""
+    _ensure_lead(actor)
+    scope = scope_for(session, actor)
+    clean, errors = _validate_rows(session, actor, scope, rows)
+    if errors:
+        raise InvalidInput("roster.rows_invalid", errors, count=len({e.row for e in errors}))
+    created = updated = 0
+    for c in clean:
+        tags = sorted(specialty_tag(k, v) for k, v in c.specialties)
+        if c.id is None:
+            member = Member(**c.values)
+            member.specialties = [MemberSpecialty(kind=k, value=v) for k, v in c.specialties]
+            session.add(member)
+            session.flush()
+            audit.record(session, actor, "member.create", "member", member.id, None, _member_snapshot(member, tags))
+            created += 1
+            continue
+        member = session.get(Member, c.id)
+        current_tags = sorted(specialty_tag(s.kind, s.value) for s in member.specialties)
+        before = _member_snapshot(member, current_tags)
+        after = dict(before)
+        after.update(c.values)
+        after["specialties"] = tags
+        if after == before:
+            continue
+        for key, value in c.values.items():
+            setattr(member, key, value)
+        if tags != current_tags:
+            keep = {(k, v) for k, v in c.specialties}
+            for s in list(member.specialties):
+                if (s.kind, s.value) not in keep:
+                    member.specialties.remove(s)
+            have = {(s.kind, s.value) for s in member.specialties}
+            for k, v in c.specialties:
+                if (k, v) not in have:
+                    member.specialties.append(MemberSpecialty(kind=k, value=v))
+        session.flush()
+        old, new = audit.changed(before, after)
+        action = "member.status" if set(new) == {"status"} else "member.update"
+        audit.record(session, actor, action, "member", member.id, old, new)
+        updated += 1
+    return {"created": created, "updated": updated}
+
+
+def member_history(session: Session, actor: Actor, member_id: int, limit: int = 50) -> list[dict]:
+    """The audit trail of one member, newest first (roster changes, handovers)."""
+    _ensure_lead(actor)
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound("error.not_found")
+    ensure(session, actor, READ, member)
+    return audit.history(session, "member", member_id, limit)
