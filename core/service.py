@@ -1,0 +1,741 @@
+"""Service quality: complaints against customers, response and resolution targets per severity
+(configurable per team), live timers and breach flags, escalation of breaches to the assignee's
+manager, and the service reports (response time and resolution rate by member, team and period).
+
+Rules (one place):
+- Elapsed time is measured in seconds from `opened_at`. The response clock stops at the first
+  response; the resolution clock at resolution. Resolving a complaint that had no response yet
+  counts as its first response too.
+- A target of T seconds is met when the clock stops (or, still running, `now` is) at most T seconds
+  after opening: exactly T is on time, T + 1 s is a breach (`elapsed > T`).
+- Targets: the team's own row for the severity, else the nearest ancestor team's row, else
+  DEFAULT_TARGETS.
+- Average response time and resolution rate are core.metrics' `first_response_hours` and
+  `resolution_rate` (one definition; the reports call it per member, team and period).
+- "The assignee's manager": Member.manager_id's linked user, else the manager_user_id of the
+  assignee's team or the nearest ancestor team with one (skipping the assignee themselves). With no
+  assignee, the manager of the complaint's team.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import altair as alt
+import pandas as pd
+from sqlalchemy import case, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from core import audit, metrics
+from core.errors import Conflict, FieldError, InvalidInput, NotFound
+from core.i18n import t
+from core.permissions import (
+    READ,
+    WRITE,
+    Actor,
+    complaint_filter,
+    customer_filter,
+    ensure,
+    ensure_member,
+    ensure_role,
+    ensure_team,
+    member_filter,
+    scope_for,
+    subtree_team_ids,
+    team_filter,
+)
+from db.base import utcnow
+from db.models import SEVERITIES, Complaint, Customer, Member, Notification, ServiceTarget, Team, User
+
+HOUR = 3600
+DEFAULT_TARGETS: dict[str, tuple[int, int]] = {
+    "critical": (1 * HOUR, 8 * HOUR),
+    "high": (4 * HOUR, 24 * HOUR),
+    "medium": (8 * HOUR, 72 * HOUR),
+    "low": (24 * HOUR, 168 * HOUR),
+}
+NOTIFY_RESPONSE = "complaint_response_breach"
+NOTIFY_RESOLUTION = "complaint_resolution_breach"
+# Resolved complaints keep being checked for a late breach for this long after resolution.
+ESCALATION_LOOKBACK = timedelta(days=7)
+
+
+# ---------------------------------------------------------------------------------------------
+# Targets
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Target:
+    response_seconds: int
+    resolution_seconds: int
+    source: str  # "team" | "inherited" | "default"
+
+
+class TargetBook:
+    """Every team's effective targets, loaded in two small queries (teams and target rows)."""
+
+    def __init__(self, session: Session) -> None:
+        self.parent = dict(session.execute(select(Team.id, Team.parent_id)).all())
+        self.rows: dict[tuple[int, str], tuple[int, int]] = {
+            (r.team_id, r.severity): (r.response_seconds, r.resolution_seconds)
+            for r in session.execute(select(ServiceTarget)).scalars()
+        }
+
+    def get(self, team_id: int | None, severity: str) -> Target:
+        current, seen, first = team_id, set(), True
+        while current is not None and current not in seen:
+            seen.add(current)
+            row = self.rows.get((current, severity))
+            if row:
+                return Target(row[0], row[1], "team" if first else "inherited")
+            first = False
+            current = self.parent.get(current)
+        response, resolution = DEFAULT_TARGETS[severity]
+        return Target(response, resolution, "default")
+
+
+def targets_for_team(session: Session, actor: Actor, team_id: int) -> list[dict[str, Any]]:
+    """The four severities' effective targets for a team, with where each comes from."""
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotFound("error.not_found")
+    ensure(session, actor, READ, team)
+    book = TargetBook(session)
+    out = []
+    for severity in reversed(SEVERITIES):
+        target = book.get(team_id, severity)
+        out.append({
+            "severity": severity,
+            "response_hours": target.response_seconds / HOUR,
+            "resolution_hours": target.resolution_seconds / HOUR,
+            "response_seconds": target.response_seconds,
+            "resolution_seconds": target.resolution_seconds,
+            "source": target.source,
+        })
+    return out
+
+
+def set_service_target(
+    session: Session, actor: Actor, team_id: int, severity: str, response_seconds: int, resolution_seconds: int
+) -> None:
+    """Managers set their teams' targets (admins any team's)."""
+    ensure_role(actor, "admin", "manager")
+    ensure_team(scope_for(session, actor), team_id)
+    errors = []
+    if severity not in SEVERITIES:
+        errors.append(FieldError("service.error.severity", column="severity"))
+    if not isinstance(response_seconds, int) or response_seconds <= 0:
+        errors.append(FieldError("service.error.target_positive", column="response"))
+    if not isinstance(resolution_seconds, int) or resolution_seconds <= 0:
+        errors.append(FieldError("service.error.target_positive", column="resolution"))
+    elif isinstance(response_seconds, int) and resolution_seconds < response_seconds:
+        errors.append(FieldError("service.error.resolution_before_response", column="resolution"))
+    if errors:
+        raise InvalidInput("error.invalid", errors=errors)
+    row = session.scalar(select(ServiceTarget).where(ServiceTarget.team_id == team_id, ServiceTarget.severity == severity))
+    before = audit.snapshot(row) if row else None
+    if row is None:
+        row = ServiceTarget(team_id=team_id, severity=severity)
+        session.add(row)
+    row.response_seconds = response_seconds
+    row.resolution_seconds = resolution_seconds
+    session.flush()
+    audit.record(session, actor, "service_target.set", "service_target", row.id, before, audit.snapshot(row))
+
+
+def clear_service_target(session: Session, actor: Actor, team_id: int, severity: str) -> None:
+    """Back to the inherited or default target for that severity."""
+    ensure_role(actor, "admin", "manager")
+    ensure_team(scope_for(session, actor), team_id)
+    row = session.scalar(select(ServiceTarget).where(ServiceTarget.team_id == team_id, ServiceTarget.severity == severity))
+    if row is None:
+        return
+    audit.record(session, actor, "service_target.clear", "service_target", row.id, audit.snapshot(row), None)
+    session.execute(delete(ServiceTarget).where(ServiceTarget.id == row.id))
+
+
+# ---------------------------------------------------------------------------------------------
+# Timers and breaches (pure)
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Timing:
+    response_due: datetime
+    resolution_due: datetime
+    response_seconds: float | None  # time to first response, None while waiting
+    resolution_seconds: float | None  # time to resolution, None while open
+    response_elapsed: float  # stopped clock, or running against `now`
+    resolution_elapsed: float
+    response_breached: bool
+    resolution_breached: bool
+
+    @property
+    def breached(self) -> bool:
+        return self.response_breached or self.resolution_breached
+
+    @property
+    def response_left(self) -> float | None:
+        """Seconds left before the response target (negative once overdue); None once responded."""
+        return None if self.response_seconds is not None else (self.response_due - self._now).total_seconds()
+
+    @property
+    def resolution_left(self) -> float | None:
+        return None if self.resolution_seconds is not None else (self.resolution_due - self._now).total_seconds()
+
+    _now: datetime = field(default=None, repr=False)  # type: ignore[assignment]
+
+
+def timing(opened_at: datetime, first_response_at: datetime | None, resolved_at: datetime | None,
+           target: Target, now: datetime) -> Timing:
+    """Clocks and breach flags of one complaint at `now` (see the module rules)."""
+    response_stop = first_response_at or resolved_at
+    response_seconds = (response_stop - opened_at).total_seconds() if response_stop else None
+    resolution_seconds = (resolved_at - opened_at).total_seconds() if resolved_at else None
+    running = max((now - opened_at).total_seconds(), 0.0)
+    response_elapsed = response_seconds if response_seconds is not None else running
+    resolution_elapsed = resolution_seconds if resolution_seconds is not None else running
+    return Timing(
+        response_due=opened_at + timedelta(seconds=target.response_seconds),
+        resolution_due=opened_at + timedelta(seconds=target.resolution_seconds),
+        response_seconds=response_seconds,
+        resolution_seconds=resolution_seconds,
+        response_elapsed=response_elapsed,
+        resolution_elapsed=resolution_elapsed,
+        response_breached=response_elapsed > target.response_seconds,
+        resolution_breached=resolution_elapsed > target.resolution_seconds,
+        _now=now,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------------------------
+def suggest_assignee(session: Session, actor: Actor, customer_id: int) -> dict[str, Any]:
+    """The customer's owner (and their team); with no owner, the customer's team leader."""
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound("error.not_found")
+    ensure(session, actor, READ, customer)
+    assignee_id = customer.owner_id
+    team_id = customer.team_id
+    if assignee_id is None and team_id is not None:
+        assignee_id = session.scalar(select(Team.leader_id).where(Team.id == team_id))
+    if assignee_id is not None:
+        member_team = session.scalar(select(Member.team_id).where(Member.id == assignee_id))
+        team_id = member_team or team_id
+    name = session.scalar(select(Member.name).where(Member.id == assignee_id)) if assignee_id else None
+    team_name = session.scalar(select(Team.name).where(Team.id == team_id)) if team_id else None
+    return {"assignee_id": assignee_id, "assignee": name, "team_id": team_id, "team": team_name}
+
+
+def log_complaint(
+    session: Session,
+    actor: Actor,
+    *,
+    customer_id: int | None,
+    severity: str,
+    title: str,
+    description: str | None = None,
+    assignee_id: int | None = None,
+    interaction_id: int | None = None,
+    opened_at: datetime | None = None,
+) -> int:
+    """Log a complaint against a visible customer. Without an assignee, the suggested one (the
+    customer's owner) is used. Members may assign to themselves or the customer's owner; managers
+    to anyone in their scope."""
+    title = (title or "").strip()
+    errors = []
+    if customer_id is None:
+        errors.append(FieldError("error.required", {"field": "customer"}, column="customer"))
+    if not title:
+        errors.append(FieldError("service.error.title_required", column="title"))
+    elif len(title) > 200:
+        errors.append(FieldError("service.error.title_too_long", column="title"))
+    if severity not in SEVERITIES:
+        errors.append(FieldError("service.error.severity", column="severity"))
+    if errors:
+        raise InvalidInput("error.invalid", errors=errors)
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound("error.not_found")
+    ensure(session, actor, READ, customer)
+    suggestion = suggest_assignee(session, actor, customer_id)
+    if assignee_id is None:
+        assignee_id = suggestion["assignee_id"]
+    elif assignee_id != suggestion["assignee_id"]:
+        ensure_member(scope_for(session, actor), assignee_id)
+    team_id = suggestion["team_id"]
+    if assignee_id is not None:
+        team_id = session.scalar(select(Member.team_id).where(Member.id == assignee_id)) or team_id
+    complaint = Complaint(
+        customer_id=customer_id,
+        interaction_id=interaction_id,
+        team_id=team_id,
+        assignee_id=assignee_id,
+        severity=severity,
+        title=title,
+        description=(description or "").strip() or None,
+        status="open",
+        opened_at=opened_at or utcnow(),
+        created_by=actor.user_id,
+    )
+    session.add(complaint)
+    session.flush()
+    audit.record(session, actor, "complaint.log", "complaint", complaint.id, None, audit.snapshot(complaint))
+    return complaint.id
+
+
+def _writable(session: Session, actor: Actor, complaint_id: int) -> Complaint:
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None:
+        raise NotFound("error.not_found")
+    ensure(session, actor, WRITE, complaint)
+    return complaint
+
+
+def _check_time(complaint: Complaint, at: datetime) -> None:
+    if at < complaint.opened_at:
+        raise InvalidInput("service.error.before_opened", errors=[FieldError("service.error.before_opened", column="at")])
+
+
+def respond_to_complaint(session: Session, actor: Actor, complaint_id: int, *, at: datetime | None = None) -> None:
+    """Record the first response (once)."""
+    complaint = _writable(session, actor, complaint_id)
+    if complaint.first_response_at is not None or complaint.status == "resolved":
+        raise Conflict("service.error.already_responded")
+    at = at or utcnow()
+    _check_time(complaint, at)
+    before = audit.snapshot(complaint, ["status", "first_response_at"])
+    complaint.first_response_at = at
+    complaint.status = "responded"
+    session.flush()
+    audit.record(session, actor, "complaint.respond", "complaint", complaint.id, before,
+                 audit.snapshot(complaint, ["status", "first_response_at"]))
+
+
+def resolve_complaint(session: Session, actor: Actor, complaint_id: int, *, at: datetime | None = None) -> None:
+    """Resolve (once). Without an earlier response, resolving is also the first response."""
+    complaint = _writable(session, actor, complaint_id)
+    if complaint.status == "resolved":
+        raise Conflict("service.error.already_resolved")
+    at = at or utcnow()
+    _check_time(complaint, at)
+    if complaint.first_response_at is not None and at < complaint.first_response_at:
+        raise InvalidInput("service.error.before_response", errors=[FieldError("service.error.before_response", column="at")])
+    fields = ["status", "first_response_at", "resolved_at"]
+    before = audit.snapshot(complaint, fields)
+    complaint.first_response_at = complaint.first_response_at or at
+    complaint.resolved_at = at
+    complaint.status = "resolved"
+    session.flush()
+    audit.record(session, actor, "complaint.resolve", "complaint", complaint.id, before, audit.snapshot(complaint, fields))
+
+
+def reassign_complaint(session: Session, actor: Actor, complaint_id: int, assignee_id: int) -> None:
+    """Managers move a complaint to another member in their scope (the team follows the member)."""
+    ensure_role(actor, "admin", "manager")
+    complaint = _writable(session, actor, complaint_id)
+    ensure_member(scope_for(session, actor), assignee_id)
+    member = session.get(Member, assignee_id)
+    if member is None:
+        raise NotFound("error.not_found")
+    before = audit.snapshot(complaint, ["assignee_id", "team_id"])
+    complaint.assignee_id = member.id
+    complaint.team_id = member.team_id
+    session.flush()
+    audit.record(session, actor, "complaint.reassign", "complaint", complaint.id, before,
+                 audit.snapshot(complaint, ["assignee_id", "team_id"]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Queries
+# ---------------------------------------------------------------------------------------------
+def customer_choices(session: Session, actor: Actor, search: str = "", limit: int = 50) -> list[dict[str, Any]]:
+    """Visible customers whose name (or external id) contains `search`, for the complaint form."""
+    scope = scope_for(session, actor)
+    query = select(Customer.id, Customer.name, Customer.tier).where(customer_filter(scope))
+    search = (search or "").strip()
+    if search:
+        like = f"%{search}%"
+        query = query.where(or_(Customer.name.ilike(like), Customer.external_id.ilike(like)))
+    rows = session.execute(query.order_by(Customer.name, Customer.id).limit(limit)).all()
+    return [{"id": r.id, "name": r.name, "tier": r.tier} for r in rows]
+
+
+def member_choices(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """Members the actor may assign complaints to (members: only themselves)."""
+    scope = scope_for(session, actor)
+    rows = session.execute(
+        select(Member.id, Member.name, Team.name.label("team"))
+        .join(Team, Team.id == Member.team_id)
+        .where(member_filter(scope), Member.status != "left")
+        .order_by(Team.name, Member.name)
+    ).all()
+    return [{"id": r.id, "name": r.name, "team": r.team} for r in rows]
+
+
+def team_choices(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    scope = scope_for(session, actor)
+    rows = session.execute(select(Team.id, Team.name).where(team_filter(scope)).order_by(Team.name)).all()
+    return [{"id": r.id, "name": r.name} for r in rows]
+
+
+_Assignee = aliased(Member)
+
+
+def _complaint_columns():
+    return (
+        select(
+            Complaint.id, Complaint.title, Complaint.description, Complaint.severity, Complaint.status,
+            Complaint.opened_at, Complaint.first_response_at, Complaint.resolved_at, Complaint.team_id,
+            Complaint.assignee_id, Customer.id.label("customer_id"), Customer.name.label("customer"),
+            _Assignee.name.label("assignee"), Team.name.label("team"),
+        )
+        .join(Customer, Customer.id == Complaint.customer_id)
+        .outerjoin(_Assignee, _Assignee.id == Complaint.assignee_id)
+        .outerjoin(Team, Team.id == Complaint.team_id)
+    )
+
+
+def _row_dict(row: Any, book: TargetBook, now: datetime) -> dict[str, Any]:
+    target = book.get(row.team_id, row.severity)
+    tm = timing(row.opened_at, row.first_response_at, row.resolved_at, target, now)
+    return {
+        "id": row.id, "title": row.title, "description": row.description, "severity": row.severity,
+        "status": row.status, "customer_id": row.customer_id, "customer": row.customer,
+        "assignee_id": row.assignee_id, "assignee": row.assignee, "team_id": row.team_id, "team": row.team,
+        "opened_at": row.opened_at, "first_response_at": row.first_response_at, "resolved_at": row.resolved_at,
+        "response_due": tm.response_due, "resolution_due": tm.resolution_due,
+        "response_hours": None if tm.response_seconds is None else tm.response_seconds / HOUR,
+        "resolution_hours": None if tm.resolution_seconds is None else tm.resolution_seconds / HOUR,
+        "response_left_seconds": tm.response_left, "resolution_left_seconds": tm.resolution_left,
+        "response_breached": tm.response_breached, "resolution_breached": tm.resolution_breached,
+        "breached": tm.breached,
+    }
+
+
+@dataclass
+class ComplaintPage:
+    total: int
+    rows: list[dict[str, Any]]
+
+
+def list_complaints(
+    session: Session,
+    actor: Actor,
+    *,
+    now: datetime | None = None,
+    status: str = "unresolved",
+    severity: str | None = None,
+    team_id: int | None = None,
+    assignee_id: int | None = None,
+    search: str = "",
+    breached_only: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> ComplaintPage:
+    """Visible complaints, most urgent first (open before responded, by severity, oldest first),
+    paginated in SQL; each row carries its live timers and breach flags at `now`.
+
+    `status`: "unresolved" (open or responded), "all", or one status. `breached_only` filters after
+    the breach computation, so it is offered for unresolved complaints (a small set)."""
+    now = now or utcnow()
+    scope = scope_for(session, actor)
+    query = _complaint_columns().where(complaint_filter(scope))
+    if status == "unresolved":
+        query = query.where(Complaint.status != "resolved")
+    elif status != "all":
+        query = query.where(Complaint.status == status)
+    if severity:
+        query = query.where(Complaint.severity == severity)
+    if team_id:
+        query = query.where(Complaint.team_id == team_id)
+    if assignee_id:
+        query = query.where(Complaint.assignee_id == assignee_id)
+    if search.strip():
+        like = f"%{search.strip()}%"
+        query = query.where(or_(Complaint.title.ilike(like), Customer.name.ilike(like)))
+    severity_rank = case({s: i for i, s in enumerate(reversed(SEVERITIES))}, value=Complaint.severity, else_=9)
+    status_rank = case({"open": 0, "responded": 1, "resolved": 2}, value=Complaint.status, else_=3)
+    ordered = query.order_by(status_rank, severity_rank, Complaint.opened_at, Complaint.id)
+    book = TargetBook(session)
+    if breached_only:
+        rows = [_row_dict(r, book, now) for r in session.execute(ordered).all()]
+        rows = [r for r in rows if r["breached"]]
+        return ComplaintPage(len(rows), rows[offset: offset + limit])
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(ordered.limit(limit).offset(offset)).all()
+    return ComplaintPage(total, [_row_dict(r, book, now) for r in rows])
+
+
+def get_complaint(session: Session, actor: Actor, complaint_id: int, now: datetime | None = None) -> dict[str, Any]:
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None:
+        raise NotFound("error.not_found")
+    ensure(session, actor, READ, complaint)
+    row = session.execute(_complaint_columns().where(Complaint.id == complaint_id)).one()
+    out = _row_dict(row, TargetBook(session), now or utcnow())
+    out["history"] = audit.history(session, "complaint", complaint_id)
+    out["can_write"] = True
+    return out
+
+
+def complaints_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The list as a table for export (raw codes; the page translates headers and labels)."""
+    columns = ["id", "customer", "title", "severity", "status", "assignee", "team", "opened_at", "response_due",
+               "first_response_at", "response_hours", "resolution_due", "resolved_at", "resolution_hours",
+               "response_breached", "resolution_breached"]
+    return pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports
+# ---------------------------------------------------------------------------------------------
+GROUPS = ("member", "team", "period")
+
+
+def _period_rows(session: Session, actor: Actor, start: date, end: date, now: datetime) -> list[dict[str, Any]]:
+    """Visible complaints opened in [start, end] (dates, inclusive) with timers at `now`."""
+    scope = scope_for(session, actor)
+    lo = datetime.combine(start, datetime.min.time())
+    hi = datetime.combine(end + timedelta(days=1), datetime.min.time())
+    rows = session.execute(
+        _complaint_columns().where(complaint_filter(scope), Complaint.opened_at >= lo, Complaint.opened_at < hi)
+        .order_by(Complaint.opened_at, Complaint.id)
+    ).all()
+    book = TargetBook(session)
+    return [_row_dict(r, book, now) for r in rows]
+
+
+def period_buckets(start: date, end: date, period: str) -> list[tuple[str, date, date]]:
+    """Calendar months (or Monday-start weeks) covering [start, end], clipped to it."""
+    out = []
+    if period == "week":
+        cursor = start - timedelta(days=start.weekday())
+        while cursor <= end:
+            last = cursor + timedelta(days=6)
+            out.append((cursor.isoformat(), max(cursor, start), min(last, end)))
+            cursor = last + timedelta(days=1)
+        return out
+    cursor = date(start.year, start.month, 1)
+    while cursor <= end:
+        following = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
+        out.append((cursor.strftime("%Y-%m"), max(cursor, start), min(following - timedelta(days=1), end)))
+        cursor = following
+    return out
+
+
+REPORT_COLUMNS = ["group", "complaints", "responded", "avg_response_hours", "resolved", "resolution_rate",
+                  "response_breaches", "resolution_breaches"]
+
+
+def service_report(
+    session: Session, actor: Actor, *, start: date, end: date, group: str = "member", period: str = "month",
+    now: datetime | None = None,
+) -> pd.DataFrame:
+    """Per member, team (with its sub-teams) or period (month/week of opening), over the people in
+    the actor's scope and complaints opened in [start, end]: complaints, responded, average response
+    hours and resolution rate (%), both measured by core.metrics (`first_response_hours`,
+    `resolution_rate`: the one definition), and the response/resolution breaches as of `now`.
+    Groups without complaints are left out."""
+    if group not in GROUPS:
+        raise InvalidInput("error.invalid")
+    now = now or utcnow()
+    scope = scope_for(session, actor)
+    people = {r.id: (r.name, r.team_id) for r in session.execute(
+        select(Member.id, Member.name, Member.team_id).where(member_filter(scope)).order_by(Member.name))}
+    if not people:
+        return pd.DataFrame(columns=REPORT_COLUMNS)
+    rows = [r for r in _period_rows(session, actor, start, end, now) if r["assignee_id"] in people]
+    groups: list[tuple[str, list[int], date, date, list[dict[str, Any]]]] = []
+    if group == "member":
+        for member_id, (name, _team) in people.items():
+            groups.append((name, [member_id], start, end, [r for r in rows if r["assignee_id"] == member_id]))
+    elif group == "team":
+        teams = session.execute(select(Team.id, Team.name).where(team_filter(scope)).order_by(Team.name)).all()
+        for team in teams:
+            ids = [m for m in subtree_members(session, team.id) if m in people]
+            groups.append((team.name, ids, start, end, [r for r in rows if r["assignee_id"] in ids]))
+    else:
+        ids = sorted(people)
+        for label, lo, hi in period_buckets(start, end, period):
+            part = [r for r in rows if lo <= r["opened_at"].date() <= hi]
+            groups.append((label, ids, lo, hi, part))
+    out = []
+    for label, ids, lo, hi, part in groups:
+        if not part:
+            continue
+        response = metrics.measure_value(session, "first_response_hours", member_ids=ids, start=lo, end=hi)
+        rate = metrics.measure_value(session, "resolution_rate", member_ids=ids, start=lo, end=hi)
+        out.append({
+            "group": label,
+            "complaints": len(part),
+            "responded": sum(1 for r in part if r["first_response_at"] is not None),
+            "avg_response_hours": response,
+            "resolved": round((rate or 0.0) * len(part) / 100),
+            "resolution_rate": rate,
+            "response_breaches": sum(1 for r in part if r["response_breached"]),
+            "resolution_breaches": sum(1 for r in part if r["resolution_breached"]),
+        })
+    return pd.DataFrame(out, columns=REPORT_COLUMNS)
+
+
+def subtree_members(session: Session, team_id: int) -> list[int]:
+    teams = subtree_team_ids(session, {team_id})
+    return list(session.scalars(select(Member.id).where(Member.team_id.in_(sorted(teams)))))
+
+
+def breaches(session: Session, actor: Actor, *, start: date, end: date, now: datetime | None = None) -> pd.DataFrame:
+    """Visible complaints opened in [start, end] that breached a target (as of `now`)."""
+    rows = [r for r in _period_rows(session, actor, start, end, now or utcnow()) if r["breached"]]
+    return complaints_frame(rows)
+
+
+def response_time_chart(report: pd.DataFrame, group: str, lang: str) -> alt.Chart:
+    """Average hours to first response per group (bar chart, hours)."""
+    data = report.dropna(subset=["avg_response_hours"]).rename(columns={"avg_response_hours": "hours"})
+    x_title = t(f"service.group.{group}", lang)
+    return (
+        alt.Chart(data, title=t("service.chart.response_time", lang))
+        .mark_bar()
+        .encode(
+            x=alt.X("group:N", title=x_title, sort=None, axis=alt.Axis(labelAngle=-30, labelLimit=160)),
+            y=alt.Y("hours:Q", title=t("service.chart.hours_axis", lang)),
+            tooltip=[alt.Tooltip("group:N", title=x_title),
+                     alt.Tooltip("hours:Q", title=t("service.chart.hours_axis", lang), format=".1f"),
+                     alt.Tooltip("responded:Q", title=t("service.col.responded", lang))],
+        )
+        .properties(height=300)
+    )
+
+
+def resolution_rate_chart(report: pd.DataFrame, group: str, lang: str) -> alt.Chart:
+    """Share of complaints resolved per group (bar chart, percent)."""
+    data = report.dropna(subset=["resolution_rate"]).rename(columns={"resolution_rate": "percent"})
+    x_title = t(f"service.group.{group}", lang)
+    return (
+        alt.Chart(data, title=t("service.chart.resolution_rate", lang))
+        .mark_bar(color="#2e7d32")
+        .encode(
+            x=alt.X("group:N", title=x_title, sort=None, axis=alt.Axis(labelAngle=-30, labelLimit=160)),
+            y=alt.Y("percent:Q", title=t("service.chart.percent_axis", lang), scale=alt.Scale(domain=[0, 100])),
+            tooltip=[alt.Tooltip("group:N", title=x_title),
+                     alt.Tooltip("percent:Q", title=t("service.chart.percent_axis", lang), format=".0f"),
+                     alt.Tooltip("complaints:Q", title=t("service.col.complaints", lang)),
+                     alt.Tooltip("resolved:Q", title=t("service.col.resolved", lang))],
+        )
+        .properties(height=300)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Escalation and notifications
+# ---------------------------------------------------------------------------------------------
+def manager_user_for(session: Session, member_id: int | None, team_id: int | None = None) -> int | None:
+    """The user to notify about a member's work (see the module rules)."""
+    own_user = None
+    if member_id is not None:
+        row = session.execute(select(Member.user_id, Member.manager_id, Member.team_id).where(Member.id == member_id)).first()
+        if row is not None:
+            own_user, manager_member, team_id = row.user_id, row.manager_id, row.team_id
+            if manager_member is not None:
+                manager_user = session.scalar(select(Member.user_id).where(Member.id == manager_member))
+                if manager_user is not None and manager_user != own_user:
+                    return manager_user
+    teams = {r.id: (r.parent_id, r.manager_user_id) for r in session.execute(select(Team.id, Team.parent_id, Team.manager_user_id))}
+    seen: set[int] = set()
+    while team_id is not None and team_id not in seen:
+        seen.add(team_id)
+        parent_id, manager_user = teams.get(team_id, (None, None))
+        if manager_user is not None and manager_user != own_user:
+            return manager_user
+        team_id = parent_id
+    return None
+
+
+def escalate_breaches(session: Session, now: datetime | None = None) -> int:
+    """Notify the assignee's manager of every breached target, once per (manager, kind, complaint):
+    safe to run on every page render and from several servers (the unique key refuses a duplicate
+    and that insert alone is rolled back). Returns the number of new notifications."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(Complaint.id, Complaint.title, Complaint.severity, Complaint.team_id, Complaint.assignee_id,
+               Complaint.opened_at, Complaint.first_response_at, Complaint.resolved_at, Customer.name.label("customer"))
+        .join(Customer, Customer.id == Complaint.customer_id)
+        .where(or_(Complaint.resolved_at.is_(None), Complaint.resolved_at >= now - ESCALATION_LOOKBACK))
+    ).all()
+    if not rows:
+        return 0
+    book = TargetBook(session)
+    wanted: list[tuple[int, str, str, str]] = []
+    managers: dict[tuple[int | None, int | None], int | None] = {}
+    for r in rows:
+        tm = timing(r.opened_at, r.first_response_at, r.resolved_at, book.get(r.team_id, r.severity), now)
+        if not tm.breached:
+            continue
+        key = (r.assignee_id, r.team_id)
+        if key not in managers:
+            managers[key] = manager_user_for(session, r.assignee_id, r.team_id)
+        user_id = managers[key]
+        if user_id is None:
+            continue
+        message = f"{r.customer} · {r.title}"[:300]
+        if tm.response_breached:
+            wanted.append((user_id, NOTIFY_RESPONSE, f"complaint:{r.id}", message))
+        if tm.resolution_breached:
+            wanted.append((user_id, NOTIFY_RESOLUTION, f"complaint:{r.id}", message))
+    if not wanted:
+        return 0
+    existing = set(session.execute(
+        select(Notification.user_id, Notification.kind, Notification.ref)
+        .where(Notification.ref.in_(sorted({w[2] for w in wanted})))
+    ).all())
+    created = 0
+    for user_id, kind, ref, message in wanted:
+        if (user_id, kind, ref) in existing:
+            continue
+        try:
+            with session.begin_nested():
+                session.add(Notification(user_id=user_id, kind=kind, ref=ref, message=message, created_at=now))
+            created += 1
+        except IntegrityError:  # another server wrote it first
+            pass
+        existing.add((user_id, kind, ref))
+    return created
+
+
+def run_escalation(session: Session, actor: Actor, now: datetime | None = None) -> int:
+    """Page hook (Service and Home): escalate breaches as of now. Any signed-in user may trigger
+    it; what it writes does not depend on who triggered it."""
+    return escalate_breaches(session, now)
+
+
+def list_notifications(session: Session, actor: Actor, *, unread_only: bool = False, limit: int = 20) -> dict[str, Any]:
+    """The actor's own notifications, newest first, with the unread count (the Home badge)."""
+    unread = session.scalar(
+        select(func.count()).select_from(Notification).where(Notification.user_id == actor.user_id, Notification.read_at.is_(None))
+    ) or 0
+    query = select(Notification).where(Notification.user_id == actor.user_id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    items = [
+        {"id": n.id, "kind": n.kind, "ref": n.ref, "message": n.message, "created_at": n.created_at, "read": n.read_at is not None}
+        for n in session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+    ]
+    return {"unread": unread, "items": items}
+
+
+def mark_notifications_read(session: Session, actor: Actor, now: datetime | None = None) -> int:
+    """Mark all of the actor's notifications read; returns how many changed."""
+    items = list(session.scalars(
+        select(Notification).where(Notification.user_id == actor.user_id, Notification.read_at.is_(None))
+    ))
+    for n in items:
+        n.read_at = now or utcnow()
+    if items:
+        session.flush()
+        audit.record(session, actor, "notification.read", "notification", None, None, {"count": len(items)})
+    return len(items)
+
+
+__all__ = [name for name in dir() if not name.startswith("_")]
