@@ -16,6 +16,12 @@ roles = ui.cached(roster.list_roles)
 role_names = {r["code"]: (r["name_zh"] if ui.lang() == "zh" else r["name_en"]) for r in roles}
 
 
+# Widget labels are computed here, not inside format_func: AppTest calls format_func outside the
+# script run, where the session's language is not available.
+ALL_TEAMS, TOP_LEVEL, ORG_WIDE = ui.t("roster.all_teams"), ui.t("roster.top_level"), ui.t("raci.org_wide")
+KIND_LABELS = {k: ui.label("team_kind", k) for k in TEAM_KINDS}
+
+
 def role_label(code: str) -> str:
     return ui.t(f"member_role.{code}") if has_key(f"member_role.{code}") else role_names.get(code, str(code))
 
@@ -49,7 +55,7 @@ with tab_members:
     if tree:
         c1, c2 = st.columns([3, 1])
         team_filter = c1.selectbox(ui.t("roster.filter_team"), [None] + list(teams),
-                                   format_func=lambda i: ui.t("roster.all_teams") if i is None else team_label(i),
+                                   format_func=lambda i: ALL_TEAMS if i is None else team_label(i),
                                    key="roster_team_filter")
         include_left = c2.toggle(ui.t("roster.include_left"), key="roster_include_left")
         frame = ui.cached(roster.roster_frame, team_filter, include_left)
@@ -172,10 +178,10 @@ with tab_teams:
             c1, c2 = st.columns(2)
             name = c1.text_input(ui.t("roster.team_name"), node.name)
             kind = c2.selectbox(ui.t("roster.team_kind"), TEAM_KINDS, index=TEAM_KINDS.index(node.kind),
-                                format_func=lambda k: ui.label("team_kind", k))
+                                format_func=KIND_LABELS.get)
             parent = c1.selectbox(ui.t("roster.team_parent"), parent_options,
                                   index=parent_options.index(node.parent_id) if node.parent_id in parent_options else 0,
-                                  format_func=lambda i: ui.t("roster.top_level") if i is None else team_label(i),
+                                  format_func=lambda i: TOP_LEVEL if i is None else team_label(i),
                                   disabled=not actor.is_admin and node.parent_id is None)
             leader = c2.selectbox(ui.t("roster.team_leader"), leader_options,
                                   index=leader_options.index(node.leader_id) if node.leader_id in leader_options else 0,
@@ -201,8 +207,8 @@ with tab_teams:
         new_name = c1.text_input(ui.t("roster.team_name"))
         parents = ([None] if actor.is_admin else []) + list(teams)
         new_parent = c2.selectbox(ui.t("roster.team_parent"), parents,
-                                  format_func=lambda i: ui.t("roster.top_level") if i is None else team_label(i))
-        new_kind = c1.selectbox(ui.t("roster.team_kind"), TEAM_KINDS, format_func=lambda k: ui.label("team_kind", k))
+                                  format_func=lambda i: TOP_LEVEL if i is None else team_label(i))
+        new_kind = c1.selectbox(ui.t("roster.team_kind"), TEAM_KINDS, format_func=KIND_LABELS.get)
         extra = {}
         if actor.is_admin:
             managers = ui.cached(roster.manager_users)
@@ -222,9 +228,10 @@ with tab_handover:
         ui.empty_state(ui.t("handover.none_leaving"), ui.t("handover.none_leaving_hint"))
     else:
         by_id = {m["id"]: m for m in leaving}
+        member_options = {i: ui.t("handover.member_option", name=m["name"], customers=m["customers"], tasks=m["open_tasks"])
+                          for i, m in by_id.items()}
         who = st.selectbox(ui.t("handover.pick_member"), list(by_id), key="handover_member",
-                           format_func=lambda i: ui.t("handover.member_option", name=by_id[i]["name"],
-                                                      customers=by_id[i]["customers"], tasks=by_id[i]["open_tasks"]))
+                           format_func=lambda i: member_options[i])
         proposal = ui.cached(handover.propose_handover, who)
         if not proposal.moves:
             st.success(ui.t("handover.nothing_to_hand_over", name=proposal.member_name))
@@ -276,7 +283,7 @@ with tab_raci:
     else:
         c1, c2 = st.columns([1, 2])
         raci_team = c1.selectbox(ui.t("raci.team"), raci_teams, key="raci_team",
-                                 format_func=lambda i: ui.t("raci.org_wide") if i is None else team_label(i))
+                                 format_func=lambda i: ORG_WIDE if i is None else team_label(i))
         people = ui.cached(roster.member_choices)
         person_names = {p["id"]: p["name"] for p in people}
         extra = c2.multiselect(ui.t("raci.named_members"), list(person_names), format_func=lambda i: person_names[i],
