@@ -1,0 +1,788 @@
+"""Import members, customers, deals and interactions from CSV or Excel files.
+
+The flow the page walks through:
+1. `read_table(data, filename)` -> every cell as text;
+2. `guess_mapping(headers, kind)`: each of the file's own headers (any language: "客户名称",
+   "Company", "Kunde") mapped to one of our fields by a synonyms table, then a fuzzy match; the user
+   confirms or changes it;
+3. `unknown_values(...)`: values we do not know (a new industry, a misspelt region "华冬", a size
+   written "Groß") with the closest known value; the user maps each or keeps it as new;
+4. `preview(...)`: the first rows as they will be saved, and every row-level error (spreadsheet row
+   number, the file's column, what to fix);
+5. `commit_import(...)`: all or nothing. Any error refuses the whole file; otherwise rows are written
+   with bulk inserts in chunks, reporting progress through a callback.
+
+Rows refer to each other by name, e-mail or external id: a deal's customer and owner, an interaction's
+customer, a member's team and manager (who may be another row of the same file). References
+resolve only to records inside the importing manager's scope.
+"""
+from __future__ import annotations
+
+import difflib
+import io
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from core import audit, i18n
+from core.assignment import _candidates, _rank, active_rules, encode_reason, matching_rule, score_candidate
+from core.communication import DEFAULT_CADENCE, cadence_for, next_follow_up_date
+from core.errors import FieldError, InvalidInput
+from core.permissions import Actor, customer_filter, ensure_role, member_filter, scope_for, subtree_team_ids, team_filter
+from db.base import utcnow
+from db.models import (
+    CHANNELS,
+    CUSTOMER_SIZES,
+    CUSTOMER_STATUSES,
+    CUSTOMER_TIERS,
+    DEAL_STAGES,
+    AssignmentHistory,
+    AuditLog,
+    Customer,
+    Deal,
+    Interaction,
+    Member,
+    Role,
+    Team,
+)
+
+RECORD_TYPES = ("customers", "members", "deals", "interactions")
+CHUNK = 5000
+MAX_ERRORS = 500
+PREVIEW_ROWS = 20
+KEEP = ""  # value_map target meaning "keep the value as a new one"
+STANDARD_REGIONS = ("华东", "华南", "华北", "华中", "西南", "西北", "东北", "港澳台", "海外")
+STANDARD_INDUSTRIES = ("retail", "manufacturing", "finance", "healthcare", "education", "logistics",
+                       "technology", "energy", "government", "hospitality")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    kind: str  # text | free | enum | int | money | date | datetime | team | member | customer | role
+    required: bool = False
+    synonyms: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    label_prefix: str | None = None
+    max_len: int | None = None
+
+
+def _f(name, kind, required=False, synonyms="", choices=(), prefix=None, max_len=None) -> FieldSpec:
+    return FieldSpec(name, kind, required, tuple(s.strip() for s in synonyms.split("|") if s.strip()), tuple(choices), prefix, max_len)
+
+
+FIELDS: dict[str, tuple[FieldSpec, ...]] = {
+    "customers": (
+        _f("external_id", "text", False, "external id|id|code|customer id|customer code|客户编号|客户编码|编号|代码|外部编号", max_len=64),
+        _f("name", "text", True, "name|customer|customer name|company|company name|account|account name|客户|客户名称|客户名|公司|公司名称|企业名称|名称", max_len=200),
+        _f("industry", "free", True, "industry|sector|vertical|business|行业|所属行业|行业类别", max_len=60),
+        _f("size", "enum", True, "size|company size|segment|scale|规模|企业规模|客户规模", CUSTOMER_SIZES, "size"),
+        _f("region", "free", True, "region|area|territory|province|location|区域|地区|大区|省份|所在地区", max_len=60),
+        _f("tier", "enum", False, "tier|level|grade|class|priority|等级|客户等级|级别|分级|客户分级", CUSTOMER_TIERS, "tier"),
+        _f("status", "enum", False, "status|state|customer status|状态|客户状态", CUSTOMER_STATUSES, "customer_status"),
+        _f("owner", "member", False, "owner|account manager|manager|sales rep|rep|assigned to|负责人|客户经理|跟进人|归属人|销售", ),
+        _f("team", "team", False, "team|group|department|团队|小组|部门|所属团队"),
+        _f("last_contact_at", "datetime", False, "last contact|last contacted|last contact date|最近联系|最近联系时间|上次联系|上次联系日期"),
+        _f("notes", "text", False, "notes|note|remarks|comment|comments|备注|说明", max_len=4000),
+    ),
+    "members": (
+        _f("external_id", "text", False, "external id|id|employee id|staff id|工号|员工编号|编号", max_len=64),
+        _f("name", "text", True, "name|member|full name|employee|staff|姓名|成员|员工|名字", max_len=120),
+        _f("email", "text", False, "email|e-mail|mail|邮箱|电子邮件|邮件", max_len=255),
+        _f("phone", "text", False, "phone|mobile|tel|telephone|电话|手机|手机号|联系电话", max_len=40),
+        _f("team", "team", True, "team|group|department|团队|小组|部门|所属团队"),
+        _f("manager", "member", False, "manager|reports to|supervisor|line manager|上级|经理|直属上级|汇报对象"),
+        _f("role", "role", True, "role|position|title|job|job title|角色|岗位|职位|职务"),
+        _f("max_customers", "int", False, "max customers|capacity|customer capacity|客户容量|最大客户数|容量"),
+        _f("max_open_tasks", "int", False, "max open tasks|task capacity|最大任务数|任务容量"),
+        _f("joined_on", "date", False, "joined|joined on|start date|hire date|入职日期|加入日期|入职时间"),
+    ),
+    "deals": (
+        _f("external_id", "text", False, "external id|deal id|id|opportunity id|商机编号|订单编号|编号", max_len=64),
+        _f("title", "text", True, "title|deal|deal name|opportunity|name|商机|商机名称|标题|项目名称", max_len=200),
+        _f("customer", "customer", True, "customer|company|account|customer name|客户|客户名称|公司|公司名称"),
+        _f("owner", "member", False, "owner|sales rep|rep|负责人|销售|跟进人"),
+        _f("value", "money", True, "value|amount|deal value|revenue|金额|商机金额|合同金额|价值"),
+        _f("currency", "text", False, "currency|币种|货币", max_len=3),
+        _f("stage", "enum", False, "stage|status|phase|阶段|销售阶段|状态", DEAL_STAGES, "stage"),
+        _f("expected_close", "date", False, "expected close|close date|expected close date|预计成交日期|预计成交"),
+        _f("closed_on", "date", False, "closed on|closed|closed date|成交日期|关闭日期"),
+    ),
+    "interactions": (
+        _f("customer", "customer", True, "customer|company|account|customer name|客户|客户名称|公司"),
+        _f("member", "member", False, "member|owner|by|contacted by|rep|负责人|联系人员|跟进人|员工"),
+        _f("channel", "enum", True, "channel|type|method|medium|渠道|方式|沟通方式|联系方式", CHANNELS, "channel"),
+        _f("occurred_at", "datetime", True, "date|time|occurred at|contact date|when|日期|时间|联系时间|沟通时间|联系日期"),
+        _f("summary", "text", True, "summary|notes|content|subject|description|摘要|内容|沟通内容|记录|备注", max_len=2000),
+        _f("outcome", "text", False, "outcome|result|结果|沟通结果", max_len=200),
+        _f("next_follow_up", "date", False, "next follow up|follow up|next contact|下次跟进|下次回访|下次联系"),
+    ),
+}
+
+
+def fields_for(kind: str) -> tuple[FieldSpec, ...]:
+    if kind not in FIELDS:
+        raise InvalidInput("imports.bad_kind", [FieldError("imports.bad_kind", {"kind": kind})])
+    return FIELDS[kind]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files
+# ---------------------------------------------------------------------------------------------
+def read_table(data: bytes, filename: str) -> pd.DataFrame:
+    """Every cell as stripped text ("" for empty). CSV in UTF-8 (with or without BOM) or GB18030
+    (what Chinese Excel saves); .xlsx via openpyxl."""
+    name = filename.lower()
+    try:
+        if name.endswith((".xlsx", ".xlsm")):
+            frame = pd.read_excel(io.BytesIO(data), dtype=object, engine="openpyxl")
+        else:
+            frame = None
+            for encoding in ("utf-8-sig", "gb18030"):
+                try:
+                    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding=encoding,
+                                        sep=None, engine="python")
+                    break
+                except UnicodeDecodeError:
+                    continue
+            if frame is None:
+                raise InvalidInput("imports.unreadable", [FieldError("imports.bad_encoding")])
+    except InvalidInput:
+        raise
+    except Exception as error:  # noqa: BLE001 - any parser failure is the user's file
+        raise InvalidInput("imports.unreadable", [FieldError("imports.parse_error", {"detail": str(error)[:200]})]) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.map(_cell_text)
+    frame = frame.loc[~(frame == "").all(axis=1)]  # skip fully blank lines
+    if frame.empty:
+        raise InvalidInput("imports.empty", [FieldError("imports.empty_file")])
+    return frame.reset_index(drop=True)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, (datetime, pd.Timestamp)):
+        return value.strftime("%Y-%m-%d %H:%M") if (value.hour or value.minute) else value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+# ---------------------------------------------------------------------------------------------
+# Mapping headers
+# ---------------------------------------------------------------------------------------------
+def _norm(text: str) -> str:
+    return re.sub(r"[\s_\-—–:：()（）\[\]【】*#./\\]+", "", str(text).strip().lower())
+
+
+def guess_mapping(headers: list[str], kind: str) -> dict[str, str | None]:
+    """Our field for each header (None when nothing fits): an exact synonym (normalised), else the
+    closest synonym by similarity (>= 0.8), each field used at most once (leftmost header wins)."""
+    specs = fields_for(kind)
+    table: dict[str, str] = {}
+    for spec in specs:
+        for word in (spec.name, *spec.synonyms):
+            table.setdefault(_norm(word), spec.name)
+    result: dict[str, str | None] = {}
+    used: set[str] = set()
+    for header in headers:
+        key = _norm(header)
+        target = table.get(key)
+        if target is None or target in used:
+            close = [w for w in difflib.get_close_matches(key, list(table), n=5, cutoff=0.8) if table[w] not in used]
+            target = table[close[0]] if close else None
+        if target in used:
+            target = None
+        result[header] = target
+        if target:
+            used.add(target)
+    return result
+
+
+def mapping_problems(mapping: dict[str, str | None], kind: str) -> list[FieldError]:
+    """Required fields no header maps to, and fields mapped twice."""
+    specs = fields_for(kind)
+    counts = Counter(v for v in mapping.values() if v)
+    errors = [FieldError("imports.missing_field", {"field": s.name}) for s in specs if s.required and not counts.get(s.name)]
+    errors += [FieldError("imports.field_twice", {"field": name}) for name, n in counts.items() if n > 1]
+    known = {s.name for s in specs}
+    errors += [FieldError("imports.unknown_field", {"field": name}) for name in counts if name not in known]
+    return errors
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference data (what names resolve to)
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class _Refs:
+    teams: dict[str, list[int]] = field(default_factory=dict)
+    team_names: dict[int, str] = field(default_factory=dict)
+    members: dict[str, list[int]] = field(default_factory=dict)
+    member_team: dict[int, int] = field(default_factory=dict)
+    customers: dict[str, list[int]] = field(default_factory=dict)
+    customer_info: dict[int, tuple] = field(default_factory=dict)  # id -> (owner_id, team_id, tier, last_contact_at)
+    roles: dict[str, int] = field(default_factory=dict)
+    free: dict[str, Counter] = field(default_factory=dict)
+
+
+def _add(index: dict[str, list[int]], key: Any, value: int) -> None:
+    if key:
+        bucket = index.setdefault(str(key).strip().lower(), [])
+        if value not in bucket:
+            bucket.append(value)
+
+
+def _load_refs(session: Session, actor: Actor, kind: str) -> _Refs:
+    scope = scope_for(session, actor)
+    refs = _Refs()
+    for tid, name in session.execute(select(Team.id, Team.name).where(team_filter(scope))).all():
+        _add(refs.teams, name, tid)
+        refs.team_names[tid] = name
+    for mid, name, email, ext, team_id in session.execute(
+        select(Member.id, Member.name, Member.email, Member.external_id, Member.team_id).where(member_filter(scope), Member.status != "left")
+    ).all():
+        for key in (ext, email, name):
+            _add(refs.members, key, mid)
+        refs.member_team[mid] = team_id
+    for rid, code, zh, en in session.execute(select(Role.id, Role.code, Role.name_zh, Role.name_en).where(Role.active.is_(True))).all():
+        for key in (code, zh, en, i18n.t(f"member_role.{code}", "zh"), i18n.t(f"member_role.{code}", "en")):
+            refs.roles[str(key).strip().lower()] = rid
+    if kind in ("deals", "interactions"):
+        for cid, name, ext, owner, team, tier, last in session.execute(
+            select(Customer.id, Customer.name, Customer.external_id, Customer.owner_id, Customer.team_id, Customer.tier,
+                   Customer.last_contact_at).where(customer_filter(scope))
+        ).all():
+            _add(refs.customers, ext, cid)
+            _add(refs.customers, name, cid)
+            refs.customer_info[cid] = (owner, team, tier, last)
+    if kind == "customers":
+        for column, standard in (("industry", STANDARD_INDUSTRIES), ("region", STANDARD_REGIONS)):
+            col = getattr(Customer, column)
+            counts = Counter({v: n for v, n in session.execute(
+                select(col, func.count()).where(customer_filter(scope)).group_by(col)).all()})
+            for value in standard:
+                counts.setdefault(value, 0)
+            refs.free[column] = counts
+    return refs
+
+
+def _enum_lookup(spec: FieldSpec) -> dict[str, str]:
+    table = {}
+    for code in spec.choices:
+        table[code.lower()] = code
+        if spec.label_prefix:
+            for lang in i18n.LANGUAGES:
+                table[i18n.t(f"{spec.label_prefix}.{code}", lang).strip().lower()] = code
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# Unknown values
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class UnknownValue:
+    field: str
+    column: str
+    value: str
+    count: int
+    suggestion: str | None
+    options: tuple[str, ...]
+    may_create: bool  # a new industry/region may be kept as new; an enum or team must be mapped
+
+
+def _similar(value: str, options: list[str], weights: Counter | None = None) -> str | None:
+    """The closest option (similarity >= 0.5); ties go to the most used option."""
+    best, best_key = None, None
+    v = value.strip().lower()
+    for option in options:
+        ratio = difflib.SequenceMatcher(None, v, option.strip().lower()).ratio()
+        if ratio < 0.5:
+            continue
+        key = (ratio, (weights or {}).get(option, 0))
+        if best_key is None or key > best_key:
+            best, best_key = option, key
+    return best
+
+
+def unknown_values(session: Session, actor: Actor, kind: str, frame: pd.DataFrame,
+                   mapping: dict[str, str | None]) -> list[UnknownValue]:
+    """Values of mapped columns that match nothing we know, each with the closest known value."""
+    ensure_role(actor, "admin", "manager")
+    refs = _load_refs(session, actor, kind)
+    specs = {s.name: s for s in fields_for(kind)}
+    result: list[UnknownValue] = []
+    for column, target in mapping.items():
+        if not target or column not in frame.columns:
+            continue
+        spec = specs[target]
+        counts = Counter(v for v in frame[column] if v)
+        if spec.kind == "free":
+            known = refs.free.get(target, Counter())
+            lower = {k.lower() for k in known}
+            for value, n in sorted(counts.items()):
+                if value.lower() not in lower:
+                    options = sorted(known, key=lambda k: -known[k])
+                    result.append(UnknownValue(target, column, value, n, _similar(value, options, known), tuple(options), True))
+        elif spec.kind == "enum":
+            table = _enum_lookup(spec)
+            for value, n in sorted(counts.items()):
+                if value.lower() not in table:
+                    labels = list(table)
+                    close = _similar(value, labels)
+                    result.append(UnknownValue(target, column, value, n, table[close] if close else None, spec.choices, False))
+        elif spec.kind == "team":
+            for value, n in sorted(counts.items()):
+                if value.lower() not in refs.teams:
+                    options = sorted(refs.team_names.values())
+                    result.append(UnknownValue(target, column, value, n, _similar(value, options), tuple(options), False))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------------------------
+def _parse_date(text: str) -> date | None:
+    text = text.strip().replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
+    for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d-%m-%Y", "%Y%m%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _parse_datetime(text: str) -> datetime | None:
+    clean = text.strip().replace("年", "-").replace("月", "-").replace("日", " ").replace("/", "-").replace("T", " ").strip()
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(clean, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+@dataclass
+class Prepared:
+    rows: list[dict[str, Any]]
+    errors: list[FieldError]
+    error_count: int
+    total: int
+
+
+def prepare(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapping: dict[str, str | None],
+            value_map: dict[str, dict[str, str]] | None = None,
+            progress: Callable[[float, str], None] | None = None) -> Prepared:
+    """Every row converted to our fields, with every problem located (spreadsheet row = index + 2,
+    the header being row 1; column = the file's own header)."""
+    ensure_role(actor, "admin", "manager")
+    problems = mapping_problems(mapping, kind)
+    if problems:
+        raise InvalidInput("imports.mapping_incomplete", problems)
+    specs = {s.name: s for s in fields_for(kind)}
+    value_map = value_map or {}
+    refs = _load_refs(session, actor, kind)
+    columns = [(c, specs[f]) for c, f in mapping.items() if f and c in frame.columns]
+    enum_tables = {s.name: _enum_lookup(s) for _, s in columns if s.kind == "enum"}
+    team_map = {k.lower(): v for k, v in value_map.get("team", {}).items()}
+    file_keys: dict[str, list[int]] = {}
+    if kind == "members":  # managers may be other rows of this file
+        for i, (name, email, ext) in enumerate(zip(*[
+            frame[c] if c else [""] * len(frame)
+            for c in [next((c for c, s in columns if s.name == f), None) for f in ("name", "email", "external_id")]
+        ])):
+            for key in (ext, email, name):
+                _add(file_keys, key, -(i + 1))
+    seen_unique: dict[str, dict[str, int]] = {"external_id": {}, "email": {}}
+    existing_unique = _existing_unique(session, kind, frame, columns)
+    errors: list[FieldError] = []
+    error_count = 0
+    rows: list[dict[str, Any]] = []
+    records = frame.to_dict("records")
+    total = len(records)
+    for index, raw in enumerate(records):
+        if progress and index % CHUNK == 0:
+            progress(index / max(total, 1), "validate")
+        line = index + 2
+        row: dict[str, Any] = {"_line": line}
+        row_errors: list[FieldError] = []
+
+        def bad(column: str, key: str, **params: Any) -> None:
+            row_errors.append(FieldError(key, params, row=line, column=column))
+
+        for column, spec in columns:
+            text = raw.get(column, "")
+            mapped = value_map.get(spec.name, {})
+            if text in mapped and mapped[text] != KEEP:
+                text = mapped[text]
+            if not text:
+                if spec.required:
+                    bad(column, "imports.required")
+                row[spec.name] = None
+                continue
+            if spec.max_len and len(text) > spec.max_len:
+                bad(column, "customers.too_long", max=spec.max_len)
+                continue
+            if spec.kind in ("text", "free"):
+                row[spec.name] = text
+            elif spec.kind == "enum":
+                code = enum_tables[spec.name].get(text.lower())
+                if code is None:
+                    bad(column, "imports.bad_choice", value=text, allowed=", ".join(spec.choices))
+                row[spec.name] = code
+            elif spec.kind == "int":
+                try:
+                    number = int(float(text))
+                    if number < 0:
+                        raise ValueError
+                    row[spec.name] = number
+                except ValueError:
+                    bad(column, "imports.bad_count", value=text)
+            elif spec.kind == "money":
+                try:
+                    amount = Decimal(text.replace(",", "").replace("¥", "").replace("￥", "").strip())
+                    if amount < 0 or not amount.is_finite():
+                        raise InvalidOperation
+                    row[spec.name] = amount
+                except InvalidOperation:
+                    bad(column, "imports.bad_money", value=text)
+            elif spec.kind == "date":
+                parsed = _parse_date(text)
+                if parsed is None:
+                    bad(column, "imports.bad_date", value=text)
+                row[spec.name] = parsed
+            elif spec.kind == "datetime":
+                parsed = _parse_datetime(text)
+                if parsed is None:
+                    bad(column, "imports.bad_date", value=text)
+                row[spec.name] = parsed
+            elif spec.kind == "team":
+                ids = refs.teams.get(team_map.get(text.lower(), text).lower(), [])
+                if len(ids) != 1:
+                    bad(column, "imports.unknown_team" if not ids else "imports.ambiguous", value=text)
+                row["team_id"] = ids[0] if len(ids) == 1 else None
+            elif spec.kind == "member":
+                ids = refs.members.get(text.lower(), []) + file_keys.get(text.lower(), [])
+                if len(ids) != 1:
+                    bad(column, "imports.unknown_member" if not ids else "imports.ambiguous", value=text)
+                row[spec.name + "_id"] = ids[0] if len(ids) == 1 else None
+            elif spec.kind == "customer":
+                ids = refs.customers.get(text.lower(), [])
+                if len(ids) != 1:
+                    bad(column, "imports.unknown_customer" if not ids else "imports.ambiguous", value=text)
+                row["customer_id"] = ids[0] if len(ids) == 1 else None
+            elif spec.kind == "role":
+                rid = refs.roles.get(text.lower())
+                if rid is None:
+                    bad(column, "imports.unknown_role", value=text)
+                row["role_id"] = rid
+        for key in ("external_id", "email"):
+            value = row.get(key)
+            if value and key in existing_unique:
+                column = next(c for c, s in columns if s.name == key)
+                low = value.lower()
+                if low in existing_unique[key]:
+                    bad(column, "imports.duplicate_existing", value=value)
+                elif low in seen_unique[key]:
+                    bad(column, "imports.duplicate_in_file", value=value, first=seen_unique[key][low])
+                else:
+                    seen_unique[key][low] = line
+        if kind == "members" and row.get("email") and "@" not in row["email"]:
+            bad(next(c for c, s in columns if s.name == "email"), "customers.bad_email")
+        if kind == "members" and row.get("manager_id") == -(index + 1):
+            bad(next(c for c, s in columns if s.name == "manager"), "imports.own_manager")
+        if kind == "interactions" and row.get("occurred_at") and row["occurred_at"] > utcnow() + timedelta(days=1):
+            bad(next(c for c, s in columns if s.name == "occurred_at"), "comm.future_contact")
+        if row_errors:
+            error_count += 1
+            if len(errors) < MAX_ERRORS:
+                errors.extend(row_errors[: MAX_ERRORS - len(errors)])
+        rows.append(row)
+    if progress:
+        progress(1.0, "validate")
+    return Prepared(rows, errors, error_count, total)
+
+
+def _existing_unique(session: Session, kind: str, frame: pd.DataFrame, columns) -> dict[str, set[str]]:
+    """Existing external ids / e-mails (all records, whatever the scope: they must stay unique)."""
+    model = {"customers": Customer, "members": Member, "deals": Deal}.get(kind)
+    result: dict[str, set[str]] = {}
+    if model is None:
+        return result
+    for column, spec in columns:
+        if spec.name in ("external_id", "email") and hasattr(model, spec.name):
+            values = {v for v in frame[column] if v}
+            col = getattr(model, spec.name)
+            found: set[str] = set()
+            ordered = sorted(values)
+            for start in range(0, len(ordered), 900):
+                found |= {str(v).lower() for v in session.scalars(select(col).where(col.in_(ordered[start:start + 900])))}
+            result[spec.name] = found
+    return result
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    rows: pd.DataFrame
+    errors: tuple[FieldError, ...]
+    error_rows: int
+    total: int
+
+
+def preview(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapping: dict[str, str | None],
+            value_map: dict[str, dict[str, str]] | None = None, limit: int = PREVIEW_ROWS) -> ImportPreview:
+    prepared = prepare(session, actor, kind, frame, mapping, value_map)
+    shown = []
+    names = [s.name for s in fields_for(kind) if s.name in set(mapping.values())]
+    bad_lines = {e.row for e in prepared.errors}
+    for row in prepared.rows[:limit]:
+        line = row["_line"]
+        record = {"row": line, "ok": line not in bad_lines}
+        source = frame.iloc[line - 2]
+        for column, target in mapping.items():
+            if target:
+                record[target] = source[column]
+        shown.append(record)
+    return ImportPreview(pd.DataFrame.from_records(shown, columns=["row", "ok", *names]), tuple(prepared.errors),
+                         prepared.error_count, prepared.total)
+
+
+# ---------------------------------------------------------------------------------------------
+# Commit
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ImportResult:
+    kind: str
+    created: int
+    assigned: int = 0
+    queued: int = 0
+
+
+def commit_import(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapping: dict[str, str | None],
+                  value_map: dict[str, dict[str, str]] | None = None,
+                  progress: Callable[[float, str], None] | None = None, filename: str = "") -> ImportResult:
+    """Validate everything, then write everything, in the caller's one transaction. A single bad
+    row refuses the file and nothing is written. `progress(fraction, phase)` is called as it goes."""
+    def report(fraction: float, phase: str) -> None:
+        if progress:
+            progress(min(max(fraction, 0.0), 1.0), phase)
+
+    prepared = prepare(session, actor, kind, frame, mapping, value_map, lambda f, p: report(f * 0.3, p))
+    if prepared.errors:
+        raise InvalidInput("imports.has_errors", prepared.errors, rows=prepared.error_count, total=prepared.total)
+    writer = {"customers": _write_customers, "members": _write_members, "deals": _write_deals,
+              "interactions": _write_interactions}[kind]
+    result = writer(session, actor, prepared.rows, lambda f: report(0.3 + f * 0.7, "write"))
+    audit.record(session, actor, f"import.{kind}", "import", None, None,
+                 {"file": filename, "rows": result.created, "assigned": result.assigned, "queued": result.queued})
+    report(1.0, "done")
+    return result
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield start, items[start:start + size]
+
+
+def _insert_returning_ids(session: Session, model, rows: list[dict], report: Callable[[float], None],
+                          share: float = 0.6) -> list[int]:
+    ids: list[int] = []
+    for start, chunk in _chunks(rows):
+        result = session.execute(insert(model).returning(model.id, sort_by_parameter_order=True), chunk)
+        ids.extend(result.scalars().all())
+        report(share * (start + len(chunk)) / max(len(rows), 1))
+    return ids
+
+
+def _bulk(session: Session, model, rows: list[dict]) -> None:
+    for _, chunk in _chunks(rows):
+        session.execute(insert(model), chunk)
+
+
+def _write_customers(session: Session, actor: Actor, rows: list[dict], report) -> ImportResult:
+    scope = scope_for(session, actor)
+    now = utcnow()
+    today = now.date()
+    people = {c.member_id: c for c in _candidates(session, scope)}
+    by_team: dict[int, list] = {}
+    for c in people.values():
+        by_team.setdefault(c.team_id, []).append(c)
+    subtree_cache: dict[int, list] = {}
+
+    def pool(team_id: int | None) -> list:
+        if team_id is None:
+            return list(people.values())
+        if team_id not in subtree_cache:
+            subtree_cache[team_id] = [c for t in subtree_team_ids(session, {team_id}) for c in by_team.get(t, [])]
+        return subtree_cache[team_id]
+
+    member_team = {mid: c.team_id for mid, c in people.items()}
+    member_team.update(dict(session.execute(select(Member.id, Member.team_id).where(member_filter(scope))).all()))
+    cadences: dict[int | None, dict[str, int]] = {}
+    rules = active_rules(session, scope)
+    inserts, why_by_row = [], []
+    assigned = queued = 0
+    for row in rows:
+        attrs = {"industry": row["industry"], "size": row["size"], "region": row["region"], "team_id": row.get("team_id")}
+        owner_id = row.get("owner_id")
+        team_id = row.get("team_id")
+        why = None
+        if owner_id is not None:
+            team_id = member_team.get(owner_id, team_id)
+            why = ("assignment.reason_import", {})
+        else:
+            rule = matching_rule(session, scope, attrs, rules)
+            if rule and rule.target_team_id and team_id is None:
+                team_id = rule.target_team_id
+                attrs["team_id"] = team_id
+            rule_member = rule.target_member_id if rule else None
+            candidates = pool(rule.target_team_id if rule and rule.target_team_id else team_id)
+            ranked = [s for s in _rank([score_candidate(c, attrs, c.member_id == rule_member) for c in candidates]) if s.has_room]
+            if ranked:
+                owner_id = ranked[0].member_id
+                team_id = member_team.get(owner_id, team_id)
+                why = ("assignment.reason_auto", {"why": [list(r) for r in ranked[0].reasons]})
+                people[owner_id].load += 1
+            else:
+                queued += 1
+        if owner_id is not None:
+            assigned += 1
+        if team_id is None and not scope.everything:
+            team_id = next(iter(sorted(scope.team_ids)), None)
+        if team_id not in cadences:
+            cadences[team_id] = cadence_for(session, team_id) if team_id else dict(DEFAULT_CADENCE)
+        tier = row.get("tier") or "B"
+        last = row.get("last_contact_at")
+        follow = next_follow_up_date(last or now, tier, cadences[team_id])
+        inserts.append({
+            "external_id": row.get("external_id"), "name": row["name"], "industry": row["industry"], "size": row["size"],
+            "region": row["region"], "tier": tier, "status": row.get("status") or "active", "owner_id": owner_id,
+            "team_id": team_id, "last_contact_at": last, "next_follow_up": follow, "notes": row.get("notes"),
+            "created_at": now,
+        })
+        why_by_row.append(why)
+    ids = _insert_returning_ids(session, Customer, inserts, report)
+    history, logs = [], []
+    for cid, values, why in zip(ids, inserts, why_by_row):
+        if values["owner_id"] is not None:
+            history.append({"customer_id": cid, "from_member_id": None, "to_member_id": values["owner_id"],
+                            "changed_by": actor.user_id, "changed_at": now, "reason": encode_reason(why[0], **why[1])})
+        logs.append({"at": now, "user_id": actor.user_id, "action": "customer.import", "entity": "customer", "entity_id": cid,
+                     "before": None, "after": {"name": values["name"], "owner_id": values["owner_id"], "team_id": values["team_id"],
+                                               "tier": values["tier"]}})
+    report(0.75)
+    _bulk(session, AssignmentHistory, history)
+    report(0.85)
+    _bulk(session, AuditLog, logs)
+    report(1.0)
+    return ImportResult("customers", len(ids), assigned, queued)
+
+
+def _write_members(session: Session, actor: Actor, rows: list[dict], report) -> ImportResult:
+    scope = scope_for(session, actor)
+    now = utcnow()
+    inserts = []
+    for row in rows:
+        if row.get("team_id") is not None and not scope.has_team(row["team_id"]):
+            raise InvalidInput("imports.has_errors", [FieldError("imports.unknown_team", {"value": row["team_id"]}, row=row["_line"])])
+        inserts.append({
+            "external_id": row.get("external_id"), "name": row["name"], "email": row.get("email"), "phone": row.get("phone"),
+            "team_id": row["team_id"], "role_id": row["role_id"], "max_customers": row.get("max_customers") if row.get("max_customers") is not None else 40,
+            "max_open_tasks": row.get("max_open_tasks") if row.get("max_open_tasks") is not None else 15,
+            "status": "active", "joined_on": row.get("joined_on"), "created_at": now,
+        })
+    ids = _insert_returning_ids(session, Member, inserts, report, 0.7)
+    updates = []
+    for row, mid in zip(rows, ids):
+        manager = row.get("manager_id")
+        if manager is not None:
+            updates.append({"id": mid, "manager_id": ids[-manager - 1] if manager < 0 else manager})
+    if updates:
+        session.execute(update(Member), updates)
+    _bulk(session, AuditLog, [{"at": now, "user_id": actor.user_id, "action": "member.import", "entity": "member", "entity_id": mid,
+                               "before": None, "after": {"name": v["name"], "team_id": v["team_id"]}} for mid, v in zip(ids, inserts)])
+    report(1.0)
+    return ImportResult("members", len(ids))
+
+
+def _write_deals(session: Session, actor: Actor, rows: list[dict], report) -> ImportResult:
+    refs_owner = {}
+    now = utcnow()
+    cids = sorted({r["customer_id"] for r in rows})
+    for start in range(0, len(cids), 900):
+        refs_owner.update(dict(session.execute(select(Customer.id, Customer.owner_id).where(Customer.id.in_(cids[start:start + 900]))).all()))
+    inserts = [{
+        "external_id": r.get("external_id"), "customer_id": r["customer_id"],
+        "owner_id": r.get("owner_id") if r.get("owner_id") is not None else refs_owner.get(r["customer_id"]),
+        "title": r["title"], "value": r["value"], "currency": (r.get("currency") or "CNY").upper(), "stage": r.get("stage") or "lead",
+        "expected_close": r.get("expected_close"), "closed_on": r.get("closed_on"), "created_at": now,
+    } for r in rows]
+    ids = _insert_returning_ids(session, Deal, inserts, report, 0.8)
+    _bulk(session, AuditLog, [{"at": now, "user_id": actor.user_id, "action": "deal.import", "entity": "customer",
+                               "entity_id": v["customer_id"], "before": None,
+                               "after": {"deal_id": i, "title": v["title"], "value": float(v["value"]), "stage": v["stage"]}}
+                              for i, v in zip(ids, inserts)])
+    report(1.0)
+    return ImportResult("deals", len(ids))
+
+
+def _write_interactions(session: Session, actor: Actor, rows: list[dict], report) -> ImportResult:
+    now = utcnow()
+    cids = sorted({r["customer_id"] for r in rows})
+    info: dict[int, tuple] = {}
+    for start in range(0, len(cids), 900):
+        for cid, owner, team, tier, last, nxt in session.execute(
+            select(Customer.id, Customer.owner_id, Customer.team_id, Customer.tier, Customer.last_contact_at, Customer.next_follow_up)
+            .where(Customer.id.in_(cids[start:start + 900]))
+        ).all():
+            info[cid] = (owner, team, tier, last, nxt)
+    inserts = [{
+        "customer_id": r["customer_id"],
+        "member_id": r.get("member_id") if r.get("member_id") is not None else info[r["customer_id"]][0],
+        "channel": r["channel"], "occurred_at": r["occurred_at"], "summary": r["summary"], "outcome": r.get("outcome"),
+        "next_follow_up": r.get("next_follow_up"), "created_by": actor.user_id,
+    } for r in rows]
+    _bulk(session, Interaction, inserts)
+    report(0.7)
+    latest: dict[int, dict] = {}
+    for r in inserts:
+        current = latest.get(r["customer_id"])
+        if current is None or r["occurred_at"] > current["occurred_at"]:
+            latest[r["customer_id"]] = r
+    cadences: dict[int | None, dict[str, int]] = {}
+    updates = []
+    for cid, r in latest.items():
+        owner, team, tier, last, nxt = info[cid]
+        if last is not None and last >= r["occurred_at"]:
+            continue
+        if team not in cadences:
+            cadences[team] = cadence_for(session, team)
+        follow = r["next_follow_up"] or next_follow_up_date(r["occurred_at"], tier, cadences[team])
+        updates.append({"id": cid, "last_contact_at": r["occurred_at"], "next_follow_up": follow})
+    for _, chunk in _chunks(updates):
+        session.execute(update(Customer), chunk)
+    _bulk(session, AuditLog, [{"at": now, "user_id": actor.user_id, "action": "customer.contacted", "entity": "customer",
+                               "entity_id": u["id"], "before": None,
+                               "after": {"last_contact_at": u["last_contact_at"].isoformat(), "next_follow_up": u["next_follow_up"].isoformat(),
+                                         "source": "import"}} for u in updates])
+    report(1.0)
+    return ImportResult("interactions", len(inserts))
+
+
+def template_frame(kind: str, lang: str = "zh") -> pd.DataFrame:
+    """An empty file with our field names as headers, for users starting from scratch."""
+    return pd.DataFrame(columns=[s.name for s in fields_for(kind)])
+
+
+__all__ = [
+    "RECORD_TYPES", "FIELDS", "FieldSpec", "fields_for", "read_table", "guess_mapping", "mapping_problems", "unknown_values",
+    "UnknownValue", "prepare", "preview", "commit_import", "ImportPreview", "ImportResult", "template_frame", "KEEP",
+]
