@@ -25,6 +25,7 @@ from db.models import (
     Customer,
     Deal,
     Evaluation,
+    Feedback,
     Goal,
     Interaction,
     Member,
@@ -230,6 +231,18 @@ def one_on_one_filter(scope: Scope) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
+def feedback_filter(scope: Scope) -> ColumnElement[bool]:
+    """Anonymous feedback a reader may see (release in batches is the feedback module's rule):
+    managers the feedback of their teams; members the feedback addressed to their own team."""
+    if scope.everything:
+        return true()
+    if scope.actor.is_manager:
+        return Feedback.team_id.in_(_ids(scope.team_ids)) if scope.team_ids else false()
+    if scope.actor.team_id is None:
+        return false()
+    return (Feedback.team_id == scope.actor.team_id) & (Feedback.target == "team")
+
+
 # ---------------------------------------------------------------------------------------------
 # Single records
 # ---------------------------------------------------------------------------------------------
@@ -352,4 +365,5 @@ __all__ = [
     "evaluation_filter",
     "training_filter",
     "one_on_one_filter",
+    "feedback_filter",
 ]
