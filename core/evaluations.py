@@ -28,7 +28,7 @@ from __future__ import annotations
 import calendar
 import statistics
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import altair as alt
@@ -43,6 +43,7 @@ from db.base import Base, utcnow
 from db.models import (
     CRITERION_KINDS,
     CYCLE_KINDS,
+    CheckIn,
     Criterion,
     Evaluation,
     EvaluationCycle,
@@ -459,38 +460,37 @@ class Scorecard:
     coverage: float
 
 
-def attainment(goal: Goal, value: float) -> float:
-    """How far a goal is reached (0 = baseline, 1 = target; not capped above 1). Lower-is-better
-    metrics count target / value. The one attainment rule (core.goals owns goal progress once it
-    exists; until then evaluations and 1:1 agendas share this)."""
-    if metrics.is_lower_better(goal.metric):
-        return goal.target / value if value > 0 else 1.0
-    baseline = goal.baseline or 0.0
-    span = goal.target - baseline
-    if not span:
-        return 1.0 if value >= goal.target else 0.0
-    return max(0.0, (value - baseline) / span)
-
-
 def goal_attainment(session: Session, member_id: int, start: date, end: date) -> metrics.Measure:
-    """Average attainment (%) of the member's own measured goals that overlap the period: each
-    goal's progress from baseline to target, measured by core.metrics over the part of the goal's
-    period inside the cycle; lower-is-better goals count target/value. Records: the goals and every
-    row their values were computed from. No such goal = missing."""
-    goals = session.scalars(
-        select(Goal).where(Goal.member_id == member_id, Goal.metric.in_(metrics.MEASURED_METRICS),
+    """Average attainment (%) of the member's own goals that overlap the period, each by the goals'
+    own rule (core.goals.evaluate: progress from the start value to the target, 100 = reached) as of
+    the period's end or the goal's end, whichever is first; measured goals read core.metrics from the
+    goal's start, manual goals their latest check-in by then. Records: the goals and every row their
+    values came from. No goal with data = missing."""
+    from core import goals as goals_core
+
+    rows = session.scalars(
+        select(Goal).where(Goal.member_id == member_id, Goal.status == "active",
                            Goal.start_date <= end, Goal.end_date >= start).order_by(Goal.id)
     ).all()
     shares: list[float] = []
     refs: list[metrics.RecordRef] = []
-    for goal in goals:
-        lo, hi = max(goal.start_date, start), min(goal.end_date, end)
-        measured = metrics.measure(session, goal.metric, member_ids=[member_id], start=lo, end=hi)
-        if measured.value is None:
+    for goal in rows:
+        day = min(goal.end_date, end)
+        if goal.metric == "manual":
+            check_in = session.execute(
+                select(CheckIn.id, CheckIn.value).where(CheckIn.goal_id == goal.id, CheckIn.created_at < datetime.combine(day + timedelta(days=1), time.min))
+                .order_by(CheckIn.created_at.desc(), CheckIn.id.desc()).limit(1)
+            ).first()
+            value, found = (check_in.value, (metrics.RecordRef("check_in", check_in.id),)) if check_in else (None, ())
+        else:
+            measured = metrics.measure(session, goal.metric, member_ids=[member_id], start=goal.start_date, end=day)
+            value, found = measured.value, measured.records
+        progress = goals_core.evaluate(goal.metric, goal.baseline, goal.target, goal.start_date, goal.end_date, day, value)
+        if progress.attainment is None:
             continue
-        shares.append(attainment(goal, measured.value) * 100.0)
+        shares.append(progress.attainment * 100.0)
         refs.append(metrics.RecordRef("goal", goal.id))
-        refs.extend(measured.records)
+        refs.extend(found)
     if not shares:
         return metrics.Measure(None, tuple(refs))
     return metrics.Measure(round(sum(shares) / len(shares), 1), tuple(refs))

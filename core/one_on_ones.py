@@ -6,7 +6,7 @@ even admins read other people's 1:1s) and written only by that manager. Notes ne
 audit log (only that a 1:1 was held, and when).
 
 The agenda is built from: the member's customers whose next follow-up is overdue
-(`Customer.next_follow_up < today`), their goals at risk (progress behind the time elapsed), their
+(`Customer.next_follow_up < today`), their goals at risk or off track (core.goals' status rule), their
 open complaints, and their last evaluation (released total; managers also see an open cycle's
 provisional one). A snapshot is stored with the 1:1 as JSON, so the record shows what was discussed.
 """
@@ -20,12 +20,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, metrics
+from core import audit
 from core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from core.permissions import READ, WRITE, Actor, allowed, one_on_one_filter, scope_for
-from db.models import ActionItem, CheckIn, Complaint, Customer, Evaluation, EvaluationCycle, Goal, Member, OneOnOne, Task
+from db.models import ActionItem, Complaint, Customer, Evaluation, EvaluationCycle, Member, OneOnOne, Task
 
-AT_RISK_RATIO = 0.8  # a goal is at risk when its progress is under 80% of the time elapsed
 AGENDA_LIMIT = 10
 
 
@@ -46,25 +45,6 @@ def _may_read_agenda(session: Session, actor: Actor, member_id: int) -> bool:
     return scope.everything or (actor.is_manager and member_id in scope.member_ids)
 
 
-def goal_progress(session: Session, goal: Goal, today: date) -> tuple[float | None, float]:
-    """(progress 0-1 from baseline to target, share of the goal's time elapsed 0-1). Measured goals
-    read core.metrics over the goal's period so far; manual goals their latest check-in."""
-    upto = min(today, goal.end_date)
-    span_days = max((goal.end_date - goal.start_date).days, 1)
-    elapsed = min(max((today - goal.start_date).days / span_days, 0.0), 1.0)
-    if goal.metric == "manual":
-        value = session.scalar(select(CheckIn.value).where(CheckIn.goal_id == goal.id).order_by(CheckIn.created_at.desc(), CheckIn.id.desc()).limit(1))
-    elif upto < goal.start_date:
-        return None, elapsed
-    else:
-        value = metrics.measure_value(session, goal.metric, member_ids=[goal.member_id], start=goal.start_date, end=upto)
-    if value is None:
-        return None, elapsed
-    from core.evaluations import attainment
-
-    return attainment(goal, value), elapsed
-
-
 def agenda(session: Session, actor: Actor, member_id: int, today: date | None = None) -> dict[str, Any]:
     """The automatic agenda for a 1:1 with `member_id` (the manager's or the member's own view)."""
     today = today or date.today()
@@ -75,15 +55,13 @@ def agenda(session: Session, actor: Actor, member_id: int, today: date | None = 
         .where(Customer.owner_id == member_id, Customer.next_follow_up < today)
         .order_by(Customer.next_follow_up, Customer.name).limit(AGENDA_LIMIT)
     ).all()
-    at_risk = []
-    goals = session.scalars(
-        select(Goal).where(Goal.member_id == member_id, Goal.status == "active", Goal.start_date <= today, Goal.end_date >= today)
-        .order_by(Goal.end_date)
-    ).all()
-    for goal in goals:
-        progress, elapsed = goal_progress(session, goal, today)
-        if progress is not None and elapsed > 0 and progress < AT_RISK_RATIO * elapsed:
-            at_risk.append({"id": goal.id, "title": goal.title, "progress": round(progress, 3), "elapsed": round(elapsed, 3)})
+    from core import goals as goals_core
+
+    at_risk = [
+        {"id": g.id, "title": g.title, "status": g.status, "percent": g.percent}
+        for g in goals_core.list_goals(session, actor, member_id=member_id, today=today)
+        if g.status in (goals_core.AT_RISK, goals_core.OFF_TRACK) and g.start_date <= today <= g.end_date
+    ][:AGENDA_LIMIT]
     complaints = session.execute(
         select(Complaint.id, Complaint.title, Complaint.severity, Complaint.opened_at)
         .where(Complaint.assignee_id == member_id, Complaint.status != "resolved")
