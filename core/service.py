@@ -144,6 +144,13 @@ def set_service_target(
     audit.record(session, actor, "service_target.set", "service_target", row.id, before, audit.snapshot(row))
 
 
+def save_service_targets(session: Session, actor: Actor, team_id: int, changes: dict[str, tuple[int, int]]) -> int:
+    """Several severities at once (the Targets table), in one transaction; returns how many."""
+    for severity, (response_seconds, resolution_seconds) in changes.items():
+        set_service_target(session, actor, team_id, severity, response_seconds, resolution_seconds)
+    return len(changes)
+
+
 def clear_service_target(session: Session, actor: Actor, team_id: int, severity: str) -> None:
     """Back to the inherited or default target for that severity."""
     ensure_role(actor, "admin", "manager")

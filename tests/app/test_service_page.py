@@ -1,0 +1,119 @@
+"""The Service page for each role and language, logging a complaint, breach flags and the Home
+notification badge."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core import service
+from db.base import utcnow
+from db.engine import make_engine
+from db.models import Complaint
+from db.session import read_session, unit_of_work
+from tests.factories import build_world
+
+PAGE = "pages/service.py"
+
+
+@pytest.fixture
+def service_url(sqlite_url):
+    """The fixed world plus: a fresh medium complaint on a1's customer and a critical one on b1's
+    customer opened two hours ago (past its 1 h response target)."""
+    engine = make_engine(sqlite_url)
+    with unit_of_work(engine) as s:
+        w = build_world(s)
+        admin = w.actors["admin"]
+        service.log_complaint(s, admin, customer_id=w.customers["a1"].id, severity="medium", title="Late delivery A1")
+        service.log_complaint(s, admin, customer_id=w.customers["b1"].id, severity="critical", title="Outage B1",
+                              opened_at=utcnow() - timedelta(hours=2))
+    engine.dispose()
+    return sqlite_url
+
+
+def _texts(at) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [s.value for s in at.success]
+    parts += [i.value for i in at.info] + [c.value for c in at.caption] + [t.value for t in at.title]
+    for frame in at.dataframe:
+        parts.append(frame.value.to_string())
+    return " ".join(parts)
+
+
+@pytest.mark.parametrize("lang,title", [("en", "Service"), ("zh", "服务质量")])
+@pytest.mark.parametrize("username,sees,hidden", [
+    ("admin", ["Late delivery A1", "Outage B1"], []),
+    ("manager_a", ["Late delivery A1"], ["Outage B1"]),
+    ("manager_b", ["Outage B1"], ["Late delivery A1"]),
+    ("member_a1", ["Late delivery A1"], ["Outage B1"]),
+    ("member_b1", ["Outage B1"], ["Late delivery A1"]),
+])
+def test_every_role_sees_its_complaints_in_both_languages(app_at, service_url, username, sees, hidden, lang, title):
+    at = app_at(service_url, username, page=PAGE, lang=lang)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == title
+    text = _texts(at)
+    for item in sees:
+        assert item in text
+    for item in hidden:
+        assert item not in text
+
+
+def test_a_breached_complaint_is_flagged_for_its_manager(app_at, service_url):
+    at = app_at(service_url, "manager_b", page=PAGE)
+    text = _texts(at)
+    assert "Breached" in text
+    assert "1 complaints breached a target" in text
+
+
+def test_only_managers_get_the_targets_tab(app_at, service_url):
+    manager = app_at(service_url, "manager_a", page=PAGE)
+    member = app_at(service_url, "member_a1", page=PAGE)
+    assert "Service targets" in [t.label for t in manager.tabs]
+    assert "Service targets" not in [t.label for t in member.tabs]
+
+
+def test_a_member_logs_a_complaint_with_the_suggested_assignee(app_at, service_url):
+    at = app_at(service_url, "member_a1", page=PAGE)
+    form_inputs = [t for t in at.text_input if t.label == "Title"]
+    form_inputs[0].input("Invoice wrong")
+    at.text_area[0].input("Billed twice in March")
+    submit = [b for b in at.button if b.label == "Log complaint"][0]
+    submit.click().run()
+    assert not at.exception
+    assert any("logged" in s.value for s in at.success)
+    engine = make_engine(service_url)
+    with read_session(engine) as s:
+        row = s.execute(select(Complaint.title, Complaint.assignee_id, Complaint.description)
+                        .where(Complaint.title == "Invoice wrong")).one()
+    engine.dispose()
+    assert row.description == "Billed twice in March"
+    assert row.assignee_id is not None
+
+
+def test_a_member_records_the_first_response(app_at, service_url):
+    at = app_at(service_url, "member_a1", page=PAGE)
+    [b for b in at.button if b.label == "Record first response"][0].click().run()
+    assert not at.exception
+    assert any("First response recorded" in s.value for s in at.success)
+
+
+def test_an_empty_title_is_refused_with_a_clear_message(app_at, service_url):
+    at = app_at(service_url, "member_a1", page=PAGE)
+    [b for b in at.button if b.label == "Log complaint"][0].click().run()
+    assert any("Enter a title" in e.value for e in at.error)
+
+
+def test_home_shows_the_escalation_badge_and_list_to_the_manager(app_at, service_url):
+    at = app_at(service_url, "manager_b")
+    assert not at.exception
+    assert any("Complaint response target breached" in m.value and "Outage B1" in m.value for m in at.markdown)
+    [b for b in at.button if b.label == "Mark all read"][0].click().run()
+    assert not at.exception
+    assert not [b for b in at.button if b.label == "Mark all read"]
+
+
+def test_home_of_an_uninvolved_manager_has_no_notification(app_at, service_url):
+    at = app_at(service_url, "manager_a")
+    assert not at.exception
+    assert not any("breached" in m.value for m in at.markdown)
