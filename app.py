@@ -119,11 +119,16 @@ def _sidebar(authenticator: stauth.Authenticate, actor) -> None:
             with unit_of_work(ui.engine()) as s:
                 auth.set_language(s, actor, choice)
             st.rerun()
-        if st.button(ui.t("nav.logout"), key="logout_button", icon=":material/logout:"):
-            authenticator.logout(location="unrendered")
-            for key in (ui.ACTOR_KEY, ui.LANG_KEY, "lang_choice"):
-                st.session_state.pop(key, None)
-            st.rerun()
+        st.button(ui.t("nav.logout"), key="logout_button", icon=":material/logout:")
+
+
+def _handle_logout(authenticator: stauth.Authenticate) -> None:
+    """Process the logout button before navigation is built: the cookie deletion is rendered in
+    this same run (an immediate rerun would drop it) and the logged-out view shows no stale menu."""
+    if st.session_state.get("logout_button") and st.session_state.get("authentication_status"):
+        authenticator.logout(location="unrendered")
+        for key in (ui.ACTOR_KEY, ui.LANG_KEY, "lang_choice"):
+            st.session_state.pop(key, None)
 
 
 def main() -> None:
@@ -133,6 +138,7 @@ def main() -> None:
         _credentials(rev), config.COOKIE_NAME, _cookie_key(), config.COOKIE_EXPIRY_DAYS,
         auto_hash=False, login_sleep_time=0,
     )
+    _handle_logout(authenticator)
     _handle_login_submit(authenticator)
     if not st.session_state.get("authentication_status"):
         authenticator.login(location="unrendered")  # restores a session from the cookie
