@@ -1,25 +1,32 @@
 """Handover when a member leaves: propose a new owner for each of their customers and open tasks
 (with the reason), then apply the accepted moves in one transaction.
 
-Proposal: candidates are the active members of the leaving member's team (falling back to the
-rest of the actor's scope when the team has nobody else). A customer goes to the candidate with
-the most specialty matches (industry, region, size) and, among equals, the lowest load against
-capacity; nobody is pushed over capacity: a customer nobody has room for is proposed to the
-unassigned queue, visibly. Tasks go to the candidate with the lowest open-task load. Loads count
-the moves already proposed, so one person does not receive everything.
+Customers are the assignment module's business: when core.assignment is present, its
+`propose_handover` and `apply_moves` (scoring, capacity, assignment history) are used; the fallback
+here only runs without it (most specialty matches, then lowest load, nobody pushed over capacity,
+overflow proposed to the visible unassigned queue). Open tasks are handed over here: each goes to
+the colleague with the lowest open-task load against capacity, own team first. Loads count the
+moves already proposed, so one person does not receive everything.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, i18n
 from core.errors import Conflict, FieldError, InvalidInput, NotFound
-from core.permissions import WRITE, Actor, ensure, ensure_member, ensure_role, scope_for
+from core.permissions import WRITE, Actor, ensure, ensure_role, scope_for
 from core.roster import member_load
 from db.base import utcnow
 from db.models import AssignmentHistory, Customer, Member, MemberSpecialty, Task
+
+try:  # the assignment engine owns customer moves when it is there
+    from core import assignment as _assignment
+except ImportError:  # pragma: no cover - only before core/assignment.py exists
+    _assignment = None
 
 CUSTOMER = "customer"
 TASK = "task"
@@ -34,6 +41,12 @@ class Move:
     to_name: str | None
     reason_key: str
     reason_params: dict = field(default_factory=dict)
+    source: Any = None  # the assignment module's move, when it proposed this one
+
+    def reason(self, lang: str) -> str:
+        if self.source is not None and hasattr(self.source, "reason"):
+            return self.source.reason(lang)
+        return i18n.t(self.reason_key, lang, **self.reason_params)
 
 
 @dataclass
@@ -62,41 +75,34 @@ def _leaving_member(session: Session, actor: Actor, member_id: int) -> Member:
 
 
 def _candidates(session: Session, actor: Actor, member: Member) -> list[Member]:
+    """Active members in scope who could take over: the member's own team first."""
     scope = scope_for(session, actor)
-    base = select(Member).where(Member.status == "active", Member.id != member.id).order_by(Member.name, Member.id)
-    same_team = [m for m in session.scalars(base.where(Member.team_id == member.team_id)) if scope.has_member(m.id)]
-    if same_team:
-        return same_team
-    if scope.everything:
-        return list(session.scalars(base.where(Member.team_id == member.team_id)))
-    return list(session.scalars(base.where(Member.id.in_(sorted(scope.member_ids)))))
+    rows = [m for m in session.scalars(
+        select(Member).where(Member.status == "active", Member.id != member.id).order_by(Member.name, Member.id)
+    ) if scope.has_member(m.id)]
+    return [m for m in rows if m.team_id == member.team_id] + [m for m in rows if m.team_id != member.team_id]
 
 
-def propose_handover(session: Session, actor: Actor, member_id: int) -> HandoverProposal:
-    """Who should take over each customer and open task of `member_id` (see module doc)."""
-    member = _leaving_member(session, actor, member_id)
-    candidates = _candidates(session, actor, member)
-    load = member_load(session, [c.id for c in candidates])
-    customers_load = {c.id: load[c.id][0] for c in candidates}
-    tasks_load = {c.id: load[c.id][1] for c in candidates}
+def _fallback_customer_moves(session: Session, member: Member, candidates: list[Member],
+                             customers_load: dict[int, int], proposal: HandoverProposal) -> None:
+    """Without core.assignment: own team first, most specialty matches, then lowest load."""
     specialties: dict[int, set[tuple[str, str]]] = {c.id: set() for c in candidates}
     if candidates:
         for mid, kind, value in session.execute(
             select(MemberSpecialty.member_id, MemberSpecialty.kind, MemberSpecialty.value)
             .where(MemberSpecialty.member_id.in_([c.id for c in candidates]))
         ):
-            specialties[mid].add((kind, value.lower()))
-    proposal = HandoverProposal(member.id, member.name,
-                                candidates=[{"id": c.id, "name": c.name, "team_id": c.team_id} for c in candidates])
-
-    for customer in session.scalars(select(Customer).where(Customer.owner_id == member.id).order_by(Customer.tier, Customer.name)):
+            specialties[mid].add((kind, value.strip().lower()))
+    for customer in session.scalars(
+        select(Customer).where(Customer.owner_id == member.id, Customer.status != "churned").order_by(Customer.tier, Customer.name)
+    ):
         wanted = {("industry", customer.industry.lower()), ("region", customer.region.lower()), ("size", customer.size.lower())}
         best, best_key, best_matches = None, None, []
         for c in candidates:
             if customers_load[c.id] >= c.max_customers:
                 continue
             matches = sorted(kind for kind, _ in specialties[c.id] & wanted)
-            key = (-len(matches), customers_load[c.id] / max(c.max_customers, 1), c.name, c.id)
+            key = (c.team_id != member.team_id, -len(matches), customers_load[c.id] / max(c.max_customers, 1), c.name, c.id)
             if best_key is None or key < best_key:
                 best, best_key, best_matches = c, key, matches
         if best is None:
@@ -109,14 +115,32 @@ def propose_handover(session: Session, actor: Actor, member_id: int) -> Handover
             {"matches": ", ".join(best_matches), "load": customers_load[best.id], "max": best.max_customers},
         ))
 
+
+def propose_handover(session: Session, actor: Actor, member_id: int) -> HandoverProposal:
+    """Who should take over each customer and open task of `member_id` (see module doc)."""
+    member = _leaving_member(session, actor, member_id)
+    candidates = _candidates(session, actor, member)
+    load = member_load(session, [c.id for c in candidates])
+    proposal = HandoverProposal(member.id, member.name,
+                                candidates=[{"id": c.id, "name": c.name, "team_id": c.team_id} for c in candidates])
+    if _assignment is not None:
+        for m in _assignment.propose_handover(session, actor, member.id):
+            proposal.moves.append(Move(CUSTOMER, m.customer_id, m.customer_name, m.to_member_id, m.to_name,
+                                       m.reason_key, {}, source=m))
+    else:
+        _fallback_customer_moves(session, member, candidates, {c.id: load[c.id][0] for c in candidates}, proposal)
+
+    tasks_load = {c.id: load[c.id][1] for c in candidates}
+    own_team = [c for c in candidates if c.team_id == member.team_id] or candidates
     for task in session.scalars(
         select(Task).where(Task.assignee_id == member.id, Task.status != "done").order_by(Task.due_date, Task.id)
     ):
-        open_candidates = [c for c in candidates if tasks_load[c.id] < c.max_open_tasks] or candidates
-        if not open_candidates:
+        pool = [c for c in own_team if tasks_load[c.id] < c.max_open_tasks] \
+            or [c for c in candidates if tasks_load[c.id] < c.max_open_tasks] or own_team
+        if not pool:
             proposal.moves.append(Move(TASK, task.id, task.title, None, None, "handover.reason_no_one"))
             continue
-        best = min(open_candidates, key=lambda c: (tasks_load[c.id] / max(c.max_open_tasks, 1), c.name, c.id))
+        best = min(pool, key=lambda c: (tasks_load[c.id] / max(c.max_open_tasks, 1), c.name, c.id))
         tasks_load[best.id] += 1
         over = tasks_load[best.id] > best.max_open_tasks
         proposal.moves.append(Move(
@@ -171,6 +195,18 @@ def apply_handover(session: Session, actor: Actor, member_id: int, moves: list[d
     reason = f"handover: {member.name} leaving"
     now = utcnow()
     counts = {"customers": 0, "tasks": 0}
+    everything = list(plan)
+    if _assignment is not None:
+        customer_moves = [
+            {"customer_id": item.id, "customer_name": item.name, "from_member_id": member.id,
+             "to_member_id": target.id if target else None, "to_name": target.name if target else None,
+             "reason_key": "assignment.reason_handover" if target else "assignment.reason_handover_queue",
+             "reason_params": (("name", member.name), ("why", ()))}
+            for kind, item, target in plan if kind == CUSTOMER
+        ]
+        if customer_moves:
+            counts["customers"] = _assignment.apply_moves(session, actor, customer_moves)
+        plan = [p for p in plan if p[0] != CUSTOMER]
     for kind, item, target in plan:
         to_id = target.id if target else None
         if kind == CUSTOMER:
@@ -191,7 +227,7 @@ def apply_handover(session: Session, actor: Actor, member_id: int, moves: list[d
             audit.record(session, actor, "task.reassign", "task", item.id, before, {"assignee_id": to_id, "reason": reason})
             counts["tasks"] += 1
     audit.record(session, actor, "member.handover", "member", member.id, None,
-                 {**counts, "moves": [{"kind": k, "id": i.id, "to": t.id if t else None} for k, i, t in plan]})
+                 {**counts, "moves": [{"kind": k, "id": i.id, "to": t.id if t else None} for k, i, t in everything]})
     session.flush()
     return counts
 

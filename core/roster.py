@@ -147,11 +147,14 @@ def _tags(value: Any) -> list[str]:
 
 
 def member_load(session: Session, member_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """member id -> (customers owned, open tasks), two grouped queries."""
+    """member id -> (customers owned that have not churned, open tasks), two grouped queries.
+    Counted as assignment counts load, so the roster and the assignment agree."""
     if not member_ids:
         return {}
     customers = dict(session.execute(
-        select(Customer.owner_id, func.count()).where(Customer.owner_id.in_(member_ids)).group_by(Customer.owner_id)
+        select(Customer.owner_id, func.count())
+        .where(Customer.owner_id.in_(member_ids), Customer.status != "churned")
+        .group_by(Customer.owner_id)
     ).all())
     tasks = dict(session.execute(
         select(Task.assignee_id, func.count())
@@ -554,8 +557,8 @@ def _validate_rows(session: Session, actor: Actor, scope: Scope, rows: list[dict
     # manager chains must not loop (a manages b manages a)
     managers = dict(session.execute(select(Member.id, Member.manager_id)).all())
     for c in clean:
-        if c.id is not None:
-            managers[c.id] = c.values["manager_id"]
+        if c.id is not None:  # a member named as their own manager is reported once, above
+            managers[c.id] = None if c.values["manager_id"] == c.id else c.values["manager_id"]
     for c in clean:
         if c.id is None or c.values["manager_id"] is None or c.values["manager_id"] == c.id:
             continue

@@ -243,7 +243,7 @@ with tab_handover:
                     "kind": ui.t(f"handover.kind_{m.kind}"),
                     "item": m.label,
                     "to": m.to_member_id or 0,
-                    "reason": ui.t(m.reason_key, **m.reason_params),
+                    "reason": m.reason(ui.lang()),
                 }
                 for m in proposal.moves
             ])
