@@ -1,0 +1,40 @@
+# ClientCrew: `make run` serves the app, `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install migrate demo demo-large bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) -m db.migrate
+
+demo: migrate
+	$(PY) -m db.demo --if-empty
+
+## Create the venv, install pinned requirements, migrate, create the demo workspace on an empty
+## database, then serve http://localhost:$(PORT)
+run: demo
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+## The whole suite: unit, AppTest and browser tests (and PostgreSQL when TEST_DATABASE_URL is set)
+test: install
+	$(PY) -m pytest -q
+
+demo-large: migrate
+	$(PY) -m db.demo --scale large
+
+bench: install
+	$(PY) -m bench.pages
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,155 @@
+"""Page speed benchmark: each page's script run as a ratio to an empty Streamlit page.
+
+    python -m bench.pages                     # builds the large demo in a temporary SQLite file
+    python -m bench.pages --scale small       # quick look
+    python -m bench.pages --url sqlite:////tmp/large.db --skip-build   # reuse a built database
+
+Each page runs in Streamlit's AppTest (the real app.py, signed in) once cold, then `--runs` times
+warm; the table shows the median warm rerun, its ratio to an empty page's rerun measured the same
+way, and the cold first run. Scenarios beyond "open the page" (filters, a drop, a live refresh) are
+registered in SCENARIOS and measured the same way.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+EMPTY_PAGE = "import streamlit as st\nst.write('')\n"
+
+
+@dataclass
+class Result:
+    name: str
+    user: str
+    cold_s: float
+    warm_s: float
+    ratio: float
+
+
+def _median_runs(run: Callable[[], None], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def empty_page_rerun(runs: int) -> float:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_string(EMPTY_PAGE, default_timeout=60)
+    at.run()
+    return _median_runs(at.run, runs)
+
+
+def signed_in_app(username: str, lang: str = "zh"):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.query_params["lang"] = lang
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = username
+    at.session_state["name"] = username
+    at.session_state["logout"] = False
+    return at
+
+
+def bench_page(file: str, username: str, runs: int, prepare: Callable | None = None) -> tuple[float, float]:
+    """(cold first run of the page, median warm rerun) in seconds."""
+    at = signed_in_app(username)
+    at.run()
+    at.switch_page(file)
+    start = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - start
+    if at.exception:
+        raise RuntimeError(f"{file} raised: {[e.value for e in at.exception]}")
+    if prepare is not None:
+        prepare(at)
+        at.run()
+    warm = _median_runs(at.run, runs)
+    return cold, warm
+
+
+# Extra scenarios: name -> (page file, username, prepare(at) run before timing)
+SCENARIOS: dict[str, tuple[str, str, Callable]] = {}
+
+
+def scenario(name: str, file: str, username: str = "manager"):
+    def register(fn: Callable) -> Callable:
+        SCENARIOS[name] = (file, username, fn)
+        return fn
+
+    return register
+
+
+def build_database(scale: str) -> str:
+    from db.demo import build_demo
+    from db.engine import make_engine
+    from db.migrate import upgrade
+
+    folder = Path(tempfile.mkdtemp(prefix="clientcrew-bench-"))
+    url = f"sqlite:///{folder / 'bench.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    start = time.perf_counter()
+    counts = build_demo(engine, scale=scale)
+    print(f"built the {scale} demo in {time.perf_counter() - start:.1f} s: "
+          + ", ".join(f"{k}={v}" for k, v in counts.items() if k in ("members", "customers", "interactions", "tasks", "goals")))
+    engine.dispose()
+    return url
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", default="large", choices=["small", "large"])
+    parser.add_argument("--url", help="database URL to use instead of building one")
+    parser.add_argument("--skip-build", action="store_true", help="use --url as it is")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--pages", nargs="*", help="only these page keys")
+    args = parser.parse_args(argv)
+
+    url = args.url if (args.url and args.skip_build) else build_database(args.scale)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("CLIENTCREW_COOKIE_KEY", "bench-cookie-key-" + "b" * 40)
+
+    import bench.scenarios  # noqa: F401  (registers the issue-specific scenarios)
+    from core.navigation import PAGES
+
+    baseline = empty_page_rerun(args.runs)
+    results: list[Result] = []
+    for spec in PAGES:
+        if args.pages and spec.key not in args.pages:
+            continue
+        if not (ROOT / spec.file).exists():
+            continue
+        user = "admin" if spec.key == "admin" else ("member" if spec.key == "my_tasks" else "manager")
+        cold, warm = bench_page(spec.file, user, args.runs)
+        results.append(Result(spec.key, user, cold, warm, warm / baseline))
+    for name, (file, user, prepare) in SCENARIOS.items():
+        if args.pages and name not in args.pages:
+            continue
+        cold, warm = bench_page(file, user, args.runs, prepare)
+        results.append(Result(name, user, cold, warm, warm / baseline))
+
+    print(f"\nempty page rerun (median of {args.runs}): {baseline * 1000:.1f} ms\n")
+    print(f"{'page / scenario':<34} {'user':<8} {'cold ms':>9} {'rerun ms':>9} {'x empty':>8}")
+    print("-" * 72)
+    for r in results:
+        print(f"{r.name:<34} {r.user:<8} {r.cold_s * 1000:>9.1f} {r.warm_s * 1000:>9.1f} {r.ratio:>8.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
