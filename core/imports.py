@@ -581,6 +581,7 @@ def commit_import(session: Session, actor: Actor, kind: str, frame: pd.DataFrame
     writer = {"customers": _write_customers, "members": _write_members, "deals": _write_deals,
               "interactions": _write_interactions}[kind]
     result = writer(session, actor, prepared.rows, lambda f: report(0.3 + f * 0.7, "write"))
+    session.expire_all()  # bulk statements bypass the identity map: reload what callers read next
     audit.record(session, actor, f"import.{kind}", "import", None, None,
                  {"file": filename, "rows": result.created, "assigned": result.assigned, "queued": result.queued})
     report(1.0, "done")
