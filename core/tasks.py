@@ -501,6 +501,7 @@ class MoveResult:
     changed: bool
     warning: str | None = None  # translation key, e.g. board.warn.over_capacity
     params: dict = field(default_factory=dict)
+    title: str = ""
 
 
 _AUDIT_FIELDS = ("title", "description", "team_id", "assignee_id", "customer_id", "goal_id", "status", "importance",
@@ -613,8 +614,9 @@ def move_task(
     if task.version != expected_version:
         raise Conflict("board.error.conflict", title=task.title)
     if not values:
-        return MoveResult(task.id, task.version, changed=False)
+        return MoveResult(task.id, task.version, changed=False, title=task.title)
 
+    title = task.title
     warning, params = (None, {})
     new_assignee = values.get("assignee_id", task.assignee_id)
     new_status = values.get("status", task.status)
@@ -623,7 +625,7 @@ def move_task(
     version = _guarded_update(session, task, expected_version, values)
     after = {**before, **{k: v for k, v in values.items() if k in before}, "version": version}
     audit.record(session, actor, "task.move", "task", task.id, *audit.changed(before, after))
-    return MoveResult(task.id, version, changed=True, warning=warning, params=params)
+    return MoveResult(task.id, version, changed=True, warning=warning, params=params, title=title)
 
 
 def _validate(fields: dict, errors: list[FieldError]) -> None:

@@ -1,0 +1,123 @@
+"""Board: a team's tasks in columns by member (plus Unassigned) or by status. Drag a card by its
+grip to reassign or reorder it (streamlit-dnd; each drop is one version-checked transaction), or use
+its Move to… menu. Also the Workload view and a New task form."""
+import streamlit as st
+
+from core import tasks, workload
+from pages import task_form as tf
+from pages import ui
+
+actor = ui.page_header("board", ui.t("board.caption"))
+tf.inject_css()
+
+teams = ui.cached(tasks.board_teams)
+if not teams:
+    ui.empty_state(ui.t("board.no_teams"), ui.t("board.no_teams_hint"))
+    st.stop()
+
+# Labels are computed here, once per run: format functions must not depend on the session later.
+SECTIONS = {"board": ui.t("board.tab.board"), "workload": ui.t("board.tab.workload"), "new": ui.t("board.tab.new")}
+QUADRANT_LABELS = {None: ui.t("common.all"), **{q: ui.t(f"board.quadrant.{q}") for q in tasks.QUADRANTS}}
+DUE_LABELS = {None: ui.t("common.all"), **{d: ui.t(f"board.due.{d}") for d in tasks.DUE_WINDOWS}}
+VIEW_LABELS = {v: ui.t(f"board.view.{v}") for v in tasks.VIEWS}
+
+section = st.segmented_control(
+    ui.t("board.view"), list(SECTIONS), default="board", key="board_section", label_visibility="collapsed",
+    format_func=SECTIONS.get,
+) or "board"
+
+team_names = {t["id"]: t["name"] for t in teams}
+f1, f2, f3, f4 = st.columns(4)
+team_id = f1.selectbox(ui.t("board.team"), list(team_names), format_func=team_names.get, key="board_team")
+quadrant = f2.selectbox(ui.t("board.priority"), list(QUADRANT_LABELS), key="board_quadrant", format_func=QUADRANT_LABELS.get)
+due = f3.selectbox(ui.t("board.due"), list(DUE_LABELS), key="board_due", format_func=DUE_LABELS.get)
+
+# ---------------------------------------------------------------------------------------------
+if section == "workload":
+    frame = ui.cached(workload.workload_frame, team_id, quadrant=quadrant, due=due)
+    if frame.empty:
+        ui.empty_state(ui.t("workload.empty"))
+        st.stop()
+    st.caption(ui.t("workload.caption"))
+    st.altair_chart(workload.workload_chart(frame, ui.lang()), width="stretch")
+    table = frame[["member", "team", "open_tasks", "capacity", "overdue", "load"]].rename(columns={
+        "member": ui.t("workload.member"), "team": ui.t("workload.team"), "open_tasks": ui.t("workload.open_tasks"),
+        "capacity": ui.t("workload.capacity"), "overdue": ui.t("workload.overdue"), "load": ui.t("workload.load"),
+    })
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        ui.t("workload.load"): st.column_config.ProgressColumn(ui.t("workload.load"), format="percent", min_value=0, max_value=1),
+    })
+    ui.export_buttons(table, "workload", "workload_export")
+    st.stop()
+
+if section == "new":
+    tf.task_editor(None, key="board_new", team_id=team_id)
+    st.stop()
+
+# ---------------------------------------------------------------------------------------------
+view = f4.segmented_control(ui.t("board.view"), list(VIEW_LABELS), default="member", key="board_view",
+                            format_func=VIEW_LABELS.get) or "member"
+g1, g2 = st.columns([3, 1])
+customer_query = g1.text_input(ui.t("board.customer_search"), key="board_customer")
+include_done = g2.toggle(ui.t("board.include_done"), key="board_done") if view == "member" else True
+
+# A drop reported by the browser since the last run: apply it before drawing, so this run shows
+# the result (or the refusal) from the database.
+drop = tf.pending_drop("stdnd")
+if drop:
+    kind, _, target = drop["to"].removeprefix("bcol-").partition("-")
+    move = {}
+    if not drop["same"] and kind == "m":
+        move["to_member_id"] = None if target == tasks.UNASSIGNED else int(target)
+    elif not drop["same"] and kind == "s":
+        move["to_status"] = target
+    tf.apply_move(drop["task_id"], drop["version"], index=drop["index"], neighbours=drop["neighbours"], **move)
+
+limits_state = st.session_state.setdefault("_board_limits", {})
+column_limits = limits_state.get((team_id, view), {})
+data = ui.cached(
+    tasks.board, team_id, view, limit=tasks.DEFAULT_CARDS_PER_COLUMN, limits=tuple(sorted(column_limits.items())),
+    customer_query=customer_query.strip() or None, quadrant=quadrant, due=due, include_done=include_done,
+)
+members = ([{"id": c.member_id, "name": c.title} for c in data.columns if c.member_id is not None]
+           if view == "member" else ui.cached(tasks.board_members, team_id))
+st.caption(ui.t("board.shown", shown=data.shown, total=data.total))
+if view == "member" and len(data.columns) == 1:
+    st.info(ui.t("board.no_members"), icon=":material/group_off:")
+
+PER_ROW = 5
+prefix = "m" if view == "member" else "s"
+container_keys: list[str] = []
+drawn: dict[str, list[int]] = {}
+for start in range(0, len(data.columns), PER_ROW):
+    for slot, column in zip(st.columns(PER_ROW), data.columns[start:start + PER_ROW]):
+        with slot:
+            if view == "status":
+                st.markdown(f"#### {ui.label('task_status', column.id)} · {column.total}")
+            elif column.member_id is None:
+                st.markdown(f"#### {ui.t('board.unassigned')} · {column.total}")
+            else:
+                load = ui.t("board.load", open=column.open_tasks, capacity=column.capacity)
+                st.markdown(f"#### {column.title}\n{column.team} · " + (f":red[**{load}**]" if column.over_capacity else load))
+            key = f"bcol-{prefix}-{column.id}"
+            with st.container(key=key, border=True):
+                for card in column.cards:
+                    with st.container(key=tf.card_key(card), border=True):
+                        tf.card_body(card, show_assignee=view == "status")
+                        b1, b2 = st.columns(2)
+                        if b1.button(ui.t("board.move_to"), key=f"mv-{card.id}", type="tertiary", icon=":material/move_item:"):
+                            tf.move_dialog(card, members)
+                        if b2.button(ui.t("common.details"), key=f"dt-{card.id}", type="tertiary", icon=":material/history:"):
+                            tf.details_dialog(card.id)
+            container_keys.append(key)
+            drawn[key] = [card.id for card in column.cards]
+            if column.hidden:
+                step = tasks.DEFAULT_CARDS_PER_COLUMN
+                if st.button(ui.t("board.show_more", n=min(step, column.hidden), hidden=column.hidden),
+                             key=f"more-{key}", icon=":material/expand_more:"):
+                    column_limits[column.id] = min(tasks.MAX_CARDS_PER_COLUMN, len(column.cards) + step)
+                    limits_state[(team_id, view)] = column_limits
+                    st.rerun()
+
+tf.remember_drawn("stdnd", drawn)
+tf.enable_dnd(container_keys, "stdnd")

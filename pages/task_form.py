@@ -1,0 +1,298 @@
+"""Task widgets shared by the Board, My tasks and other pages: cards, the drag-and-drop glue for
+streamlit-dnd, the Move to… and Details dialogs, the task form and the quick-add form.
+
+Other pages use `quick_add_form(customer_id=..., key=...)` (customer page) to add a task in place.
+Not a page itself: app.py only registers the files listed in core/navigation.py."""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+from streamlit_dnd import dnd
+
+from core import tasks
+from core.tasks import KEEP
+from db.models import TASK_STATUSES
+from pages import ui
+
+QUADRANT_COLOURS = {"do": "red", "schedule": "blue", "delegate": "orange", "eliminate": "gray"}
+
+# The default streamlit-dnd grip is a 22-px glyph in a corner; make it a full-height strip on the
+# left of every card (easy to find and to hit, with mouse or finger) and keep the text clear of it.
+_CSS = """
+<style>
+.stdnd-has-handle > .stdnd-handle {
+  top: 0 !important; bottom: 0 !important; left: 0 !important; height: auto !important;
+  width: 26px !important; border-radius: 8px 0 0 8px; opacity: 0.6 !important;
+  background: rgba(127, 127, 127, 0.14); font-size: 18px;
+}
+.stdnd-has-handle > .stdnd-handle:hover { opacity: 1 !important; background: rgba(255, 75, 75, 0.18); }
+.stdnd-has-handle > div[class*="st-key-task-"] { padding-left: 34px !important; }
+</style>
+"""
+
+
+def inject_css() -> None:
+    st.html(_CSS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cards
+# ---------------------------------------------------------------------------------------------
+def card_key(card: tasks.Card) -> str:
+    """The card's container key carries the version it was drawn at (the move's expected version)."""
+    return f"task-{card.id}-v{card.version}"
+
+
+def parse_card_key(key: str | None) -> tuple[int, int] | None:
+    try:
+        _, task_id, version = (key or "").split("-")
+        return int(task_id), int(version.lstrip("v"))
+    except ValueError:
+        return None
+
+
+def quadrant_badge(quadrant: str) -> str:
+    return f":{QUADRANT_COLOURS[quadrant]}-badge[{ui.t(f'board.quadrant.{quadrant}')}]"
+
+
+def due_text(card: tasks.Card) -> str:
+    if card.due_date is None:
+        return ui.t("board.no_due")
+    if card.overdue:
+        return f":red[**{ui.t('board.overdue_on', date=ui.fmt_date(card.due_date))}**]"
+    return ui.t("board.due_on", date=ui.fmt_date(card.due_date))
+
+
+def card_body(card: tasks.Card, show_assignee: bool = False, show_status: bool = False) -> None:
+    """Title, customer, due date (overdue in red), quadrant badge, progress."""
+    meta = [due_text(card), quadrant_badge(card.quadrant)]
+    if card.customer:
+        meta.insert(0, f":material/storefront: {card.customer}")
+    if show_assignee:
+        meta.append(f":material/person: {card.assignee or ui.t('board.unassigned')}")
+    if show_status:
+        meta.append(ui.label("task_status", card.status))
+    st.markdown(f"**{card.title}**  \n" + " · ".join(meta))
+    st.progress(card.progress / 100, text=ui.t("board.progress", p=card.progress))
+
+
+# ---------------------------------------------------------------------------------------------
+# Drag and drop
+# ---------------------------------------------------------------------------------------------
+DRAWN_KEY = "_task_dnd_drawn"
+
+
+def remember_drawn(dnd_key: str, columns: dict[str, list[int]]) -> None:
+    """What each drop container showed in this run, to turn the next drop's indices into neighbours."""
+    st.session_state[f"{DRAWN_KEY}_{dnd_key}"] = columns
+
+
+def pending_drop(dnd_key: str) -> dict[str, Any] | None:
+    """The drop the browser reported since the last run, read *before* the board is drawn so one run
+    applies it and draws the result. Marks it seen the way streamlit-dnd 0.2.0 does (its
+    `_stdnd_seen_<key>`), so the `dnd()` call later in the run does not report it again."""
+    raw = st.session_state.get(dnd_key)
+    if not raw or not isinstance(raw, dict):
+        return None
+    seen_key = f"_stdnd_seen_{dnd_key}"
+    if st.session_state.get(seen_key) == raw.get("event_id"):
+        return None
+    st.session_state[seen_key] = raw.get("event_id")
+    parsed = parse_card_key(raw.get("item_key"))
+    if parsed is None:
+        return None
+    drawn = st.session_state.get(f"{DRAWN_KEY}_{dnd_key}", {})
+    task_id, version = parsed
+    same = raw.get("from_container") == raw.get("to_container")
+    others, index = tasks.drop_neighbours(
+        drawn.get(raw.get("to_container"), []), task_id, same, int(raw.get("from_index", 0)), int(raw.get("to_index", 0))
+    )
+    return {"task_id": task_id, "version": version, "from": raw.get("from_container"), "to": raw.get("to_container"),
+            "same": same, "neighbours": others, "index": index}
+
+
+def enable_dnd(container_keys: list[str], dnd_key: str) -> None:
+    if container_keys:
+        dnd(container_keys, handle=True, handle_corner="top-left", handle_icon=":material/drag_indicator:",
+            indicator="line", placeholder=ui.t("board.drop_here"), key=dnd_key)
+
+
+def apply_move(task_id: int, version: int, title: str | None = None, *, to_member_id: Any = KEEP,
+               to_status: str | None = None, index: int | None = None, neighbours: list[int] | None = None,
+               rerun: bool = False) -> bool:
+    """One move as one transaction; says what happened (moved, warning, or why it was refused)."""
+    result = ui.write(tasks.move_task, task_id, version, to_member_id=to_member_id, to_status=to_status,
+                      to_index=index, neighbours=neighbours)
+    if not result:
+        return False
+    messages = []
+    if result.changed:
+        name = result.title or title or f"#{task_id}"
+        moved = to_member_id is not KEEP or to_status is not None
+        messages.append(("success", ui.t("board.moved" if moved else "board.reordered", title=name)))
+    else:
+        messages.append(("info", ui.t("board.nothing_changed")))
+    if result.warning:
+        messages.append(("warning", ui.t(result.warning, **result.params)))
+    for kind, text in messages:
+        if rerun:
+            ui.flash(text, kind)
+        else:
+            getattr(st, kind)(text)
+    if rerun:
+        st.rerun()
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Dialogs: Move to… and Details
+# ---------------------------------------------------------------------------------------------
+def move_dialog(card: tasks.Card, members: list[dict] | None) -> None:
+    st.dialog(ui.t("board.move_to"))(_move_body)(card, members)
+
+
+def details_dialog(task_id: int) -> None:
+    st.dialog(ui.t("board.details"), width="large")(_details_body)(task_id)
+
+
+def _move_body(card: tasks.Card, members: list[dict] | None) -> None:
+    """Keyboard- and touch-friendly twin of a drop: choose an assignee and/or a status."""
+    st.markdown(f"**{card.title}**")
+    to_member: Any = KEEP
+    if members is not None:
+        names = {None: ui.t("board.unassigned"), **{m["id"]: m["name"] for m in members}}
+        options = list(names)
+        current = card.assignee_id if card.assignee_id in names else None
+        to_member = st.selectbox(ui.t("board.move_to_member"), options, index=options.index(current),
+                                 format_func=names.get, key="move_member")
+    labels = {s: ui.label("task_status", s) for s in TASK_STATUSES}
+    status = st.selectbox(ui.t("board.move_to_status"), TASK_STATUSES, index=TASK_STATUSES.index(card.status),
+                          format_func=labels.get, key="move_status")
+    if st.button(ui.t("board.move"), type="primary", key="move_submit", icon=":material/move_item:"):
+        apply_move(card.id, card.version, card.title,
+                   to_member_id=to_member if to_member is not KEEP and to_member != card.assignee_id else KEEP,
+                   to_status=status if status != card.status else None, rerun=True)
+
+
+def _details_body(task_id: int) -> None:
+    detail = ui.read(tasks.get_task, task_id)
+    task_editor(detail, key=f"edit_{task_id}")
+    if detail.notes:
+        st.markdown(f"**{ui.t('board.notes')}**")
+        for note in detail.notes:
+            st.caption(f"{ui.fmt_date(note['at'])} · {note['who'] or '—'}")
+            st.text(note["body"])
+    history_view(task_id)
+
+
+def history_view(task_id: int) -> None:
+    st.markdown(f"**{ui.t('board.history')}**")
+    rows = ui.read(tasks.task_history, task_id)
+    if not rows:
+        st.caption(ui.t("board.history_empty"))
+        return
+    for row in rows:
+        action = ui.t(f"board.action.{row['action']}") if row["action"].startswith("task.") else row["action"]
+        st.caption(ui.t("board.history.row", at=ui.fmt_date(row["at"]), who=row["who"] or "—", action=action))
+        if row["after"]:
+            before = row["before"] or {}
+            changes = [f"{k}: {before.get(k, '—')} → {v}" for k, v in row["after"].items() if k != "version"]
+            if changes:
+                st.text("\n".join(changes))
+
+
+# ---------------------------------------------------------------------------------------------
+# Task form (create and edit)
+# ---------------------------------------------------------------------------------------------
+def _customer_picker(key: str, current_id: int | None, current_name: str | None) -> int | None:
+    query = st.text_input(ui.t("board.customer_search"), key=f"{key}_cq", value=current_name or "")
+    found = ui.cached(tasks.find_customers, query, 20, current_id)
+    names = {None: ui.t("common.none"), **{c["id"]: c["name"] for c in found}}
+    options = list(names)
+    index = options.index(current_id) if current_id in options else 0
+    return st.selectbox(ui.t("board.field.customer"), options, index=index, key=f"{key}_customer", format_func=names.get)
+
+
+def task_editor(detail: tasks.TaskDetail | None, key: str, team_id: int | None = None) -> int | None:
+    """The full task form. `detail` None = create (in `team_id`). Returns the task id once saved."""
+    actor = ui.actor()
+    nonce = st.session_state.get(f"{key}_nonce", 0)
+    k = f"{key}_{nonce}"
+    title = st.text_input(ui.t("board.field.title"), value=detail.title if detail else "", max_chars=200, key=f"{k}_title")
+    description = st.text_area(ui.t("board.field.description"), value=(detail.description or "") if detail else "",
+                               key=f"{k}_desc", height=80)
+    customer_id = _customer_picker(k, detail.customer_id if detail else None, detail.customer if detail else None)
+    team_for_choices = detail.team_id if detail else team_id
+    goals = ui.cached(tasks.goal_choices, team_for_choices)
+    goal_names = {None: ui.t("common.none"), **{g["id"]: g["title"] for g in goals}}
+    if detail and detail.goal_id and detail.goal_id not in goal_names:
+        goal_names[detail.goal_id] = detail.goal or f"#{detail.goal_id}"
+    goal_options = list(goal_names)
+    goal_id = st.selectbox(ui.t("board.field.goal"), goal_options,
+                           index=goal_options.index(detail.goal_id) if detail and detail.goal_id in goal_options else 0,
+                           format_func=goal_names.get, key=f"{k}_goal")
+    assignee_id = detail.assignee_id if detail else actor.member_id
+    if actor.role != "member":
+        members = ui.cached(tasks.assignee_choices, team_for_choices)
+        member_names = {None: ui.t("board.unassigned"), **{m["id"]: m["name"] for m in members}}
+        options = list(member_names)
+        if team_for_choices is not None:
+            ranked = ui.cached(tasks.suggest_assignees, team_for_choices, customer_id, 3)
+            if ranked:
+                st.caption(ui.t("board.suggested", names="; ".join(
+                    ui.t("board.suggestion", name=s.name, open=s.open_tasks, capacity=s.capacity,
+                         matches=ui.t("board.suggestion_matches", m=", ".join(s.matches)) if s.matches else "")
+                    for s in ranked)))
+                if detail is None:
+                    assignee_id = ranked[0].member_id
+        assignee_id = st.selectbox(ui.t("board.field.assignee"), options,
+                                   index=options.index(assignee_id) if assignee_id in options else 0,
+                                   format_func=member_names.get, key=f"{k}_assignee")
+    due_date = st.date_input(ui.t("board.field.due_date"), value=detail.due_date if detail else None, key=f"{k}_due",
+                             format="YYYY-MM-DD")
+    importance = st.toggle(ui.t("board.field.importance"), value=bool(detail.importance) if detail else False, key=f"{k}_imp")
+    urgency = st.toggle(ui.t("board.field.urgency"), value=bool(detail.urgency) if detail else False, key=f"{k}_urg")
+    q = tasks.quadrant_of(importance, urgency)
+    st.markdown(ui.t("board.quadrant_is", q=quadrant_badge(q), hint=ui.t(f"board.quadrant.hint.{q}")))
+    status_labels = {s: ui.label("task_status", s) for s in TASK_STATUSES}
+    status = st.selectbox(ui.t("board.field.status"), TASK_STATUSES,
+                          index=TASK_STATUSES.index(detail.status) if detail else 0,
+                          format_func=status_labels.get, key=f"{k}_status")
+    progress = st.slider(ui.t("board.field.progress"), 0, 100, value=detail.progress if detail else 0, step=5, key=f"{k}_progress")
+    fields = dict(title=title, description=description, customer_id=customer_id, goal_id=goal_id, due_date=due_date,
+                  importance=int(importance), urgency=int(urgency), status=status, progress=progress)
+    if detail is None:
+        if st.button(ui.t("common.create"), type="primary", key=f"{k}_create", icon=":material/add_task:"):
+            task_id = ui.write(tasks.create_task, team_id=team_id, assignee_id=assignee_id, **fields,
+                               success=ui.t("board.created", title=title.strip()))
+            if task_id:
+                st.session_state[f"{key}_nonce"] = nonce + 1
+                st.rerun()
+        return None
+    if actor.role != "member":
+        fields["assignee_id"] = assignee_id
+    if st.button(ui.t("common.save"), type="primary", key=f"{k}_save", icon=":material/save:"):
+        result = ui.write(tasks.update_task, detail.id, detail.version, **fields)
+        if result:
+            ui.flash(ui.t("board.saved", title=title.strip()) if result.changed else ui.t("board.nothing_changed"),
+                     "success" if result.changed else "info")
+            if result.warning:
+                ui.flash(ui.t(result.warning, **result.params), "warning")
+            st.rerun()
+    return detail.id
+
+
+def quick_add_form(customer_id: int, key: str) -> None:
+    """A small form to add a task about one customer (assigned to the customer's owner; a member
+    adds it for themselves). For the customer page."""
+    with st.form(key, clear_on_submit=True, border=True):
+        st.markdown(f"**{ui.t('board.quick_add')}**")
+        title = st.text_input(ui.t("board.field.title"), max_chars=200, key=f"{key}_title")
+        due_date = st.date_input(ui.t("board.field.due_date"), value=None, key=f"{key}_due", format="YYYY-MM-DD")
+        importance = st.toggle(ui.t("board.field.importance"), key=f"{key}_imp")
+        urgency = st.toggle(ui.t("board.field.urgency"), key=f"{key}_urg")
+        if st.form_submit_button(ui.t("common.create"), type="primary", icon=":material/add_task:"):
+            if ui.write(tasks.quick_add_for_customer, customer_id, title, due_date=due_date, importance=int(importance),
+                        urgency=int(urgency), success=ui.t("board.created", title=title.strip())):
+                st.rerun()
