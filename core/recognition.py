@@ -104,8 +104,8 @@ def praise_wall(session: Session, actor: Actor, limit: int = 30, offset: int = 0
         .where(*where).order_by(Recognition.created_at.desc(), Recognition.id.desc()).limit(limit).offset(offset)
     ).all()
     frame = pd.DataFrame(
-        [{"id": r[0], "at": r[1], "from": r[2], "to": r[3], "message": r[4], "goal": r[5], "customer": r[6]} for r in rows],
-        columns=["id", "at", "from", "to", "message", "goal", "customer"],
+        [{"id": r[0], "at": r[1], "giver": r[2], "to": r[3], "message": r[4], "goal": r[5], "customer": r[6]} for r in rows],
+        columns=["id", "at", "giver", "to", "message", "goal", "customer"],
     )
     return total, frame
 
