@@ -1,0 +1,147 @@
+"""Meeting: a read-only team dashboard for screen sharing. Large type, refreshes itself every few
+seconds (a fragment polls the data revision; nothing is kept in the server process), shareable as
+/meeting?team=<id>&lang=zh, printable with ?print=1 (no sidebar, no refresh)."""
+from datetime import date, datetime
+
+import pandas as pd
+import streamlit as st
+
+from core import goals, meeting
+from pages import ui
+
+actor = ui.page_header("meeting")
+print_mode = st.query_params.get("print") == "1"
+
+st.html("""<style>
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.45rem; line-height: 1.5; }
+[data-testid="stMain"] h1 { font-size: 3rem; }
+[data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 2.1rem; }
+[data-testid="stMetricValue"] { font-size: 3.4rem; }
+[data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.35rem; padding: .45rem .7rem; }
+</style>""")
+if print_mode:
+    st.html("""<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header, [data-testid="stToolbar"] { display: none !important; }
+@media print { [data-testid="stMain"] { padding: 0 !important; } }
+</style>""")
+
+teams = ui.cached(meeting.meeting_teams)
+if not teams:
+    ui.empty_state(ui.t("goals.no_teams"))
+    st.stop()
+names = {t["id"]: t["name"] for t in teams}
+raw = st.query_params.get("team")
+if raw is None:
+    team_id = teams[0]["id"]
+else:
+    try:
+        team_id = int(str(raw).strip())
+    except ValueError:
+        st.error(ui.t("meeting.bad_team", value=raw), icon=":material/link_off:")
+        st.stop()
+    if team_id not in names:
+        st.error(ui.t("meeting.foreign_team", value=team_id), icon=":material/block:")
+        st.stop()
+
+if not print_mode:
+    chosen = st.selectbox(ui.t("meeting.team"), list(names), index=list(names).index(team_id),
+                          format_func=lambda i: names[i], key="meeting_team")
+    if chosen != team_id:
+        st.query_params["team"] = str(chosen)
+        st.rerun()
+    link = f"/meeting?team={team_id}&lang={ui.lang()}"
+    c1, c2 = st.columns([3, 1])
+    c1.caption(ui.t("meeting.share_link", link=link))
+    c2.markdown(f"[{ui.t('meeting.print')}](meeting?team={team_id}&lang={ui.lang()}&print=1)")
+else:
+    st.caption(ui.t("meeting.print_hint"))
+
+
+def status_label(code: str) -> str:
+    return ui.t(f"goals.status.{code}")
+
+
+def value_text(value, goal) -> str:
+    if value is None:
+        return "—"
+    if goal.metric == "sales_won":
+        return ui.fmt_money(value)
+    decimals = 0 if goal.metric in ("new_customers", "follow_ups_done", "tasks_on_time") else 1
+    return ui.fmt_number(value, decimals) + (f" {goal.unit}" if goal.unit else "")
+
+
+def goals_table(rows) -> pd.DataFrame:
+    return pd.DataFrame([{
+        ui.t("goals.owner"): g.owner,
+        ui.t("goals.goal"): g.title,
+        ui.t("goals.actual"): value_text(g.progress.actual, g),
+        ui.t("goals.target"): value_text(g.target, g),
+        ui.t("goals.progress"): "—" if g.percent is None else f"{g.percent:.0f}%",
+        ui.t("goals.status"): status_label(g.status),
+    } for g in rows])
+
+
+@st.fragment(run_every=None if print_mode else "2s")
+def board(team_id: int) -> None:
+    """One cached read per tick: the revision query decides whether anything is recomputed."""
+    data = ui.cached(meeting.meeting_board, team_id, date.today())
+    st.header(data.team)
+    counts = {s: sum(1 for g in data.goals if g.status == s) for s in (goals.ON_TRACK, goals.AT_RISK, goals.OFF_TRACK)}
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(ui.t("meeting.on_track"), counts[goals.ON_TRACK])
+    c2.metric(ui.t("meeting.at_risk"), counts[goals.AT_RISK])
+    c3.metric(ui.t("meeting.off_track"), counts[goals.OFF_TRACK])
+    c4.metric(ui.t("meeting.overdue"), data.overdue_total)
+
+    st.subheader(ui.t("meeting.goals"))
+    if not data.goals:
+        ui.empty_state(ui.t("goals.none_team"), ui.t("goals.none_team_hint"))
+    else:
+        st.altair_chart(goals.overview_chart(
+            data.goals, {"title": ui.t("goals.chart.overview"), "percent": ui.t("goals.percent"), "goal": ui.t("goals.goal"),
+                         "status": ui.t("goals.status")}, {s: status_label(s) for s in goals.STATUSES}),
+            width="stretch")
+        st.table(goals_table(data.goals).set_index(ui.t("goals.owner")))
+        st.caption(ui.t("goals.status_rule"))
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader(ui.t("meeting.leaderboard"))
+        if not data.leaderboard:
+            st.caption(ui.t("meeting.no_leaderboard"))
+        else:
+            st.table(pd.DataFrame([{
+                ui.t("meeting.rank"): i, ui.t("common.member"): r["member"], ui.t("meeting.goals_count"): r["goals"],
+                ui.t("goals.percent"): f"{r['attainment'] * 100:.0f}%"} for i, r in enumerate(data.leaderboard, start=1)
+            ]).set_index(ui.t("meeting.rank")))
+        st.subheader(ui.t("meeting.at_risk_goals"))
+        if not data.at_risk:
+            st.success(ui.t("goals.no_at_risk"))
+        for g in data.at_risk:
+            color = "red" if g.status == goals.OFF_TRACK else "orange"
+            st.markdown(f"- **{g.title}** · {g.owner} · :{color}[{status_label(g.status)}] · "
+                        f"{value_text(g.progress.actual, g)} / {value_text(g.target, g)}")
+    with right:
+        st.subheader(ui.t("meeting.overdue"))
+        if not data.overdue:
+            st.success(ui.t("meeting.no_overdue"))
+        else:
+            for item in data.overdue:
+                st.markdown(f"- **{item['customer']}** · {item['owner'] or ui.t('common.unassigned')} · "
+                            f":red[{ui.t('meeting.days_overdue', n=item['days'])}]")
+            if data.overdue_total > len(data.overdue):
+                st.caption(ui.t("meeting.overdue_more", n=data.overdue_total))
+        st.subheader(ui.t("meeting.wins", n=meeting.WINS_DAYS))
+        if not data.wins:
+            st.caption(ui.t("meeting.no_wins"))
+        for w in data.wins:
+            if w["kind"] == "deal":
+                st.markdown(f"- :green[{ui.t('meeting.win_deal')}] **{w['who']}** · {w['what']} · {ui.fmt_money(w['value'])}")
+            else:
+                st.markdown(f"- :violet[{ui.t('meeting.win_recognition')}] **{w['who']}** · {w['what']}")
+    st.caption(ui.t("meeting.updated", time=datetime.now().strftime("%H:%M:%S")))
+
+
+board(team_id)

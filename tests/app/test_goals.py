@@ -1,0 +1,107 @@
+"""The Goals page in the real app: every role, both languages, check-ins, SMART check, saving."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from db.engine import make_engine
+from db.models import CheckIn, Goal
+from db.session import read_session, unit_of_work
+from tests.factories import build_world
+
+PAGE = "pages/goals.py"
+
+
+@pytest.fixture
+def world_url(sqlite_url):
+    engine = make_engine(sqlite_url)
+    with unit_of_work(engine) as s:
+        build_world(s)
+    engine.dispose()
+    return sqlite_url
+
+
+def _texts(at) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [s.value for s in at.success]
+    parts += [i.value for i in at.info] + [w.value for w in at.warning] + [t.value for t in at.title]
+    parts += [h.value for h in at.subheader] + [c.value for c in at.caption]
+    return " ".join(parts)
+
+
+def _rows(url, model):
+    engine = make_engine(url)
+    with read_session(engine) as s:
+        rows = s.query(model).all()
+        s.expunge_all()  # keep the loaded values after the read session rolls back
+    engine.dispose()
+    return rows
+
+
+@pytest.mark.parametrize("username", ["admin", "manager_a", "member_a1"])
+@pytest.mark.parametrize("lang,title", [("en", "Goals"), ("zh", "目标")])
+def test_the_goals_page_renders_for_every_role_in_both_languages(app_at, world_url, username, lang, title):
+    at = app_at(world_url, username, page=PAGE, lang=lang)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == title
+    assert "goals." not in _texts(at)  # no untranslated key leaks
+
+
+def test_a_member_checks_in_from_the_compact_form(app_at, world_url):
+    at = app_at(world_url, "member_a1", page=PAGE)
+    assert [s.label for s in at.selectbox][0] == "Goal"
+    at.number_input(key="ci_value").set_value(42.0)
+    at.select_slider(key="ci_confidence").set_value(4)
+    at.text_input(key="ci_comment").input("two big calls")
+    at.button(key="FormSubmitter:check_in_form-Submit check-in").click().run()
+    assert not at.exception
+    assert "Check-in saved." in _texts(at)
+    rows = _rows(world_url, CheckIn)
+    assert [(r.value, r.confidence, r.comment) for r in rows] == [(42.0, 4, "two big calls")]
+
+
+def test_a_check_in_without_a_value_says_what_is_missing(app_at, world_url):
+    at = app_at(world_url, "member_a1", page=PAGE)
+    at.button(key="FormSubmitter:check_in_form-Submit check-in").click().run()
+    assert at.error and "“value” is required" in at.error[0].value
+    assert _rows(world_url, CheckIn) == []
+
+
+def test_the_smart_check_flags_a_missing_deadline_before_saving(app_at, world_url):
+    at = app_at(world_url, "manager_a", page=PAGE)
+    at.text_input(key="ng_title").input("Win more deals in East China")
+    at.number_input(key="ng_target").set_value(50000.0)
+    at.button(key="FormSubmitter:new_goal-Save goal").click().run()
+    assert not at.exception
+    texts = _texts(at)
+    assert "No deadline" in texts and "Fix the items marked missing first." in texts
+    assert len(_rows(world_url, Goal)) == 5  # nothing saved
+
+
+def test_a_complete_goal_is_saved_after_the_smart_check(app_at, world_url):
+    at = app_at(world_url, "manager_a", page=PAGE)
+    at.text_input(key="ng_title").input("Follow up every tier A customer")
+    at.selectbox(key="ng_metric").set_value("follow_ups_done")
+    at.number_input(key="ng_target").set_value(120.0)
+    at.date_input(key="ng_end").set_value(date.today() + timedelta(days=80))
+    at.button(key="FormSubmitter:new_goal-Save goal").click().run()
+    assert not at.exception
+    assert "Goal saved." in _texts(at)
+    saved = [g for g in _rows(world_url, Goal) if g.title == "Follow up every tier A customer"]
+    assert len(saved) == 1 and saved[0].metric == "follow_ups_done" and saved[0].target == 120.0
+
+
+def test_a_manager_decomposes_a_team_goal_across_members(app_at, world_url):
+    at = app_at(world_url, "manager_a", page=PAGE)
+    team_goal = next(g for g in _rows(world_url, Goal) if g.title == "Goal of Team A")
+    at.selectbox(key="dc_parent").set_value(team_goal.id).run()
+    assert "Children total 100" in _texts(at)
+    at.button(key="dc_save").click().run()
+    assert not at.exception
+    children = [g for g in _rows(world_url, Goal) if g.parent_id == team_goal.id]
+    assert sorted(g.target for g in children) == [33.33, 33.33, 33.34]  # manual metric: split to the cent
+
+
+def test_a_member_has_no_decomposition_tab(app_at, world_url):
+    at = app_at(world_url, "member_a1", page=PAGE)
+    assert [t.label for t in at.tabs] == ["Overview", "Goal detail", "New goal"]
