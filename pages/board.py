@@ -85,7 +85,7 @@ st.caption(ui.t("board.shown", shown=data.shown, total=data.total))
 if view == "member" and len(data.columns) == 1:
     st.info(ui.t("board.no_members"), icon=":material/group_off:")
 
-PER_ROW = 5
+PER_ROW = 4
 prefix = "m" if view == "member" else "s"
 container_keys: list[str] = []
 drawn: dict[str, list[int]] = {}
@@ -104,10 +104,9 @@ for start in range(0, len(data.columns), PER_ROW):
                 for card in column.cards:
                     with st.container(key=tf.card_key(card), border=True):
                         tf.card_body(card, show_assignee=view == "status")
-                        b1, b2 = st.columns(2)
-                        if b1.button(ui.t("board.move_to"), key=f"mv-{card.id}", type="tertiary", icon=":material/move_item:"):
+                        if st.button(ui.t("board.move_to"), key=f"mv-{card.id}", type="tertiary", icon=":material/move_item:"):
                             tf.move_dialog(card, members)
-                        if b2.button(ui.t("common.details"), key=f"dt-{card.id}", type="tertiary", icon=":material/history:"):
+                        if st.button(ui.t("common.details"), key=f"dt-{card.id}", type="tertiary", icon=":material/history:"):
                             tf.details_dialog(card.id)
             container_keys.append(key)
             drawn[key] = [card.id for card in column.cards]

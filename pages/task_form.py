@@ -53,7 +53,7 @@ def parse_card_key(key: str | None) -> tuple[int, int] | None:
 
 
 def quadrant_badge(quadrant: str) -> str:
-    return f":{QUADRANT_COLOURS[quadrant]}-badge[{ui.t(f'board.quadrant.{quadrant}')}]"
+    return f":{QUADRANT_COLOURS[quadrant]}-badge[{ui.t(f'board.quadrant.hint.{quadrant}')}]"
 
 
 def due_text(card: tasks.Card) -> str:
@@ -254,7 +254,7 @@ def task_editor(detail: tasks.TaskDetail | None, key: str, team_id: int | None =
     importance = st.toggle(ui.t("board.field.importance"), value=bool(detail.importance) if detail else False, key=f"{k}_imp")
     urgency = st.toggle(ui.t("board.field.urgency"), value=bool(detail.urgency) if detail else False, key=f"{k}_urg")
     q = tasks.quadrant_of(importance, urgency)
-    st.markdown(ui.t("board.quadrant_is", q=quadrant_badge(q), hint=ui.t(f"board.quadrant.hint.{q}")))
+    st.markdown(ui.t("board.quadrant_is", q=ui.t(f"board.quadrant.{q}"), hint=quadrant_badge(q)))
     status_labels = {s: ui.label("task_status", s) for s in TASK_STATUSES}
     status = st.selectbox(ui.t("board.field.status"), TASK_STATUSES,
                           index=TASK_STATUSES.index(detail.status) if detail else 0,
