@@ -230,6 +230,19 @@ def iter_customer_chunks(
         yield _frame(rows, today)
 
 
+def export_frame(session: Session, actor: Actor, filters: CustomerFilters = CustomerFilters(),
+                 progress: Any = None, today: date | None = None) -> pd.DataFrame:
+    """The whole filtered list for a download, read in chunks with `progress(fraction)` after each."""
+    total = max(count_customers(session, actor, filters, today), 1)
+    parts, done = [], 0
+    for chunk in iter_customer_chunks(session, actor, filters, today=today):
+        parts.append(chunk.drop(columns=["owner_id", "team_id"]))
+        done += len(chunk)
+        if progress:
+            progress(min(done / total, 1.0))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[c for c in LIST_COLUMNS if c not in ("owner_id", "team_id")])
+
+
 def filter_options(session: Session, actor: Actor) -> FilterOptions:
     """The choices for the filters: values present among visible customers, visible people and teams."""
     scope = scope_for(session, actor)

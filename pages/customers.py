@@ -1,0 +1,580 @@
+"""Customers: the customer book (search, filters, paging in the database), one customer's full
+picture (`?customer=<id>`), follow-ups, assignment (rules, queue, rebalance, handover) and imports."""
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from core import assignment, communication, customers, imports
+from core.customers import CustomerFilters
+from core.errors import DomainError
+from db.models import CHANNELS, CUSTOMER_SIZES, CUSTOMER_STATUSES, CUSTOMER_TIERS
+from pages import ui
+
+actor = ui.page_header("customers")
+lead = actor.role in ("admin", "manager")
+lang = ui.lang()
+PAGE_SIZE = 50
+
+
+def _fmt(values, fn):
+    """A format_func whose labels are computed now, in the run (AppTest calls format_func later,
+    outside the run, where the language is unknown)."""
+    table = {v: fn(v) for v in values}
+    return lambda v: table.get(v, str(v))
+
+
+def _cols(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
+    """Keep and rename columns for display."""
+    return frame[[c for c in mapping if c in frame.columns]].rename(columns=mapping)
+
+
+def _table(frame: pd.DataFrame, mapping: dict[str, str], **kwargs) -> None:
+    if frame.empty:
+        st.caption(ui.t("customers.no_records"))
+        return
+    st.dataframe(_cols(frame, mapping), hide_index=True, width="stretch", **kwargs)
+
+
+def _open(customer_id: int) -> None:
+    st.query_params["customer"] = str(customer_id)
+    st.rerun()
+
+
+# ---------------------------------------------------------------------------------------------
+# One customer
+# ---------------------------------------------------------------------------------------------
+def render_detail(raw_id: str) -> None:
+    if st.button(ui.t("customers.back"), icon=":material/arrow_back:", key="back"):
+        del st.query_params["customer"]
+        st.rerun()
+    try:
+        detail = ui.cached(customers.get_customer, raw_id, lang)
+    except DomainError as error:
+        ui.show_error(error)
+        return
+    info = detail.info
+    st.subheader(info["name"])
+    badges = [ui.label("tier", info["tier"]), ui.label("customer_status", info["status"]), ui.label("size", info["size"]),
+              info["industry"], info["region"]]
+    st.caption(" · ".join(str(b) for b in badges if b) + (f" · {info['external_id']}" if info.get("external_id") else ""))
+    if info["overdue"]:
+        st.warning(ui.t("customers.overdue_badge") + f": {ui.fmt_date(info['next_follow_up'])}", icon=":material/schedule:")
+    c1, c2 = st.columns(2)
+    c1.metric(ui.t("customers.owner"), info["owner"] or ui.t("common.unassigned"))
+    c2.metric(ui.t("customers.team"), info["team"] or "—")
+    c3, c4 = st.columns(2)
+    c3.metric(ui.t("customers.last_contact"), ui.fmt_date(info["last_contact_at"]))
+    c4.metric(ui.t("customers.next_follow_up"), ui.fmt_date(info["next_follow_up"]))
+    if info.get("notes"):
+        st.markdown(info["notes"])
+
+    if detail.can_log:
+        with st.expander(ui.t("comm.log"), expanded=not lead, icon=":material/add_call:"):
+            with st.form("log_contact", clear_on_submit=True):
+                channel = st.selectbox(ui.t("comm.channel"), CHANNELS, format_func=_fmt(CHANNELS, lambda c: ui.label("channel", c)))
+                summary = st.text_area(ui.t("comm.summary"), help=ui.t("comm.summary_help"), height=80)
+                outcome = st.text_input(ui.t("comm.outcome"))
+                follow = st.date_input(ui.t("comm.next_follow_up"), value=None, min_value=date.today())
+                if st.form_submit_button(ui.t("comm.save"), type="primary", width="stretch"):
+                    if ui.write(communication.log_interaction, int(info["id"]), channel, summary, outcome or None, follow,
+                                success=ui.t("comm.logged", date=ui.fmt_date(follow) if follow else "—")):
+                        st.rerun()
+
+    if detail.can_edit:
+        render_manage(detail)
+
+    tabs = st.tabs([ui.t("customers.communication"), ui.t("customers.contacts"), ui.t("customers.assignment_history"),
+                    ui.t("customers.deals"), ui.t("customers.complaints"), ui.t("customers.surveys"), ui.t("customers.tasks"),
+                    ui.t("customers.audit")])
+    with tabs[0]:
+        frame = detail.interactions.copy()
+        frame["channel"] = [ui.label("channel", c) for c in frame["channel"]]
+        _table(frame, {"occurred_at": ui.t("comm.occurred_at"), "channel": ui.t("comm.channel"), "member": ui.t("comm.member"),
+                       "summary": ui.t("comm.summary"), "outcome": ui.t("comm.outcome"), "next_follow_up": ui.t("customers.next_follow_up")})
+    with tabs[1]:
+        _table(detail.contacts, {"name": ui.t("customers.contact_name"), "title": ui.t("customers.contact_title"),
+                                 "phone": ui.t("customers.contact_phone"), "email": ui.t("customers.contact_email"),
+                                 "is_primary": ui.t("customers.contact_primary")})
+        if detail.can_edit:
+            with st.form("add_contact", clear_on_submit=True):
+                st.markdown(f"**{ui.t('customers.add_contact')}**")
+                name = st.text_input(ui.t("customers.contact_name"))
+                title = st.text_input(ui.t("customers.contact_title"))
+                phone = st.text_input(ui.t("customers.contact_phone"))
+                email = st.text_input(ui.t("customers.contact_email"))
+                primary = st.checkbox(ui.t("customers.contact_primary"))
+                if st.form_submit_button(ui.t("customers.add_contact")):
+                    if ui.write(customers.add_contact, int(info["id"]), name, title, phone, email, primary,
+                                success=ui.t("customers.contact_added")):
+                        st.rerun()
+    with tabs[2]:
+        _table(detail.assignments, {"changed_at": ui.t("customers.col.when"), "from": ui.t("customers.col.from"),
+                                    "to": ui.t("customers.col.to"), "by": ui.t("customers.col.by"), "reason": ui.t("customers.col.reason")})
+    with tabs[3]:
+        frame = detail.deals.copy()
+        frame["stage"] = [ui.label("stage", s) for s in frame["stage"]]
+        frame["value"] = [ui.fmt_money(v, c) for v, c in zip(frame["value"], frame["currency"])]
+        _table(frame, {"title": ui.t("customers.col.title"), "stage": ui.t("customers.col.stage"), "value": ui.t("customers.col.value"),
+                       "owner": ui.t("customers.owner"), "expected_close": ui.t("customers.col.expected_close")})
+    with tabs[4]:
+        frame = detail.complaints.copy()
+        frame["severity"] = [ui.label("severity", s) for s in frame["severity"]]
+        frame["status"] = [ui.label("complaint_status", s) for s in frame["status"]]
+        _table(frame, {"opened_at": ui.t("common.date"), "title": ui.t("customers.col.title"),
+                       "severity": ui.t("customers.col.severity"), "status": ui.t("common.status"), "assignee": ui.t("common.member")})
+    with tabs[5]:
+        _table(detail.surveys, {"responded_at": ui.t("common.date"), "csat": "CSAT", "nps": "NPS", "comment": ui.t("customers.col.comment")})
+    with tabs[6]:
+        frame = detail.tasks.copy()
+        frame["status"] = [ui.label("task_status", s) for s in frame["status"]]
+        _table(frame, {"title": ui.t("customers.col.title"), "status": ui.t("common.status"), "assignee": ui.t("common.member"),
+                       "due_date": ui.t("customers.col.due"), "progress": ui.t("customers.col.progress")},
+               column_config={ui.t("customers.col.progress"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%d%%")})
+    with tabs[7]:
+        _table(detail.audit, {"at": ui.t("customers.col.when"), "who": ui.t("customers.col.by"),
+                              "action": ui.t("customers.col.action"), "change": ui.t("customers.col.change")})
+
+
+def render_manage(detail) -> None:
+    info = detail.info
+    cid = int(info["id"])
+    options = ui.cached(customers.filter_options)
+    with st.expander(ui.t("assignment.move_to"), icon=":material/swap_horiz:"):
+        suggestions = ui.cached(assignment.suggestions_frame, cid, lang)
+        if not suggestions.empty:
+            st.markdown(f"**{ui.t('assignment.suggest')}**")
+            _table(suggestions, {"name": ui.t("common.member"), "team": ui.t("common.team"), "score": "Score", "why": ui.t("customers.col.reason")})
+        with st.form("move_owner"):
+            owner_ids = [None, *options.owners]
+            current = info.get("owner_id")
+            to = st.selectbox(ui.t("assignment.move_to"), owner_ids, index=owner_ids.index(current) if current in owner_ids else 0,
+                              format_func=_fmt(owner_ids, lambda m: options.owners.get(m, ui.t("common.unassigned")) if m else ui.t("common.unassigned")))
+            reason = st.text_input(ui.t("assignment.move_reason"))
+            if st.form_submit_button(ui.t("assignment.move")):
+                if ui.write(assignment.move_customer, cid, to, reason, success=ui.t("assignment.moved")):
+                    st.rerun()
+    with st.expander(ui.t("customers.edit"), icon=":material/edit:"):
+        with st.form("edit_customer"):
+            name = st.text_input(ui.t("common.name"), info["name"])
+            industry = st.text_input(ui.t("customers.industry"), info["industry"])
+            region = st.text_input(ui.t("customers.region"), info["region"])
+            size = st.selectbox(ui.t("customers.size"), CUSTOMER_SIZES, index=CUSTOMER_SIZES.index(info["size"]),
+                                format_func=_fmt(CUSTOMER_SIZES, lambda v: ui.label("size", v)))
+            tier = st.selectbox(ui.t("customers.tier"), CUSTOMER_TIERS, index=CUSTOMER_TIERS.index(info["tier"]),
+                                format_func=_fmt(CUSTOMER_TIERS, lambda v: ui.label("tier", v)))
+            status = st.selectbox(ui.t("customers.status"), CUSTOMER_STATUSES, index=CUSTOMER_STATUSES.index(info["status"]),
+                                  format_func=_fmt(CUSTOMER_STATUSES, lambda v: ui.label("customer_status", v)))
+            external_id = st.text_input(ui.t("customers.external_id"), info.get("external_id") or "")
+            notes = st.text_area(ui.t("customers.notes"), info.get("notes") or "")
+            if st.form_submit_button(ui.t("common.save"), type="primary"):
+                data = {"name": name, "industry": industry, "region": region, "size": size, "tier": tier, "status": status,
+                        "external_id": external_id, "notes": notes}
+                seen = {k: info.get(k) for k in data}
+                if ui.write(customers.update_customer, cid, data, seen, success=ui.t("customers.saved")):
+                    st.rerun()
+
+
+# ---------------------------------------------------------------------------------------------
+# The list
+# ---------------------------------------------------------------------------------------------
+def render_list() -> None:
+    options = ui.cached(customers.filter_options)
+    search = st.text_input(ui.t("customers.search"), key="f_search", placeholder="🔍")
+    with st.expander(ui.t("common.filter"), icon=":material/filter_list:"):
+        industries = st.multiselect(ui.t("customers.industry"), options.industries, key="f_industry")
+        sizes = st.multiselect(ui.t("customers.size"), CUSTOMER_SIZES, format_func=_fmt(CUSTOMER_SIZES, lambda v: ui.label("size", v)), key="f_size")
+        regions = st.multiselect(ui.t("customers.region"), options.regions, key="f_region")
+        tiers = st.multiselect(ui.t("customers.tier"), CUSTOMER_TIERS, format_func=_fmt(CUSTOMER_TIERS, lambda v: ui.label("tier", v)), key="f_tier")
+        if lead:
+            owners = st.multiselect(ui.t("customers.owner"), list(options.owners), format_func=lambda m: options.owners.get(m, m), key="f_owner")
+            teams = st.multiselect(ui.t("customers.team"), list(options.teams), format_func=lambda t: options.teams.get(t, t), key="f_team")
+        else:
+            owners, teams = [], []
+        overdue = st.checkbox(ui.t("customers.overdue_only"), key="f_overdue")
+        unassigned = st.checkbox(ui.t("customers.unassigned_only"), key="f_unassigned") if lead else False
+        sort = st.selectbox(ui.t("customers.sort"), list(customers.SORTS), format_func=_fmt(customers.SORTS, lambda s: ui.t(f"customers.sort.{s}")), key="f_sort")
+        descending = st.checkbox(ui.t("customers.descending"), key="f_desc")
+    filters = CustomerFilters(search=search, industries=tuple(industries), sizes=tuple(sizes), regions=tuple(regions),
+                              tiers=tuple(tiers), owner_ids=tuple(owners), team_ids=tuple(teams), overdue_only=overdue,
+                              unassigned_only=unassigned)
+    if filters != st.session_state.get("_cust_filters"):
+        st.session_state["_cust_filters"] = filters
+        st.session_state["cust_page"] = 1
+        st.session_state.pop("cust_export", None)
+    total = ui.cached(customers.count_customers, filters)
+    if total == 0:
+        if filters == CustomerFilters():
+            ui.empty_state(ui.t("customers.empty"), ui.t("customers.empty_hint_manager" if lead else "customers.empty_hint_member"))
+        else:
+            ui.empty_state(ui.t("customers.none_match"), ui.t("customers.none_match_hint"))
+        if lead:
+            render_create()
+        return
+    st.caption(ui.t("customers.count", total=ui.fmt_number(total)))
+    offset = ui.pager(total, PAGE_SIZE, "cust")
+    page = ui.cached(customers.list_customers, filters, sort, descending, offset, PAGE_SIZE)
+    frame = page.rows.copy()
+    frame["tier"] = [ui.label("tier", v) for v in frame["tier"]]
+    frame["size"] = [ui.label("size", v) for v in frame["size"]]
+    frame["owner"] = frame["owner"].fillna(ui.t("common.unassigned"))
+    frame["overdue"] = ["⚠️" if v else "" for v in frame["overdue"]]
+    shown = {"name": ui.t("common.name"), "tier": ui.t("customers.tier"), "next_follow_up": ui.t("customers.next_follow_up"),
+             "overdue": ui.t("common.overdue")}
+    if lead:
+        shown = {"name": ui.t("common.name"), "industry": ui.t("customers.industry"), "size": ui.t("customers.size"),
+                 "region": ui.t("customers.region"), "tier": ui.t("customers.tier"), "owner": ui.t("customers.owner"),
+                 "team": ui.t("customers.team"), "last_contact_at": ui.t("customers.last_contact"),
+                 "next_follow_up": ui.t("customers.next_follow_up"), "overdue": ui.t("common.overdue")}
+    event = st.dataframe(_cols(frame, shown), hide_index=True, width="stretch", on_select="rerun",
+                         selection_mode="single-row", key="cust_table",
+                         column_config={ui.t("customers.last_contact"): st.column_config.DatetimeColumn(format="YYYY-MM-DD"),
+                                        ui.t("customers.next_follow_up"): st.column_config.DateColumn(format="YYYY-MM-DD")})
+    st.caption(ui.t("customers.select_hint"))
+    selected = getattr(getattr(event, "selection", None), "rows", None) if event is not None else None
+    if selected:
+        _open(int(page.rows["id"].iloc[selected[0]]))
+    names = dict(zip(page.rows["id"], page.rows["name"]))
+    pick = st.selectbox(ui.t("customers.open"), [None, *names], format_func=lambda i: names.get(i, "—") if i else "—", key="cust_pick")
+    if pick:
+        st.session_state["cust_pick"] = None
+        _open(int(pick))
+    render_export(filters, total, page.rows)
+    if lead:
+        render_create()
+
+
+def render_export(filters: CustomerFilters, total: int, rows: pd.DataFrame) -> None:
+    if total <= len(rows):
+        ui.export_buttons(rows.drop(columns=["owner_id", "team_id"]), "customers", "cust_export_page")
+        return
+    if st.button(ui.t("customers.export_all", total=ui.fmt_number(total)), icon=":material/download:", key="cust_export_prepare"):
+        bar = st.progress(0.0, text=ui.t("customers.exporting"))
+        frame = ui.read(customers.export_frame, filters, lambda f: bar.progress(f, text=ui.t("customers.exporting")))
+        bar.empty()
+        st.session_state["cust_export"] = frame
+    frame = st.session_state.get("cust_export")
+    if frame is not None:
+        st.success(ui.t("customers.export_ready", total=ui.fmt_number(len(frame))))
+        ui.export_buttons(frame, "customers", "cust_export_all")
+
+
+def render_create() -> None:
+    options = ui.cached(customers.filter_options)
+    with st.expander(ui.t("customers.new"), icon=":material/add_business:"):
+        with st.form("new_customer", clear_on_submit=True):
+            name = st.text_input(ui.t("common.name"), key="new_name")
+            industry = st.text_input(ui.t("customers.industry"), placeholder=", ".join(options.industries[:5]), key="new_industry")
+            region = st.text_input(ui.t("customers.region"), placeholder=", ".join(options.regions[:5]), key="new_region")
+            size = st.selectbox(ui.t("customers.size"), CUSTOMER_SIZES, format_func=_fmt(CUSTOMER_SIZES, lambda v: ui.label("size", v)))
+            tier = st.selectbox(ui.t("customers.tier"), CUSTOMER_TIERS, index=1, format_func=_fmt(CUSTOMER_TIERS, lambda v: ui.label("tier", v)))
+            team_ids = list(options.teams)
+            team = st.selectbox(ui.t("customers.team"), team_ids, format_func=lambda t: options.teams.get(t, t)) if team_ids else None
+            owner = st.selectbox(ui.t("customers.owner"), [None, *options.owners],
+                                 format_func=_fmt([None, *options.owners], lambda m: options.owners.get(m, m) if m else ui.t("customers.owner_auto")))
+            external_id = st.text_input(ui.t("customers.external_id"))
+            if st.form_submit_button(ui.t("common.create"), type="primary"):
+                data = {"name": name, "industry": industry, "region": region, "size": size, "tier": tier, "team_id": team,
+                        "owner_id": owner, "external_id": external_id}
+                cid = ui.write(customers.create_customer, data)
+                if cid:
+                    detail = ui.read(customers.get_customer, cid, lang)
+                    owner_name = detail.info["owner"]
+                    ui.flash(ui.t("customers.created_owner", owner=owner_name) if owner_name else ui.t("customers.created_queue"),
+                             "success" if owner_name else "warning")
+                    st.rerun()
+
+
+# ---------------------------------------------------------------------------------------------
+# Follow-ups
+# ---------------------------------------------------------------------------------------------
+def render_follow_ups() -> None:
+    st.subheader(ui.t("comm.due_title"))
+    horizon = st.segmented_control(ui.t("comm.horizon"), [0, 7, 30], default=0, key="fu_horizon",
+                                   format_func=_fmt([0, 7, 30], lambda d: ui.t("common.today") if d == 0 else f"+{d}")) or 0
+    result = ui.cached(communication.due_follow_ups, None, horizon, None, 0, 200)
+    c1, c2 = st.columns(2)
+    c1.metric(ui.t("common.overdue"), ui.fmt_number(result.overdue))
+    c2.metric(ui.t("comm.state.due_today"), ui.fmt_number(result.due_today))
+    if result.total == 0:
+        st.success(ui.t("comm.all_clear"))
+    else:
+        frame = result.rows.copy()
+        frame["state"] = [ui.t(f"comm.state.{s}") for s in frame["state"]]
+        frame["tier"] = [ui.label("tier", v) for v in frame["tier"]]
+        frame["owner"] = frame["owner"].fillna(ui.t("common.unassigned"))
+        shown = {"name": ui.t("common.name"), "tier": ui.t("customers.tier"), "next_follow_up": ui.t("customers.next_follow_up"),
+                 "days_overdue": ui.t("comm.days_overdue"), "state": ui.t("comm.state")}
+        if lead:
+            shown = {**shown, "owner": ui.t("customers.owner"), "team": ui.t("customers.team")}
+        _table(frame, shown)
+        names = dict(zip(result.rows["customer_id"], result.rows["name"]))
+        pick = st.selectbox(ui.t("comm.pick_customer"), [None, *names], format_func=lambda i: names.get(i, "—") if i else "—",
+                            key="fu_pick")
+        if pick:
+            st.session_state["fu_pick"] = None
+            _open(int(pick))
+        ui.export_buttons(result.rows, "follow_ups", "fu_export")
+    if lead:
+        st.subheader(ui.t("comm.rollup"))
+        rollup = ui.cached(communication.follow_up_rollup)
+        frame = rollup.copy()
+        frame["owner"] = frame["owner"].fillna(ui.t("common.unassigned"))
+        _table(frame, {"owner": ui.t("customers.owner"), "team": ui.t("customers.team"), "overdue": ui.t("common.overdue"),
+                       "due_today": ui.t("comm.state.due_today"), "due_this_week": ui.t("comm.due_this_week")})
+        st.subheader(ui.t("comm.cadence"))
+        st.caption(ui.t("comm.cadence_help"))
+        cadence = ui.cached(communication.cadence_frame)
+        if not cadence.empty:
+            edited = st.data_editor(
+                cadence[["team_id", "team", *CUSTOMER_TIERS]], hide_index=True, width="stretch", key="cadence_editor",
+                disabled=["team_id", "team"],
+                column_config={"team_id": None, "team": ui.t("common.team"),
+                               **{t: st.column_config.NumberColumn(ui.label("tier", t), min_value=1, max_value=366, step=1) for t in CUSTOMER_TIERS}},
+            )
+            if st.button(ui.t("common.save"), key="cadence_save"):
+                ok = True
+                for before, after in zip(cadence.to_dict("records"), edited.to_dict("records")):
+                    changed = {t: after[t] for t in CUSTOMER_TIERS if after[t] != before[t]}
+                    if changed and not ui.write(communication.set_cadence, int(before["team_id"]), changed):
+                        ok = False
+                        break
+                if ok:
+                    ui.flash(ui.t("comm.cadence_saved"))
+                    st.rerun()
+
+
+# ---------------------------------------------------------------------------------------------
+# Assignment
+# ---------------------------------------------------------------------------------------------
+def _moves_review(moves: list, state_key: str, reason_default: str) -> None:
+    if not moves:
+        st.success(ui.t("assignment.no_moves"))
+        return
+    frame = assignment.moves_frame(moves, lang)
+    frame.insert(0, "accept", True)
+    frame["to"] = frame["to"].fillna(ui.t("common.unassigned"))
+    edited = st.data_editor(
+        frame, hide_index=True, width="stretch", key=f"{state_key}_editor", disabled=["customer", "from", "to", "reason"],
+        column_config={"accept": st.column_config.CheckboxColumn(ui.t("assignment.accept")), "customer_id": None,
+                       "customer": ui.t("common.customer"), "from": ui.t("customers.col.from"), "to": ui.t("customers.col.to"),
+                       "reason": ui.t("customers.col.reason")},
+    )
+    chosen = [m for m, keep in zip(moves, edited["accept"]) if keep]
+    reason = st.text_input(ui.t("assignment.move_reason"), reason_default, key=f"{state_key}_reason")
+    if st.button(ui.t("assignment.apply", n=len(chosen)), type="primary", disabled=not chosen, key=f"{state_key}_apply"):
+        applied = ui.write(assignment.apply_moves, chosen, reason)
+        if applied:
+            st.session_state.pop(state_key, None)
+            ui.flash(ui.t("assignment.applied", n=applied))
+            st.rerun()
+
+
+def render_assignment() -> None:
+    options = ui.cached(customers.filter_options)
+    st.subheader(ui.t("assignment.load"))
+    loads = ui.cached(assignment.load_frame)
+    if loads.empty:
+        ui.empty_state(ui.t("common.empty"))
+    else:
+        st.dataframe(
+            loads.drop(columns=["member_id"]), hide_index=True, width="stretch",
+            column_config={"name": ui.t("common.member"), "team": ui.t("common.team"), "load": ui.t("assignment.load_col"),
+                           "capacity": ui.t("assignment.capacity_col"),
+                           "utilisation": st.column_config.ProgressColumn(ui.t("assignment.utilisation"), min_value=0, max_value=1, format="percent")},
+        )
+        ui.export_buttons(loads, "load", "load_export")
+
+    st.subheader(ui.t("assignment.queue"))
+    queue_filters = CustomerFilters(unassigned_only=True, statuses=("prospect", "active"))
+    waiting = ui.cached(customers.count_customers, queue_filters)
+    if waiting == 0:
+        st.success(ui.t("assignment.queue_empty"))
+    else:
+        st.warning(ui.t("assignment.queue_count", n=ui.fmt_number(waiting)), icon=":material/inbox:")
+        queue = ui.cached(customers.list_customers, queue_filters, "tier", False, 0, 20)
+        _table(queue.rows, {"name": ui.t("common.name"), "industry": ui.t("customers.industry"), "region": ui.t("customers.region"),
+                            "tier": ui.t("customers.tier"), "team": ui.t("customers.team")})
+        if st.button(ui.t("assignment.assign_queue"), key="queue_assign", icon=":material/auto_fix_high:"):
+            result = ui.write(assignment.assign_queue)
+            if result:
+                ui.flash(ui.t("assignment.queue_result", **result), "success" if result["waiting"] == 0 else "warning")
+                st.rerun()
+
+    st.subheader(ui.t("assignment.rebalance"))
+    st.caption(ui.t("assignment.rebalance_help"))
+    team_ids = [None, *options.teams]
+    team = st.selectbox(ui.t("common.team"), team_ids, format_func=_fmt(team_ids, lambda t: options.teams.get(t, t) if t else ui.t("common.all")),
+                        key="rebalance_team")
+    if st.button(ui.t("assignment.propose"), key="rebalance_propose", icon=":material/balance:"):
+        st.session_state["rebalance_moves"] = ui.read(assignment.propose_rebalance, team)
+    if "rebalance_moves" in st.session_state:
+        _moves_review(st.session_state["rebalance_moves"], "rebalance_moves", "")
+
+    st.subheader(ui.t("assignment.handover"))
+    member = st.selectbox(ui.t("common.member"), [None, *options.owners], format_func=lambda m: options.owners.get(m, m) if m else "—",
+                          key="handover_member")
+    if member and st.button(ui.t("assignment.propose"), key="handover_propose"):
+        st.session_state["handover_moves"] = ui.read(assignment.propose_handover, member)
+    if "handover_moves" in st.session_state:
+        _moves_review(st.session_state["handover_moves"], "handover_moves", "")
+
+    st.subheader(ui.t("assignment.rules"))
+    st.caption(ui.t("assignment.rules_help"))
+    rules = ui.cached(assignment.rules_frame)
+    if rules.empty:
+        st.info(ui.t("assignment.no_rules"))
+    else:
+        frame = rules.copy()
+        frame["size"] = [ui.label("size", v) if v else ui.t("assignment.any") for v in frame["size"]]
+        for col in ("industry", "region"):
+            frame[col] = frame[col].fillna(ui.t("assignment.any"))
+        _table(frame, {"id": "#", "team": ui.t("assignment.rule_owner_team"), "industry": ui.t("customers.industry"),
+                       "size": ui.t("customers.size"), "region": ui.t("customers.region"), "target_team": ui.t("assignment.target_team"),
+                       "target_member": ui.t("assignment.target_member"), "priority": ui.t("assignment.priority"),
+                       "active": ui.t("assignment.active")})
+        doomed = st.selectbox(ui.t("assignment.delete_rule"), [None, *rules["id"]], format_func=lambda i: f"#{i}" if i else "—", key="rule_delete")
+        if doomed and st.button(ui.t("common.delete"), key="rule_delete_btn"):
+            if ui.write(assignment.delete_rule, int(doomed), success=ui.t("assignment.rule_deleted")):
+                st.rerun()
+    with st.expander(ui.t("assignment.add_rule"), icon=":material/add:"):
+        with st.form("new_rule", clear_on_submit=True):
+            teams = list(options.teams)
+            owner_team = st.selectbox(ui.t("assignment.rule_owner_team"), teams, format_func=lambda t: options.teams.get(t, t))
+            industry = st.text_input(ui.t("customers.industry"), placeholder=ui.t("assignment.any"))
+            size = st.selectbox(ui.t("customers.size"), [None, *CUSTOMER_SIZES], format_func=_fmt([None, *CUSTOMER_SIZES], lambda v: ui.label("size", v) if v else ui.t("assignment.any")))
+            region = st.text_input(ui.t("customers.region"), placeholder=ui.t("assignment.any"))
+            target_team = st.selectbox(ui.t("assignment.target_team"), [None, *teams], format_func=lambda t: options.teams.get(t, t) if t else "—")
+            target_member = st.selectbox(ui.t("assignment.target_member"), [None, *options.owners],
+                                         format_func=lambda m: options.owners.get(m, m) if m else "—")
+            priority = st.number_input(ui.t("assignment.priority"), min_value=0, value=100, step=10)
+            if st.form_submit_button(ui.t("common.save"), type="primary"):
+                data = {"team_id": owner_team, "industry": industry, "size": size, "region": region, "target_team_id": target_team,
+                        "target_member_id": target_member, "priority": priority}
+                if ui.write(assignment.save_rule, data, success=ui.t("assignment.rule_saved")):
+                    st.rerun()
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+# ---------------------------------------------------------------------------------------------
+def render_import() -> None:
+    kind = st.selectbox(ui.t("imports.kind"), imports.RECORD_TYPES, format_func=_fmt(imports.RECORD_TYPES, lambda k: ui.t(f"imports.kind.{k}")), key="imp_kind")
+    generation = st.session_state.get("imp_generation", 0)
+    upload = st.file_uploader(ui.t("imports.file"), type=["csv", "xlsx"], help=ui.t("imports.file_help"), key=f"imp_file_{generation}")
+    template = imports.template_frame(kind)
+    st.download_button(ui.t("imports.template"), template.to_csv(index=False).encode("utf-8-sig"), f"{kind}_template.csv",
+                       "text/csv", key="imp_template", icon=":material/description:")
+    if upload is None:
+        return
+    data = upload.getvalue()
+    try:
+        frame = imports.read_table(data, upload.name)
+    except DomainError as error:
+        ui.show_error(error)
+        return
+    digest = hashlib.sha1(data).hexdigest()[:10]
+    st.caption(ui.t("imports.rows_read", rows=ui.fmt_number(len(frame)), cols=len(frame.columns)))
+
+    st.markdown(f"#### {ui.t('imports.step_mapping')}")
+    specs = {s.name: s for s in imports.fields_for(kind)}
+    guess = imports.guess_mapping(list(frame.columns), kind)
+    choices = [None, *specs]
+
+    def field_label(name):
+        if name is None:
+            return ui.t("imports.ignore")
+        text = ui.t(f"imports.field.{name}")
+        return ui.t("imports.required_mark", field=text) if specs[name].required else text
+
+    mapping: dict[str, str | None] = {}
+    for index, column in enumerate(frame.columns):
+        sample = ", ".join(v for v in frame[column].head(3) if v)
+        mapping[column] = st.selectbox(f"{column}  ·  {sample[:60]}", choices, index=choices.index(guess[column]),
+                                       format_func=_fmt(choices, field_label), key=f"imp_map_{kind}_{digest}_{index}")
+    problems = imports.mapping_problems(mapping, kind)
+    if problems:
+        ui.show_error(DomainError("imports.mapping_incomplete", problems))
+        return
+
+    st.markdown(f"#### {ui.t('imports.step_values')}")
+    try:
+        unknown = ui.read(imports.unknown_values, kind, frame, mapping)
+    except DomainError as error:
+        ui.show_error(error)
+        return
+    value_map: dict[str, dict[str, str]] = {}
+    if not unknown:
+        st.caption(ui.t("imports.no_unknowns"))
+    for index, item in enumerate(unknown):
+        options = ([imports.KEEP] if item.may_create else [None]) + list(item.options)
+        default = options.index(item.suggestion) if item.suggestion in options else 0
+
+        def fmt(value, item=item):
+            if value == imports.KEEP:
+                return ui.t("imports.keep_new", value=item.value)
+            if value is None:
+                return ui.t("imports.must_map")
+            return ui.label(specs[item.field].label_prefix, value) if specs[item.field].label_prefix else value
+
+        label = f"{ui.t(f'imports.field.{item.field}')}: " + ui.t("imports.value_count", value=item.value, n=item.count)
+        picked = st.selectbox(label, options, index=default, format_func=_fmt(options, fmt), key=f"imp_val_{kind}_{digest}_{index}")
+        if picked is not None:
+            value_map.setdefault(item.field, {})[item.value] = picked
+
+    st.markdown(f"#### {ui.t('imports.step_preview')}")
+    check_key = f"imp_checked_{kind}_{digest}"
+    if st.button(ui.t("imports.check"), key="imp_check", icon=":material/fact_check:"):
+        st.session_state[check_key] = True
+    if not st.session_state.get(check_key):
+        return
+    try:
+        result = ui.read(imports.preview, kind, frame, mapping, value_map)
+    except DomainError as error:
+        ui.show_error(error)
+        return
+    st.dataframe(result.rows, hide_index=True, width="stretch",
+                 column_config={"row": st.column_config.NumberColumn("#"), "ok": st.column_config.CheckboxColumn("✓")})
+    if result.error_rows:
+        ui.show_error(DomainError("imports.preview_errors", list(result.errors), rows=result.error_rows, total=result.total))
+        return
+    st.success(ui.t("imports.preview_ok", total=ui.fmt_number(result.total)))
+    if st.button(ui.t("imports.commit", total=ui.fmt_number(result.total)), type="primary", key="imp_commit", icon=":material/upload:"):
+        bar = st.progress(0.0)
+
+        def progress(fraction: float, phase: str) -> None:
+            bar.progress(fraction, text=ui.t("imports.progress", phase=ui.t(f"imports.phase.{phase}"), pct=int(fraction * 100)))
+
+        done = ui.write(imports.commit_import, kind, frame, mapping, value_map, progress=progress, filename=upload.name)
+        if done:
+            if kind == "customers":
+                ui.flash(ui.t("imports.done_assigned", created=done.created, assigned=done.assigned, queued=done.queued))
+            else:
+                ui.flash(ui.t("imports.done", created=done.created, kind=ui.t(f"imports.kind.{kind}")))
+            st.session_state["imp_generation"] = generation + 1
+            st.session_state.pop(check_key, None)
+            st.rerun()
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout
+# ---------------------------------------------------------------------------------------------
+requested = st.query_params.get("customer")
+if requested:
+    render_detail(requested)
+    st.stop()
+
+names = ["customers.tab_list", "customers.tab_follow_ups"] + (["customers.tab_assignment", "customers.tab_import"] if lead else [])
+tabs = st.tabs([ui.t(n) for n in names])
+with tabs[0]:
+    render_list()
+with tabs[1]:
+    render_follow_ups()
+if lead:
+    with tabs[2]:
+        render_assignment()
+    with tabs[3]:
+        render_import()
