@@ -66,7 +66,6 @@ def workload_chart(frame: pd.DataFrame, lang: str = "zh") -> alt.LayerChart:
     data = frame.assign(
         state=[t("workload.state.over") if over else t("workload.state.ok") for over in frame["over_capacity"]]
     )
-    height = max(120, 28 * len(data))
     y = alt.Y("member:N", title=t("workload.member"), sort=None, axis=alt.Axis(labelLimit=200))
     bars = alt.Chart(data).mark_bar().encode(
         x=alt.X("open_tasks:Q", title=t("workload.open_tasks"), axis=alt.Axis(tickMinStep=1, format="d")),
@@ -87,4 +86,4 @@ def workload_chart(frame: pd.DataFrame, lang: str = "zh") -> alt.LayerChart:
         x=alt.X("capacity:Q", title=t("workload.open_tasks")), y=y,
         tooltip=[alt.Tooltip("capacity:Q", title=t("workload.capacity"))],
     )
-    return alt.layer(bars, rule).properties(title=t("workload.title"), height=height)
+    return alt.layer(bars, rule).properties(title=t("workload.title"), height=alt.Step(26))

@@ -40,7 +40,7 @@ if mode == "list":
     order = sorted(cards, key=lambda c: (c.status == "done", not c.overdue, c.due_date is None, c.due_date or date.max, c.id))
     for card in order:
         with st.form(f"my-{card.id}-v{card.version}", border=True):
-            tf.card_body(card)
+            tf.card_body(card, show_progress=False)
             status = st.segmented_control(ui.t("board.field.status"), list(TASK_STATUSES), default=card.status,
                                           format_func=STATUS_LABELS.get, key=f"my-st-{card.id}-{card.version}")
             progress = st.slider(ui.t("board.field.progress"), 0, 100, value=card.progress, step=10,

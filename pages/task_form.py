@@ -64,7 +64,7 @@ def due_text(card: tasks.Card) -> str:
     return ui.t("board.due_on", date=ui.fmt_date(card.due_date))
 
 
-def card_body(card: tasks.Card, show_assignee: bool = False, show_status: bool = False) -> None:
+def card_body(card: tasks.Card, show_assignee: bool = False, show_status: bool = False, show_progress: bool = True) -> None:
     """Title, customer, due date (overdue in red), quadrant badge, progress."""
     meta = [due_text(card), quadrant_badge(card.quadrant)]
     if card.customer:
@@ -74,7 +74,8 @@ def card_body(card: tasks.Card, show_assignee: bool = False, show_status: bool =
     if show_status:
         meta.append(ui.label("task_status", card.status))
     st.markdown(f"**{card.title}**  \n" + " · ".join(meta))
-    st.progress(card.progress / 100, text=ui.t("board.progress", p=card.progress))
+    if show_progress:
+        st.progress(card.progress / 100, text=ui.t("board.progress", p=card.progress))
 
 
 # ---------------------------------------------------------------------------------------------

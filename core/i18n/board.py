@@ -102,7 +102,10 @@ MESSAGES = {
     "board.error.stale_drop": ("卡片已变化，请重新拖动。", "That card changed meanwhile; please drag it again."),
     # Workload
     "workload.title": ("各成员工作负荷", "Workload per member"),
-    "workload.caption": ("未完成任务与上限对比；红色表示超出上限。", "Open tasks against each member's limit; red means over the limit."),
+    "workload.caption": (
+        "条形为未完成任务数，黑色刻度为该成员的任务上限；红色条形表示超出上限。",
+        "Bars show open tasks; the black tick marks each member's limit; red bars are over the limit.",
+    ),
     "workload.open_tasks": ("未完成任务（个）", "Open tasks (count)"),
     "workload.capacity": ("任务上限（个）", "Task limit (count)"),
     "workload.overdue": ("逾期任务（个）", "Overdue tasks (count)"),
