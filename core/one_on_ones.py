@@ -137,6 +137,18 @@ class OneOnOneView:
     action_items: tuple[dict[str, Any], ...]
 
 
+def _parse_agenda(text: str | None) -> dict[str, Any]:
+    """The stored agenda: the JSON snapshot written by `create_one_on_one`, or free text (older or
+    imported 1:1s) kept as {"text": ...}."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"text": text}
+    return value if isinstance(value, dict) else {"text": text}
+
+
 def list_one_on_ones(session: Session, actor: Actor, member_id: int | None = None, limit: int = 20) -> list[OneOnOneView]:
     """1:1s the actor takes part in (as the manager or the member), newest first."""
     query = (
@@ -159,7 +171,7 @@ def list_one_on_ones(session: Session, actor: Actor, member_id: int | None = Non
                  "task_id": item.task_id, "task_status": status, "done": item.done or status == "done"}
             )
     return [
-        OneOnOneView(row.id, row.member_id, name, row.held_on, json.loads(row.agenda) if row.agenda else {}, row.notes,
+        OneOnOneView(row.id, row.member_id, name, row.held_on, _parse_agenda(row.agenda), row.notes,
                      row.manager_user_id == actor.user_id, tuple(items.get(row.id, [])))
         for row, name in rows
     ]

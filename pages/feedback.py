@@ -25,6 +25,9 @@ tab_one, tab_feedback, tab_praise, tab_rewards, tab_board = st.tabs([
 
 def render_agenda(agenda: dict) -> None:
     """The automatic agenda: overdue follow-ups, at-risk goals, open complaints, last evaluation."""
+    if "text" in agenda:  # a free-text agenda (older or imported 1:1s)
+        st.markdown(agenda["text"])
+        return
     follow = agenda.get("overdue_follow_ups") or []
     goals = agenda.get("at_risk_goals") or []
     complaints = agenda.get("open_complaints") or []

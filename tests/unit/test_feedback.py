@@ -17,7 +17,7 @@ from core import one_on_ones as oo
 from core import recognition as rc
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from db.base import Base
-from db.models import ActionItem, AuditLog, Feedback, Recognition, Reward, Task
+from db.models import ActionItem, AuditLog, Feedback, OneOnOne, Recognition, Reward, Task
 
 MAY, JUNE, JULY = date(2026, 5, 20), date(2026, 6, 15), date(2026, 7, 1)
 
@@ -259,3 +259,11 @@ def test_the_leaderboard_ranks_praise_in_the_cycle_and_shows_no_scores(session, 
     assert "total" not in board.columns
     with pytest.raises(PermissionDenied):
         rc.leaderboard(session, world.actors["member_b1"], cycle_id)
+
+
+def test_a_free_text_agenda_from_older_one_on_ones_is_kept_as_text(session, world):
+    session.add(OneOnOne(manager_user_id=world.users["manager_a"].id, member_id=world.members["a1"].id,
+                         held_on=MAY, agenda="Pipeline review; vacation plans"))
+    session.commit()
+    [view] = oo.list_one_on_ones(session, world.actors["member_a1"])
+    assert view.agenda == {"text": "Pipeline review; vacation plans"}
