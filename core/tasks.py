@@ -56,7 +56,8 @@ VIEWS = ("member", "status")
 QUADRANTS = ("do", "schedule", "delegate", "eliminate")  # Eisenhower: (1,1) (1,0) (0,1) (0,0)
 DUE_WINDOWS = ("overdue", "today", "week", "month", "none")
 UNASSIGNED = "none"  # column id of the Unassigned column in the member view
-DEFAULT_CARDS_PER_COLUMN = 10
+DEFAULT_CARDS_PER_COLUMN = 6
+DEFAULT_MEMBERS_PER_PAGE = 8
 MAX_CARDS_PER_COLUMN = 200
 TITLE_MAX = 200
 NOTE_MAX = 2000
@@ -191,6 +192,8 @@ class Board:
     view: str
     columns: tuple[Column, ...]
     today: date
+    members_total: int = 0  # members of the team (the member view shows a page of them)
+    member_offset: int = 0
 
     @property
     def shown(self) -> int:
@@ -247,15 +250,19 @@ def board(
     quadrant: str | None = None,
     due: str | None = None,
     include_done: bool = False,
+    member_offset: int = 0,
+    member_limit: int = DEFAULT_MEMBERS_PER_PAGE,
     today: date | None = None,
 ) -> Board:
-    """The board of one team (and its sub-teams): columns by member (plus Unassigned) or by status.
-    Only the shown cards are fetched; `limits` raises the number shown for single columns."""
+    """The board of one team (and its sub-teams): columns by member (plus Unassigned; a page of
+    `member_limit` members from `member_offset`) or by status. Only the shown cards are fetched;
+    `limits` raises the number shown for single columns."""
     if view not in VIEWS:
         raise InvalidInput("error.invalid", [FieldError("board.error.bad_filter", {"value": view})])
     today = today or date.today()
     scope, team_ids = _board_scope(session, actor, team_id)
-    members = board_members(session, actor, team_id)
+    all_members = board_members(session, actor, team_id)
+    members = all_members[member_offset:member_offset + member_limit] if view == "member" else all_members
     member_ids = [m["id"] for m in members]
 
     where = [task_filter(scope)]
@@ -309,7 +316,7 @@ def board(
     else:
         for status in TASK_STATUSES:
             columns.append(Column(status, None, counts.get(status, 0), take(status, status)))
-    return Board(team_id, view, tuple(columns), today)
+    return Board(team_id, view, tuple(columns), today, members_total=len(all_members), member_offset=member_offset)
 
 
 def _card(r, today: date) -> Card:

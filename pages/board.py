@@ -75,13 +75,27 @@ if drop:
 
 limits_state = st.session_state.setdefault("_board_limits", {})
 column_limits = limits_state.get((team_id, view), {})
+member_offset = st.session_state.get(f"_board_member_offset_{team_id}", 0) if view == "member" else 0
 data = ui.cached(
     tasks.board, team_id, view, limit=tasks.DEFAULT_CARDS_PER_COLUMN, limits=tuple(sorted(column_limits.items())),
     customer_query=customer_query.strip() or None, quadrant=quadrant, due=due, include_done=include_done,
+    member_offset=member_offset, member_limit=tasks.DEFAULT_MEMBERS_PER_PAGE,
 )
-members = ([{"id": c.member_id, "name": c.title} for c in data.columns if c.member_id is not None]
-           if view == "member" else ui.cached(tasks.board_members, team_id))
+members = ui.cached(tasks.board_members, team_id)  # the Move to… menu offers the whole team
 st.caption(ui.t("board.shown", shown=data.shown, total=data.total))
+if view == "member" and data.members_total > tasks.DEFAULT_MEMBERS_PER_PAGE:
+    # Big teams: a page of members at a time (the Unassigned column stays on every page).
+    page_size = tasks.DEFAULT_MEMBERS_PER_PAGE
+    last = (data.members_total - 1) // page_size * page_size
+    p1, p2, p3 = st.columns([1, 3, 1])
+    if p1.button(ui.t("common.previous"), key="board_members_prev", disabled=member_offset <= 0, width="stretch"):
+        st.session_state[f"_board_member_offset_{team_id}"] = max(0, member_offset - page_size)
+        st.rerun()
+    p2.caption(ui.t("board.members_page", first=member_offset + 1,
+                    last=min(member_offset + page_size, data.members_total), total=data.members_total))
+    if p3.button(ui.t("common.next"), key="board_members_next", disabled=member_offset >= last, width="stretch"):
+        st.session_state[f"_board_member_offset_{team_id}"] = min(last, member_offset + page_size)
+        st.rerun()
 if view == "member" and len(data.columns) == 1:
     st.info(ui.t("board.no_members"), icon=":material/group_off:")
 
@@ -104,10 +118,11 @@ for start in range(0, len(data.columns), PER_ROW):
                 for card in column.cards:
                     with st.container(key=tf.card_key(card), border=True):
                         tf.card_body(card, show_assignee=view == "status")
-                        if st.button(ui.t("board.move_to"), key=f"mv-{card.id}", type="tertiary", icon=":material/move_item:"):
-                            tf.move_dialog(card, members)
-                        if st.button(ui.t("common.details"), key=f"dt-{card.id}", type="tertiary", icon=":material/history:"):
-                            tf.details_dialog(card.id)
+                        with st.container(horizontal=True, gap="small"):
+                            if st.button(ui.t("board.move_to"), key=f"mv-{card.id}", type="tertiary", icon=":material/move_item:"):
+                                tf.move_dialog(card, members)
+                            if st.button(ui.t("common.details"), key=f"dt-{card.id}", type="tertiary", icon=":material/history:"):
+                                tf.details_dialog(card.id)
             container_keys.append(key)
             drawn[key] = [card.id for card in column.cards]
             if column.hidden:

@@ -37,6 +37,7 @@ MESSAGES = {
     "board.drop_here": ("拖到这里", "Drop here"),
     "board.shown": ("显示 {shown} / {total} 个任务", "Showing {shown} of {total} tasks"),
     "board.show_more": ("再显示 {n} 个（还有 {hidden} 个）", "Show {n} more ({hidden} hidden)"),
+    "board.members_page": ("成员 {first}–{last}（共 {total} 人）", "Members {first}–{last} of {total}"),
     "board.load": ("{open} / {capacity} 个进行中", "{open} / {capacity} open"),
     "board.unassigned": ("未分配", "Unassigned"),
     "board.due_on": ("截止 {date}", "Due {date}"),

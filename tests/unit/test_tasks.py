@@ -347,6 +347,15 @@ def test_the_board_shows_only_the_limit_per_column_and_counts_the_rest(session, 
     assert [c.title for c in col.cards] == ["Task of Alice A1", "t0"]  # position 0.0 ties broken by id
 
 
+def test_a_big_team_is_shown_a_page_of_members_at_a_time(session, world):
+    actor, team = world.actors["manager_a"], world.teams["A"].id
+    first = tasks.board(session, actor, team, "member", member_offset=0, member_limit=2)
+    second = tasks.board(session, actor, team, "member", member_offset=2, member_limit=2)
+    assert [c.id for c in first.columns] == ["none", str(world.members["lead_a"].id), str(world.members["a2"].id)]
+    assert [c.id for c in second.columns] == ["none", str(world.members["a1"].id)]
+    assert first.members_total == second.members_total == 3
+
+
 def test_board_filters_by_priority_due_and_customer(session, world):
     a1 = world.members["a1"]
     today = date(2030, 6, 1)
