@@ -84,7 +84,7 @@ def raci_grid(session: Session, actor: Actor, team_id: int | None, extra_member_
     data = []
     for r in responsibilities:
         row: dict[str, Any] = {"id": r.id, "name": r.name, "description": r.description or ""}
-        row.update({c.key: "" for c in columns})
+        row.update({c.key: None for c in columns})  # empty cell
         data.append(row)
     by_id = {row["id"]: row for row in data}
     for c in cells:

@@ -54,9 +54,10 @@ tab_members, tab_teams, tab_handover, tab_raci = st.tabs(
 with tab_members:
     if tree:
         c1, c2 = st.columns([3, 1])
-        team_filter = c1.selectbox(ui.t("roster.filter_team"), [None] + list(teams),
-                                   format_func=lambda i: ALL_TEAMS if i is None else team_label(i),
-                                   key="roster_team_filter")
+        # 0 stands for "all teams" (a None option would show as an empty selection)
+        team_filter = c1.selectbox(ui.t("roster.filter_team"), [0] + list(teams),
+                                   format_func=lambda i: team_label(i) if i else ALL_TEAMS,
+                                   key="roster_team_filter") or None
         include_left = c2.toggle(ui.t("roster.include_left"), key="roster_include_left")
         frame = ui.cached(roster.roster_frame, team_filter, include_left)
         people = ui.cached(roster.member_choices)
@@ -83,7 +84,7 @@ with tab_members:
             column_config={
                 "name": st.column_config.TextColumn(ui.t(roster.COL_NAME), required=True, pinned=True),
                 "team_id": st.column_config.SelectboxColumn(
-                    ui.t(roster.COL_TEAM), options=list(teams), format_func=team_label, required=True,
+                    ui.t(roster.COL_TEAM), options=list(teams), format_func=team_label, required=True, width="medium",
                     default=team_filter or next(iter(teams))),
                 "role": st.column_config.SelectboxColumn(
                     ui.t(roster.COL_ROLE), options=[r["code"] for r in roles], format_func=role_label, required=True,
@@ -171,32 +172,32 @@ with tab_teams:
         team_id = st.selectbox(ui.t("roster.pick_team"), list(teams), format_func=team_label, key="roster_edit_team")
         node = teams[team_id]
         team_people = ui.cached(roster.roster_frame, team_id, False)
-        leader_options = [None] + list(team_people["id"])
+        leader_options = [0] + [int(i) for i in team_people["id"]]
         leader_names = dict(zip(team_people["id"], team_people["name"]))
-        parent_options = ([None] if actor.is_admin or node.parent_id is None else []) + [i for i in teams if i != team_id]
+        parent_options = ([0] if actor.is_admin or node.parent_id is None else []) + [i for i in teams if i != team_id]
         with st.form("roster_team_form"):
             c1, c2 = st.columns(2)
             name = c1.text_input(ui.t("roster.team_name"), node.name)
             kind = c2.selectbox(ui.t("roster.team_kind"), TEAM_KINDS, index=TEAM_KINDS.index(node.kind),
                                 format_func=KIND_LABELS.get)
             parent = c1.selectbox(ui.t("roster.team_parent"), parent_options,
-                                  index=parent_options.index(node.parent_id) if node.parent_id in parent_options else 0,
-                                  format_func=lambda i: TOP_LEVEL if i is None else team_label(i),
+                                  index=parent_options.index(node.parent_id or 0) if (node.parent_id or 0) in parent_options else 0,
+                                  format_func=lambda i: team_label(i) if i else TOP_LEVEL,
                                   disabled=not actor.is_admin and node.parent_id is None)
             leader = c2.selectbox(ui.t("roster.team_leader"), leader_options,
                                   index=leader_options.index(node.leader_id) if node.leader_id in leader_options else 0,
-                                  format_func=lambda i: "—" if i is None else leader_names.get(i, str(i)))
-            changes = {"name": name, "kind": kind, "leader_id": leader}
+                                  format_func=lambda i: leader_names.get(i, str(i)) if i else "—")
+            changes = {"name": name, "kind": kind, "leader_id": leader or None}
             if not (not actor.is_admin and node.parent_id is None):
-                changes["parent_id"] = parent
+                changes["parent_id"] = parent or None
             if actor.is_admin:
                 managers = ui.cached(roster.manager_users)
-                manager_ids = [None] + [u["id"] for u in managers]
+                manager_ids = [0] + [u["id"] for u in managers]
                 manager_names = {u["id"]: f"{u['display_name']} ({u['username']})" for u in managers}
                 changes["manager_user_id"] = c1.selectbox(
                     ui.t("roster.team_manager"), manager_ids,
                     index=manager_ids.index(node.manager_user_id) if node.manager_user_id in manager_ids else 0,
-                    format_func=lambda i: "—" if i is None else manager_names.get(i, str(i)))
+                    format_func=lambda i: manager_names.get(i, str(i)) if i else "—") or None
             if st.form_submit_button(ui.t("common.save"), type="primary"):
                 if ui.write(roster.update_team, team_id, **changes, success=ui.t("roster.team_saved", name=name)):
                     st.rerun()
@@ -205,16 +206,17 @@ with tab_teams:
     with st.form("roster_new_team", clear_on_submit=True):
         c1, c2 = st.columns(2)
         new_name = c1.text_input(ui.t("roster.team_name"))
-        parents = ([None] if actor.is_admin else []) + list(teams)
+        parents = ([0] if actor.is_admin else []) + list(teams)
         new_parent = c2.selectbox(ui.t("roster.team_parent"), parents,
-                                  format_func=lambda i: TOP_LEVEL if i is None else team_label(i))
+                                  format_func=lambda i: team_label(i) if i else TOP_LEVEL) or None
         new_kind = c1.selectbox(ui.t("roster.team_kind"), TEAM_KINDS, format_func=KIND_LABELS.get)
         extra = {}
         if actor.is_admin:
             managers = ui.cached(roster.manager_users)
+            new_manager_names = {u["id"]: u["display_name"] for u in managers}
             extra["manager_user_id"] = c2.selectbox(
-                ui.t("roster.team_manager"), [None] + [u["id"] for u in managers],
-                format_func=lambda i: "—" if i is None else next(u["display_name"] for u in managers if u["id"] == i))
+                ui.t("roster.team_manager"), [0] + list(new_manager_names),
+                format_func=lambda i: new_manager_names.get(i, str(i)) if i else "—") or None
         if st.form_submit_button(ui.t("common.create"), type="primary", disabled=not parents):
             if ui.write(roster.create_team, new_name, new_parent, new_kind, success=ui.t("roster.team_created", name=new_name), **extra):
                 st.rerun()
@@ -277,16 +279,15 @@ with tab_handover:
 # ---------------------------------------------------------------------------------------------
 with tab_raci:
     st.caption(ui.t("raci.legend"))
-    raci_teams = ([None] if actor.is_admin else []) + list(teams)
+    raci_teams = ([0] if actor.is_admin else []) + list(teams)  # 0: the organisation-wide table
     if not raci_teams:
         ui.empty_state(ui.t("roster.no_teams"))
     else:
         c1, c2 = st.columns([1, 2])
         raci_team = c1.selectbox(ui.t("raci.team"), raci_teams, key="raci_team",
-                                 format_func=lambda i: ORG_WIDE if i is None else team_label(i))
-        people = ui.cached(roster.member_choices)
-        person_names = {p["id"]: p["name"] for p in people}
-        extra = c2.multiselect(ui.t("raci.named_members"), list(person_names), format_func=lambda i: person_names[i],
+                                 format_func=lambda i: team_label(i) if i else ORG_WIDE) or None
+        raci_people = {p["id"]: p["name"] for p in ui.cached(roster.member_choices)}
+        extra = c2.multiselect(ui.t("raci.named_members"), list(raci_people), format_func=lambda i: raci_people[i],
                                key=f"raci_extra_{raci_team}", help=ui.t("raci.named_members_help"))
         grid = ui.cached(responsibilities.raci_grid, raci_team, tuple(sorted(extra)))
         headers = {c.key: (role_label(c.code) if c.kind == "role" else f"👤 {c.name}") for c in grid.columns}
@@ -298,8 +299,8 @@ with tab_raci:
             "name": st.column_config.TextColumn(ui.t(responsibilities.COL_NAME), required=True, pinned=True, width="medium"),
             "description": st.column_config.TextColumn(ui.t(responsibilities.COL_DESCRIPTION)),
         }
-        config.update({key: st.column_config.SelectboxColumn(label, options=list(RACI), width="small")
-                       for key, label in headers.items()})
+        config["description"] = st.column_config.TextColumn(ui.t(responsibilities.COL_DESCRIPTION), width="medium")
+        config.update({key: st.column_config.SelectboxColumn(label, options=list(RACI)) for key, label in headers.items()})
         edited_raci = st.data_editor(grid.frame, key=raci_key, num_rows="dynamic", hide_index=True,
                                      width="stretch", column_config=config)
         b1, b2 = st.columns([1, 2])
@@ -310,7 +311,7 @@ with tab_raci:
                 st.session_state.pop(raci_key, None)
                 st.rerun()
         if not grid.frame.empty:
-            export = grid.frame.drop(columns=["id"]).rename(
+            export = grid.frame.drop(columns=["id"]).fillna("").rename(
                 columns={"name": ui.t(responsibilities.COL_NAME), "description": ui.t(responsibilities.COL_DESCRIPTION), **headers})
             with b2:
                 ui.export_buttons(export, "responsibilities", key="raci_export")
