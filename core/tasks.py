@@ -229,6 +229,10 @@ def _board_scope(session: Session, actor: Actor, team_id: int) -> tuple[Scope, l
 def board_members(session: Session, actor: Actor, team_id: int) -> list[dict]:
     """Members of the team and its sub-teams who can take work (not those who left)."""
     scope, team_ids = _board_scope(session, actor, team_id)
+    return _members_of(session, scope, team_id, team_ids)
+
+
+def _members_of(session: Session, scope: Scope, team_id: int, team_ids: list[int]) -> list[dict]:
     rows = session.execute(
         select(Member.id, Member.name, Member.max_open_tasks, Team.name.label("team"))
         .join(Team, Team.id == Member.team_id)
@@ -261,7 +265,7 @@ def board(
         raise InvalidInput("error.invalid", [FieldError("board.error.bad_filter", {"value": view})])
     today = today or date.today()
     scope, team_ids = _board_scope(session, actor, team_id)
-    all_members = board_members(session, actor, team_id)
+    all_members = _members_of(session, scope, team_id, team_ids)
     members = all_members[member_offset:member_offset + member_limit] if view == "member" else all_members
     member_ids = [m["id"] for m in members]
 
