@@ -789,8 +789,8 @@ def heatmap_chart(frame: pd.DataFrame, title: str, x_title: str, y_title: str, s
     """Member x criterion scores (1-5); missing cells stay blank."""
     data = frame.dropna(subset=["score"])
     base = alt.Chart(data).encode(
-        x=alt.X("criterion:N", title=x_title, sort=None, axis=alt.Axis(labelAngle=-30)),
-        y=alt.Y("member:N", title=y_title),
+        x=alt.X("criterion:N", title=x_title, sort=None, axis=alt.Axis(labelAngle=-30, labelOverlap=False, labelLimit=160)),
+        y=alt.Y("member:N", title=y_title, axis=alt.Axis(labelOverlap=False)),
     )
     rect = base.mark_rect().encode(
         color=alt.Color("score:Q", title=score_title, scale=alt.Scale(domain=[1, 5], scheme="blues")),

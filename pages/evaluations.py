@@ -249,7 +249,9 @@ with tab_cal:
             if outliers.empty:
                 st.caption(ui.t("evaluations.no_outliers"))
             else:
-                st.dataframe(outliers[["member", "total", "z"]], hide_index=True, width="stretch")
+                st.dataframe(outliers[["member", "total", "z"]].rename(columns={
+                    "member": ui.t("common.member"), "total": ui.t("evaluations.total"), "z": ui.t("evaluations.z")}),
+                    hide_index=True, width="stretch")
             st.markdown(f"**{ui.t('evaluations.gaps')}**")
             st.caption(ui.t("evaluations.gap_rule"))
             if cal.gaps.empty:

@@ -104,6 +104,7 @@ MESSAGES = {
         "Outlier: a total more than 1.5 standard deviations from the mean (with at least 3 totals). Self-vs-manager gaps of 2 points or more are flagged.",
     ),
     "evaluations.outliers": ("离群值", "Outliers"),
+    "evaluations.z": ("偏离（标准差倍数）", "Distance from mean (standard deviations)"),
     "evaluations.no_outliers": ("没有离群值。", "No outliers."),
     "evaluations.gaps": ("自评与经理评分差距", "Self vs manager gaps"),
     "evaluations.gap_rule": ("差距 = 自评 − 经理评分；正数表示自评偏高。", "Gap = self − manager; positive means the member rated themselves higher."),
