@@ -183,7 +183,7 @@ def render_manage(detail) -> None:
 # ---------------------------------------------------------------------------------------------
 def render_list() -> None:
     options = ui.cached(customers.filter_options)
-    search = st.text_input(ui.t("customers.search"), key="f_search", placeholder="🔍")
+    search = st.text_input(ui.t("customers.search"), key="f_search", icon=":material/search:")
     with st.expander(ui.t("common.filter"), icon=":material/filter_list:"):
         industries = st.multiselect(ui.t("customers.industry"), options.industries, key="f_industry")
         sizes = st.multiselect(ui.t("customers.size"), CUSTOMER_SIZES, format_func=_fmt(CUSTOMER_SIZES, lambda v: ui.label("size", v)), key="f_size")
@@ -396,7 +396,9 @@ def render_assignment() -> None:
     else:
         st.warning(ui.t("assignment.queue_count", n=ui.fmt_number(waiting)), icon=":material/inbox:")
         queue = ui.cached(customers.list_customers, queue_filters, "tier", False, 0, 20)
-        _table(queue.rows, {"name": ui.t("common.name"), "industry": ui.t("customers.industry"), "region": ui.t("customers.region"),
+        queue_rows = queue.rows.copy()
+        queue_rows["tier"] = [ui.label("tier", v) for v in queue_rows["tier"]]
+        _table(queue_rows, {"name": ui.t("common.name"), "industry": ui.t("customers.industry"), "region": ui.t("customers.region"),
                             "tier": ui.t("customers.tier"), "team": ui.t("customers.team")})
         if st.button(ui.t("assignment.assign_queue"), key="queue_assign", icon=":material/auto_fix_high:"):
             result = ui.write(assignment.assign_queue)
