@@ -635,11 +635,55 @@ def save_members(session: Session, actor: Actor, rows: list[dict]) -> dict[str, 
     return {"created": created, "updated": updated}
 
 
+_FIELD_COLUMNS = {
+    "name": COL_NAME, "email": COL_EMAIL, "phone": COL_PHONE, "team_id": COL_TEAM, "role_id": COL_ROLE,
+    "manager_id": COL_MANAGER, "status": COL_STATUS, "max_customers": COL_MAX_CUSTOMERS,
+    "max_open_tasks": COL_MAX_OPEN_TASKS, "specialties": COL_SPECIALTIES,
+}
+
+
 def member_history(session: Session, actor: Actor, member_id: int, limit: int = 50) -> list[dict]:
-    """The audit trail of one member, newest first (roster changes, handovers)."""
+    """The audit trail of one member, newest first (roster changes, handovers). Each entry has
+    at, who, action, and `changes`: [{"column": <column key>, "before", "after"}] with ids
+    resolved to readable values (team path, role code, manager name); a handover has `moved`
+    ({"customers": n, "tasks": n})."""
     _ensure_lead(actor)
     member = session.get(Member, member_id)
     if member is None:
         raise NotFound("error.not_found")
     ensure(session, actor, READ, member)
-    return audit.history(session, "member", member_id, limit)
+    entries = audit.history(session, "member", member_id, limit)
+    ids: dict[str, set[int]] = {"team_id": set(), "role_id": set(), "manager_id": set()}
+    for e in entries:
+        for snap in (e["before"] or {}, e["after"] or {}):
+            for field_name, bucket in ids.items():
+                if isinstance(snap.get(field_name), int):
+                    bucket.add(snap[field_name])
+    teams = dict(session.execute(select(Team.id, Team.name).where(Team.id.in_(ids["team_id"]))).all()) if ids["team_id"] else {}
+    roles = dict(session.execute(select(Role.id, Role.code).where(Role.id.in_(ids["role_id"]))).all()) if ids["role_id"] else {}
+    people = dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(ids["manager_id"]))).all()) if ids["manager_id"] else {}
+    lookups = {"team_id": teams, "role_id": roles, "manager_id": people}
+
+    def shown(field_name: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if field_name in lookups:
+            return lookups[field_name].get(value, f"#{value}")
+        if isinstance(value, list):
+            return ", ".join(value)
+        return value
+
+    out = []
+    for e in entries:
+        before, after = e["before"] or {}, e["after"] or {}
+        entry = {"at": e["at"], "who": e["who"], "action": e["action"], "changes": [], "moved": None}
+        if e["action"] == "member.handover":
+            entry["moved"] = {"customers": after.get("customers", 0), "tasks": after.get("tasks", 0)}
+        else:
+            for field_name, value in after.items():
+                if field_name in _FIELD_COLUMNS:
+                    entry["changes"].append({"column": _FIELD_COLUMNS[field_name], "field": field_name,
+                                             "before": shown(field_name, before.get(field_name)) if before else None,
+                                             "after": shown(field_name, value)})
+        out.append(entry)
+    return out

@@ -133,12 +133,26 @@ with tab_members:
                 entries = ui.cached(roster.member_history, int(chosen))
                 if not entries:
                     st.caption(ui.t("roster.no_history"))
+                def shown(change: dict, value) -> str:
+                    if value is None or value == "":
+                        return "—"
+                    if change["field"] == "role_id":
+                        return role_label(value)
+                    if change["field"] == "status":
+                        return ui.label("member_status", value)
+                    return str(value)
+
                 for e in entries:
-                    before, after = e["before"] or {}, e["after"] or {}
-                    changes = ", ".join(f"{k}: {before.get(k, '—')} → {v}" for k, v in after.items()) if before else ""
-                    st.markdown(f"**{ui.fmt_date(e['at'])}** · {e['who'] or '—'} · "
-                                f"{ui.t('roster.action.' + e['action']) if has_key('roster.action.' + e['action']) else e['action']}"
-                                + (f"  \n{changes}" if changes else ""))
+                    action_key = "roster.action." + e["action"]
+                    lines = [f"**{ui.fmt_date(e['at'])}** · {e['who'] or '—'} · {ui.t(action_key) if has_key(action_key) else e['action']}"]
+                    if e["moved"]:
+                        lines.append(ui.t("roster.history_moved", **e["moved"]))
+                    for c in e["changes"]:
+                        if e["action"] == "member.create":
+                            lines.append(f"{ui.t(c['column'])}: {shown(c, c['after'])}")
+                        else:
+                            lines.append(f"{ui.t(c['column'])}: {shown(c, c['before'])} → {shown(c, c['after'])}")
+                    st.markdown("  \n".join(lines))
 
             export = frame.assign(
                 team=[team_label(t) for t in frame["team_id"]],

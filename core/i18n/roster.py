@@ -28,6 +28,7 @@ MESSAGES = {
         "{names} leaving: review the handover of their customers and open tasks under “Handover”.",
     ),
     "roster.history_for": ("查看成员变更记录", "Change history of"),
+    "roster.history_moved": ("交接了 {customers} 个客户和 {tasks} 个任务", "Handed over {customers} customers and {tasks} tasks"),
     "roster.no_history": ("暂无变更记录。", "No changes recorded yet."),
     "roster.max_customers_help": ("分配客户时不会超过此上限。", "Assignment never puts more customers than this on the member."),
     "roster.load_help": ("当前数量 / 上限；⚠ 表示已超出上限。", "Current / limit; ⚠ means over the limit."),

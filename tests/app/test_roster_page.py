@@ -77,6 +77,8 @@ def test_editing_capacity_in_the_data_editor_saves_it(app_at, world_url):
     assert not at.error, [e.value for e in at.error]
     assert any("1 updated" in s.value for s in at.success)
     assert _member(url, ids["a1"]).max_customers == 7
+    at.selectbox(key="roster_history_member").set_value(ids["a1"]).run()
+    assert "Max customers: 3 → 7" in _texts(at)  # the member's history shows the change
 
 
 def test_an_invalid_row_shows_its_error_and_nothing_is_saved(app_at, world_url):

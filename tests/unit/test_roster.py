@@ -230,8 +230,17 @@ def test_member_history_lists_changes_newest_first_and_respects_scope(session, w
         row_for(rows, "Alice A1")["max_customers"] = capacity
         roster.save_members(session, actor, rows)
         session.commit()
+    rows = rows_of(session, actor)
+    row_for(rows, "Alice A1")["team_id"] = world.teams["A"].id
+    row_for(rows, "Alice A1")["role"] = "cs_specialist"
+    roster.save_members(session, actor, rows)
+    session.commit()
     history = roster.member_history(session, actor, world.members["a1"].id)
-    assert [(h["after"], h["who"]) for h in history] == [({"max_customers": 6}, "Manager A"), ({"max_customers": 5}, "Manager A")]
+    assert [(h["who"], [(c["field"], c["before"], c["after"]) for c in h["changes"]]) for h in history] == [
+        ("Manager A", [("team_id", "Team A1", "Team A"), ("role_id", "account_manager", "cs_specialist")]),
+        ("Manager A", [("max_customers", 5, 6)]),
+        ("Manager A", [("max_customers", 3, 5)]),
+    ]
     with pytest.raises(PermissionDenied):
         roster.member_history(session, world.actors["manager_b"], world.members["a1"].id)
 
@@ -402,3 +411,27 @@ def test_a_new_member_added_in_scope_is_a_candidate(session, world):
     proposal = handover.propose_handover(session, world.actors["manager_a"], world.members["a1"].id)
     # a2 holds 1/3, Zed 0/10: the lower relative load wins the open task
     assert proposal.tasks[0].to_name == "Zed A1"
+
+
+# ---------------------------------------------------------------------------------------------
+# Every message the roster can show exists in both languages
+# ---------------------------------------------------------------------------------------------
+def test_every_roster_message_key_is_translated():
+    import ast
+    import re
+    from pathlib import Path
+
+    from core import i18n
+
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(r"^(roster|handover|raci|specialty_kind|member_status|team_kind|common|error)\.[a-z_.]+[a-z]$")  # f-string prefixes end in "_" or "."
+    used = set()
+    for name in ("core/roster.py", "core/handover.py", "core/responsibilities.py", "pages/roster.py"):
+        for node in ast.walk(ast.parse((root / name).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and pattern.match(node.value):
+                used.add(node.value)
+    assert len(used) > 60  # the scan found the catalogue's users
+    assert sorted(k for k in used if not i18n.has_key(k)) == []
+    for key in (k for k in i18n.CATALOGUE if k.split(".")[0] in {"roster", "handover", "raci"}):
+        zh, en = i18n.CATALOGUE[key]
+        assert zh and en and zh != en, key
