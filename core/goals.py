@@ -860,3 +860,11 @@ def export_frames(session: Session, actor: Actor, team_id: int, today: date | No
                                .where(CheckIn.goal_id.in_(ids)).order_by(CheckIn.goal_id, CheckIn.created_at)).all()
         checkins = pd.DataFrame([dict(r._mapping) for r in rows], columns=["goal_id", "value", "confidence", "comment", "created_at"])
     return {"goals": frame, "check_ins": checkins}
+
+
+def at_risk_goals(session: Session, actor: Actor, today: date | None = None, limit: int = 10) -> list[GoalRow]:
+    """Current visible goals that are at risk or off track (Home for managers), worst first."""
+    today = today or date.today()
+    rows = [g for g in list_goals(session, actor, today=today, limit=300)
+            if g.status in (AT_RISK, OFF_TRACK) and g.end_date >= today]
+    return sorted(rows, key=lambda g: (g.progress.forecast_attainment or 0.0, g.end_date))[:limit]

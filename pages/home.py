@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from core import home, service
+from core import goals, home, service
 from pages import ui
 
 actor = ui.page_header("home")
@@ -30,6 +30,13 @@ if actor.role in ("admin", "manager"):
         cols = st.columns(5)
         for col, key in zip(cols, ["members", "customers", "open_tasks", "overdue_tasks", "overdue_follow_ups"]):
             col.metric(ui.t(f"home.{key}"), ui.fmt_number(totals[key]))
+        risky = ui.cached(goals.at_risk_goals)
+        if risky:
+            st.subheader(ui.t("goals.home_at_risk"))
+            for g in risky:
+                pct = "—" if g.percent is None else f"{g.percent:.0f}%"
+                color = "red" if g.status == goals.OFF_TRACK else "orange"
+                st.markdown(f"- **{g.title}** · {g.owner} · :{color}[{ui.t('goals.status.' + g.status)}] · {pct}")
         st.subheader(ui.t("home.team_summary"))
         frame = pd.DataFrame(
             [
@@ -70,20 +77,10 @@ else:
             when = ui.t("home.due_today") if item["days_overdue"] == 0 else ui.t("home.days_overdue", n=item["days_overdue"])
             st.markdown(f"**{item['name']}** · {ui.label('tier', item['tier'])} · :red[{when}]")
     st.subheader(ui.t("home.my_goals"))
-    if not mine.goals:
+    my_goals = ui.cached(goals.list_goals, mine=True)  # with % and status (core.goals)
+    if not my_goals:
         ui.empty_state(ui.t("home.no_goals"))
-    else:
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        ui.t("common.name"): g["title"],
-                        ui.t("home.target"): f"{ui.fmt_number(g['target'])} {g['unit']}",
-                        ui.t("home.ends"): ui.fmt_date(g["end_date"]),
-                    }
-                    for g in mine.goals
-                ]
-            ),
-            hide_index=True,
-            use_container_width=True,
-        )
+    for g in my_goals:
+        pct = "—" if g.percent is None else f"{g.percent:.0f}%"
+        st.markdown(f"**{g.title}** · {pct} · {ui.t('goals.status.' + g.status)} · {ui.t('home.ends')} {ui.fmt_date(g.end_date)}")
+        st.progress(max(0.0, min(1.0, (g.percent or 0) / 100)))

@@ -105,3 +105,9 @@ def test_a_manager_decomposes_a_team_goal_across_members(app_at, world_url):
 def test_a_member_has_no_decomposition_tab(app_at, world_url):
     at = app_at(world_url, "member_a1", page=PAGE)
     assert [t.label for t in at.tabs] == ["Overview", "Goal detail", "New goal"]
+
+
+def test_home_shows_a_members_goals_with_percent_and_status(app_at, world_url):
+    at = app_at(world_url, "member_a1")
+    assert not at.exception
+    assert any("Goal of Alice A1" in m.value and "No data yet" in m.value for m in at.markdown)
