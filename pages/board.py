@@ -120,9 +120,9 @@ for start in range(0, len(data.columns), PER_ROW):
                         tf.card_body(card, show_assignee=view == "status")
                         with st.container(horizontal=True, gap="small"):
                             if st.button(ui.t("board.move_to"), key=f"mv-{card.id}", type="tertiary", icon=":material/move_item:"):
-                                tf.move_dialog(card, members)
+                                tf.open_move_dialog(card, members)
                             if st.button(ui.t("common.details"), key=f"dt-{card.id}", type="tertiary", icon=":material/history:"):
-                                tf.details_dialog(card.id)
+                                tf.open_details_dialog(card.id)
             container_keys.append(key)
             drawn[key] = [card.id for card in column.cards]
             if column.hidden:
@@ -135,3 +135,4 @@ for start in range(0, len(data.columns), PER_ROW):
 
 tf.remember_drawn("stdnd", drawn)
 tf.enable_dnd(container_keys, "stdnd")
+tf.show_open_dialog()

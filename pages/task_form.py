@@ -149,12 +149,32 @@ def apply_move(task_id: int, version: int, title: str | None = None, *, to_membe
 # ---------------------------------------------------------------------------------------------
 # Dialogs: Move to… and Details
 # ---------------------------------------------------------------------------------------------
-def move_dialog(card: tasks.Card, members: list[dict] | None) -> None:
-    st.dialog(ui.t("board.move_to"))(_move_body)(card, members)
+DIALOG_KEY = "_task_dialog"
 
 
-def details_dialog(task_id: int) -> None:
-    st.dialog(ui.t("board.details"), width="large")(_details_body)(task_id)
+def open_move_dialog(card: tasks.Card, members: list[dict] | None) -> None:
+    st.session_state[DIALOG_KEY] = ("move", (card, members))
+
+
+def open_details_dialog(task_id: int) -> None:
+    st.session_state[DIALOG_KEY] = ("details", (task_id,))
+
+
+def _close_dialog() -> None:
+    st.session_state.pop(DIALOG_KEY, None)
+
+
+def show_open_dialog() -> None:
+    """Draw the dialog a card's button opened (kept in the session until closed or done, so
+    widgets inside it keep working across reruns)."""
+    state = st.session_state.get(DIALOG_KEY)
+    if not state:
+        return
+    kind, args = state
+    if kind == "move":
+        st.dialog(ui.t("board.move_to"), on_dismiss=_close_dialog)(_move_body)(*args)
+    elif kind == "details":
+        st.dialog(ui.t("board.details"), width="large", on_dismiss=_close_dialog)(_details_body)(*args)
 
 
 def _move_body(card: tasks.Card, members: list[dict] | None) -> None:
@@ -171,6 +191,7 @@ def _move_body(card: tasks.Card, members: list[dict] | None) -> None:
     status = st.selectbox(ui.t("board.move_to_status"), TASK_STATUSES, index=TASK_STATUSES.index(card.status),
                           format_func=labels.get, key="move_status")
     if st.button(ui.t("board.move"), type="primary", key="move_submit", icon=":material/move_item:"):
+        _close_dialog()
         apply_move(card.id, card.version, card.title,
                    to_member_id=to_member if to_member is not KEEP and to_member != card.assignee_id else KEEP,
                    to_status=status if status != card.status else None, rerun=True)
@@ -276,6 +297,7 @@ def task_editor(detail: tasks.TaskDetail | None, key: str, team_id: int | None =
     if st.button(ui.t("common.save"), type="primary", key=f"{k}_save", icon=":material/save:"):
         result = ui.write(tasks.update_task, detail.id, detail.version, **fields)
         if result:
+            _close_dialog()
             ui.flash(ui.t("board.saved", title=title.strip()) if result.changed else ui.t("board.nothing_changed"),
                      "success" if result.changed else "info")
             if result.warning:

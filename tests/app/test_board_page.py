@@ -157,3 +157,30 @@ def test_a_member_drags_their_task_to_another_status_on_my_tasks(app_at, world_d
     at.run()
     assert not at.exception, at.exception
     assert _task(engine, ids["task_a1"]).status == "done"
+
+
+def test_move_to_menu_does_the_same_as_a_drop(app_at, world_db):
+    url, ids, engine = world_db
+    at = app_at(url, "manager_a", page="pages/board.py")
+    at.button(key=f"mv-{ids['task_a1']}").click().run()
+    assert not at.exception, at.exception
+    at.selectbox(key="move_member").set_value(ids["a2"])
+    at.selectbox(key="move_status").set_value("in_progress")
+    at.button(key="move_submit").click().run()
+    assert not at.exception, at.exception
+    task = _task(engine, ids["task_a1"])
+    assert (task.assignee_id, task.status) == (ids["a2"], "in_progress")
+    assert any("Moved “Task of Alice A1”" in s.value for s in at.success)
+
+
+def test_details_show_the_cards_history(app_at, world_db):
+    url, ids, engine = world_db
+    at = app_at(url, "manager_a", page="pages/board.py")
+    at.session_state["stdnd"] = {
+        "event_id": "h1", "from_container": f"bcol-m-{ids['a1']}", "to_container": f"bcol-m-{ids['a2']}",
+        "item_key": f"task-{ids['task_a1']}-v1", "from_index": 0, "to_index": 0,
+    }
+    at.run()
+    at.button(key=f"dt-{ids['task_a1']}").click().run()
+    assert not at.exception, at.exception
+    assert any("Manager A · moved" in c.value for c in at.caption)

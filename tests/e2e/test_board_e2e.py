@@ -59,6 +59,31 @@ def test_manager_drags_a_task_from_one_member_to_another(live_server, new_page, 
     engine.dispose()
 
 
+def test_move_to_menu_reassigns_without_dragging(live_server, new_page, sqlite_url):
+    engine = make_engine(sqlite_url)
+    with unit_of_work(engine) as s:
+        w = build_world(s)
+        task_id, a2 = w.tasks["a1"].id, w.members["a2"].id
+    base = live_server(sqlite_url)
+    page = new_page()
+    login(page, base, "manager_a", password=PASSWORD)
+    page.get_by_role("link", name="Board").first.click()
+    wait_for_app(page)
+    page.locator(f".st-key-mv-{task_id} button").click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    dialog.get_by_label("Assignee").click()
+    page.get_by_role("option", name="Aaron A2").click()
+    wait_for_app(page)
+    dialog.get_by_role("button", name="Move").click()
+    wait_for_app(page)
+    page.get_by_text("Moved “Task of Alice A1”").wait_for()
+    assert page.locator(f".st-key-bcol-m-{a2}").locator(f'[class*="st-key-task-{task_id}-v2"]').count() == 1
+    with unit_of_work(engine) as s:
+        assert s.get(Task, task_id).assignee_id == a2
+    engine.dispose()
+
+
 def test_a_member_cannot_move_another_members_task(sqlite_url):
     """Core-level: even a forged drop event from a member for a team-mate's task is refused and
     leaves the database unchanged (the member's UI never shows others' tasks)."""
