@@ -100,6 +100,7 @@ if view == "member" and len(data.columns) == 1:
     st.info(ui.t("board.no_members"), icon=":material/group_off:")
 
 PER_ROW = 4
+move_label = ui.t("board.card_menu")
 prefix = "m" if view == "member" else "s"
 container_keys: list[str] = []
 drawn: dict[str, list[int]] = {}
@@ -118,11 +119,9 @@ for start in range(0, len(data.columns), PER_ROW):
                 for card in column.cards:
                     with st.container(key=tf.card_key(card), border=True):
                         tf.card_body(card, show_assignee=view == "status")
-                        with st.container(horizontal=True, gap="small"):
-                            if st.button(ui.t("board.move_to"), key=f"mv-{card.id}", type="tertiary", icon=":material/move_item:"):
-                                tf.open_move_dialog(card, members)
-                            if st.button(ui.t("common.details"), key=f"dt-{card.id}", type="tertiary", icon=":material/history:"):
-                                tf.open_details_dialog(card.id)
+                        # One button per card (widgets dominate the rerun time): Move to… and Details.
+                        if st.button(move_label, key=f"mv-{card.id}", type="tertiary"):
+                            tf.open_card_dialog(card, members)
             container_keys.append(key)
             drawn[key] = [card.id for card in column.cards]
             if column.hidden:

@@ -152,12 +152,12 @@ def apply_move(task_id: int, version: int, title: str | None = None, *, to_membe
 DIALOG_KEY = "_task_dialog"
 
 
-def open_move_dialog(card: tasks.Card, members: list[dict] | None) -> None:
+def open_card_dialog(card: tasks.Card, members: list[dict] | None) -> None:
+    st.session_state[DIALOG_KEY] = ("card", (card, members))
+
+
+def open_move_dialog(card: tasks.Card, members: list[dict] | None = None) -> None:
     st.session_state[DIALOG_KEY] = ("move", (card, members))
-
-
-def open_details_dialog(task_id: int) -> None:
-    st.session_state[DIALOG_KEY] = ("details", (task_id,))
 
 
 def _close_dialog() -> None:
@@ -171,10 +171,17 @@ def show_open_dialog() -> None:
     if not state:
         return
     kind, args = state
-    if kind == "move":
+    if kind == "card":
+        st.dialog(ui.t("board.card_dialog"), width="large", on_dismiss=_close_dialog)(_card_body)(*args)
+    elif kind == "move":
         st.dialog(ui.t("board.move_to"), on_dismiss=_close_dialog)(_move_body)(*args)
-    elif kind == "details":
-        st.dialog(ui.t("board.details"), width="large", on_dismiss=_close_dialog)(_details_body)(*args)
+
+
+def _card_body(card: tasks.Card, members: list[dict] | None) -> None:
+    """Move to… first (the keyboard and touch twin of a drop), then the details, notes and history."""
+    _move_body(card, members)
+    st.divider()
+    _details_body(card.id)
 
 
 def _move_body(card: tasks.Card, members: list[dict] | None) -> None:

@@ -45,6 +45,8 @@ MESSAGES = {
     "board.overdue_on": ("已逾期：{date}", "Overdue: {date}"),
     "board.progress": ("进度 {p}%", "Progress {p}%"),
     "board.move_to": ("移动到…", "Move to…"),
+    "board.card_menu": ("移动到… / 详情", "Move to… / details"),
+    "board.card_dialog": ("移动与详情", "Move and details"),
     "board.move_to_member": ("负责人", "Assignee"),
     "board.move_to_status": ("状态", "Status"),
     "board.move": ("移动", "Move"),

@@ -181,6 +181,6 @@ def test_details_show_the_cards_history(app_at, world_db):
         "item_key": f"task-{ids['task_a1']}-v1", "from_index": 0, "to_index": 0,
     }
     at.run()
-    at.button(key=f"dt-{ids['task_a1']}").click().run()
+    at.button(key=f"mv-{ids['task_a1']}").click().run()
     assert not at.exception, at.exception
     assert any("Manager A · moved" in c.value for c in at.caption)

@@ -75,7 +75,7 @@ def test_move_to_menu_reassigns_without_dragging(live_server, new_page, sqlite_u
     dialog.get_by_label("Assignee").click()
     page.get_by_role("option", name="Aaron A2").click()
     wait_for_app(page)
-    dialog.get_by_role("button", name="Move").click()
+    dialog.get_by_role("button", name="Move", exact=True).click()
     wait_for_app(page)
     page.get_by_text("Moved “Task of Alice A1”").wait_for()
     assert page.locator(f".st-key-bcol-m-{a2}").locator(f'[class*="st-key-task-{task_id}-v2"]').count() == 1
