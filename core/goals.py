@@ -829,7 +829,8 @@ def overview_frame(goals: Sequence[GoalRow]) -> pd.DataFrame:
                                 "percent", "status", "start_date", "end_date", "confidence"])
 
 
-def overview_chart(goals: Sequence[GoalRow], labels: dict[str, str], status_labels: dict[str, str]) -> alt.LayerChart:
+def overview_chart(goals: Sequence[GoalRow], labels: dict[str, str], status_labels: dict[str, str],
+                   big: bool = False) -> alt.LayerChart:
     """Horizontal bars: % of target per goal, coloured by status, with the 100 % line.
     `labels`: title, percent, goal, status."""
     frame = overview_frame(goals)
@@ -845,8 +846,12 @@ def overview_chart(goals: Sequence[GoalRow], labels: dict[str, str], status_labe
         tooltip=[alt.Tooltip("name:N", title=labels["goal"]), alt.Tooltip("percent:Q", title=labels["percent"], format=".1f"),
                  alt.Tooltip("status_label:N", title=labels["status"])],
     )
-    rule = alt.Chart(pd.DataFrame({"x": [100]})).mark_rule(color="#424242", strokeDash=[4, 4]).encode(x="x:Q")
-    return alt.layer(bars, rule).properties(title=labels["title"], height=max(120, 28 * len(frame)))
+    rule = alt.Chart(frame).mark_rule(color="#424242", strokeDash=[4, 4]).encode(x=alt.datum(100))
+    chart = alt.layer(bars, rule).properties(title=labels["title"], height=alt.Step(40 if big else 30))
+    if big:  # readable across a meeting room
+        chart = (chart.configure_axis(labelFontSize=18, titleFontSize=18, labelLimit=480)
+                 .configure_legend(labelFontSize=17, titleFontSize=17).configure_title(fontSize=22))
+    return chart
 
 
 def export_frames(session: Session, actor: Actor, team_id: int, today: date | None = None) -> dict[str, pd.DataFrame]:

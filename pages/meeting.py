@@ -17,7 +17,7 @@ st.html("""<style>
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.45rem; line-height: 1.5; }
 [data-testid="stMain"] h1 { font-size: 3rem; }
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 2.1rem; }
-[data-testid="stMetricValue"] { font-size: 3.4rem; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3.4rem !important; line-height: 1.2; }
 [data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
 [data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.35rem; padding: .45rem .7rem; }
 </style>""")
@@ -101,7 +101,7 @@ def board(team_id: int) -> None:
     else:
         st.altair_chart(goals.overview_chart(
             data.goals, {"title": ui.t("goals.chart.overview"), "percent": ui.t("goals.percent"), "goal": ui.t("goals.goal"),
-                         "status": ui.t("goals.status")}, {s: status_label(s) for s in goals.STATUSES}),
+                         "status": ui.t("goals.status")}, {s: status_label(s) for s in goals.STATUSES}, big=True),
             width="stretch")
         st.table(goals_table(data.goals).set_index(ui.t("goals.owner")))
         st.caption(ui.t("goals.status_rule"))

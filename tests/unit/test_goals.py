@@ -315,3 +315,38 @@ def test_an_at_risk_goal_gets_a_follow_up_task_on_the_board(session, world):
     assert task.due_date == date(2024, 2, 8)
     with pytest.raises(PermissionDenied):
         goals.create_follow_up_task(session, world.actors["member_a1"], goal.id)
+
+
+# --- charts ----------------------------------------------------------------------------------
+LABELS = {"title": "Q1 sales: actual vs expected pace", "date": "Date", "value": "Sales won", "actual": "Actual",
+          "expected": "Expected pace", "forecast": "Forecast", "target": "Target"}
+
+
+def test_the_burn_up_shows_actual_pace_and_forecast_with_titled_axes(session, world):
+    goal = make_goal(session, "Q1 sales", member=world.members["a1"], metric="sales_won", target=1000.0, unit="CNY",
+                     start_date=Q1[0], end_date=Q1[1])
+    session.add(Deal(customer_id=world.customers["a1"].id, owner_id=world.members["a1"].id, title="x",
+                     value=Decimal(300), stage="won", closed_on=date(2024, 1, 20)))
+    session.commit()
+    today = date(2024, 2, 14)
+    row = goals.get_goal(session, world.actors["manager_a"], goal.id, today=today)
+    series = goals.progress_series(session, world.actors["manager_a"], goal.id, today=today, points=4)
+    # 44 days in 3 steps: Jan 1, Jan 16, Jan 30, Feb 14; the deal closed on Jan 20
+    assert list(series["value"]) == [0.0, 0.0, 300.0, 300.0]
+    spec = goals.burnup_chart(row, series, LABELS, today).to_dict()
+    lines = spec["layer"][0]
+    assert spec["title"] == LABELS["title"]
+    assert lines["encoding"]["x"]["title"] == "Date" and lines["encoding"]["y"]["title"] == "Sales won (CNY)"
+    data = next(iter(spec["datasets"].values()))
+    assert {d["line"] for d in data} == {"Actual", "Expected pace", "Forecast"}
+    forecast = [d["value"] for d in data if d["line"] == "Forecast"]
+    assert forecast == [300.0, pytest.approx(300 * 91 / 45)]
+
+
+def test_the_team_overview_colours_each_goal_by_status(session, world):
+    rows = goals.list_goals(session, world.actors["manager_a"], team_id=world.teams["A"].id)
+    spec = goals.overview_chart(rows, {"title": "Attainment", "percent": "Attainment (%)", "goal": "Goal", "status": "Status"},
+                                {s: s.upper() for s in goals.STATUSES}).to_dict()
+    bars = spec["layer"][0]["encoding"]
+    assert bars["x"]["title"] == "Attainment (%)" and bars["color"]["title"] == "Status"
+    assert len(next(iter(spec["datasets"].values()))) == 3
