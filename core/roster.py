@@ -181,6 +181,69 @@ def list_roles(session: Session, actor: Actor, include_inactive: bool = False) -
     ]
 
 
+_ROLE_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+COL_ROLE_CODE = "roster.col.role_code"
+COL_ROLE_ZH = "roster.col.role_name_zh"
+COL_ROLE_EN = "roster.col.role_name_en"
+COL_ROLE_ACTIVE = "roster.col.role_active"
+
+
+def save_roles(session: Session, actor: Actor, rows: list[dict]) -> dict[str, int]:
+    """Admins maintain the managed list of member roles: rows with id (None for a new role),
+    code, name_zh, name_en, active. Codes are fixed once created (they key translations and
+    RACI columns). A role still held by current members cannot be switched off. All or nothing."""
+    ensure_role(actor, "admin")
+    existing = {r.id: r for r in session.scalars(select(Role))}
+    in_use = set(session.scalars(select(Member.role_id).where(Member.status != "left").distinct()))
+    errors: list[FieldError] = []
+    plan: list[tuple[Role | None, dict[str, Any]]] = []
+    codes: dict[str, int] = {}
+    for position, raw in enumerate(rows, start=1):
+        row = dict(raw)
+        role_id = _int_or_none(row.get("id"))
+        role = existing.get(role_id) if role_id is not None else None
+        if role_id is not None and role is None:
+            raise NotFound("error.not_found")
+        code = role.code if role is not None else (_text(row.get("code")) or "").lower()
+        if role is None:
+            if not _ROLE_CODE.match(code):
+                errors.append(FieldError("roster.bad_role_code", {"value": code}, row=position, column=COL_ROLE_CODE))
+            elif code in codes or any(r.code == code for r in existing.values()):
+                errors.append(FieldError("roster.role_code_taken", {"value": code}, row=position, column=COL_ROLE_CODE))
+        codes.setdefault(code, position)
+        values = {"name_zh": _text(row.get("name_zh")), "name_en": _text(row.get("name_en")),
+                  "active": True if _blank(row.get("active")) else bool(row.get("active"))}
+        for key, column in (("name_zh", COL_ROLE_ZH), ("name_en", COL_ROLE_EN)):
+            if not values[key]:
+                errors.append(FieldError("roster.role_name_required", row=position, column=column))
+            elif len(values[key]) > 60:
+                errors.append(FieldError("roster.too_long", {"max": 60}, row=position, column=column))
+        if role is not None and role.active and not values["active"] and role.id in in_use:
+            errors.append(FieldError("roster.role_in_use", {"value": role.code}, row=position, column=COL_ROLE_ACTIVE))
+        plan.append((role, {"code": code, **values}))
+    if errors:
+        raise InvalidInput("roster.rows_invalid", errors, count=len({e.row for e in errors}))
+    counts = {"created": 0, "updated": 0}
+    for role, values in plan:
+        if role is None:
+            role = Role(**values)
+            session.add(role)
+            session.flush()
+            audit.record(session, actor, "role.create", "role", role.id, None, values)
+            counts["created"] += 1
+            continue
+        before = audit.snapshot(role, ("name_zh", "name_en", "active"))
+        after = {k: values[k] for k in before}
+        if after != before:
+            for key, value in after.items():
+                setattr(role, key, value)
+            old, new = audit.changed(before, after)
+            audit.record(session, actor, "role.update", "role", role.id, old, new)
+            counts["updated"] += 1
+    session.flush()
+    return counts
+
+
 # ---------------------------------------------------------------------------------------------
 # Teams
 # ---------------------------------------------------------------------------------------------

@@ -235,6 +235,28 @@ with tab_teams:
             if ui.write(roster.create_team, new_name, new_parent, new_kind, success=ui.t("roster.team_created", name=new_name), **extra):
                 st.rerun()
 
+    st.subheader(ui.t("roster.roles"))
+    st.caption(ui.t("roster.roles_hint"))
+    all_roles = pd.DataFrame(ui.cached(roster.list_roles, True), columns=["id", "code", "name_zh", "name_en", "active"])
+    roles_key = "roster_roles_editor"
+    edited_roles = st.data_editor(
+        all_roles, key=roles_key, hide_index=True, width="stretch", num_rows="add" if actor.is_admin else "fixed",
+        disabled=not actor.is_admin or ["id"],
+        column_config={
+            "id": None,
+            "code": st.column_config.TextColumn(ui.t(roster.COL_ROLE_CODE), required=True),
+            "name_zh": st.column_config.TextColumn(ui.t(roster.COL_ROLE_ZH), required=True),
+            "name_en": st.column_config.TextColumn(ui.t(roster.COL_ROLE_EN), required=True),
+            "active": st.column_config.CheckboxColumn(ui.t(roster.COL_ROLE_ACTIVE), default=True),
+        },
+    )
+    if actor.is_admin and st.button(ui.t("roster.save_roles"), key="roster_roles_save", icon=":material/save:"):
+        result = ui.write(roster.save_roles, edited_roles.to_dict("records"))
+        if result:
+            ui.flash(ui.t("roster.roles_saved", **result))
+            st.session_state.pop(roles_key, None)
+            st.rerun()
+
 # ---------------------------------------------------------------------------------------------
 # Handover of a leaving member's customers and open tasks
 # ---------------------------------------------------------------------------------------------

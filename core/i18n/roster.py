@@ -76,6 +76,26 @@ MESSAGES = {
         "该成员仍有 {customers} 个客户和 {tasks} 个未完成任务：请先标记为“即将离开”并完成交接。",
         "This member still owns {customers} customers and {tasks} open tasks: mark them as leaving and hand over first.",
     ),
+    # roles (managed list)
+    "roster.roles": ("角色列表", "Roles"),
+    "roster.roles_hint": (
+        "成员可选的角色。新增角色请填写代码（小写英文，如 key_account）和中英文名称；仍有成员使用的角色不能停用。",
+        "The roles members can hold. A new role needs a code (lower-case, e.g. key_account) and names in both "
+        "languages; a role current members hold cannot be switched off.",
+    ),
+    "roster.save_roles": ("保存角色", "Save roles"),
+    "roster.roles_saved": ("角色已保存：新增 {created}，修改 {updated}。", "Roles saved: {created} added, {updated} changed."),
+    "roster.col.role_code": ("代码", "Code"),
+    "roster.col.role_name_zh": ("中文名称", "Chinese name"),
+    "roster.col.role_name_en": ("英文名称", "English name"),
+    "roster.col.role_active": ("启用", "In use"),
+    "roster.bad_role_code": (
+        "角色代码“{value}”无效：2–40 个小写字母、数字或下划线，以字母开头。",
+        "Role code “{value}” is not valid: 2-40 lower-case letters, digits or underscores, starting with a letter.",
+    ),
+    "roster.role_code_taken": ("角色代码“{value}”已存在。", "Role code “{value}” already exists."),
+    "roster.role_name_required": ("请填写角色名称。", "Enter the role's name."),
+    "roster.role_in_use": ("仍有成员担任角色“{value}”，不能停用。", "Members still hold role “{value}”: it cannot be switched off."),
     # team tree
     "roster.team_name": ("团队名称", "Team name"),
     "roster.team_kind": ("类型", "Kind"),

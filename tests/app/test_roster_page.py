@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from db.engine import make_engine
-from db.models import Customer, Member, Responsibility
+from db.models import Customer, Member, Responsibility, Role
 from db.session import read_session, unit_of_work
 from tests.factories import build_world
 
@@ -157,3 +157,19 @@ def test_the_raci_table_is_saved_only_with_exactly_one_accountable(app_at, world
     with read_session(engine) as s:
         assert s.scalars(select(Responsibility.name).where(Responsibility.team_id == ids["team_A"])).all() == ["Renewals"]
     engine.dispose()
+
+
+def test_an_admin_adds_a_role_in_the_roles_table(app_at, world_url):
+    url, _ = world_url
+    at = app_at(url, "admin", page=PAGE)
+    at.session_state["roster_roles_editor"] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
+        {"code": "key_account", "name_zh": "大客户经理", "name_en": "Key account manager", "active": True}]}
+    at.run()
+    at.button(key="roster_roles_save").click().run()
+    assert any("Roles saved: 1 added" in s.value for s in at.success), [e.value for e in at.error]
+    engine = make_engine(url)
+    with read_session(engine) as s:
+        assert s.scalars(select(Role.name_en).where(Role.code == "key_account")).one() == "Key account manager"
+    engine.dispose()
+    manager = app_at(url, "manager_a", page=PAGE)
+    assert not [b for b in manager.button if b.key == "roster_roles_save"]  # managers read the list only

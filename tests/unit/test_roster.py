@@ -435,3 +435,32 @@ def test_every_roster_message_key_is_translated():
     for key in (k for k in i18n.CATALOGUE if k.split(".")[0] in {"roster", "handover", "raci"}):
         zh, en = i18n.CATALOGUE[key]
         assert zh and en and zh != en, key
+
+
+# ---------------------------------------------------------------------------------------------
+# The managed list of roles
+# ---------------------------------------------------------------------------------------------
+def test_an_admin_adds_a_role_that_members_can_then_hold(session, world):
+    admin = world.actors["admin"]
+    rows = roster.list_roles(session, admin, include_inactive=True)
+    rows.append({"id": None, "code": "Key_Account", "name_zh": "大客户经理", "name_en": "Key account manager", "active": True})
+    assert roster.save_roles(session, admin, rows) == {"created": 1, "updated": 0}
+    members = rows_of(session, world.actors["manager_a"])
+    row_for(members, "Aaron A2")["role"] = "key_account"
+    assert roster.save_members(session, world.actors["manager_a"], members) == {"created": 0, "updated": 1}
+
+
+def test_a_role_members_still_hold_cannot_be_switched_off(session, world):
+    admin = world.actors["admin"]
+    rows = roster.list_roles(session, admin, include_inactive=True)
+    position = next(i for i, r in enumerate(rows, start=1) if r["code"] == "cs_specialist")
+    rows[position - 1]["active"] = False
+    rows.append({"id": None, "code": "x", "name_zh": "", "name_en": "X", "active": True})
+    error = refusal(roster.save_roles, session, admin, rows)
+    assert [(e.key, e.row) for e in error.errors] == [
+        ("roster.role_in_use", position), ("roster.bad_role_code", len(rows)), ("roster.role_name_required", len(rows))]
+
+
+def test_only_admins_manage_roles(session, world):
+    with pytest.raises(PermissionDenied):
+        roster.save_roles(session, world.actors["manager_a"], [])
