@@ -49,6 +49,8 @@ class RaciGrid:
     team_id: int | None
     frame: pd.DataFrame  # id, name, description, then one column per RaciColumn
     columns: list[RaciColumn] = field(default_factory=list)
+    # responsibilities stored without exactly one Accountable (e.g. imported), to point out
+    not_one_accountable: list[str] = field(default_factory=list)
 
 
 def _check_team(session: Session, actor: Actor, scope: Scope, team_id: int | None, write: bool) -> None:
@@ -93,7 +95,12 @@ def raci_grid(session: Session, actor: Actor, team_id: int | None, extra_member_
             by_id[c.responsibility_id][key] = c.raci
     frame = pd.DataFrame(data, columns=["id", "name", "description"] + [c.key for c in columns])
     frame["id"] = frame["id"].astype("Int64")
-    return RaciGrid(team_id, frame, columns)
+    accountable = {r.id: 0 for r in responsibilities}
+    for c in cells:
+        if c.raci == "A":
+            accountable[c.responsibility_id] += 1
+    problems = [r.name for r in responsibilities if accountable[r.id] != 1]
+    return RaciGrid(team_id, frame, columns, problems)
 
 
 def _letters(session: Session, scope: Scope, row: dict, position: int, roles: dict[str, int],

@@ -77,12 +77,13 @@ with tab_members:
             view,
             key=editor_key,
             num_rows="add",
+            placeholder="—",
             hide_index=True,
             width="stretch",
             column_order=order,
             disabled=["customers_load", "tasks_load", "username"],
             column_config={
-                "name": st.column_config.TextColumn(ui.t(roster.COL_NAME), required=True, pinned=True),
+                "name": st.column_config.TextColumn(ui.t(roster.COL_NAME), required=True),
                 "team_id": st.column_config.SelectboxColumn(
                     ui.t(roster.COL_TEAM), options=list(teams), format_func=team_label, required=True, width="medium",
                     default=team_filter or next(iter(teams))),
@@ -180,7 +181,7 @@ with tab_teams:
                 }
                 for n in tree
             ]),
-            hide_index=True, width="stretch",
+            hide_index=True, width="stretch", height=min(36 * (len(tree) + 1) + 3, 600),
         )
         st.subheader(ui.t("roster.edit_team"))
         team_id = st.selectbox(ui.t("roster.pick_team"), list(teams), format_func=team_label, key="roster_edit_team")
@@ -324,20 +325,23 @@ with tab_raci:
                                  format_func=lambda i: team_label(i) if i else ORG_WIDE) or None
         raci_people = {p["id"]: p["name"] for p in ui.cached(roster.member_choices)}
         extra = c2.multiselect(ui.t("raci.named_members"), list(raci_people), format_func=lambda i: raci_people[i],
-                               key=f"raci_extra_{raci_team}", help=ui.t("raci.named_members_help"))
+                               key=f"raci_extra_{raci_team}", help=ui.t("raci.named_members_help"),
+                               placeholder=ui.t("raci.named_members_placeholder"))
         grid = ui.cached(responsibilities.raci_grid, raci_team, tuple(sorted(extra)))
         headers = {c.key: (role_label(c.code) if c.kind == "role" else f"👤 {c.name}") for c in grid.columns}
         if grid.frame.empty:
             ui.empty_state(ui.t("raci.empty"), ui.t("raci.empty_hint"))
+        elif grid.not_one_accountable:
+            st.warning(ui.t("raci.fix_accountable", names="、".join(grid.not_one_accountable)), icon=":material/warning:")
         raci_key = f"raci_editor_{raci_team}_{'-'.join(map(str, sorted(extra)))}"
         config = {
             "id": None,
-            "name": st.column_config.TextColumn(ui.t(responsibilities.COL_NAME), required=True, pinned=True, width="medium"),
+            "name": st.column_config.TextColumn(ui.t(responsibilities.COL_NAME), required=True, width="medium"),
             "description": st.column_config.TextColumn(ui.t(responsibilities.COL_DESCRIPTION)),
         }
         config["description"] = st.column_config.TextColumn(ui.t(responsibilities.COL_DESCRIPTION), width="medium")
         config.update({key: st.column_config.SelectboxColumn(label, options=list(RACI)) for key, label in headers.items()})
-        edited_raci = st.data_editor(grid.frame, key=raci_key, num_rows="dynamic", hide_index=True,
+        edited_raci = st.data_editor(grid.frame, key=raci_key, num_rows="dynamic", hide_index=True, placeholder="—",
                                      width="stretch", column_config=config)
         b1, b2 = st.columns([1, 2])
         if b1.button(ui.t("raci.save"), type="primary", key="raci_save", icon=":material/save:"):

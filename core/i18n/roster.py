@@ -179,6 +179,11 @@ MESSAGES = {
     "raci.team": ("团队", "Team"),
     "raci.org_wide": ("全公司通用", "Whole organisation"),
     "raci.named_members": ("添加具名成员列", "Add named members as columns"),
+    "raci.fix_accountable": (
+        "以下职责还没有恰好一个批准人 (A)，保存前请补齐：{names}",
+        "These responsibilities do not have exactly one Accountable (A) yet; fix them before saving: {names}",
+    ),
+    "raci.named_members_placeholder": ("选择成员", "Choose members"),
     "raci.named_members_help": ("当某项职责由特定的人而非角色承担时使用。", "For responsibilities held by a person rather than a role."),
     "raci.empty": ("该团队还没有职责分工。", "This team has no responsibilities yet."),
     "raci.empty_hint": ("在表格最后一行添加职责，并为每项职责指定恰好一个 A。", "Add a responsibility in the last row and give each exactly one A."),

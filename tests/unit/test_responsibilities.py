@@ -110,3 +110,14 @@ def test_the_organisation_wide_table_is_written_by_admins_only(session, world):
 def test_members_have_no_raci_access(session, world):
     with pytest.raises(PermissionDenied):
         raci.raci_grid(session, world.actors["member_a1"], world.teams["A1"].id)
+
+
+def test_the_grid_points_out_stored_responsibilities_without_exactly_one_accountable(session, world):
+    team = world.teams["A"].id
+    ok = Responsibility(team_id=team, name="Renewals")
+    ok.assignments = [ResponsibilityAssignment(role_id=1, raci="A")]
+    none = Responsibility(team_id=team, name="Imported")
+    none.assignments = [ResponsibilityAssignment(role_id=1, raci="R")]
+    session.add_all([ok, none])
+    session.commit()
+    assert raci.raci_grid(session, world.actors["manager_a"], team).not_one_accountable == ["Imported"]
