@@ -17,8 +17,9 @@ if not teams:
 
 # Labels are computed here, once per run: format functions must not depend on the session later.
 SECTIONS = {"board": ui.t("board.tab.board"), "workload": ui.t("board.tab.workload"), "new": ui.t("board.tab.new")}
-QUADRANT_LABELS = {None: ui.t("common.all"), **{q: ui.t(f"board.quadrant.{q}") for q in tasks.QUADRANTS}}
-DUE_LABELS = {None: ui.t("common.all"), **{d: ui.t(f"board.due.{d}") for d in tasks.DUE_WINDOWS}}
+ALL = "all"  # a real option value: a None value would show as an empty "Choose an option"
+QUADRANT_LABELS = {ALL: ui.t("common.all"), **{q: ui.t(f"board.quadrant.{q}") for q in tasks.QUADRANTS}}
+DUE_LABELS = {ALL: ui.t("common.all"), **{d: ui.t(f"board.due.{d}") for d in tasks.DUE_WINDOWS}}
 VIEW_LABELS = {v: ui.t(f"board.view.{v}") for v in tasks.VIEWS}
 
 section = st.segmented_control(
@@ -31,6 +32,8 @@ f1, f2, f3, f4 = st.columns(4)
 team_id = f1.selectbox(ui.t("board.team"), list(team_names), format_func=team_names.get, key="board_team")
 quadrant = f2.selectbox(ui.t("board.priority"), list(QUADRANT_LABELS), key="board_quadrant", format_func=QUADRANT_LABELS.get)
 due = f3.selectbox(ui.t("board.due"), list(DUE_LABELS), key="board_due", format_func=DUE_LABELS.get)
+quadrant = None if quadrant in (ALL, None) else quadrant
+due = None if due in (ALL, None) else due
 
 # ---------------------------------------------------------------------------------------------
 if section == "workload":

@@ -15,6 +15,13 @@ from core.tasks import KEEP
 from db.models import TASK_STATUSES
 from pages import ui
 
+NONE = 0  # option value for "no customer / goal / assignee" (a None option shows as an empty box)
+
+
+def _id(value: Any) -> int | None:
+    return None if value in (NONE, None) else value
+
+
 QUADRANT_COLOURS = {"do": "red", "schedule": "blue", "delegate": "orange", "eliminate": "gray"}
 
 # The default streamlit-dnd grip is a 22-px glyph in a corner; make it a full-height strip on the
@@ -179,8 +186,10 @@ def show_open_dialog() -> None:
 
 def _card_body(card: tasks.Card, members: list[dict] | None) -> None:
     """Move to… first (the keyboard and touch twin of a drop), then the details, notes and history."""
+    st.markdown(f"##### {ui.t('board.move_to')}")
     _move_body(card, members)
     st.divider()
+    st.markdown(f"##### {ui.t('common.edit')}")
     _details_body(card.id)
 
 
@@ -189,11 +198,11 @@ def _move_body(card: tasks.Card, members: list[dict] | None) -> None:
     st.markdown(f"**{card.title}**")
     to_member: Any = KEEP
     if members is not None:
-        names = {None: ui.t("board.unassigned"), **{m["id"]: m["name"] for m in members}}
+        names = {NONE: ui.t("board.unassigned"), **{m["id"]: m["name"] for m in members}}
         options = list(names)
-        current = card.assignee_id if card.assignee_id in names else None
-        to_member = st.selectbox(ui.t("board.move_to_member"), options, index=options.index(current),
-                                 format_func=names.get, key="move_member")
+        current = card.assignee_id if card.assignee_id in names else NONE
+        to_member = _id(st.selectbox(ui.t("board.move_to_member"), options, index=options.index(current),
+                                     format_func=names.get, key="move_member"))
     labels = {s: ui.label("task_status", s) for s in TASK_STATUSES}
     status = st.selectbox(ui.t("board.move_to_status"), TASK_STATUSES, index=TASK_STATUSES.index(card.status),
                           format_func=labels.get, key="move_status")
@@ -237,10 +246,10 @@ def history_view(task_id: int) -> None:
 def _customer_picker(key: str, current_id: int | None, current_name: str | None) -> int | None:
     query = st.text_input(ui.t("board.customer_search"), key=f"{key}_cq", value=current_name or "")
     found = ui.cached(tasks.find_customers, query, 20, current_id)
-    names = {None: ui.t("common.none"), **{c["id"]: c["name"] for c in found}}
+    names = {NONE: ui.t("common.none"), **{c["id"]: c["name"] for c in found}}
     options = list(names)
     index = options.index(current_id) if current_id in options else 0
-    return st.selectbox(ui.t("board.field.customer"), options, index=index, key=f"{key}_customer", format_func=names.get)
+    return _id(st.selectbox(ui.t("board.field.customer"), options, index=index, key=f"{key}_customer", format_func=names.get))
 
 
 def task_editor(detail: tasks.TaskDetail | None, key: str, team_id: int | None = None) -> int | None:
@@ -254,17 +263,17 @@ def task_editor(detail: tasks.TaskDetail | None, key: str, team_id: int | None =
     customer_id = _customer_picker(k, detail.customer_id if detail else None, detail.customer if detail else None)
     team_for_choices = detail.team_id if detail else team_id
     goals = ui.cached(tasks.goal_choices, team_for_choices)
-    goal_names = {None: ui.t("common.none"), **{g["id"]: g["title"] for g in goals}}
+    goal_names = {NONE: ui.t("common.none"), **{g["id"]: g["title"] for g in goals}}
     if detail and detail.goal_id and detail.goal_id not in goal_names:
         goal_names[detail.goal_id] = detail.goal or f"#{detail.goal_id}"
     goal_options = list(goal_names)
-    goal_id = st.selectbox(ui.t("board.field.goal"), goal_options,
-                           index=goal_options.index(detail.goal_id) if detail and detail.goal_id in goal_options else 0,
-                           format_func=goal_names.get, key=f"{k}_goal")
+    goal_id = _id(st.selectbox(ui.t("board.field.goal"), goal_options,
+                               index=goal_options.index(detail.goal_id) if detail and detail.goal_id in goal_options else 0,
+                               format_func=goal_names.get, key=f"{k}_goal"))
     assignee_id = detail.assignee_id if detail else actor.member_id
     if actor.role != "member":
         members = ui.cached(tasks.assignee_choices, team_for_choices)
-        member_names = {None: ui.t("board.unassigned"), **{m["id"]: m["name"] for m in members}}
+        member_names = {NONE: ui.t("board.unassigned"), **{m["id"]: m["name"] for m in members}}
         options = list(member_names)
         if team_for_choices is not None:
             ranked = ui.cached(tasks.suggest_assignees, team_for_choices, customer_id, 3)
@@ -275,9 +284,9 @@ def task_editor(detail: tasks.TaskDetail | None, key: str, team_id: int | None =
                     for s in ranked)))
                 if detail is None:
                     assignee_id = ranked[0].member_id
-        assignee_id = st.selectbox(ui.t("board.field.assignee"), options,
-                                   index=options.index(assignee_id) if assignee_id in options else 0,
-                                   format_func=member_names.get, key=f"{k}_assignee")
+        assignee_id = _id(st.selectbox(ui.t("board.field.assignee"), options,
+                                       index=options.index(assignee_id) if assignee_id in options else 0,
+                                       format_func=member_names.get, key=f"{k}_assignee"))
     due_date = st.date_input(ui.t("board.field.due_date"), value=detail.due_date if detail else None, key=f"{k}_due",
                              format="YYYY-MM-DD")
     importance = st.toggle(ui.t("board.field.importance"), value=bool(detail.importance) if detail else False, key=f"{k}_imp")
