@@ -533,11 +533,18 @@ def render_import() -> None:
         st.session_state[check_key] = True
     if not st.session_state.get(check_key):
         return
-    try:
-        result = ui.read(imports.preview, kind, frame, mapping, value_map)
-    except DomainError as error:
-        ui.show_error(error)
-        return
+    # a large file takes seconds to check: keep the result while the mapping and file stay the same
+    signature = (digest, kind, tuple(mapping.items()), tuple((f, tuple(sorted(v.items()))) for f, v in sorted(value_map.items())))
+    cached_preview = st.session_state.get("imp_preview")
+    if cached_preview and cached_preview[0] == signature:
+        result = cached_preview[1]
+    else:
+        try:
+            result = ui.read(imports.preview, kind, frame, mapping, value_map)
+        except DomainError as error:
+            ui.show_error(error)
+            return
+        st.session_state["imp_preview"] = (signature, result)
     st.dataframe(result.rows, hide_index=True, width="stretch",
                  column_config={"row": st.column_config.NumberColumn("#"), "ok": st.column_config.CheckboxColumn("✓")})
     if result.error_rows:
@@ -558,6 +565,7 @@ def render_import() -> None:
                 ui.flash(ui.t("imports.done", created=done.created, kind=ui.t(f"imports.kind.{kind}")))
             st.session_state["imp_generation"] = generation + 1
             st.session_state.pop(check_key, None)
+            st.session_state.pop("imp_preview", None)
             st.rerun()
 
 

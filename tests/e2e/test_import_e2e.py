@@ -13,6 +13,7 @@ from tests.e2e.helpers import login, wait_for_app
 from tests.factories import build_world
 
 PASSWORD = "secret123"
+expect.set_options(timeout=15_000)  # the shared test machine can be slow to rerun
 HEADER = "Kundenname,Sector,Company Size,Area,Account Manager\n"
 BAD = HEADER + "Acme Trading,retail,small,华东,Alice A1\nBeta Foods,retail,medium,华东,Nobody Known\n"
 GOOD = HEADER + "Acme Trading,retail,small,华东,Alice A1\nBeta Foods,retail,medium,华东,Aaron A2\n"
@@ -44,6 +45,7 @@ def map_name_column(page) -> None:
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Kundenname").locator("input").click()
     page.get_by_role("option", name="Name (required)").click()
     wait_for_app(page)
+    expect(page.get_by_role("button", name="Check")).to_be_visible()
 
 
 def test_manager_maps_headers_sees_the_bad_row_then_imports_the_fixed_file(setup, new_page):
