@@ -184,3 +184,22 @@ def test_details_show_the_cards_history(app_at, world_db):
     at.button(key=f"mv-{ids['task_a1']}").click().run()
     assert not at.exception, at.exception
     assert any("Manager A · moved" in c.value for c in at.caption)
+
+
+def test_a_drop_within_a_column_reorders_it(app_at, world_db):
+    url, ids, engine = world_db
+    with unit_of_work(engine) as s:
+        s.add_all([Task(title="second", team_id=ids["team_A1"], assignee_id=ids["a1"], position=1.0),
+                   Task(title="third", team_id=ids["team_A1"], assignee_id=ids["a1"], position=2.0)])
+    at = app_at(url, "manager_a", page="pages/board.py")
+    column = f"bcol-m-{ids['a1']}"
+    at.session_state["stdnd"] = {  # the first card dragged below the last one
+        "event_id": "r1", "from_container": column, "to_container": column,
+        "item_key": f"task-{ids['task_a1']}-v1", "from_index": 0, "to_index": 3,
+    }
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Reordered “Task of Alice A1”" in s.value for s in at.success)
+    with unit_of_work(engine) as s:
+        order = s.scalars(select(Task.title).where(Task.assignee_id == ids["a1"]).order_by(Task.position, Task.id)).all()
+    assert order == ["second", "third", "Task of Alice A1"]
