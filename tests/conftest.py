@@ -141,6 +141,32 @@ def sqlite_url(tmp_path, sqlite_template):
     return _fresh_url("sqlite", tmp_path, sqlite_template, None, None)
 
 
+@pytest.fixture(scope="session")
+def demo_sqlite_template(tmp_path_factory, sqlite_template) -> Path:
+    """A migrated SQLite file holding the small demo workspace (db/demo.py), built once per run
+    with today's date so overdue lists and current periods are live."""
+    from datetime import date
+
+    from db.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo_template") / "demo.db"
+    shutil.copyfile(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    build_demo(engine, today=date.today())
+    with engine.connect() as conn:  # fold the WAL into the file so a plain copy is complete
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_url(tmp_path, demo_sqlite_template) -> str:
+    """A fresh copy of the demo workspace (logins admin / manager / member, password demo1234)."""
+    target = tmp_path / f"demo_{next(_counter)}.db"
+    shutil.copyfile(demo_sqlite_template, target)
+    return f"sqlite:///{target}"
+
+
 @pytest.fixture
 def engine(db_url):
     eng = make_engine(db_url)
