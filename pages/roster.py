@@ -192,10 +192,10 @@ with tab_teams:
         parent_options = ([0] if actor.is_admin or node.parent_id is None else []) + [i for i in teams if i != team_id]
         with st.form("roster_team_form"):
             c1, c2 = st.columns(2)
-            name = c1.text_input(ui.t("roster.team_name"), node.name)
+            name = c1.text_input(ui.t("roster.team_name"), node.name, key=f"team_name_{team_id}")
             kind = c2.selectbox(ui.t("roster.team_kind"), TEAM_KINDS, index=TEAM_KINDS.index(node.kind),
                                 format_func=KIND_LABELS.get)
-            parent = c1.selectbox(ui.t("roster.team_parent"), parent_options,
+            parent = c1.selectbox(ui.t("roster.team_parent"), parent_options, key=f"team_parent_{team_id}",
                                   index=parent_options.index(node.parent_id or 0) if (node.parent_id or 0) in parent_options else 0,
                                   format_func=lambda i: team_label(i) if i else TOP_LEVEL,
                                   disabled=not actor.is_admin and node.parent_id is None)
@@ -213,7 +213,7 @@ with tab_teams:
                     ui.t("roster.team_manager"), manager_ids,
                     index=manager_ids.index(node.manager_user_id) if node.manager_user_id in manager_ids else 0,
                     format_func=lambda i: manager_names.get(i, str(i)) if i else "—") or None
-            if st.form_submit_button(ui.t("common.save"), type="primary"):
+            if st.form_submit_button(ui.t("common.save"), type="primary", key="team_form_save"):
                 if ui.write(roster.update_team, team_id, **changes, success=ui.t("roster.team_saved", name=name)):
                     st.rerun()
 

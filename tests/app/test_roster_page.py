@@ -173,3 +173,17 @@ def test_an_admin_adds_a_role_in_the_roles_table(app_at, world_url):
     engine.dispose()
     manager = app_at(url, "manager_a", page=PAGE)
     assert not [b for b in manager.button if b.key == "roster_roles_save"]  # managers read the list only
+
+
+def test_moving_a_team_under_its_own_sub_team_is_refused_on_the_page(app_at, world_url):
+    url, ids = world_url
+    at = app_at(url, "admin", page=PAGE)
+    at.selectbox(key="roster_edit_team").set_value(ids["team_A"]).run()
+    at.selectbox(key=f"team_parent_{ids['team_A']}").set_value(ids["team_A1"])
+    at.button(key="team_form_save").click().run()
+    assert "Cannot move “Team A” under itself or one of its own sub-teams" in " ".join(e.value for e in at.error)
+    at.selectbox(key="roster_edit_team").set_value(ids["team_A1"]).run()
+    at.text_input(key=f"team_name_{ids['team_A1']}").input("Team A-one")
+    at.button(key="team_form_save").click().run()
+    assert any("Team “Team A-one” saved." in s.value for s in at.success), [e.value for e in at.error]
+    assert "Team A / Team A-one" in [o for o in at.selectbox(key="roster_edit_team").options]
