@@ -30,6 +30,7 @@ if not cards:
 open_cards = [c for c in cards if c.status != "done"]
 st.caption(ui.t("my_tasks.open_count", n=len(open_cards), overdue=sum(c.overdue for c in open_cards)))
 
+PAGE = 8
 MODES = {m: ui.t(f"my_tasks.tab.{m}") for m in ("list", "board")}
 STATUS_LABELS = {s: ui.label("task_status", s) for s in TASK_STATUSES}
 mode = st.segmented_control(ui.t("board.view"), list(MODES), default="list", key="my_tasks_mode",
@@ -37,8 +38,10 @@ mode = st.segmented_control(ui.t("board.view"), list(MODES), default="list", key
 
 if mode == "list":
     # One narrow column of small forms: works on a phone without any dragging.
-    order = sorted(cards, key=lambda c: (c.status == "done", not c.overdue, c.due_date is None, c.due_date or date.max, c.id))
-    for card in order:
+    # Overdue first, then by due date; a few at a time (each is a small form), recent done ones folded.
+    order = sorted(open_cards, key=lambda c: (not c.overdue, c.due_date is None, c.due_date or date.max, c.id))
+    shown = st.session_state.get("_my_tasks_shown", PAGE)
+    for card in order[:shown]:
         with st.form(f"my-{card.id}-v{card.version}", border=True):
             tf.card_body(card, show_progress=False)
             status = st.segmented_control(ui.t("board.field.status"), list(TASK_STATUSES), default=card.status,
@@ -54,11 +57,20 @@ if mode == "list":
                     ui.flash(ui.t("my_tasks.saved", title=card.title) if result.changed else ui.t("board.nothing_changed"),
                              "success" if result.changed else "info")
                     st.rerun()
+    if len(order) > shown:
+        if st.button(ui.t("board.show_more", n=min(PAGE, len(order) - shown), hidden=len(order) - shown),
+                     key="my_tasks_more", icon=":material/expand_more:", width="stretch"):
+            st.session_state["_my_tasks_shown"] = shown + PAGE
+            st.rerun()
+    done = [c for c in cards if c.status == "done"]
+    if done:
+        with st.expander(ui.t("my_tasks.recently_done", n=len(done))):
+            st.markdown("\n".join(f"- {c.title}" + (f" · {c.customer}" if c.customer else "") for c in done))
 else:
     st.caption(ui.t("my_tasks.drag_hint"))
     keys, drawn = [], {}
     for slot, status in zip(st.columns(len(TASK_STATUSES)), TASK_STATUSES):
-        column = [c for c in cards if c.status == status]
+        column = [c for c in cards if c.status == status][:tasks.MAX_CARDS_PER_COLUMN]
         with slot:
             st.markdown(f"#### {ui.label('task_status', status)} · {len(column)}")
             key = f"mycol-{status}"

@@ -129,6 +129,7 @@ MESSAGES = {
     "my_tasks.save": ("保存更新", "Save update"),
     "my_tasks.saved": ("已更新“{title}”。", "Updated “{title}”."),
     "my_tasks.open_count": ("{n} 个未完成，其中 {overdue} 个已逾期", "{n} open, {overdue} overdue"),
+    "my_tasks.recently_done": ("近期完成（{n}）", "Recently done ({n})"),
     "my_tasks.drag_hint": ("拖动握把在自己的状态列之间移动任务。", "Drag the grip to move your tasks between status columns."),
     "my_tasks.note_placeholder": ("例如：已电话联系，等待客户回复", "e.g. Called the customer, waiting for a reply"),
 }
