@@ -203,3 +203,19 @@ def test_a_drop_within_a_column_reorders_it(app_at, world_db):
     with unit_of_work(engine) as s:
         order = s.scalars(select(Task.title).where(Task.assignee_id == ids["a1"]).order_by(Task.position, Task.id)).all()
     assert order == ["second", "third", "Task of Alice A1"]
+
+
+def test_a_forged_drop_of_another_members_task_is_refused_with_a_message(app_at, world_db):
+    """My tasks never draws a team-mate's task; a drop event naming one anyway is refused."""
+    url, ids, engine = world_db
+    at = app_at(url, "member_a1", page="pages/my_tasks.py")
+    at.segmented_control(key="my_tasks_mode").set_value("board").run()
+    at.session_state["my_tasks_dnd"] = {
+        "event_id": "f1", "from_container": "mycol-todo", "to_container": "mycol-done",
+        "item_key": f"task-{ids['task_a2']}-v1", "from_index": 0, "to_index": 0,
+    }
+    at.run()
+    assert not at.exception, at.exception
+    assert any("You do not have permission" in e.value for e in at.error)
+    task = _task(engine, ids["task_a2"])
+    assert (task.status, task.version) == ("todo", 1)

@@ -1,7 +1,8 @@
 """Real mouse drags on the Board in Chromium: the manager drags a task from one member's column to
 another's; after the rerun the card is under the new member, the database says so and an audit row
 exists. The member-side refusal is tested below at core level: a member's UI (My tasks) never shows
-another member's task, so there is nothing of theirs to drag."""
+another member's task, so there is nothing of theirs to drag (a forged drop event through the page
+is refused with a message in tests/app/test_board_page.py)."""
 from __future__ import annotations
 
 import pytest
