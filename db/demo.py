@@ -413,11 +413,6 @@ class _Stats:
         raise ValueError(metric)
 
 
-def _pick(rng: random.Random, weighted: Sequence[tuple[Any, float]]) -> Any:
-    values = [v for v, _ in weighted]
-    return rng.choices(values, weights=[w for _, w in weighted])[0]
-
-
 class _Picker:
     """Fast repeated weighted choice (cumulative weights + bisect)."""
 
@@ -866,8 +861,7 @@ class _Builder:
                              tier=c.tier, status=c.status, owner_id=owner.id if owner else None,
                              team_id=self.teams[c.team].id, last_contact_at=last_at, next_follow_up=c.next_fu,
                              notes=rng.choice(CUSTOMER_NOTES) if rng.random() < 0.2 else None, created_at=c.created_at))
-            stats_member = c.owner
-            self.stats.add("new_customers", stats_member, c.created_at.toordinal())
+            self.stats.add("new_customers", c.owner, c.created_at.toordinal())
             if c.owner is not None and c.status in ("active", "churned"):
                 self.stats.cohort[c.owner].append((c.created_at.toordinal(), c.status == "churned"))
         self.insert(Customer, rows)
@@ -1007,7 +1001,7 @@ class _Builder:
 
     # -- interactions, complaints, surveys ----------------------------------------------------
     def build_interactions(self) -> None:
-        rng, scale, midnight = self.rng, self.scale, self.midnight
+        rng, scale = self.rng, self.scale
         channel_pick = _Picker(CHANNEL_WEIGHTS)
         pools = {ch: [t.format(topic=topic, reaction=r) for t in temps for topic in TOPICS for r in REACTIONS]
                  for ch, temps in SUMMARY_TEMPLATES.items()}
@@ -1124,7 +1118,6 @@ class _Builder:
                 stage = "proposal"
             lo, hi = DEAL_VALUE_BY_SIZE[c.size]
             value = round(rng.uniform(lo, hi) * (1 + 0.1 * owner.quality), -3)
-            currency = "CNY"
             if stage in ("won", "lost"):
                 closed = max(w_ord, c.created_at.toordinal() + 1, t_ord - 182 + int(rng.random() * 181))
                 closed = min(closed, t_ord - 1)
@@ -1139,7 +1132,7 @@ class _Builder:
                 expected = today + timedelta(days=rng.randint(-20, 120))  # a few are slipping
             rows.append(dict(external_id=f"D{k + 1:07d}", customer_id=c.id, owner_id=owner.id,
                              title=f"{rng.choice(PRODUCTS)} {rng.choice(DEAL_KINDS)}", value=Decimal(f"{max(0, value):.2f}"),
-                             currency=currency, stage=stage, expected_close=expected, closed_on=closed_on, created_at=created))
+                             currency="CNY", stage=stage, expected_close=expected, closed_on=closed_on, created_at=created))
         self.insert(Deal, rows)
 
     # -- tasks, goals, check-ins --------------------------------------------------------------
@@ -1185,6 +1178,7 @@ class _Builder:
         demo = next(m for m in self.members if m.username == "member")
         assignees[:4] = [demo] * 4  # `member` gets a task in every status
         forced = dict(enumerate(("todo", "in_progress", "blocked", "done")))
+        customer_names = {c.id: c.name for c in self.customers}
         open_count: dict[int, int] = defaultdict(int)
         tasks = []
         for k, m in enumerate(assignees):
@@ -1212,7 +1206,7 @@ class _Builder:
             customers = self.owned.get(m.idx) if m is not None else None
             customer_id = rng.choice(customers) if customers and rng.random() < 0.5 else None
             if customer_id is not None:
-                title = rng.choice(TASK_CUSTOMER_TITLES).format(c=self.customer_names[customer_id])
+                title = rng.choice(TASK_CUSTOMER_TITLES).format(c=customer_names[customer_id])
             else:
                 title = rng.choice(TASK_TITLES)
             creator = self.top_manager_user(m) if m is not None else self.users[TOP_TEAMS[self.teams[team].top].username]
@@ -1227,12 +1221,6 @@ class _Builder:
         for m in self.members:
             m.cap_tasks = max(12, open_count[m.idx] + (0 if rng.random() < 0.1 else rng.randint(2, 6)))
         return tasks
-
-    @property
-    def customer_names(self) -> dict[int, str]:
-        if not hasattr(self, "_customer_names"):
-            self._customer_names = {c.id: c.name for c in self.customers}
-        return self._customer_names
 
     def goal_target(self, metric: str, actual: float | None, start: date, end: date, team: bool) -> float:
         rng = self.rng
@@ -1497,7 +1485,7 @@ class _Builder:
                       amount=Decimal("500.00"), description=f"季度考核 ≥ {gift_at} 分：购物卡 500 元"),
                  dict(team_id=east.id, metric="goal_attainment", threshold=120.0, reward_kind="extra_leave", amount=None,
                       description="个人目标达成率 ≥ 120%：额外 1 天假期")]
-        for k, top in enumerate(TOP_TEAMS[1:], start=1):
+        for k in range(1, len(TOP_TEAMS)):
             rules.append(dict(team_id=self.teams[k].id, metric="evaluation_score", threshold=4.2, reward_kind="bonus",
                               amount=Decimal("2000.00"), description="季度考核 ≥ 4.2 分：奖金 2000 元"))
         rule_ids = self.insert(RewardRule, rules, returning=True)
