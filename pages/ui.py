@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import importlib
 import io
+import runpy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -20,6 +22,7 @@ from core.permissions import Actor
 from db.engine import database_url, make_engine
 from db.session import current_revision, read_session, unit_of_work
 
+ENTRY_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
 ACTOR_KEY = "_actor"
 LANG_KEY = "_lang"
 FLASH_KEY = "_flash"
@@ -87,8 +90,22 @@ def fmt_percent(value, decimals: int = 0) -> str:
     return i18n.format_percent(value, lang(), decimals)
 
 
+def _enter_through_app() -> None:
+    """Run app.py instead of this page, then stop this run.
+
+    With a `pages/` folder beside app.py, a fresh server process first emulates Streamlit's old
+    file-based multipage mode: a deep link such as /meeting runs pages/meeting.py directly, without
+    app.py's login and navigation (the page would stop, blank). app.py signs the user in (or shows
+    the login form) and runs the requested page through st.navigation, which also ends the
+    emulation for every later session of the process."""
+    runpy.run_path(str(ENTRY_SCRIPT), run_name="__main__")
+    st.stop()
+
+
 def require_page(key: str) -> Actor:
     """Defence in depth: a page a role may not use renders nothing of itself."""
+    if ACTOR_KEY not in st.session_state:
+        _enter_through_app()
     current = actor()
     if not may_open(current.role, key):
         st.error(t("error.page_forbidden"))
