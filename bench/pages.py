@@ -5,8 +5,9 @@
     python -m bench.pages --url sqlite:////tmp/large.db --skip-build   # reuse a built database
 
 Each page runs in Streamlit's AppTest (the real app.py, signed in) once cold, then `--runs` times
-warm; the table shows the median warm rerun, its ratio to an empty page's rerun measured the same
-way, and the cold first run. Scenarios beyond "open the page" (filters, a drop, a live refresh) are
+warm; the table shows the cold first run, the median warm rerun and two ratios: to a bare empty
+Streamlit script ("x empty"), and to an empty page inside the signed-in app shell ("x shell": what
+the page itself adds on top of login, navigation and sidebar). Scenarios beyond "open the page" (filters, a drop, a live refresh) are
 registered in SCENARIOS and measured the same way.
 """
 from __future__ import annotations
@@ -33,7 +34,8 @@ class Result:
     user: str
     cold_s: float
     warm_s: float
-    ratio: float
+    ratio: float  # to a bare empty Streamlit script
+    shell_ratio: float  # to an empty page inside the signed-in app shell
 
 
 def _median_runs(run: Callable[[], None], runs: int) -> float:
@@ -51,6 +53,16 @@ def empty_page_rerun(runs: int) -> float:
     at = AppTest.from_string(EMPTY_PAGE, default_timeout=60)
     at.run()
     return _median_runs(at.run, runs)
+
+
+def register_shell_baseline() -> str:
+    """Add bench/empty_page.py to the navigation of every role (in this process only)."""
+    from core import navigation
+
+    spec = navigation.PageSpec("bench_empty", "bench/empty_page.py", "bench-empty", ":material/timer:",
+                               navigation.ALL_ROLES, "work")
+    navigation.PAGES = navigation.PAGES + (spec,)
+    return spec.file
 
 
 def signed_in_app(username: str, lang: str = "zh"):
@@ -80,18 +92,6 @@ def bench_page(file: str, username: str, runs: int, prepare: Callable | None = N
         at.run()
     warm = _median_runs(at.run, runs)
     return cold, warm
-
-
-# Extra scenarios: name -> (page file, username, prepare(at) run before timing)
-SCENARIOS: dict[str, tuple[str, str, Callable]] = {}
-
-
-def scenario(name: str, file: str, username: str = "manager"):
-    def register(fn: Callable) -> Callable:
-        SCENARIOS[name] = (file, username, fn)
-        return fn
-
-    return register
 
 
 def build_database(scale: str) -> str:
@@ -124,30 +124,32 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("CLIENTCREW_COOKIE_KEY", "bench-cookie-key-" + "b" * 40)
 
-    import bench.scenarios  # noqa: F401  (registers the issue-specific scenarios)
+    from bench.scenarios import SCENARIOS
     from core.navigation import PAGES
 
     baseline = empty_page_rerun(args.runs)
+    shell_cold, shell = bench_page(register_shell_baseline(), "manager", args.runs)
     results: list[Result] = []
     for spec in PAGES:
         if args.pages and spec.key not in args.pages:
             continue
-        if not (ROOT / spec.file).exists():
+        if spec.key == "bench_empty" or not (ROOT / spec.file).exists():
             continue
         user = "admin" if spec.key == "admin" else ("member" if spec.key == "my_tasks" else "manager")
         cold, warm = bench_page(spec.file, user, args.runs)
-        results.append(Result(spec.key, user, cold, warm, warm / baseline))
+        results.append(Result(spec.key, user, cold, warm, warm / baseline, warm / shell))
     for name, (file, user, prepare) in SCENARIOS.items():
         if args.pages and name not in args.pages:
             continue
         cold, warm = bench_page(file, user, args.runs, prepare)
-        results.append(Result(name, user, cold, warm, warm / baseline))
+        results.append(Result(name, user, cold, warm, warm / baseline, warm / shell))
 
-    print(f"\nempty page rerun (median of {args.runs}): {baseline * 1000:.1f} ms\n")
-    print(f"{'page / scenario':<34} {'user':<8} {'cold ms':>9} {'rerun ms':>9} {'x empty':>8}")
-    print("-" * 72)
+    print(f"\nempty Streamlit script rerun (median of {args.runs}): {baseline * 1000:.1f} ms")
+    print(f"empty page inside the signed-in app shell: {shell * 1000:.1f} ms ({shell / baseline:.1f}x the bare script)\n")
+    print(f"{'page / scenario':<34} {'user':<8} {'cold ms':>9} {'rerun ms':>9} {'x empty':>8} {'x shell':>8}")
+    print("-" * 81)
     for r in results:
-        print(f"{r.name:<34} {r.user:<8} {r.cold_s * 1000:>9.1f} {r.warm_s * 1000:>9.1f} {r.ratio:>8.1f}")
+        print(f"{r.name:<34} {r.user:<8} {r.cold_s * 1000:>9.1f} {r.warm_s * 1000:>9.1f} {r.ratio:>8.1f} {r.shell_ratio:>8.1f}")
     return 0
 
 

@@ -1,10 +1,22 @@
-"""Issue-specific bench scenarios, registered with bench.pages.scenario. Each `prepare(at)` puts the
+"""Issue-specific bench scenarios, registered with `scenario` below. Each `prepare(at)` puts the
 AppTest into the state to time (filters set, a drop pending...); the timed part is the rerun."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
+# name -> (page file, username, prepare(at) run before timing)
+SCENARIOS: dict[str, tuple[str, str, Callable]] = {}
+
+
+def scenario(name: str, file: str, username: str = "manager"):
+    def register(fn: Callable) -> Callable:
+        SCENARIOS[name] = (file, username, fn)
+        return fn
+
+    return register
+
 
 # Customers (issue 3): the customer list with filters set, at the large scale (100,000 customers).
-from bench.pages import scenario  # noqa: E402
 
 
 @scenario("customers: list with filters", "pages/customers.py", "manager")

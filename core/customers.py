@@ -178,7 +178,11 @@ def _frame(rows, today: date) -> pd.DataFrame:
         record = dict(r._mapping)
         record["overdue"] = bool(record["next_follow_up"] and record["next_follow_up"] < today and record["status"] != "churned")
         records.append(record)
-    return pd.DataFrame.from_records(records, columns=LIST_COLUMNS)
+    frame = pd.DataFrame.from_records(records, columns=LIST_COLUMNS)
+    # Real datetime columns: a missing date shows as blank, not as the word "None".
+    frame["last_contact_at"] = pd.to_datetime(frame["last_contact_at"])
+    frame["next_follow_up"] = pd.to_datetime(frame["next_follow_up"])
+    return frame
 
 
 def count_customers(session: Session, actor: Actor, filters: CustomerFilters = CustomerFilters(),
