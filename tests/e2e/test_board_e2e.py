@@ -73,7 +73,7 @@ def test_move_to_menu_reassigns_without_dragging(live_server, new_page, sqlite_u
     page.locator(f".st-key-mv-{task_id} button").click()
     dialog = page.get_by_role("dialog")
     dialog.wait_for()
-    dialog.get_by_label("Assignee").click()
+    dialog.get_by_label("Move to member").click()
     page.get_by_role("option", name="Aaron A2").click()
     wait_for_app(page)
     dialog.get_by_role("button", name="Move", exact=True).click()
