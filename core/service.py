@@ -638,26 +638,54 @@ def resolution_rate_chart(report: pd.DataFrame, group: str, lang: str) -> alt.Ch
 # ---------------------------------------------------------------------------------------------
 # Escalation and notifications
 # ---------------------------------------------------------------------------------------------
-def manager_user_for(session: Session, member_id: int | None, team_id: int | None = None) -> int | None:
-    """The user to notify about a member's work (see the module rules)."""
-    own_user = None
-    if member_id is not None:
-        row = session.execute(select(Member.user_id, Member.manager_id, Member.team_id).where(Member.id == member_id)).first()
-        if row is not None:
-            own_user, manager_member, team_id = row.user_id, row.manager_id, row.team_id
+class ManagerResolver:
+    """Finds the user to notify about a member's work (see the module rules), loading the team
+    tree once and each member once, however many complaints are escalated in one pass."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._teams = {r.id: (r.parent_id, r.manager_user_id)
+                       for r in session.execute(select(Team.id, Team.parent_id, Team.manager_user_id))}
+        self._members: dict[int, tuple[int | None, int | None, int | None]] = {}
+
+    def _member(self, member_id: int) -> tuple[int | None, int | None, int | None] | None:
+        if member_id not in self._members:
+            row = self._session.execute(
+                select(Member.user_id, Member.manager_id, Member.team_id).where(Member.id == member_id)
+            ).first()
+            self._members[member_id] = (row.user_id, row.manager_id, row.team_id) if row else (None, None, None)
+        return self._members[member_id]
+
+    def preload(self, member_ids: set[int]) -> None:
+        missing = sorted(m for m in member_ids if m not in self._members)
+        for start in range(0, len(missing), 500):
+            for r in self._session.execute(
+                select(Member.id, Member.user_id, Member.manager_id, Member.team_id).where(Member.id.in_(missing[start:start + 500]))
+            ):
+                self._members[r.id] = (r.user_id, r.manager_id, r.team_id)
+
+    def __call__(self, member_id: int | None, team_id: int | None = None) -> int | None:
+        own_user = None
+        if member_id is not None:
+            own_user, manager_member, member_team = self._member(member_id)
+            team_id = member_team if member_team is not None else team_id
             if manager_member is not None:
-                manager_user = session.scalar(select(Member.user_id).where(Member.id == manager_member))
+                manager_user = self._member(manager_member)[0]
                 if manager_user is not None and manager_user != own_user:
                     return manager_user
-    teams = {r.id: (r.parent_id, r.manager_user_id) for r in session.execute(select(Team.id, Team.parent_id, Team.manager_user_id))}
-    seen: set[int] = set()
-    while team_id is not None and team_id not in seen:
-        seen.add(team_id)
-        parent_id, manager_user = teams.get(team_id, (None, None))
-        if manager_user is not None and manager_user != own_user:
-            return manager_user
-        team_id = parent_id
-    return None
+        seen: set[int] = set()
+        while team_id is not None and team_id not in seen:
+            seen.add(team_id)
+            parent_id, manager_user = self._teams.get(team_id, (None, None))
+            if manager_user is not None and manager_user != own_user:
+                return manager_user
+            team_id = parent_id
+        return None
+
+
+def manager_user_for(session: Session, member_id: int | None, team_id: int | None = None) -> int | None:
+    """The user to notify about a member's work (see the module rules)."""
+    return ManagerResolver(session)(member_id, team_id)
 
 
 def escalate_breaches(session: Session, now: datetime | None = None) -> int:
@@ -676,13 +704,15 @@ def escalate_breaches(session: Session, now: datetime | None = None) -> int:
     book = TargetBook(session)
     wanted: list[tuple[int, str, str, str]] = []
     managers: dict[tuple[int | None, int | None], int | None] = {}
+    resolve = ManagerResolver(session)
+    resolve.preload({r.assignee_id for r in rows if r.assignee_id is not None})
     for r in rows:
         tm = timing(r.opened_at, r.first_response_at, r.resolved_at, book.get(r.team_id, r.severity), now)
         if not tm.breached:
             continue
         key = (r.assignee_id, r.team_id)
         if key not in managers:
-            managers[key] = manager_user_for(session, r.assignee_id, r.team_id)
+            managers[key] = resolve(r.assignee_id, r.team_id)
         user_id = managers[key]
         if user_id is None:
             continue
@@ -709,6 +739,11 @@ def escalate_breaches(session: Session, now: datetime | None = None) -> int:
             pass
         existing.add((user_id, kind, ref))
     return created
+
+
+# How often an open page (Home, Service) escalates breaches for its session: a breach reaches the
+# manager within this many seconds of an open page noticing it.
+ESCALATION_INTERVAL_SECONDS = 30
 
 
 def run_escalation(session: Session, actor: Actor, now: datetime | None = None) -> int:

@@ -104,7 +104,7 @@ def trend_block(member_id: int) -> None:
     if trend.empty:
         ui.empty_state(ui.t("evaluations.no_trend"))
         return
-    st.altair_chart(ev.trend_chart(trend, ui.t("evaluations.chart.trend"), ui.t("evaluations.cycle"), ui.t("evaluations.axis.total")),
+    ui.chart(ev.trend_chart(trend, ui.t("evaluations.chart.trend"), ui.t("evaluations.cycle"), ui.t("evaluations.axis.total")),
                     width="stretch")
 
 
@@ -236,13 +236,13 @@ with tab_cal:
             st.caption(ui.t("evaluations.outlier_rule"))
             left, right = st.columns(2)
             with left:
-                st.altair_chart(ev.distribution_chart(cal.results, ui.t("evaluations.chart.distribution"), ui.t("evaluations.axis.total"),
+                ui.chart(ev.distribution_chart(cal.results, ui.t("evaluations.chart.distribution"), ui.t("evaluations.axis.total"),
                                                       ui.t("evaluations.axis.members")), width="stretch")
             with right:
                 if cal.heatmap.dropna(subset=["score"]).empty:
                     ui.empty_state(ui.t("evaluations.no_scores"))
                 else:
-                    st.altair_chart(ev.heatmap_chart(cal.heatmap, ui.t("evaluations.chart.heatmap"), ui.t("evaluations.axis.criterion"),
+                    ui.chart(ev.heatmap_chart(cal.heatmap, ui.t("evaluations.chart.heatmap"), ui.t("evaluations.axis.criterion"),
                                                      ui.t("common.member"), ui.t("evaluations.axis.score")), width="stretch")
             outliers = cal.results[cal.results["outlier"]]
             st.markdown(f"**{ui.t('evaluations.outliers')}**")
@@ -280,7 +280,7 @@ with tab_cal:
                     if versus.empty:
                         ui.empty_state(ui.t("evaluations.no_scores"))
                     else:
-                        st.altair_chart(ev.versus_chart(
+                        ui.chart(ev.versus_chart(
                             versus, ui.t("evaluations.chart.versus"), ui.t("evaluations.axis.criterion"), ui.t("evaluations.axis.score"),
                             ui.t("evaluations.legend"), {"member": people[member_id], "team": ui.t("evaluations.team_average")},
                         ), width="stretch")

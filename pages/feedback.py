@@ -250,7 +250,7 @@ with tab_board:
         if board.empty:
             ui.empty_state(ui.t("leaderboard.empty"))
         else:
-            st.altair_chart(rc.leaderboard_chart(board, ui.t("leaderboard.chart", cycle=names[cycle_id]), ui.t("leaderboard.axis_praise"),
+            ui.chart(rc.leaderboard_chart(board, ui.t("leaderboard.chart", cycle=names[cycle_id]), ui.t("leaderboard.axis_praise"),
                                                  ui.t("common.member")), width="stretch")
             st.dataframe(board.rename(columns={"rank": ui.t("leaderboard.rank"), "member": ui.t("common.member"),
                                                "praise": ui.t("leaderboard.praise"), "rewards": ui.t("leaderboard.rewards")}),

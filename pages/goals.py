@@ -103,7 +103,7 @@ def live_overview(team_id: int | None) -> None:
         else:
             ui.empty_state(ui.t("goals.none_mine"), ui.t("goals.none_mine_hint"))
         return
-    st.altair_chart(goals.overview_chart(rows, overview_labels("goals.chart.overview" if is_lead else "goals.chart.mine"),
+    ui.chart(goals.overview_chart(rows, overview_labels("goals.chart.overview" if is_lead else "goals.chart.mine"),
                                          status_labels()), width="stretch")
     goal_table(rows, key="overview_table")
     st.caption(ui.t("goals.status_rule"))
@@ -135,7 +135,7 @@ with tabs[0]:
                             success=ui.t("goals.follow_up_created")):
                     st.rerun()
         frames = ui.cached(goals.export_frames, team_id, today)
-        st.download_button(ui.t("goals.export"), ui.to_xlsx(frames), f"goals_team_{team_id}_{today.isoformat()}.xlsx",
+        st.download_button(ui.t("goals.export"), lambda: ui.to_xlsx(frames), f"goals_team_{team_id}_{today.isoformat()}.xlsx",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_xlsx",
                            icon=":material/download:")
 
@@ -159,7 +159,7 @@ def live_burnup(goal_id: int) -> None:
     labels = {"title": ui.t("goals.chart.burnup", title=goal.title), "date": ui.t("goals.date"),
               "value": ui.label("metric", goal.metric), "actual": ui.t("goals.actual"), "expected": ui.t("goals.expected"),
               "forecast": ui.t("goals.forecast"), "target": ui.t("goals.chart.target")}
-    st.altair_chart(goals.burnup_chart(goal, series, labels, today), width="stretch")
+    ui.chart(goals.burnup_chart(goal, series, labels, today), width="stretch")
     st.caption(ui.t("goals.status_rule"))
 
 

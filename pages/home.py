@@ -9,7 +9,8 @@ actor = ui.page_header("home")
 st.subheader(ui.t("home.greeting", name=actor.display_name))
 
 # Service-target breaches escalated to this user (idempotent; writes only on a new breach).
-ui.write(service.run_escalation)
+if ui.due("escalation", service.ESCALATION_INTERVAL_SECONDS):
+    ui.write(service.run_escalation)
 notes = ui.cached(service.list_notifications)
 if notes["items"]:
     if notes["unread"]:

@@ -99,7 +99,7 @@ def board(team_id: int) -> None:
     if not data.goals:
         ui.empty_state(ui.t("goals.none_team"), ui.t("goals.none_team_hint"))
     else:
-        st.altair_chart(goals.overview_chart(
+        ui.chart(goals.overview_chart(
             data.goals, {"title": ui.t("goals.chart.overview"), "percent": ui.t("goals.percent"), "goal": ui.t("goals.goal"),
                          "status": ui.t("goals.status")}, {s: status_label(s) for s in goals.STATUSES}, big=True),
             width="stretch")

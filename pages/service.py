@@ -16,7 +16,8 @@ lead = actor.role in ("admin", "manager")
 # Labels as dicts built in this run (AppTest calls format_func outside the script run).
 SEVERITY_LABELS = {s: ui.label("severity", s) for s in reversed(SEVERITIES)}
 GROUP_LABELS = {g: ui.t(f"service.group.{g}") for g in service.GROUPS}
-ui.write(service.run_escalation)  # idempotent: writes only when a new breach appears
+if ui.due("escalation", service.ESCALATION_INTERVAL_SECONDS):
+    ui.write(service.run_escalation)  # idempotent: writes only when a new breach appears
 
 
 def duration(seconds: float) -> str:
@@ -91,7 +92,8 @@ with tabs["complaints"]:
     @st.fragment(run_every="15s")
     def live_list() -> None:
         now = utcnow()
-        ui.write(service.run_escalation)
+        if ui.due("escalation", service.ESCALATION_INTERVAL_SECONDS):
+            ui.write(service.run_escalation)
         offset = st.session_state.get("svc_offset", 0)
         result = ui.read(service.list_complaints, now=now, status=status, severity=severity, search=search,
                          breached_only=breached_only, limit=25, offset=offset)
@@ -259,8 +261,8 @@ with tabs["surveys"]:
             trends = ui.cached(surveys.survey_trends, start=s_start, end=s_end, group=trend_group)
             if not trends.empty:
                 g1, g2 = st.columns(2)
-                g1.altair_chart(surveys.trend_chart(trends, "csat_avg", trend_group, ui.lang()), width="stretch")
-                g2.altair_chart(surveys.trend_chart(trends, "nps", trend_group, ui.lang()), width="stretch")
+                ui.chart(surveys.trend_chart(trends, "csat_avg", trend_group, ui.lang()), container=g1, width="stretch")
+                ui.chart(surveys.trend_chart(trends, "nps", trend_group, ui.lang()), container=g2, width="stretch")
                 st.caption(ui.t("surveys.nps_note"))
                 ui.export_buttons(trends, "survey_trends", "srv_trend_export")
 
@@ -283,8 +285,8 @@ with tabs["reports"]:
             ui.empty_state(ui.t("service.report.empty"))
         else:
             k1, k2 = st.columns(2)
-            k1.altair_chart(service.response_time_chart(report, group, ui.lang()), width="stretch")
-            k2.altair_chart(service.resolution_rate_chart(report, group, ui.lang()), width="stretch")
+            ui.chart(service.response_time_chart(report, group, ui.lang()), container=k1, width="stretch")
+            ui.chart(service.resolution_rate_chart(report, group, ui.lang()), container=k2, width="stretch")
             st.caption(ui.t("service.report.note"))
             table = report.rename(columns={"group": ui.t(f"service.group.{group}"),
                                            **{c: ui.t(f"service.col.{c}") for c in report.columns if c != "group"}})

@@ -62,7 +62,7 @@ with tabs["effect"]:
         if effect.attendees.before is None and effect.comparison.before is None:
             st.info(ui.t("training.effect.not_available"))
         else:
-            st.altair_chart(training.effect_chart(effect, ui.lang()), width="stretch")
+            ui.chart(training.effect_chart(effect, ui.lang()), width="stretch")
 
             def num(value):
                 return "—" if value is None else f"{value:+.2f}"

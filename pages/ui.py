@@ -8,12 +8,14 @@ from __future__ import annotations
 import importlib
 import io
 import runpy
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core import i18n
 from core.errors import DomainError, PermissionDenied
@@ -58,12 +60,34 @@ def actor() -> Actor:
     return value
 
 
+_LANG_ATTR = "_clientcrew_lang"
+
+
 def lang() -> str:
+    """The session's language. Pages call this thousands of times per run (every label), so the
+    chosen value is also kept on the session's script-run context; `set_lang` keeps both in step."""
+    ctx = get_script_run_ctx()
+    remembered = getattr(ctx, _LANG_ATTR, None) if ctx is not None else None
+    if remembered:
+        return remembered
     value = st.session_state.get(LANG_KEY)
     if value:
+        if ctx is not None:
+            setattr(ctx, _LANG_ATTR, value)
         return value
     current = st.session_state.get(ACTOR_KEY)
     return current.language if current else i18n.DEFAULT_LANGUAGE
+
+
+def set_lang(value: str | None) -> None:
+    """Choose the session's language (None forgets the choice, e.g. at logout)."""
+    if value:
+        st.session_state[LANG_KEY] = value
+    else:
+        st.session_state.pop(LANG_KEY, None)
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        setattr(ctx, _LANG_ATTR, value)
 
 
 def t(key: str, **params: Any) -> str:
@@ -179,6 +203,18 @@ def show_error(error: DomainError) -> None:
     st.error("\n".join(lines), icon=":material/error:")
 
 
+def due(chore: str, seconds: float) -> bool:
+    """True at most once per `seconds` in this session: for periodic chores that pages trigger
+    (such as escalating service-target breaches), which need not run on every rerun."""
+    key = f"_due_{chore}"
+    now = time.monotonic()
+    last = st.session_state.get(key)
+    if last is not None and now - last < seconds:
+        return False
+    st.session_state[key] = now
+    return True
+
+
 def flash(message: str, kind: str = "success") -> None:
     st.session_state.setdefault(FLASH_KEY, []).append((kind, message))
 
@@ -206,6 +242,13 @@ def empty_state(message: str, hint: str | None = None) -> None:
     st.info(message + (f"\n\n{hint}" if hint else ""), icon=":material/inbox:")
 
 
+def chart(chart: Any, container: Any = None, **kwargs: Any) -> Any:
+    """Draw an Altair chart from core. Its spec is validated by the unit tests that build it; on
+    live pages (refreshed every few seconds) the schema validation would cost more than the rest
+    of the page, so the spec is sent as it is."""
+    return (container or st).vega_lite_chart(chart.to_dict(validate=False), **kwargs)
+
+
 def to_xlsx(frames: dict[str, pd.DataFrame]) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
@@ -215,14 +258,15 @@ def to_xlsx(frames: dict[str, pd.DataFrame]) -> bytes:
 
 
 def export_buttons(frame: pd.DataFrame, name: str, key: str) -> None:
-    """CSV (UTF-8 with BOM so Excel shows Chinese correctly) and Excel downloads of a list."""
+    """CSV (UTF-8 with BOM so Excel shows Chinese correctly) and Excel downloads of a list. The
+    files are produced only when a button is clicked (building an xlsx costs far more than the page)."""
     c1, c2 = st.columns(2)
     c1.download_button(
-        t("common.export_csv"), frame.to_csv(index=False).encode("utf-8-sig"), f"{name}.csv", "text/csv",
+        t("common.export_csv"), lambda: frame.to_csv(index=False).encode("utf-8-sig"), f"{name}.csv", "text/csv",
         key=f"{key}_csv", icon=":material/download:",
     )
     c2.download_button(
-        t("common.export_xlsx"), to_xlsx({name: frame}), f"{name}.xlsx",
+        t("common.export_xlsx"), lambda: to_xlsx({name: frame}), f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
         icon=":material/download:",
     )
