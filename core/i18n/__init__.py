@@ -94,7 +94,10 @@ def format_money(value: float | int | Decimal | None, lang: str, currency: str =
     if value is None:
         return "—"
     symbol = CURRENCY_SYMBOLS.get(currency, currency + " ")
-    return f"{symbol}{format_number(value, lang, 2 if abs(float(value)) < 10_000 else 1)}"
+    amount = float(value)
+    if normalise_language(lang) == "zh" and abs(amount) >= 10_000:
+        return f"{symbol}{format_number(amount, lang, 1)}"  # 万 / 亿 with one decimal
+    return f"{symbol}{amount:,.{2 if abs(amount) < 1_000 else 0}f}"
 
 
 def format_percent(value: float | None, lang: str, decimals: int = 0) -> str:
