@@ -191,3 +191,15 @@ def world(session):
     w = build_world(session)
     session.commit()
     return w
+
+
+@pytest.fixture
+def world_url(sqlite_url):
+    """A fresh SQLite file holding the fixed world (for AppTests and browser tests)."""
+    from tests.factories import build_world
+
+    engine = make_engine(sqlite_url)
+    with AppSession(bind=engine, expire_on_commit=False) as s, s.begin():
+        build_world(s)
+    engine.dispose()
+    return sqlite_url

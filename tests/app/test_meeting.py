@@ -6,19 +6,9 @@ import pytest
 
 from db.engine import make_engine
 from db.models import Team
-from db.session import read_session, unit_of_work
-from tests.factories import build_world
+from db.session import read_session
 
 PAGE = "pages/meeting.py"
-
-
-@pytest.fixture
-def world_url(sqlite_url):
-    engine = make_engine(sqlite_url)
-    with unit_of_work(engine) as s:
-        build_world(s)
-    engine.dispose()
-    return sqlite_url
 
 
 def _team_id(url, name):

@@ -4,19 +4,7 @@ from __future__ import annotations
 import pytest
 
 from core.navigation import PAGES, pages_for
-from db.engine import make_engine
-from db.session import unit_of_work
 from tests.conftest import ROOT
-from tests.factories import build_world
-
-
-@pytest.fixture
-def world_url(sqlite_url):
-    engine = make_engine(sqlite_url)
-    with unit_of_work(engine) as s:
-        build_world(s)
-    engine.dispose()
-    return sqlite_url
 
 
 def _texts(at):
