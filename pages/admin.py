@@ -28,7 +28,7 @@ if users:
             ]
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
 
 tab_new, tab_manage, tab_audit = st.tabs([ui.t("admin.new_user"), ui.t("admin.reset_password"), ui.t("admin.audit")])
@@ -87,5 +87,5 @@ with tab_audit:
                 ]
             ),
             hide_index=True,
-            use_container_width=True,
+            width="stretch",
         )

@@ -53,7 +53,7 @@ if actor.role in ("admin", "manager"):
                 for r in summary.teams
             ]
         )
-        st.dataframe(frame, hide_index=True, use_container_width=True)
+        st.dataframe(frame, hide_index=True, width="stretch")
 else:
     if actor.member_id is None:
         ui.empty_state(ui.t("home.not_a_member"))

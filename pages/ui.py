@@ -278,9 +278,9 @@ def pager(total: int, page_size: int, key: str) -> int:
     state_key = f"{key}_page"
     page = min(st.session_state.get(state_key, 1), pages)
     c1, c2, c3 = st.columns([1, 3, 1])
-    if c1.button(t("common.previous"), key=f"{key}_prev", disabled=page <= 1, use_container_width=True):
+    if c1.button(t("common.previous"), key=f"{key}_prev", disabled=page <= 1, width="stretch"):
         page -= 1
-    if c3.button(t("common.next"), key=f"{key}_next", disabled=page >= pages, use_container_width=True):
+    if c3.button(t("common.next"), key=f"{key}_next", disabled=page >= pages, width="stretch"):
         page += 1
     st.session_state[state_key] = page
     c2.caption(t("common.page", page=page, pages=pages, total=total))
