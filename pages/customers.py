@@ -151,7 +151,7 @@ def render_manage(detail) -> None:
         with st.form("move_owner"):
             owner_ids = [None, *options.owners]
             current = info.get("owner_id")
-            to = st.selectbox(ui.t("assignment.move_to"), owner_ids, index=owner_ids.index(current) if current in owner_ids else 0,
+            to = st.selectbox(ui.t("assignment.move_to"), owner_ids, placeholder=ui.t("common.unassigned"), index=owner_ids.index(current) if current in owner_ids else 0,
                               format_func=_fmt(owner_ids, lambda m: options.owners.get(m, ui.t("common.unassigned")) if m else ui.t("common.unassigned")))
             reason = st.text_input(ui.t("assignment.move_reason"))
             if st.form_submit_button(ui.t("assignment.move")):
@@ -238,7 +238,7 @@ def render_list() -> None:
     if selected:
         _open(int(page.rows["id"].iloc[selected[0]]))
     names = dict(zip(page.rows["id"], page.rows["name"]))
-    pick = st.selectbox(ui.t("customers.open"), [None, *names], format_func=lambda i: names.get(i, "—") if i else "—", key="cust_pick")
+    pick = st.selectbox(ui.t("customers.open"), [None, *names], placeholder="—", format_func=lambda i: names.get(i, "—") if i else "—", key="cust_pick")
     if pick:
         st.session_state["cust_pick"] = None
         _open(int(pick))
@@ -273,7 +273,7 @@ def render_create() -> None:
             tier = st.selectbox(ui.t("customers.tier"), CUSTOMER_TIERS, index=1, format_func=_fmt(CUSTOMER_TIERS, lambda v: ui.label("tier", v)))
             team_ids = list(options.teams)
             team = st.selectbox(ui.t("customers.team"), team_ids, format_func=lambda t: options.teams.get(t, t)) if team_ids else None
-            owner = st.selectbox(ui.t("customers.owner"), [None, *options.owners],
+            owner = st.selectbox(ui.t("customers.owner"), [None, *options.owners], placeholder=ui.t("customers.owner_auto"),
                                  format_func=_fmt([None, *options.owners], lambda m: options.owners.get(m, m) if m else ui.t("customers.owner_auto")))
             external_id = st.text_input(ui.t("customers.external_id"))
             if st.form_submit_button(ui.t("common.create"), type="primary"):
@@ -312,7 +312,7 @@ def render_follow_ups() -> None:
             shown = {**shown, "owner": ui.t("customers.owner"), "team": ui.t("customers.team")}
         _table(frame, shown)
         names = dict(zip(result.rows["customer_id"], result.rows["name"]))
-        pick = st.selectbox(ui.t("comm.pick_customer"), [None, *names], format_func=lambda i: names.get(i, "—") if i else "—",
+        pick = st.selectbox(ui.t("comm.pick_customer"), [None, *names], placeholder="—", format_func=lambda i: names.get(i, "—") if i else "—",
                             key="fu_pick")
         if pick:
             st.session_state["fu_pick"] = None
@@ -409,7 +409,7 @@ def render_assignment() -> None:
     st.subheader(ui.t("assignment.rebalance"))
     st.caption(ui.t("assignment.rebalance_help"))
     team_ids = [None, *options.teams]
-    team = st.selectbox(ui.t("common.team"), team_ids, format_func=_fmt(team_ids, lambda t: options.teams.get(t, t) if t else ui.t("common.all")),
+    team = st.selectbox(ui.t("common.team"), team_ids, placeholder=ui.t("common.all"), format_func=_fmt(team_ids, lambda t: options.teams.get(t, t) if t else ui.t("common.all")),
                         key="rebalance_team")
     if st.button(ui.t("assignment.propose"), key="rebalance_propose", icon=":material/balance:"):
         st.session_state["rebalance_moves"] = ui.read(assignment.propose_rebalance, team)
@@ -417,7 +417,7 @@ def render_assignment() -> None:
         _moves_review(st.session_state["rebalance_moves"], "rebalance_moves", "")
 
     st.subheader(ui.t("assignment.handover"))
-    member = st.selectbox(ui.t("common.member"), [None, *options.owners], format_func=lambda m: options.owners.get(m, m) if m else "—",
+    member = st.selectbox(ui.t("common.member"), [None, *options.owners], placeholder="—", format_func=lambda m: options.owners.get(m, m) if m else "—",
                           key="handover_member")
     if member and st.button(ui.t("assignment.propose"), key="handover_propose"):
         st.session_state["handover_moves"] = ui.read(assignment.propose_handover, member)
@@ -438,7 +438,7 @@ def render_assignment() -> None:
                        "size": ui.t("customers.size"), "region": ui.t("customers.region"), "target_team": ui.t("assignment.target_team"),
                        "target_member": ui.t("assignment.target_member"), "priority": ui.t("assignment.priority"),
                        "active": ui.t("assignment.active")})
-        doomed = st.selectbox(ui.t("assignment.delete_rule"), [None, *rules["id"]], format_func=lambda i: f"#{i}" if i else "—", key="rule_delete")
+        doomed = st.selectbox(ui.t("assignment.delete_rule"), [None, *rules["id"]], placeholder="—", format_func=lambda i: f"#{i}" if i else "—", key="rule_delete")
         if doomed and st.button(ui.t("common.delete"), key="rule_delete_btn"):
             if ui.write(assignment.delete_rule, int(doomed), success=ui.t("assignment.rule_deleted")):
                 st.rerun()
@@ -447,10 +447,10 @@ def render_assignment() -> None:
             teams = list(options.teams)
             owner_team = st.selectbox(ui.t("assignment.rule_owner_team"), teams, format_func=lambda t: options.teams.get(t, t))
             industry = st.text_input(ui.t("customers.industry"), placeholder=ui.t("assignment.any"))
-            size = st.selectbox(ui.t("customers.size"), [None, *CUSTOMER_SIZES], format_func=_fmt([None, *CUSTOMER_SIZES], lambda v: ui.label("size", v) if v else ui.t("assignment.any")))
+            size = st.selectbox(ui.t("customers.size"), [None, *CUSTOMER_SIZES], placeholder=ui.t("assignment.any"), format_func=_fmt([None, *CUSTOMER_SIZES], lambda v: ui.label("size", v) if v else ui.t("assignment.any")))
             region = st.text_input(ui.t("customers.region"), placeholder=ui.t("assignment.any"))
-            target_team = st.selectbox(ui.t("assignment.target_team"), [None, *teams], format_func=lambda t: options.teams.get(t, t) if t else "—")
-            target_member = st.selectbox(ui.t("assignment.target_member"), [None, *options.owners],
+            target_team = st.selectbox(ui.t("assignment.target_team"), [None, *teams], placeholder="—", format_func=lambda t: options.teams.get(t, t) if t else "—")
+            target_member = st.selectbox(ui.t("assignment.target_member"), [None, *options.owners], placeholder="—",
                                          format_func=lambda m: options.owners.get(m, m) if m else "—")
             priority = st.number_input(ui.t("assignment.priority"), min_value=0, value=100, step=10)
             if st.form_submit_button(ui.t("common.save"), type="primary"):

@@ -141,8 +141,8 @@ with tab_praise:
             message = st.text_area(ui.t("praise.for_what"), max_chars=rc.MAX_MESSAGE, key="praise_msg")
             goals = {g["id"]: f"{g['title']} ({people.get(g['member_id'], '')})" for g in choices["goals"]}
             customers = {c["id"]: f"{c['name']} ({people.get(c['member_id'], '')})" for c in choices["customers"]}
-            goal_id = st.selectbox(ui.t("praise.goal"), [None, *goals], format_func={None: "—", **goals}.get, key="praise_goal")
-            customer_id = st.selectbox(ui.t("praise.customer"), [None, *customers], format_func={None: "—", **customers}.get, key="praise_customer")
+            goal_id = st.selectbox(ui.t("praise.goal"), [None, *goals], placeholder="—", format_func={None: "—", **goals}.get, key="praise_goal")
+            customer_id = st.selectbox(ui.t("praise.customer"), [None, *customers], placeholder="—", format_func={None: "—", **customers}.get, key="praise_customer")
             if st.form_submit_button(ui.t("praise.give"), type="primary", icon=":material/celebration:"):
                 if ui.write(rc.give_praise, to, message, goal_id, customer_id, success=ui.t("praise.given")):
                     st.rerun()

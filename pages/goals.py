@@ -241,7 +241,7 @@ with tabs[2]:
             urgency = c7.checkbox(ui.t("goals.urgency"), value=False, key="ng_urgency")
             parent_id = None
             if parents:
-                parent_id = st.selectbox(ui.t("goals.parent"), [None] + [g.id for g in parents], key="ng_parent",
+                parent_id = st.selectbox(ui.t("goals.parent"), [None] + [g.id for g in parents], key="ng_parent", placeholder=ui.t("goals.no_parent"),
                                          format_func={None: ui.t("goals.no_parent"), **{g.id: f"{g.owner} · {g.title}" for g in parents}}.get)
             confirm = st.checkbox(ui.t("goals.smart_confirm"), key="ng_confirm")
             b1, b2 = st.columns(2)

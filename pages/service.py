@@ -84,7 +84,7 @@ with tabs["complaints"]:
     status = c1.selectbox(ui.t("service.filter.status"), statuses, key="svc_status",
                           format_func={"unresolved": ui.t("service.filter.unresolved"), "all": ui.t("common.all"),
                                        **{s: ui.label("complaint_status", s) for s in statuses[2:]}}.get)
-    severity = c2.selectbox(ui.t("service.filter.severity"), [None, *reversed(SEVERITIES)], key="svc_severity",
+    severity = c2.selectbox(ui.t("service.filter.severity"), [None, *reversed(SEVERITIES)], placeholder=ui.t("common.all"), key="svc_severity",
                             format_func={None: ui.t("common.all"), **SEVERITY_LABELS}.get)
     search = c3.text_input(ui.t("service.filter.search"), key="svc_search")
     breached_only = st.toggle(ui.t("service.filter.breached"), key="svc_breached")

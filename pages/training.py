@@ -136,9 +136,9 @@ if lead:
                 hours = c2.number_input(ui.t("training.col.hours"), min_value=0.25, max_value=200.0, value=2.0, step=0.5)
                 trainer = c1.text_input(ui.t("training.col.trainer"))
                 skill = c2.text_input(ui.t("training.col.skill"))
-                team_id = c1.selectbox(ui.t("common.team"), team_options,
+                team_id = c1.selectbox(ui.t("common.team"), team_options, placeholder=ui.t("training.org_wide"),
                                        format_func={None: ui.t("training.org_wide"), **team_names}.get)
-                effect_metric = c2.selectbox(ui.t("training.col.effect_metric"), [None, *METRIC_LABELS],
+                effect_metric = c2.selectbox(ui.t("training.col.effect_metric"), [None, *METRIC_LABELS], placeholder=ui.t("training.no_metric"),
                                              format_func={None: ui.t("training.no_metric"), **METRIC_LABELS}.get)
                 if st.form_submit_button(ui.t("common.create"), type="primary"):
                     if ui.write(training.create_training, team_id=team_id, topic=topic, held_on=held_on, hours=hours,
