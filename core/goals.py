@@ -33,7 +33,7 @@ import pandas as pd
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, permissions
 from core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from core.metrics import LEVEL_METRICS, LOWER_IS_BETTER, MEASURED_METRICS, measure_by_member, measure_value
 from core.permissions import (
@@ -322,11 +322,7 @@ def _check_child(parent: Goal, metric: str, start: date | None, end: date | None
 
 
 def _load(session: Session, actor: Actor, goal_id: int, action: str) -> Goal:
-    goal = session.get(Goal, goal_id)
-    if goal is None:
-        raise NotFound("error.not_found")
-    ensure(session, actor, action, goal)
-    return goal
+    return permissions.load(session, actor, Goal, goal_id, action)
 
 
 def archive_goal(session: Session, actor: Actor, goal_id: int) -> None:

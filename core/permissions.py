@@ -19,7 +19,7 @@ from sqlalchemy import false, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from core.errors import PermissionDenied
+from core.errors import NotFound, PermissionDenied
 from db.models import (
     Complaint,
     Customer,
@@ -320,6 +320,16 @@ def ensure(session: Session, actor: Actor, action: str, record: Any, scope: Scop
         raise PermissionDenied("error.permission_denied")
 
 
+def load(session: Session, actor: Actor, model: type, record_id: int, action: str = READ) -> Any:
+    """The record with this id, checked for `action`: NotFound when it does not exist,
+    PermissionDenied when the actor may not `action` it."""
+    record = session.get(model, record_id)
+    if record is None:
+        raise NotFound("error.not_found")
+    ensure(session, actor, action, record)
+    return record
+
+
 def ensure_role(actor: Actor, *roles: str) -> None:
     """For actions that only some roles take at all (e.g. admin pages, creating teams)."""
     if actor.role not in roles:
@@ -350,6 +360,7 @@ __all__ = [
     "subtree_team_ids",
     "allowed",
     "ensure",
+    "load",
     "ensure_role",
     "ensure_team",
     "ensure_member",

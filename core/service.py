@@ -42,6 +42,7 @@ from core.permissions import (
     ensure_role,
     ensure_team,
     member_filter,
+    load,
     scope_for,
     subtree_team_ids,
     team_filter,
@@ -293,11 +294,7 @@ def log_complaint(
 
 
 def _writable(session: Session, actor: Actor, complaint_id: int) -> Complaint:
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None:
-        raise NotFound("error.not_found")
-    ensure(session, actor, WRITE, complaint)
-    return complaint
+    return load(session, actor, Complaint, complaint_id, WRITE)
 
 
 def _check_time(complaint: Complaint, at: datetime) -> None:

@@ -28,10 +28,10 @@ from core.permissions import (
     Actor,
     Scope,
     allowed,
-    ensure,
     ensure_member,
     ensure_role,
     scope_for,
+    load,
     subtree_team_ids,
     task_filter,
     team_filter,
@@ -520,12 +520,10 @@ _AUDIT_FIELDS = ("title", "description", "team_id", "assignee_id", "customer_id"
 
 
 def _load(session: Session, actor: Actor, task_id: int, action: str) -> Task:
-    task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound("error.not_found")
     if action == WRITE:
-        ensure(session, actor, WRITE, task)  # PermissionDenied: the drop or edit is refused
-    elif not allowed(session, actor, READ, task):
+        return load(session, actor, Task, task_id, WRITE)  # PermissionDenied: the drop or edit is refused
+    task = session.get(Task, task_id)
+    if task is None or not allowed(session, actor, READ, task):
         raise NotFound("error.not_found")  # do not reveal tasks outside the scope
     return task
 

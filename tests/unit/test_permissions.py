@@ -131,3 +131,14 @@ def test_role_checks(world):
     perm.ensure_role(world.actors["admin"], "admin")
     with pytest.raises(PermissionDenied):
         perm.ensure_role(world.actors["manager_a"], "admin")
+
+
+def test_load_returns_the_record_refuses_a_foreign_one_and_reports_a_missing_one(session, world):
+    from core.errors import NotFound
+
+    manager = world.actors["manager_a"]
+    assert perm.load(session, manager, Task, world.tasks["a1"].id, W).id == world.tasks["a1"].id
+    with pytest.raises(PermissionDenied):
+        perm.load(session, manager, Task, world.tasks["b1"].id, R)
+    with pytest.raises(NotFound):
+        perm.load(session, manager, Task, 999_999, R)
