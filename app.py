@@ -5,8 +5,6 @@ credentials and the acting user come from caches keyed by the data revision.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 import streamlit_authenticator as stauth
 
@@ -14,8 +12,6 @@ from core import auth, config, i18n
 from core.navigation import PAGES, pages_for
 from db.session import read_session, unit_of_work
 from pages import ui
-
-ROOT = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="ClientCrew", page_icon=":material/groups:", layout="wide")
 
@@ -144,7 +140,7 @@ def main() -> None:
     if not st.session_state.get("authentication_status"):
         authenticator.login(location="unrendered")  # restores a session from the cookie
 
-    actor = _actor(st.session_state["username"], ui.revision()) if st.session_state.get("authentication_status") else None
+    actor = _actor(st.session_state["username"], rev) if st.session_state.get("authentication_status") else None
     if actor is None:
         st.session_state.pop(ui.ACTOR_KEY, None)
         if st.session_state.get("authentication_status"):  # account deactivated meanwhile
@@ -161,8 +157,6 @@ def main() -> None:
         ui.set_lang(actor.language or config.default_language())
     sections: dict[str, list] = {}
     for spec in pages_for(actor.role):
-        if not (ROOT / spec.file).exists():
-            continue
         page = st.Page(spec.file, title=ui.t(f"nav.{spec.key}"), icon=spec.icon, url_path=spec.url_path,
                        default=spec.key == "home")
         sections.setdefault(ui.t(f"nav.section.{spec.section}"), []).append(page)
