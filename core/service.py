@@ -581,7 +581,11 @@ def service_report(
             "response_breaches": sum(1 for r in part if r["response_breached"]),
             "resolution_breaches": sum(1 for r in part if r["resolution_breached"]),
         })
-    return pd.DataFrame(out, columns=REPORT_COLUMNS)
+    frame = pd.DataFrame(out, columns=REPORT_COLUMNS)
+    # Numeric columns as floats: a missing average is NaN (shown blank), not the word "None".
+    for column in ("avg_response_hours", "resolution_rate"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    return frame
 
 
 def subtree_members(session: Session, team_id: int) -> list[int]:
