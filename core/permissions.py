@@ -294,6 +294,9 @@ def allowed(session: Session, actor: Actor, action: str, record: Any, scope: Sco
             actor.member_id is not None and record.member_id == actor.member_id and action == READ
         )
     scope = scope or scope_for(session, actor)
+    if isinstance(record, Training) and action == READ:
+        # one rule for a training's readers: the list's filter (org-wide, own teams, attended)
+        return session.scalar(select(Training.id).where(Training.id == record.id, training_filter(scope))) is not None
     teams, members = _owners(session, record)
     if actor.is_manager:
         return bool(teams & scope.team_ids) or bool(members & scope.member_ids)
@@ -306,8 +309,6 @@ def allowed(session: Session, actor: Actor, action: str, record: Any, scope: Sco
             return record.id == actor.team_id
         if isinstance(record, Goal):
             return record.team_id is not None and record.team_id == actor.team_id
-        if isinstance(record, Training):
-            return record.team_id is None or record.team_id == actor.team_id
         return False
     if isinstance(record, Goal):
         return record.member_id is not None and record.member_id == actor.member_id

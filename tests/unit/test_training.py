@@ -148,3 +148,25 @@ def test_only_the_teams_manager_or_admin_creates_its_trainings(session, world, w
                                       ("manager_b", False), ("admin", True)])
 def test_trainings_are_visible_to_their_team_and_managers(session, world, org, who, sees):
     assert (not training.list_trainings(session, world.actors[who]).empty) is sees
+
+
+@pytest.mark.parametrize("who", ["member_a1", "member_b1", "manager_a", "manager_b"])
+def test_whoever_sees_a_training_in_the_list_may_open_its_effect(session, world, who):
+    """One rule for readers: an org-wide training, and another team's training a member attended,
+    are listed, so their effect opens too; a training not listed is refused."""
+    org_wide = training.create_training(session, world.actors["admin"], team_id=None, topic="Company values",
+                                        held_on=HELD, hours=1, effect_metric="follow_ups_done")
+    team_b = training.create_training(session, world.actors["manager_b"], team_id=world.teams["B"].id,
+                                      topic="Team B onboarding", held_on=HELD, hours=1, effect_metric="follow_ups_done")
+    training.save_attendance(session, world.actors["admin"], team_b, [
+        {"member_id": world.members["a1"].id, "attended": True}])  # a guest from team A
+    actor = world.actors[who]
+    listed = set(training.list_trainings(session, actor)["id"])
+    for tid in (org_wide, team_b):
+        if tid in listed:
+            assert training.training_effect(session, actor, tid).training_id == tid
+        else:
+            with pytest.raises(PermissionDenied):
+                training.training_effect(session, actor, tid)
+    assert org_wide in listed
+    assert (team_b in listed) is (who in ("member_a1", "member_b1", "manager_b"))
