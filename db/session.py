@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, event, select, update
+from sqlalchemy import Connection, Engine, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Revision
@@ -75,6 +75,10 @@ def read_session(engine: Engine) -> Iterator[Session]:
         session.close()
 
 
-def current_revision(session: Session) -> int:
-    """The data revision: changes whenever any committed transaction wrote anything."""
-    return session.scalar(select(Revision.value).where(Revision.id == 1)) or 0
+_REVISION_QUERY = select(Revision.value).where(Revision.id == 1)
+
+
+def current_revision(session: Session | Connection) -> int:
+    """The data revision: changes whenever any committed transaction wrote anything. Takes a
+    session or, cheaper for the once-per-run poll, a plain connection."""
+    return session.scalar(_REVISION_QUERY) or 0

@@ -31,61 +31,64 @@ if users:
         width="stretch",
     )
 
-tab_new, tab_manage, tab_audit = st.tabs([ui.t("admin.new_user"), ui.t("admin.reset_password"), ui.t("admin.audit")])
+tab_new, tab_manage, tab_audit = ui.tabs([ui.t("admin.new_user"), ui.t("admin.reset_password"), ui.t("admin.audit")], key="admin_tab")
 with tab_new:
-    with st.form("new_user", clear_on_submit=False):
-        c1, c2 = st.columns(2)
-        username = c1.text_input(ui.t("admin.username"))
-        display_name = c2.text_input(ui.t("admin.display_name"))
-        email = c1.text_input(ui.t("admin.email"))
-        password = c2.text_input(ui.t("admin.password"), type="password")
-        role = c1.selectbox(ui.t("admin.role"), USER_ROLES, index=2, format_func=lambda r: ui.label("user_role", r))
-        language = c2.selectbox(ui.t("admin.language"), i18n.LANGUAGES, format_func=lambda code: ui.label("language", code))
-        if st.form_submit_button(ui.t("common.create"), type="primary"):
-            created = ui.write(auth.create_user, username=username, display_name=display_name, email=email,
-                               password=password, role=role, language=language)
-            if created:
-                ui.flash(ui.t("admin.user_created", username=auth.normalise_username(username)))
-                st.rerun()
+    if tab_new.open:
+        with st.form("new_user", clear_on_submit=False):
+            c1, c2 = st.columns(2)
+            username = c1.text_input(ui.t("admin.username"))
+            display_name = c2.text_input(ui.t("admin.display_name"))
+            email = c1.text_input(ui.t("admin.email"))
+            password = c2.text_input(ui.t("admin.password"), type="password")
+            role = c1.selectbox(ui.t("admin.role"), USER_ROLES, index=2, format_func=ui.formatter(USER_ROLES, lambda r: ui.label("user_role", r)))
+            language = c2.selectbox(ui.t("admin.language"), i18n.LANGUAGES, format_func=ui.formatter(i18n.LANGUAGES, lambda code: ui.label("language", code)))
+            if st.form_submit_button(ui.t("common.create"), type="primary"):
+                created = ui.write(auth.create_user, username=username, display_name=display_name, email=email,
+                                   password=password, role=role, language=language)
+                if created:
+                    ui.flash(ui.t("admin.user_created", username=auth.normalise_username(username)))
+                    st.rerun()
 
 with tab_manage:
-    if users:
-        by_id = {u["id"]: u for u in users}
-        chosen = st.selectbox(ui.t("admin.pick_user"), list(by_id), format_func=lambda i: f"{by_id[i]['display_name']} ({by_id[i]['username']})")
-        with st.form("reset_password"):
-            new_password = st.text_input(ui.t("admin.new_password"), type="password")
-            if st.form_submit_button(ui.t("admin.reset_password")):
-                if ui.write(auth.reset_password, chosen, new_password):
-                    ui.flash(ui.t("admin.password_reset", username=by_id[chosen]["username"]))
+    if tab_manage.open:
+        if users:
+            by_id = {u["id"]: u for u in users}
+            chosen = st.selectbox(ui.t("admin.pick_user"), list(by_id), format_func=lambda i: f"{by_id[i]['display_name']} ({by_id[i]['username']})")
+            with st.form("reset_password"):
+                new_password = st.text_input(ui.t("admin.new_password"), type="password")
+                if st.form_submit_button(ui.t("admin.reset_password")):
+                    if ui.write(auth.reset_password, chosen, new_password):
+                        ui.flash(ui.t("admin.password_reset", username=by_id[chosen]["username"]))
+                        st.rerun()
+            target = by_id[chosen]
+            if target["active"]:
+                if st.button(ui.t("admin.deactivate"), key="deactivate"):
+                    if ui.write(auth.set_active, chosen, False):
+                        ui.flash(ui.t("admin.deactivated", username=target["username"]))
+                        st.rerun()
+            elif st.button(ui.t("admin.activate"), key="activate"):
+                if ui.write(auth.set_active, chosen, True):
+                    ui.flash(ui.t("admin.activated", username=target["username"]))
                     st.rerun()
-        target = by_id[chosen]
-        if target["active"]:
-            if st.button(ui.t("admin.deactivate"), key="deactivate"):
-                if ui.write(auth.set_active, chosen, False):
-                    ui.flash(ui.t("admin.deactivated", username=target["username"]))
-                    st.rerun()
-        elif st.button(ui.t("admin.activate"), key="activate"):
-            if ui.write(auth.set_active, chosen, True):
-                ui.flash(ui.t("admin.activated", username=target["username"]))
-                st.rerun()
 
 with tab_audit:
-    rows = ui.cached(recent_audit)
-    if not rows:
-        ui.empty_state(ui.t("common.empty"))
-    else:
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        ui.t("admin.audit_when"): ui.fmt_date(r["at"]),
-                        ui.t("admin.audit_who"): r["who"] or "—",
-                        ui.t("admin.audit_action"): r["action"],
-                        ui.t("admin.audit_entity"): f"{r['entity']} #{r['entity_id']}" if r["entity_id"] else r["entity"],
-                    }
-                    for r in rows
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+    if tab_audit.open:
+        rows = ui.cached(recent_audit)
+        if not rows:
+            ui.empty_state(ui.t("common.empty"))
+        else:
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            ui.t("admin.audit_when"): ui.fmt_date(r["at"]),
+                            ui.t("admin.audit_who"): r["who"] or "—",
+                            ui.t("admin.audit_action"): r["action"],
+                            ui.t("admin.audit_entity"): f"{r['entity']} #{r['entity_id']}" if r["entity_id"] else r["entity"],
+                        }
+                        for r in rows
+                    ]
+                ),
+                hide_index=True,
+                width="stretch",
+            )

@@ -20,13 +20,6 @@ lang = ui.lang()
 PAGE_SIZE = 50
 
 
-def _fmt(values, fn):
-    """A format_func whose labels are computed now, in the run (AppTest calls format_func later,
-    outside the run, where the language is unknown)."""
-    table = {v: fn(v) for v in values}
-    return lambda v: table.get(v, str(v))
-
-
 def _cols(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
     """Keep and rename columns for display."""
     return frame[[c for c in mapping if c in frame.columns]].rename(columns=mapping)
@@ -75,7 +68,7 @@ def render_detail(raw_id: str) -> None:
     if detail.can_log:
         with st.expander(ui.t("comm.log"), expanded=not lead, icon=":material/add_call:"):
             with st.form("log_contact", clear_on_submit=True):
-                channel = st.selectbox(ui.t("comm.channel"), CHANNELS, format_func=_fmt(CHANNELS, lambda c: ui.label("channel", c)))
+                channel = st.selectbox(ui.t("comm.channel"), CHANNELS, format_func=ui.formatter(CHANNELS, lambda c: ui.label("channel", c)))
                 summary = st.text_area(ui.t("comm.summary"), help=ui.t("comm.summary_help"), height=80)
                 outcome = st.text_input(ui.t("comm.outcome"))
                 follow = st.date_input(ui.t("comm.next_follow_up"), value=None, min_value=date.today())
@@ -87,56 +80,64 @@ def render_detail(raw_id: str) -> None:
     if detail.can_edit:
         render_manage(detail)
 
-    tabs = st.tabs([ui.t("customers.communication"), ui.t("customers.contacts"), ui.t("customers.assignment_history"),
+    tabs = ui.tabs([ui.t("customers.communication"), ui.t("customers.contacts"), ui.t("customers.assignment_history"),
                     ui.t("customers.deals"), ui.t("customers.complaints"), ui.t("customers.surveys"), ui.t("customers.tasks"),
-                    ui.t("customers.audit")])
+                    ui.t("customers.audit")], key="customer_detail_tab")
     with tabs[0]:
-        frame = detail.interactions.copy()
-        frame["channel"] = [ui.label("channel", c) for c in frame["channel"]]
-        _table(frame, {"occurred_at": ui.t("comm.occurred_at"), "channel": ui.t("comm.channel"), "member": ui.t("comm.member"),
-                       "summary": ui.t("comm.summary"), "outcome": ui.t("comm.outcome"), "next_follow_up": ui.t("customers.next_follow_up")})
+        if tabs[0].open:
+            frame = detail.interactions.copy()
+            frame["channel"] = [ui.label("channel", c) for c in frame["channel"]]
+            _table(frame, {"occurred_at": ui.t("comm.occurred_at"), "channel": ui.t("comm.channel"), "member": ui.t("comm.member"),
+                           "summary": ui.t("comm.summary"), "outcome": ui.t("comm.outcome"), "next_follow_up": ui.t("customers.next_follow_up")})
     with tabs[1]:
-        _table(detail.contacts, {"name": ui.t("customers.contact_name"), "title": ui.t("customers.contact_title"),
-                                 "phone": ui.t("customers.contact_phone"), "email": ui.t("customers.contact_email"),
-                                 "is_primary": ui.t("customers.contact_primary")})
-        if detail.can_edit:
-            with st.form("add_contact", clear_on_submit=True):
-                st.markdown(f"**{ui.t('customers.add_contact')}**")
-                name = st.text_input(ui.t("customers.contact_name"))
-                title = st.text_input(ui.t("customers.contact_title"))
-                phone = st.text_input(ui.t("customers.contact_phone"))
-                email = st.text_input(ui.t("customers.contact_email"))
-                primary = st.checkbox(ui.t("customers.contact_primary"))
-                if st.form_submit_button(ui.t("customers.add_contact")):
-                    if ui.write(customers.add_contact, int(info["id"]), name, title, phone, email, primary,
-                                success=ui.t("customers.contact_added")):
-                        st.rerun()
+        if tabs[1].open:
+            _table(detail.contacts, {"name": ui.t("customers.contact_name"), "title": ui.t("customers.contact_title"),
+                                     "phone": ui.t("customers.contact_phone"), "email": ui.t("customers.contact_email"),
+                                     "is_primary": ui.t("customers.contact_primary")})
+            if detail.can_edit:
+                with st.form("add_contact", clear_on_submit=True):
+                    st.markdown(f"**{ui.t('customers.add_contact')}**")
+                    name = st.text_input(ui.t("customers.contact_name"))
+                    title = st.text_input(ui.t("customers.contact_title"))
+                    phone = st.text_input(ui.t("customers.contact_phone"))
+                    email = st.text_input(ui.t("customers.contact_email"))
+                    primary = st.checkbox(ui.t("customers.contact_primary"))
+                    if st.form_submit_button(ui.t("customers.add_contact")):
+                        if ui.write(customers.add_contact, int(info["id"]), name, title, phone, email, primary,
+                                    success=ui.t("customers.contact_added")):
+                            st.rerun()
     with tabs[2]:
-        _table(detail.assignments, {"changed_at": ui.t("customers.col.when"), "from": ui.t("customers.col.from"),
-                                    "to": ui.t("customers.col.to"), "by": ui.t("customers.col.by"), "reason": ui.t("customers.col.reason")})
+        if tabs[2].open:
+            _table(detail.assignments, {"changed_at": ui.t("customers.col.when"), "from": ui.t("customers.col.from"),
+                                        "to": ui.t("customers.col.to"), "by": ui.t("customers.col.by"), "reason": ui.t("customers.col.reason")})
     with tabs[3]:
-        frame = detail.deals.copy()
-        frame["stage"] = [ui.label("stage", s) for s in frame["stage"]]
-        frame["value"] = [ui.fmt_money(v, c) for v, c in zip(frame["value"], frame["currency"])]
-        _table(frame, {"title": ui.t("customers.col.title"), "stage": ui.t("customers.col.stage"), "value": ui.t("customers.col.value"),
-                       "owner": ui.t("customers.owner"), "expected_close": ui.t("customers.col.expected_close")})
+        if tabs[3].open:
+            frame = detail.deals.copy()
+            frame["stage"] = [ui.label("stage", s) for s in frame["stage"]]
+            frame["value"] = [ui.fmt_money(v, c) for v, c in zip(frame["value"], frame["currency"])]
+            _table(frame, {"title": ui.t("customers.col.title"), "stage": ui.t("customers.col.stage"), "value": ui.t("customers.col.value"),
+                           "owner": ui.t("customers.owner"), "expected_close": ui.t("customers.col.expected_close")})
     with tabs[4]:
-        frame = detail.complaints.copy()
-        frame["severity"] = [ui.label("severity", s) for s in frame["severity"]]
-        frame["status"] = [ui.label("complaint_status", s) for s in frame["status"]]
-        _table(frame, {"opened_at": ui.t("common.date"), "title": ui.t("customers.col.title"),
-                       "severity": ui.t("customers.col.severity"), "status": ui.t("common.status"), "assignee": ui.t("common.member")})
+        if tabs[4].open:
+            frame = detail.complaints.copy()
+            frame["severity"] = [ui.label("severity", s) for s in frame["severity"]]
+            frame["status"] = [ui.label("complaint_status", s) for s in frame["status"]]
+            _table(frame, {"opened_at": ui.t("common.date"), "title": ui.t("customers.col.title"),
+                           "severity": ui.t("customers.col.severity"), "status": ui.t("common.status"), "assignee": ui.t("common.member")})
     with tabs[5]:
-        _table(detail.surveys, {"responded_at": ui.t("common.date"), "csat": "CSAT", "nps": "NPS", "comment": ui.t("customers.col.comment")})
+        if tabs[5].open:
+            _table(detail.surveys, {"responded_at": ui.t("common.date"), "csat": "CSAT", "nps": "NPS", "comment": ui.t("customers.col.comment")})
     with tabs[6]:
-        frame = detail.tasks.copy()
-        frame["status"] = [ui.label("task_status", s) for s in frame["status"]]
-        _table(frame, {"title": ui.t("customers.col.title"), "status": ui.t("common.status"), "assignee": ui.t("common.member"),
-                       "due_date": ui.t("customers.col.due"), "progress": ui.t("customers.col.progress")},
-               column_config={ui.t("customers.col.progress"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%d%%")})
+        if tabs[6].open:
+            frame = detail.tasks.copy()
+            frame["status"] = [ui.label("task_status", s) for s in frame["status"]]
+            _table(frame, {"title": ui.t("customers.col.title"), "status": ui.t("common.status"), "assignee": ui.t("common.member"),
+                           "due_date": ui.t("customers.col.due"), "progress": ui.t("customers.col.progress")},
+                   column_config={ui.t("customers.col.progress"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%d%%")})
     with tabs[7]:
-        _table(detail.audit, {"at": ui.t("customers.col.when"), "who": ui.t("customers.col.by"),
-                              "action": ui.t("customers.col.action"), "change": ui.t("customers.col.change")})
+        if tabs[7].open:
+            _table(detail.audit, {"at": ui.t("customers.col.when"), "who": ui.t("customers.col.by"),
+                                  "action": ui.t("customers.col.action"), "change": ui.t("customers.col.change")})
 
 
 def render_manage(detail) -> None:
@@ -152,7 +153,7 @@ def render_manage(detail) -> None:
             owner_ids = [None, *options.owners]
             current = info.get("owner_id")
             to = st.selectbox(ui.t("assignment.move_to"), owner_ids, placeholder=ui.t("common.unassigned"), index=owner_ids.index(current) if current in owner_ids else 0,
-                              format_func=_fmt(owner_ids, lambda m: options.owners.get(m, ui.t("common.unassigned")) if m else ui.t("common.unassigned")))
+                              format_func=ui.formatter(owner_ids, lambda m: options.owners.get(m, ui.t("common.unassigned")) if m else ui.t("common.unassigned")))
             reason = st.text_input(ui.t("assignment.move_reason"))
             if st.form_submit_button(ui.t("assignment.move")):
                 if ui.write(assignment.move_customer, cid, to, reason, success=ui.t("assignment.moved")):
@@ -163,11 +164,11 @@ def render_manage(detail) -> None:
             industry = st.text_input(ui.t("customers.industry"), info["industry"])
             region = st.text_input(ui.t("customers.region"), info["region"])
             size = st.selectbox(ui.t("customers.size"), CUSTOMER_SIZES, index=CUSTOMER_SIZES.index(info["size"]),
-                                format_func=_fmt(CUSTOMER_SIZES, lambda v: ui.label("size", v)))
+                                format_func=ui.formatter(CUSTOMER_SIZES, lambda v: ui.label("size", v)))
             tier = st.selectbox(ui.t("customers.tier"), CUSTOMER_TIERS, index=CUSTOMER_TIERS.index(info["tier"]),
-                                format_func=_fmt(CUSTOMER_TIERS, lambda v: ui.label("tier", v)))
+                                format_func=ui.formatter(CUSTOMER_TIERS, lambda v: ui.label("tier", v)))
             status = st.selectbox(ui.t("customers.status"), CUSTOMER_STATUSES, index=CUSTOMER_STATUSES.index(info["status"]),
-                                  format_func=_fmt(CUSTOMER_STATUSES, lambda v: ui.label("customer_status", v)))
+                                  format_func=ui.formatter(CUSTOMER_STATUSES, lambda v: ui.label("customer_status", v)))
             external_id = st.text_input(ui.t("customers.external_id"), info.get("external_id") or "")
             notes = st.text_area(ui.t("customers.notes"), info.get("notes") or "")
             if st.form_submit_button(ui.t("common.save"), type="primary"):
@@ -186,9 +187,9 @@ def render_list() -> None:
     search = st.text_input(ui.t("customers.search"), key="f_search", icon=":material/search:")
     with st.expander(ui.t("common.filter"), icon=":material/filter_list:"):
         industries = st.multiselect(ui.t("customers.industry"), options.industries, key="f_industry")
-        sizes = st.multiselect(ui.t("customers.size"), CUSTOMER_SIZES, format_func=_fmt(CUSTOMER_SIZES, lambda v: ui.label("size", v)), key="f_size")
+        sizes = st.multiselect(ui.t("customers.size"), CUSTOMER_SIZES, format_func=ui.formatter(CUSTOMER_SIZES, lambda v: ui.label("size", v)), key="f_size")
         regions = st.multiselect(ui.t("customers.region"), options.regions, key="f_region")
-        tiers = st.multiselect(ui.t("customers.tier"), CUSTOMER_TIERS, format_func=_fmt(CUSTOMER_TIERS, lambda v: ui.label("tier", v)), key="f_tier")
+        tiers = st.multiselect(ui.t("customers.tier"), CUSTOMER_TIERS, format_func=ui.formatter(CUSTOMER_TIERS, lambda v: ui.label("tier", v)), key="f_tier")
         if lead:
             owners = st.multiselect(ui.t("customers.owner"), list(options.owners), format_func=lambda m: options.owners.get(m, m), key="f_owner")
             teams = st.multiselect(ui.t("customers.team"), list(options.teams), format_func=lambda t: options.teams.get(t, t), key="f_team")
@@ -196,7 +197,7 @@ def render_list() -> None:
             owners, teams = [], []
         overdue = st.checkbox(ui.t("customers.overdue_only"), key="f_overdue")
         unassigned = st.checkbox(ui.t("customers.unassigned_only"), key="f_unassigned") if lead else False
-        sort = st.selectbox(ui.t("customers.sort"), list(customers.SORTS), format_func=_fmt(customers.SORTS, lambda s: ui.t(f"customers.sort.{s}")), key="f_sort")
+        sort = st.selectbox(ui.t("customers.sort"), list(customers.SORTS), format_func=ui.formatter(customers.SORTS, lambda s: ui.t(f"customers.sort.{s}")), key="f_sort")
         descending = st.checkbox(ui.t("customers.descending"), key="f_desc")
     filters = CustomerFilters(search=search, industries=tuple(industries), sizes=tuple(sizes), regions=tuple(regions),
                               tiers=tuple(tiers), owner_ids=tuple(owners), team_ids=tuple(teams), overdue_only=overdue,
@@ -269,12 +270,12 @@ def render_create() -> None:
             name = st.text_input(ui.t("common.name"), key="new_name")
             industry = st.text_input(ui.t("customers.industry"), placeholder=", ".join(options.industries[:5]), key="new_industry")
             region = st.text_input(ui.t("customers.region"), placeholder=", ".join(options.regions[:5]), key="new_region")
-            size = st.selectbox(ui.t("customers.size"), CUSTOMER_SIZES, format_func=_fmt(CUSTOMER_SIZES, lambda v: ui.label("size", v)))
-            tier = st.selectbox(ui.t("customers.tier"), CUSTOMER_TIERS, index=1, format_func=_fmt(CUSTOMER_TIERS, lambda v: ui.label("tier", v)))
+            size = st.selectbox(ui.t("customers.size"), CUSTOMER_SIZES, format_func=ui.formatter(CUSTOMER_SIZES, lambda v: ui.label("size", v)))
+            tier = st.selectbox(ui.t("customers.tier"), CUSTOMER_TIERS, index=1, format_func=ui.formatter(CUSTOMER_TIERS, lambda v: ui.label("tier", v)))
             team_ids = list(options.teams)
             team = st.selectbox(ui.t("customers.team"), team_ids, format_func=lambda t: options.teams.get(t, t)) if team_ids else None
             owner = st.selectbox(ui.t("customers.owner"), [None, *options.owners], placeholder=ui.t("customers.owner_auto"),
-                                 format_func=_fmt([None, *options.owners], lambda m: options.owners.get(m, m) if m else ui.t("customers.owner_auto")))
+                                 format_func=ui.formatter([None, *options.owners], lambda m: options.owners.get(m, m) if m else ui.t("customers.owner_auto")))
             external_id = st.text_input(ui.t("customers.external_id"))
             if st.form_submit_button(ui.t("common.create"), type="primary"):
                 data = {"name": name, "industry": industry, "region": region, "size": size, "tier": tier, "team_id": team,
@@ -294,7 +295,7 @@ def render_create() -> None:
 def render_follow_ups() -> None:
     st.subheader(ui.t("comm.due_title"))
     horizon = st.segmented_control(ui.t("comm.horizon"), [0, 7, 30], default=0, key="fu_horizon",
-                                   format_func=_fmt([0, 7, 30], lambda d: ui.t("common.today") if d == 0 else f"+{d}")) or 0
+                                   format_func=ui.formatter([0, 7, 30], lambda d: ui.t("common.today") if d == 0 else f"+{d}")) or 0
     result = ui.cached(communication.due_follow_ups, None, horizon, None, 0, 200)
     c1, c2 = st.columns(2)
     c1.metric(ui.t("common.overdue"), ui.fmt_number(result.overdue))
@@ -409,7 +410,7 @@ def render_assignment() -> None:
     st.subheader(ui.t("assignment.rebalance"))
     st.caption(ui.t("assignment.rebalance_help"))
     team_ids = [None, *options.teams]
-    team = st.selectbox(ui.t("common.team"), team_ids, placeholder=ui.t("common.all"), format_func=_fmt(team_ids, lambda t: options.teams.get(t, t) if t else ui.t("common.all")),
+    team = st.selectbox(ui.t("common.team"), team_ids, placeholder=ui.t("common.all"), format_func=ui.formatter(team_ids, lambda t: options.teams.get(t, t) if t else ui.t("common.all")),
                         key="rebalance_team")
     if st.button(ui.t("assignment.propose"), key="rebalance_propose", icon=":material/balance:"):
         st.session_state["rebalance_moves"] = ui.read(assignment.propose_rebalance, team)
@@ -447,7 +448,7 @@ def render_assignment() -> None:
             teams = list(options.teams)
             owner_team = st.selectbox(ui.t("assignment.rule_owner_team"), teams, format_func=lambda t: options.teams.get(t, t))
             industry = st.text_input(ui.t("customers.industry"), placeholder=ui.t("assignment.any"))
-            size = st.selectbox(ui.t("customers.size"), [None, *CUSTOMER_SIZES], placeholder=ui.t("assignment.any"), format_func=_fmt([None, *CUSTOMER_SIZES], lambda v: ui.label("size", v) if v else ui.t("assignment.any")))
+            size = st.selectbox(ui.t("customers.size"), [None, *CUSTOMER_SIZES], placeholder=ui.t("assignment.any"), format_func=ui.formatter([None, *CUSTOMER_SIZES], lambda v: ui.label("size", v) if v else ui.t("assignment.any")))
             region = st.text_input(ui.t("customers.region"), placeholder=ui.t("assignment.any"))
             target_team = st.selectbox(ui.t("assignment.target_team"), [None, *teams], placeholder="—", format_func=lambda t: options.teams.get(t, t) if t else "—")
             target_member = st.selectbox(ui.t("assignment.target_member"), [None, *options.owners], placeholder="—",
@@ -464,7 +465,7 @@ def render_assignment() -> None:
 # Import
 # ---------------------------------------------------------------------------------------------
 def render_import() -> None:
-    kind = st.selectbox(ui.t("imports.kind"), imports.RECORD_TYPES, format_func=_fmt(imports.RECORD_TYPES, lambda k: ui.t(f"imports.kind.{k}")), key="imp_kind")
+    kind = st.selectbox(ui.t("imports.kind"), imports.RECORD_TYPES, format_func=ui.formatter(imports.RECORD_TYPES, lambda k: ui.t(f"imports.kind.{k}")), key="imp_kind")
     generation = st.session_state.get("imp_generation", 0)
     upload = st.file_uploader(ui.t("imports.file"), type=["csv", "xlsx"], help=ui.t("imports.file_help"), key=f"imp_file_{generation}")
     template = imports.template_frame(kind)
@@ -496,7 +497,7 @@ def render_import() -> None:
     for index, column in enumerate(frame.columns):
         sample = ", ".join(v for v in frame[column].head(3) if v)
         mapping[column] = st.selectbox(f"{column}  ·  {sample[:60]}", choices, index=choices.index(guess[column]),
-                                       format_func=_fmt(choices, field_label), key=f"imp_map_{kind}_{digest}_{index}")
+                                       format_func=ui.formatter(choices, field_label), key=f"imp_map_{kind}_{digest}_{index}")
     problems = imports.mapping_problems(mapping, kind)
     if problems:
         ui.show_error(DomainError("imports.mapping_incomplete", problems))
@@ -523,7 +524,7 @@ def render_import() -> None:
             return ui.label(specs[item.field].label_prefix, value) if specs[item.field].label_prefix else value
 
         label = f"{ui.t(f'imports.field.{item.field}')}: " + ui.t("imports.value_count", value=item.value, n=item.count)
-        picked = st.selectbox(label, options, index=default, format_func=_fmt(options, fmt), key=f"imp_val_{kind}_{digest}_{index}")
+        picked = st.selectbox(label, options, index=default, format_func=ui.formatter(options, fmt), key=f"imp_val_{kind}_{digest}_{index}")
         if picked is not None:
             value_map.setdefault(item.field, {})[item.value] = picked
 
@@ -578,13 +579,17 @@ if requested:
     st.stop()
 
 names = ["customers.tab_list", "customers.tab_follow_ups"] + (["customers.tab_assignment", "customers.tab_import"] if lead else [])
-tabs = st.tabs([ui.t(n) for n in names])
+tabs = ui.tabs([ui.t(n) for n in names], key="customers_tab")
 with tabs[0]:
-    render_list()
+    if tabs[0].open:
+        render_list()
 with tabs[1]:
-    render_follow_ups()
+    if tabs[1].open:
+        render_follow_ups()
 if lead:
     with tabs[2]:
-        render_assignment()
+        if tabs[2].open:
+            render_assignment()
     with tabs[3]:
-        render_import()
+        if tabs[3].open:
+            render_import()

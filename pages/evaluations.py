@@ -157,9 +157,9 @@ if not manages:
 cycles = ui.cached(ev.list_cycles)
 templates = ui.cached(ev.list_templates)
 teams = ui.cached(ev.team_options)
-tab_cards, tab_cal, tab_cycles, tab_templates = st.tabs([
+tab_cards, tab_cal, tab_cycles, tab_templates = ui.tabs([
     ui.t("evaluations.tab.scorecards"), ui.t("evaluations.tab.calibration"), ui.t("evaluations.tab.cycles"), ui.t("evaluations.tab.templates"),
-])
+], key="evaluations_tab")
 
 cycle = None
 if cycles:
@@ -170,200 +170,204 @@ if cycles:
     cycle = by_id[cycle_id]
 
 with tab_cards:
-    if cycle is None:
-        ui.empty_state(ui.t("evaluations.no_cycles"), ui.t("evaluations.no_cycles_hint"))
-    else:
-        st.caption(f"{cycle['name']} · {ui.fmt_date(cycle['start'])} – {ui.fmt_date(cycle['end'])} · "
-                   f"{ui.t('cycle_status.' + cycle['status'])}")
-        results = ui.cached(ev.list_results, cycle["id"])
-        if results.empty:
-            ui.empty_state(ui.t("evaluations.no_members"))
+    if tab_cards.open:
+        if cycle is None:
+            ui.empty_state(ui.t("evaluations.no_cycles"), ui.t("evaluations.no_cycles_hint"))
         else:
-            shown = pd.DataFrame({
-                ui.t("common.member"): results["member"],
-                ui.t("evaluations.total"): results["total"],
-                ui.t("evaluations.coverage"): results["coverage"] * 100,
-            })
-            st.dataframe(shown, hide_index=True, width="stretch", column_config={
-                ui.t("evaluations.total"): st.column_config.NumberColumn(format="%.2f", help=ui.t("evaluations.total_rule")),
-                ui.t("evaluations.coverage"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f%%"),
-            })
-            members = dict(zip(results["evaluation_id"], results["member"]))
-            evaluation_id = st.selectbox(ui.t("common.member"), list(members), format_func=members.get, key="card_member")
-            left, right = st.columns([3, 2])
-            with left:
-                render_card(ui.cached(ev.get_scorecard, evaluation_id), show_self=True)
-            with right:
-                rating_form(evaluation_id, "mgr")
-                if cycle["status"] == "open":
-                    form = ui.read(ev.review_form, evaluation_id)
-                    candidates = ui.cached(ev.peer_candidates, evaluation_id)
-                    names = {c["member_id"]: c["member"] for c in candidates}
-                    with st.form(f"peers_{evaluation_id}"):
-                        chosen = st.multiselect(ui.t("evaluations.choose_peers"), list(names), default=[p for p in form["peers"] if p in names],
-                                                format_func=names.get, key=f"peers_pick_{evaluation_id}")
-                        if st.form_submit_button(ui.t("evaluations.save_peers")):
-                            if ui.write(ev.set_peers, evaluation_id, chosen, success=ui.t("evaluations.peers_saved")):
-                                st.rerun()
-            if cycle["status"] == "open":
-                st.divider()
-                st.markdown(f"**{ui.t('evaluations.release_title')}**")
-                st.caption(ui.t("evaluations.release_help"))
-                sure = st.checkbox(ui.t("evaluations.release_confirm"), key="release_confirm")
-                if st.button(ui.t("evaluations.release"), type="primary", disabled=not sure, key="release_btn", icon=":material/lock:"):
-                    n = ui.write(ev.release_cycle, cycle["id"])
-                    if n:
-                        ui.flash(ui.t("evaluations.released", n=n))
-                        st.rerun()
+            st.caption(f"{cycle['name']} · {ui.fmt_date(cycle['start'])} – {ui.fmt_date(cycle['end'])} · "
+                       f"{ui.t('cycle_status.' + cycle['status'])}")
+            results = ui.cached(ev.list_results, cycle["id"])
+            if results.empty:
+                ui.empty_state(ui.t("evaluations.no_members"))
             else:
-                st.success(ui.t("evaluations.is_released", when=ui.fmt_date(cycle["released_at"])))
-            ui.export_buttons(shown, "evaluation_results", "results_export")
+                shown = pd.DataFrame({
+                    ui.t("common.member"): results["member"],
+                    ui.t("evaluations.total"): results["total"],
+                    ui.t("evaluations.coverage"): results["coverage"] * 100,
+                })
+                st.dataframe(shown, hide_index=True, width="stretch", column_config={
+                    ui.t("evaluations.total"): st.column_config.NumberColumn(format="%.2f", help=ui.t("evaluations.total_rule")),
+                    ui.t("evaluations.coverage"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f%%"),
+                })
+                members = dict(zip(results["evaluation_id"], results["member"]))
+                evaluation_id = st.selectbox(ui.t("common.member"), list(members), format_func=members.get, key="card_member")
+                left, right = st.columns([3, 2])
+                with left:
+                    render_card(ui.cached(ev.get_scorecard, evaluation_id), show_self=True)
+                with right:
+                    rating_form(evaluation_id, "mgr")
+                    if cycle["status"] == "open":
+                        form = ui.read(ev.review_form, evaluation_id)
+                        candidates = ui.cached(ev.peer_candidates, evaluation_id)
+                        names = {c["member_id"]: c["member"] for c in candidates}
+                        with st.form(f"peers_{evaluation_id}"):
+                            chosen = st.multiselect(ui.t("evaluations.choose_peers"), list(names), default=[p for p in form["peers"] if p in names],
+                                                    format_func=names.get, key=f"peers_pick_{evaluation_id}")
+                            if st.form_submit_button(ui.t("evaluations.save_peers")):
+                                if ui.write(ev.set_peers, evaluation_id, chosen, success=ui.t("evaluations.peers_saved")):
+                                    st.rerun()
+                if cycle["status"] == "open":
+                    st.divider()
+                    st.markdown(f"**{ui.t('evaluations.release_title')}**")
+                    st.caption(ui.t("evaluations.release_help"))
+                    sure = st.checkbox(ui.t("evaluations.release_confirm"), key="release_confirm")
+                    if st.button(ui.t("evaluations.release"), type="primary", disabled=not sure, key="release_btn", icon=":material/lock:"):
+                        n = ui.write(ev.release_cycle, cycle["id"])
+                        if n:
+                            ui.flash(ui.t("evaluations.released", n=n))
+                            st.rerun()
+                else:
+                    st.success(ui.t("evaluations.is_released", when=ui.fmt_date(cycle["released_at"])))
+                ui.export_buttons(shown, "evaluation_results", "results_export")
 
 with tab_cal:
-    if cycle is None:
-        ui.empty_state(ui.t("evaluations.no_cycles"))
-    else:
-        @st.fragment(run_every="5s")
-        def calibration_view() -> None:
-            """Redrawn live: the reads are cached on the data revision, so a rating anywhere shows here."""
-            cal = ui.cached(ev.calibration, cycle["id"])
-            if cal.results.empty:
-                ui.empty_state(ui.t("evaluations.no_members"))
-                return
-            c1, c2 = st.columns(2)
-            c1.metric(ui.t("evaluations.mean"), "—" if cal.mean is None else f"{cal.mean:.2f}")
-            c2.metric(ui.t("evaluations.stdev"), "—" if cal.stdev is None else f"{cal.stdev:.2f}")
-            st.caption(ui.t("evaluations.outlier_rule"))
-            left, right = st.columns(2)
-            with left:
-                ui.chart(ev.distribution_chart(cal.results, ui.t("evaluations.chart.distribution"), ui.t("evaluations.axis.total"),
-                                                      ui.t("evaluations.axis.members")), width="stretch")
-            with right:
-                if cal.heatmap.dropna(subset=["score"]).empty:
-                    ui.empty_state(ui.t("evaluations.no_scores"))
-                else:
-                    ui.chart(ev.heatmap_chart(cal.heatmap, ui.t("evaluations.chart.heatmap"), ui.t("evaluations.axis.criterion"),
-                                                     ui.t("common.member"), ui.t("evaluations.axis.score")), width="stretch")
-            outliers = cal.results[cal.results["outlier"]]
-            st.markdown(f"**{ui.t('evaluations.outliers')}**")
-            if outliers.empty:
-                st.caption(ui.t("evaluations.no_outliers"))
-            else:
-                st.dataframe(outliers[["member", "total", "z"]].rename(columns={
-                    "member": ui.t("common.member"), "total": ui.t("evaluations.total"), "z": ui.t("evaluations.z")}),
-                    hide_index=True, width="stretch")
-            st.markdown(f"**{ui.t('evaluations.gaps')}**")
-            st.caption(ui.t("evaluations.gap_rule"))
-            if cal.gaps.empty:
-                st.caption(ui.t("evaluations.no_gaps"))
-            else:
-                gaps = cal.gaps.rename(columns={"member": ui.t("common.member"), "criterion": ui.t("evaluations.axis.criterion"),
-                                                "self": ui.t("evaluations.self"), "manager": ui.t("evaluations.manager"),
-                                                "peer_avg": ui.t("evaluations.peers"), "gap": ui.t("evaluations.gap"),
-                                                "flagged": ui.t("evaluations.flagged")})
-                st.dataframe(gaps, hide_index=True, width="stretch")
-
-        calibration_view()
-        results = ui.cached(ev.list_results, cycle["id"])
-        if not results.empty:
-            st.divider()
-            people = dict(zip(results["member_id"], results["member"]))
-            member_id = st.selectbox(ui.t("evaluations.compare_member"), list(people), format_func=people.get, key="cal_member")
-
+    if tab_cal.open:
+        if cycle is None:
+            ui.empty_state(ui.t("evaluations.no_cycles"))
+        else:
             @st.fragment(run_every="5s")
-            def member_charts() -> None:
-                versus = ui.cached(ev.team_average_by_criterion, cycle["id"], member_id)
+            def calibration_view() -> None:
+                """Redrawn live: the reads are cached on the data revision, so a rating anywhere shows here."""
+                cal = ui.cached(ev.calibration, cycle["id"])
+                if cal.results.empty:
+                    ui.empty_state(ui.t("evaluations.no_members"))
+                    return
+                c1, c2 = st.columns(2)
+                c1.metric(ui.t("evaluations.mean"), "—" if cal.mean is None else f"{cal.mean:.2f}")
+                c2.metric(ui.t("evaluations.stdev"), "—" if cal.stdev is None else f"{cal.stdev:.2f}")
+                st.caption(ui.t("evaluations.outlier_rule"))
                 left, right = st.columns(2)
                 with left:
-                    trend_block(member_id)
+                    ui.chart(ev.distribution_chart(cal.results, ui.t("evaluations.chart.distribution"), ui.t("evaluations.axis.total"),
+                                                          ui.t("evaluations.axis.members")), width="stretch")
                 with right:
-                    if versus.empty:
+                    if cal.heatmap.dropna(subset=["score"]).empty:
                         ui.empty_state(ui.t("evaluations.no_scores"))
                     else:
-                        ui.chart(ev.versus_chart(
-                            versus, ui.t("evaluations.chart.versus"), ui.t("evaluations.axis.criterion"), ui.t("evaluations.axis.score"),
-                            ui.t("evaluations.legend"), {"member": people[member_id], "team": ui.t("evaluations.team_average")},
-                        ), width="stretch")
+                        ui.chart(ev.heatmap_chart(cal.heatmap, ui.t("evaluations.chart.heatmap"), ui.t("evaluations.axis.criterion"),
+                                                         ui.t("common.member"), ui.t("evaluations.axis.score")), width="stretch")
+                outliers = cal.results[cal.results["outlier"]]
+                st.markdown(f"**{ui.t('evaluations.outliers')}**")
+                if outliers.empty:
+                    st.caption(ui.t("evaluations.no_outliers"))
+                else:
+                    st.dataframe(outliers[["member", "total", "z"]].rename(columns={
+                        "member": ui.t("common.member"), "total": ui.t("evaluations.total"), "z": ui.t("evaluations.z")}),
+                        hide_index=True, width="stretch")
+                st.markdown(f"**{ui.t('evaluations.gaps')}**")
+                st.caption(ui.t("evaluations.gap_rule"))
+                if cal.gaps.empty:
+                    st.caption(ui.t("evaluations.no_gaps"))
+                else:
+                    gaps = cal.gaps.rename(columns={"member": ui.t("common.member"), "criterion": ui.t("evaluations.axis.criterion"),
+                                                    "self": ui.t("evaluations.self"), "manager": ui.t("evaluations.manager"),
+                                                    "peer_avg": ui.t("evaluations.peers"), "gap": ui.t("evaluations.gap"),
+                                                    "flagged": ui.t("evaluations.flagged")})
+                    st.dataframe(gaps, hide_index=True, width="stretch")
 
-            member_charts()
+            calibration_view()
+            results = ui.cached(ev.list_results, cycle["id"])
+            if not results.empty:
+                st.divider()
+                people = dict(zip(results["member_id"], results["member"]))
+                member_id = st.selectbox(ui.t("evaluations.compare_member"), list(people), format_func=people.get, key="cal_member")
+
+                @st.fragment(run_every="5s")
+                def member_charts() -> None:
+                    versus = ui.cached(ev.team_average_by_criterion, cycle["id"], member_id)
+                    left, right = st.columns(2)
+                    with left:
+                        trend_block(member_id)
+                    with right:
+                        if versus.empty:
+                            ui.empty_state(ui.t("evaluations.no_scores"))
+                        else:
+                            ui.chart(ev.versus_chart(
+                                versus, ui.t("evaluations.chart.versus"), ui.t("evaluations.axis.criterion"), ui.t("evaluations.axis.score"),
+                                ui.t("evaluations.legend"), {"member": people[member_id], "team": ui.t("evaluations.team_average")},
+                            ), width="stretch")
+
+                member_charts()
 
 with tab_cycles:
-    if not templates:
-        ui.empty_state(ui.t("evaluations.no_templates"), ui.t("evaluations.no_templates_hint"))
-    elif not teams:
-        ui.empty_state(ui.t("evaluations.no_teams"))
-    else:
-        with st.form("new_cycle"):
-            st.markdown(f"**{ui.t('evaluations.new_cycle')}**")
-            team_names = {t["id"]: t["name"] for t in teams}
-            team_id = st.selectbox(ui.t("common.team"), list(team_names), format_func=team_names.get, key="cycle_team")
-            template_names = {t["id"]: t["name"] for t in templates}
-            template_id = st.selectbox(ui.t("evaluations.template"), list(template_names), format_func=template_names.get, key="cycle_template")
-            name = st.text_input(ui.t("common.name"), placeholder=ui.t("evaluations.cycle_name_hint"), key="cycle_name")
-            kind = st.radio(ui.t("evaluations.cycle_kind"), ["month", "quarter", "custom"], format_func={k: ui.t("cycle_kind." + k) for k in ("month", "quarter", "custom")}.get,
-                            horizontal=True, key="cycle_kind")
-            start = st.date_input(ui.t("evaluations.start"), value=date.today(), key="cycle_start")
-            end = st.date_input(ui.t("evaluations.end_custom"), value=date.today(), key="cycle_end")
-            st.caption(ui.t("evaluations.period_help"))
-            if st.form_submit_button(ui.t("evaluations.create_cycle"), type="primary"):
-                if ui.write(ev.create_cycle, team_id, template_id, name, kind, start, end if kind == "custom" else None,
-                            success=ui.t("evaluations.cycle_created")):
-                    st.rerun()
-    if cycles:
-        st.dataframe(pd.DataFrame([{
-            ui.t("common.name"): c["name"], ui.t("common.team"): c["team"], ui.t("evaluations.cycle_kind"): ui.t("cycle_kind." + c["kind"]),
-            ui.t("evaluations.start"): c["start"], ui.t("evaluations.end"): c["end"], ui.t("common.status"): ui.t("cycle_status." + c["status"]),
-        } for c in cycles]), hide_index=True, width="stretch")
+    if tab_cycles.open:
+        if not templates:
+            ui.empty_state(ui.t("evaluations.no_templates"), ui.t("evaluations.no_templates_hint"))
+        elif not teams:
+            ui.empty_state(ui.t("evaluations.no_teams"))
+        else:
+            with st.form("new_cycle"):
+                st.markdown(f"**{ui.t('evaluations.new_cycle')}**")
+                team_names = {t["id"]: t["name"] for t in teams}
+                team_id = st.selectbox(ui.t("common.team"), list(team_names), format_func=team_names.get, key="cycle_team")
+                template_names = {t["id"]: t["name"] for t in templates}
+                template_id = st.selectbox(ui.t("evaluations.template"), list(template_names), format_func=template_names.get, key="cycle_template")
+                name = st.text_input(ui.t("common.name"), placeholder=ui.t("evaluations.cycle_name_hint"), key="cycle_name")
+                kind = st.radio(ui.t("evaluations.cycle_kind"), ["month", "quarter", "custom"], format_func={k: ui.t("cycle_kind." + k) for k in ("month", "quarter", "custom")}.get,
+                                horizontal=True, key="cycle_kind")
+                start = st.date_input(ui.t("evaluations.start"), value=date.today(), key="cycle_start")
+                end = st.date_input(ui.t("evaluations.end_custom"), value=date.today(), key="cycle_end")
+                st.caption(ui.t("evaluations.period_help"))
+                if st.form_submit_button(ui.t("evaluations.create_cycle"), type="primary"):
+                    if ui.write(ev.create_cycle, team_id, template_id, name, kind, start, end if kind == "custom" else None,
+                                success=ui.t("evaluations.cycle_created")):
+                        st.rerun()
+        if cycles:
+            st.dataframe(pd.DataFrame([{
+                ui.t("common.name"): c["name"], ui.t("common.team"): c["team"], ui.t("evaluations.cycle_kind"): ui.t("cycle_kind." + c["kind"]),
+                ui.t("evaluations.start"): c["start"], ui.t("evaluations.end"): c["end"], ui.t("common.status"): ui.t("cycle_status." + c["status"]),
+            } for c in cycles]), hide_index=True, width="stretch")
 
 with tab_templates:
-    for t in templates:
-        with st.expander(t["name"]):
-            st.dataframe(pd.DataFrame([{
-                ui.t("common.name"): c["name"], ui.t("evaluations.weight"): c["weight"], ui.t("evaluations.kind_label"): ui.t("evaluations.kind." + c["kind"]),
-                ui.t("evaluations.metric"): _metric_label(c["metric"]) if c["metric"] else "—",
-                ui.t("evaluations.scale_rule"): _rule_text(c["scale"]) if c["scale"] else "—",
-            } for c in t["criteria"]]), hide_index=True, width="stretch")
-    if teams:
-        st.markdown(f"**{ui.t('evaluations.new_template')}**")
-        st.caption(ui.t("evaluations.template_help"))
-        starter = pd.DataFrame([
-            {"name": ui.t("evaluations.default.sales"), "kind": "measured", "metric": "sales_won", "weight": 20, "thresholds": "50000, 100000, 200000, 400000", "higher_is_better": True},
-            {"name": ui.t("evaluations.default.csat"), "kind": "measured", "metric": "csat_avg", "weight": 20, "thresholds": "3, 3.5, 4, 4.5", "higher_is_better": True},
-            {"name": ui.t("evaluations.default.goals"), "kind": "measured", "metric": "goal_attainment", "weight": 20, "thresholds": "50, 75, 90, 100", "higher_is_better": True},
-            {"name": ui.t("evaluations.default.attitude"), "kind": "rated", "metric": None, "weight": 15, "thresholds": "", "higher_is_better": True},
-            {"name": ui.t("evaluations.default.teamwork"), "kind": "rated", "metric": None, "weight": 15, "thresholds": "", "higher_is_better": True},
-            {"name": ui.t("evaluations.default.innovation"), "kind": "rated", "metric": None, "weight": 10, "thresholds": "", "higher_is_better": True},
-        ])
-        metric_options = list(ev.MEASURABLE)
-        edited = st.data_editor(starter, num_rows="dynamic", width="stretch", key="template_rows", column_config={
-            "name": st.column_config.TextColumn(ui.t("common.name"), required=True),
-            "kind": st.column_config.SelectboxColumn(ui.t("evaluations.kind_label"), options=["measured", "rated"], required=True),
-            "metric": st.column_config.SelectboxColumn(ui.t("evaluations.metric"), options=metric_options, help=ui.t("evaluations.metric_help")),
-            "weight": st.column_config.NumberColumn(ui.t("evaluations.weight"), min_value=0, max_value=100, step=1, required=True),
-            "thresholds": st.column_config.TextColumn(ui.t("evaluations.thresholds"), help=ui.t("evaluations.thresholds_help")),
-            "higher_is_better": st.column_config.CheckboxColumn(ui.t("evaluations.higher_better")),
-        })
-        weight_sum = int(pd.to_numeric(edited["weight"], errors="coerce").fillna(0).sum())
-        (st.success if weight_sum == 100 else st.warning)(ui.t("evaluations.weight_sum", total=weight_sum))
-        with st.form("new_template"):
-            team_names = {t["id"]: t["name"] for t in teams}
-            team_id = st.selectbox(ui.t("common.team"), list(team_names), format_func=team_names.get, key="template_team")
-            name = st.text_input(ui.t("common.name"), key="template_name")
-            if st.form_submit_button(ui.t("evaluations.create_template"), type="primary"):
-                criteria = []
-                for row in edited.to_dict("records"):
-                    if not str(row.get("name") or "").strip():
-                        continue
-                    parts = [p.strip() for p in str(row.get("thresholds") or "").replace("，", ",").split(",") if p.strip()]
-                    try:
-                        thresholds = [float(p) for p in parts]
-                    except ValueError:
-                        thresholds = parts
-                    weight = row.get("weight")
-                    criteria.append(ev.CriterionInput(
-                        str(row["name"]), str(row.get("kind") or ""), int(weight) if weight is not None and not pd.isna(weight) else 0,
-                        row.get("metric") or None,
-                        {"thresholds": thresholds, "higher_is_better": bool(row.get("higher_is_better", True))} if row.get("kind") == "measured" else None,
-                    ))
-                if ui.write(ev.create_template, team_id, name, criteria, success=ui.t("evaluations.template_created")):
-                    st.rerun()
+    if tab_templates.open:
+        for t in templates:
+            with st.expander(t["name"]):
+                st.dataframe(pd.DataFrame([{
+                    ui.t("common.name"): c["name"], ui.t("evaluations.weight"): c["weight"], ui.t("evaluations.kind_label"): ui.t("evaluations.kind." + c["kind"]),
+                    ui.t("evaluations.metric"): _metric_label(c["metric"]) if c["metric"] else "—",
+                    ui.t("evaluations.scale_rule"): _rule_text(c["scale"]) if c["scale"] else "—",
+                } for c in t["criteria"]]), hide_index=True, width="stretch")
+        if teams:
+            st.markdown(f"**{ui.t('evaluations.new_template')}**")
+            st.caption(ui.t("evaluations.template_help"))
+            starter = pd.DataFrame([
+                {"name": ui.t("evaluations.default.sales"), "kind": "measured", "metric": "sales_won", "weight": 20, "thresholds": "50000, 100000, 200000, 400000", "higher_is_better": True},
+                {"name": ui.t("evaluations.default.csat"), "kind": "measured", "metric": "csat_avg", "weight": 20, "thresholds": "3, 3.5, 4, 4.5", "higher_is_better": True},
+                {"name": ui.t("evaluations.default.goals"), "kind": "measured", "metric": "goal_attainment", "weight": 20, "thresholds": "50, 75, 90, 100", "higher_is_better": True},
+                {"name": ui.t("evaluations.default.attitude"), "kind": "rated", "metric": None, "weight": 15, "thresholds": "", "higher_is_better": True},
+                {"name": ui.t("evaluations.default.teamwork"), "kind": "rated", "metric": None, "weight": 15, "thresholds": "", "higher_is_better": True},
+                {"name": ui.t("evaluations.default.innovation"), "kind": "rated", "metric": None, "weight": 10, "thresholds": "", "higher_is_better": True},
+            ])
+            metric_options = list(ev.MEASURABLE)
+            edited = st.data_editor(starter, num_rows="dynamic", width="stretch", key="template_rows", column_config={
+                "name": st.column_config.TextColumn(ui.t("common.name"), required=True),
+                "kind": st.column_config.SelectboxColumn(ui.t("evaluations.kind_label"), options=["measured", "rated"], required=True),
+                "metric": st.column_config.SelectboxColumn(ui.t("evaluations.metric"), options=metric_options, help=ui.t("evaluations.metric_help")),
+                "weight": st.column_config.NumberColumn(ui.t("evaluations.weight"), min_value=0, max_value=100, step=1, required=True),
+                "thresholds": st.column_config.TextColumn(ui.t("evaluations.thresholds"), help=ui.t("evaluations.thresholds_help")),
+                "higher_is_better": st.column_config.CheckboxColumn(ui.t("evaluations.higher_better")),
+            })
+            weight_sum = int(pd.to_numeric(edited["weight"], errors="coerce").fillna(0).sum())
+            (st.success if weight_sum == 100 else st.warning)(ui.t("evaluations.weight_sum", total=weight_sum))
+            with st.form("new_template"):
+                team_names = {t["id"]: t["name"] for t in teams}
+                team_id = st.selectbox(ui.t("common.team"), list(team_names), format_func=team_names.get, key="template_team")
+                name = st.text_input(ui.t("common.name"), key="template_name")
+                if st.form_submit_button(ui.t("evaluations.create_template"), type="primary"):
+                    criteria = []
+                    for row in edited.to_dict("records"):
+                        if not str(row.get("name") or "").strip():
+                            continue
+                        parts = [p.strip() for p in str(row.get("thresholds") or "").replace("，", ",").split(",") if p.strip()]
+                        try:
+                            thresholds = [float(p) for p in parts]
+                        except ValueError:
+                            thresholds = parts
+                        weight = row.get("weight")
+                        criteria.append(ev.CriterionInput(
+                            str(row["name"]), str(row.get("kind") or ""), int(weight) if weight is not None and not pd.isna(weight) else 0,
+                            row.get("metric") or None,
+                            {"thresholds": thresholds, "higher_is_better": bool(row.get("higher_is_better", True))} if row.get("kind") == "measured" else None,
+                        ))
+                    if ui.write(ev.create_template, team_id, name, criteria, success=ui.t("evaluations.template_created")):
+                        st.rerun()

@@ -88,7 +88,7 @@ if actor.member_id and not is_lead:
 tab_names = [ui.t("goals.tab.overview"), ui.t("goals.tab.detail"), ui.t("goals.tab.new")]
 if is_lead:
     tab_names.append(ui.t("goals.tab.decompose"))
-tabs = st.tabs(tab_names)
+tabs = ui.tabs(tab_names, key="goals_tab")
 teams = ui.cached(goals.goal_teams) if is_lead else []
 
 
@@ -110,34 +110,35 @@ def live_overview(team_id: int | None) -> None:
 
 
 with tabs[0]:
-    team_id = None
-    if is_lead:
-        if not teams:
-            ui.empty_state(ui.t("goals.no_teams"))
-        else:
-            team_id = st.selectbox(ui.t("goals.team"), [t["id"] for t in teams], key="ov_team",
-                                   format_func=lambda i: next(t["name"] for t in teams if t["id"] == i))
-    if not is_lead or team_id is not None:
-        st.caption(ui.t("goals.live"))
-        live_overview(team_id)
-    if is_lead and team_id is not None:
-        rows = ui.cached(goals.list_goals, team_id=team_id, today=today)
-        at_risk = [g for g in rows if g.status in (goals.AT_RISK, goals.OFF_TRACK)]
-        st.subheader(ui.t("goals.at_risk"))
-        if not at_risk:
-            st.success(ui.t("goals.no_at_risk"))
-        for g in at_risk:
-            c1, c2 = st.columns([4, 1])
-            c1.markdown(f"**{g.title}** · {g.owner} · {status_badge(g.status)} · "
-                        f"{fmt_value(g.progress.actual, g.metric, g.unit)} / {fmt_value(g.target, g.metric, g.unit)}")
-            if c2.button(ui.t("goals.follow_up"), key=f"fu_{g.id}", icon=":material/add_task:"):
-                if ui.write(goals.create_follow_up_task, g.id, title=ui.t("goals.follow_up_title", title=g.title),
-                            success=ui.t("goals.follow_up_created")):
-                    st.rerun()
-        frames = ui.cached(goals.export_frames, team_id, today)
-        st.download_button(ui.t("goals.export"), lambda: ui.to_xlsx(frames), f"goals_team_{team_id}_{today.isoformat()}.xlsx",
-                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_xlsx",
-                           icon=":material/download:")
+    if tabs[0].open:
+        team_id = None
+        if is_lead:
+            if not teams:
+                ui.empty_state(ui.t("goals.no_teams"))
+            else:
+                team_id = st.selectbox(ui.t("goals.team"), [t["id"] for t in teams], key="ov_team",
+                                       format_func=lambda i: next(t["name"] for t in teams if t["id"] == i))
+        if not is_lead or team_id is not None:
+            st.caption(ui.t("goals.live"))
+            live_overview(team_id)
+        if is_lead and team_id is not None:
+            rows = ui.cached(goals.list_goals, team_id=team_id, today=today)
+            at_risk = [g for g in rows if g.status in (goals.AT_RISK, goals.OFF_TRACK)]
+            st.subheader(ui.t("goals.at_risk"))
+            if not at_risk:
+                st.success(ui.t("goals.no_at_risk"))
+            for g in at_risk:
+                c1, c2 = st.columns([4, 1])
+                c1.markdown(f"**{g.title}** · {g.owner} · {status_badge(g.status)} · "
+                            f"{fmt_value(g.progress.actual, g.metric, g.unit)} / {fmt_value(g.target, g.metric, g.unit)}")
+                if c2.button(ui.t("goals.follow_up"), key=f"fu_{g.id}", icon=":material/add_task:"):
+                    if ui.write(goals.create_follow_up_task, g.id, title=ui.t("goals.follow_up_title", title=g.title),
+                                success=ui.t("goals.follow_up_created")):
+                        st.rerun()
+            frames = ui.cached(goals.export_frames, team_id, today)
+            st.download_button(ui.t("goals.export"), lambda: ui.to_xlsx(frames), f"goals_team_{team_id}_{today.isoformat()}.xlsx",
+                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_xlsx",
+                               icon=":material/download:")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -164,161 +165,164 @@ def live_burnup(goal_id: int) -> None:
 
 
 with tabs[1]:
-    choices = ui.cached(goals.list_goals, today=today, limit=500)
-    if not choices:
-        ui.empty_state(ui.t("goals.none_mine") if not is_lead else ui.t("goals.none_team"), ui.t("goals.none_team_hint"))
-    else:
-        goal_id = st.selectbox(ui.t("goals.goal"), [g.id for g in choices], key="detail_goal",
-                               format_func=lambda i: next(f"{g.owner} · {g.title}" for g in choices if g.id == i))
-        live_burnup(goal_id)
-        goal = next(g for g in choices if g.id == goal_id)
-        rollup, children = ui.cached(goals.goal_rollup, goal_id, today)
-        if children:
-            st.subheader(ui.t("goals.children"))
-            params = dict(total=fmt_value(rollup.children_target, goal.metric, goal.unit),
-                          target=fmt_value(rollup.parent_target, goal.metric, goal.unit),
-                          diff=fmt_value(abs(rollup.difference or 0), goal.metric, goal.unit))
-            prefix = "sum" if rollup.rule == "sum" else "avg"
-            if rollup.adds_up:
-                st.success(ui.t(f"goals.{prefix}_ok", **params))
-            else:
-                st.warning(ui.t(f"goals.{prefix}_off", **params))
-            if rollup.children_actual is not None:
-                st.caption(ui.t("goals.children_actual", value=fmt_value(rollup.children_actual, goal.metric, goal.unit)))
-            goal_table(children, key="children_table")
-        if goal.metric == "manual":
-            st.subheader(ui.t("goals.check_ins"))
-            may_check_in = (goal.member_id is not None and goal.member_id == actor.member_id) or is_lead
-            if may_check_in:
-                with st.form("detail_check_in", clear_on_submit=True):
-                    value = st.number_input(ui.t("goals.check_in_value"), value=None, step=1.0, key="dci_value")
-                    confidence = st.select_slider(ui.t("goals.confidence"), options=[1, 2, 3, 4, 5], value=3, key="dci_conf")
-                    comment = st.text_input(ui.t("goals.comment"), key="dci_comment")
-                    if st.form_submit_button(ui.t("goals.check_in_submit"), type="primary"):
-                        if ui.write(goals.record_check_in, goal_id, value, confidence, comment, success=ui.t("goals.checked_in")):
-                            st.rerun()
-            history = ui.cached(goals.check_ins, goal_id)
-            if not history:
-                st.caption(ui.t("goals.no_check_ins"))
-            else:
-                st.dataframe(pd.DataFrame([{
-                    ui.t("goals.date"): h["at"], ui.t("goals.value"): h["value"], ui.t("goals.confidence"): h["confidence"],
-                    ui.t("goals.comment"): h["comment"] or "", ui.t("goals.owner"): h["who"] or "—"} for h in history]),
-                    hide_index=True, width="stretch",
-                    column_config={ui.t("goals.date"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+    if tabs[1].open:
+        choices = ui.cached(goals.list_goals, today=today, limit=500)
+        if not choices:
+            ui.empty_state(ui.t("goals.none_mine") if not is_lead else ui.t("goals.none_team"), ui.t("goals.none_team_hint"))
         else:
-            st.caption(ui.t("goals.measured_note"))
-        if is_lead or goal.member_id == actor.member_id:
-            if st.button(ui.t("goals.archive"), key=f"archive_{goal_id}", icon=":material/archive:"):
-                if ui.write(goals.archive_goal, goal_id, success=ui.t("goals.archived")):
-                    st.rerun()
+            goal_id = st.selectbox(ui.t("goals.goal"), [g.id for g in choices], key="detail_goal",
+                                   format_func=lambda i: next(f"{g.owner} · {g.title}" for g in choices if g.id == i))
+            live_burnup(goal_id)
+            goal = next(g for g in choices if g.id == goal_id)
+            rollup, children = ui.cached(goals.goal_rollup, goal_id, today)
+            if children:
+                st.subheader(ui.t("goals.children"))
+                params = dict(total=fmt_value(rollup.children_target, goal.metric, goal.unit),
+                              target=fmt_value(rollup.parent_target, goal.metric, goal.unit),
+                              diff=fmt_value(abs(rollup.difference or 0), goal.metric, goal.unit))
+                prefix = "sum" if rollup.rule == "sum" else "avg"
+                if rollup.adds_up:
+                    st.success(ui.t(f"goals.{prefix}_ok", **params))
+                else:
+                    st.warning(ui.t(f"goals.{prefix}_off", **params))
+                if rollup.children_actual is not None:
+                    st.caption(ui.t("goals.children_actual", value=fmt_value(rollup.children_actual, goal.metric, goal.unit)))
+                goal_table(children, key="children_table")
+            if goal.metric == "manual":
+                st.subheader(ui.t("goals.check_ins"))
+                may_check_in = (goal.member_id is not None and goal.member_id == actor.member_id) or is_lead
+                if may_check_in:
+                    with st.form("detail_check_in", clear_on_submit=True):
+                        value = st.number_input(ui.t("goals.check_in_value"), value=None, step=1.0, key="dci_value")
+                        confidence = st.select_slider(ui.t("goals.confidence"), options=[1, 2, 3, 4, 5], value=3, key="dci_conf")
+                        comment = st.text_input(ui.t("goals.comment"), key="dci_comment")
+                        if st.form_submit_button(ui.t("goals.check_in_submit"), type="primary"):
+                            if ui.write(goals.record_check_in, goal_id, value, confidence, comment, success=ui.t("goals.checked_in")):
+                                st.rerun()
+                history = ui.cached(goals.check_ins, goal_id)
+                if not history:
+                    st.caption(ui.t("goals.no_check_ins"))
+                else:
+                    st.dataframe(pd.DataFrame([{
+                        ui.t("goals.date"): h["at"], ui.t("goals.value"): h["value"], ui.t("goals.confidence"): h["confidence"],
+                        ui.t("goals.comment"): h["comment"] or "", ui.t("goals.owner"): h["who"] or "—"} for h in history]),
+                        hide_index=True, width="stretch",
+                        column_config={ui.t("goals.date"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+            else:
+                st.caption(ui.t("goals.measured_note"))
+            if is_lead or goal.member_id == actor.member_id:
+                if st.button(ui.t("goals.archive"), key=f"archive_{goal_id}", icon=":material/archive:"):
+                    if ui.write(goals.archive_goal, goal_id, success=ui.t("goals.archived")):
+                        st.rerun()
 
 # ---------------------------------------------------------------------------------------------
 # New goal with the SMART check before saving
 # ---------------------------------------------------------------------------------------------
 with tabs[2]:
-    owners = ui.cached(goals.goal_owners)
-    options = [("team", t["id"]) for t in owners["teams"]] + [("member", m["id"]) for m in owners["members"]]
-    names = {("team", t["id"]): ui.t("goals.owner_team", name=t["name"]) for t in owners["teams"]}
-    names.update({("member", m["id"]): ui.t("goals.owner_member", name=m["name"]) for m in owners["members"]})
-    if not options:
-        ui.empty_state(ui.t("goals.no_teams"))
-    else:
-        parents = [g for g in ui.cached(goals.list_goals, today=today, limit=500) if g.team_id is not None] if is_lead else []
-        with st.form("new_goal"):
-            title = st.text_input(ui.t("goals.title"), help=ui.t("goals.title_help"), max_chars=200, key="ng_title")
-            owner = st.selectbox(ui.t("goals.owner"), options, format_func=lambda o: names[o], key="ng_owner")
-            metric = st.selectbox(ui.t("goals.metric"), list(GOAL_METRICS), format_func={m: ui.label("metric", m) for m in GOAL_METRICS}.get, key="ng_metric")
-            c1, c2, c3 = st.columns(3)
-            target = c1.number_input(ui.t("goals.target"), value=None, step=1.0, key="ng_target")
-            baseline = c2.number_input(ui.t("goals.baseline"), value=0.0, step=1.0, help=ui.t("goals.baseline_help"), key="ng_baseline")
-            unit = c3.text_input(ui.t("goals.unit"), max_chars=20, key="ng_unit")
-            c4, c5 = st.columns(2)
-            start = c4.date_input(ui.t("goals.start"), value=today, key="ng_start")
-            end = c5.date_input(ui.t("goals.end"), value=None, key="ng_end")
-            c6, c7 = st.columns(2)
-            importance = c6.checkbox(ui.t("goals.importance"), value=True, key="ng_importance")
-            urgency = c7.checkbox(ui.t("goals.urgency"), value=False, key="ng_urgency")
-            parent_id = None
-            if parents:
-                parent_id = st.selectbox(ui.t("goals.parent"), [None] + [g.id for g in parents], key="ng_parent", placeholder=ui.t("goals.no_parent"),
-                                         format_func={None: ui.t("goals.no_parent"), **{g.id: f"{g.owner} · {g.title}" for g in parents}}.get)
-            confirm = st.checkbox(ui.t("goals.smart_confirm"), key="ng_confirm")
-            b1, b2 = st.columns(2)
-            check = b1.form_submit_button(ui.t("goals.smart_check"), icon=":material/fact_check:", width="stretch")
-            save = b2.form_submit_button(ui.t("goals.create"), type="primary", width="stretch")
-        if check or save:
-            draft = goals.GoalDraft(
-                title=title or "", metric=metric, target=target, start_date=start, end_date=end,
-                team_id=owner[1] if owner[0] == "team" else None, member_id=owner[1] if owner[0] == "member" else None,
-                unit=unit or METRIC_UNITS.get(metric, ""), baseline=baseline or 0.0, importance=int(importance),
-                urgency=int(urgency), parent_id=parent_id)
-            items = ui.read(goals.smart_check, draft)
-            st.subheader(ui.t("goals.smart_title"))
-            for item in items:
-                text = f"**{ui.t(f'goals.smart.letter.{item.letter}')}** · {ui.t(f'goals.smart.level.{item.level}')}: {ui.t(item.key, **item.params)}"
-                {"ok": st.success, "missing": st.error, "doubtful": st.warning}[item.level](text)
-            missing = any(i.level == "missing" for i in items)
-            doubtful = any(i.level == "doubtful" for i in items)
-            if save:
-                if missing:
-                    st.error(ui.t("goals.smart_blocked"))
-                elif doubtful and not confirm:
-                    st.warning(ui.t("goals.smart_doubtful"))
-                elif ui.write(goals.create_goal, draft, success=ui.t("goals.created")):
-                    st.rerun()
+    if tabs[2].open:
+        owners = ui.cached(goals.goal_owners)
+        options = [("team", t["id"]) for t in owners["teams"]] + [("member", m["id"]) for m in owners["members"]]
+        names = {("team", t["id"]): ui.t("goals.owner_team", name=t["name"]) for t in owners["teams"]}
+        names.update({("member", m["id"]): ui.t("goals.owner_member", name=m["name"]) for m in owners["members"]})
+        if not options:
+            ui.empty_state(ui.t("goals.no_teams"))
+        else:
+            parents = [g for g in ui.cached(goals.list_goals, today=today, limit=500) if g.team_id is not None] if is_lead else []
+            with st.form("new_goal"):
+                title = st.text_input(ui.t("goals.title"), help=ui.t("goals.title_help"), max_chars=200, key="ng_title")
+                owner = st.selectbox(ui.t("goals.owner"), options, format_func=lambda o: names[o], key="ng_owner")
+                metric = st.selectbox(ui.t("goals.metric"), list(GOAL_METRICS), format_func={m: ui.label("metric", m) for m in GOAL_METRICS}.get, key="ng_metric")
+                c1, c2, c3 = st.columns(3)
+                target = c1.number_input(ui.t("goals.target"), value=None, step=1.0, key="ng_target")
+                baseline = c2.number_input(ui.t("goals.baseline"), value=0.0, step=1.0, help=ui.t("goals.baseline_help"), key="ng_baseline")
+                unit = c3.text_input(ui.t("goals.unit"), max_chars=20, key="ng_unit")
+                c4, c5 = st.columns(2)
+                start = c4.date_input(ui.t("goals.start"), value=today, key="ng_start")
+                end = c5.date_input(ui.t("goals.end"), value=None, key="ng_end")
+                c6, c7 = st.columns(2)
+                importance = c6.checkbox(ui.t("goals.importance"), value=True, key="ng_importance")
+                urgency = c7.checkbox(ui.t("goals.urgency"), value=False, key="ng_urgency")
+                parent_id = None
+                if parents:
+                    parent_id = st.selectbox(ui.t("goals.parent"), [None] + [g.id for g in parents], key="ng_parent", placeholder=ui.t("goals.no_parent"),
+                                             format_func={None: ui.t("goals.no_parent"), **{g.id: f"{g.owner} · {g.title}" for g in parents}}.get)
+                confirm = st.checkbox(ui.t("goals.smart_confirm"), key="ng_confirm")
+                b1, b2 = st.columns(2)
+                check = b1.form_submit_button(ui.t("goals.smart_check"), icon=":material/fact_check:", width="stretch")
+                save = b2.form_submit_button(ui.t("goals.create"), type="primary", width="stretch")
+            if check or save:
+                draft = goals.GoalDraft(
+                    title=title or "", metric=metric, target=target, start_date=start, end_date=end,
+                    team_id=owner[1] if owner[0] == "team" else None, member_id=owner[1] if owner[0] == "member" else None,
+                    unit=unit or METRIC_UNITS.get(metric, ""), baseline=baseline or 0.0, importance=int(importance),
+                    urgency=int(urgency), parent_id=parent_id)
+                items = ui.read(goals.smart_check, draft)
+                st.subheader(ui.t("goals.smart_title"))
+                for item in items:
+                    text = f"**{ui.t(f'goals.smart.letter.{item.letter}')}** · {ui.t(f'goals.smart.level.{item.level}')}: {ui.t(item.key, **item.params)}"
+                    {"ok": st.success, "missing": st.error, "doubtful": st.warning}[item.level](text)
+                missing = any(i.level == "missing" for i in items)
+                doubtful = any(i.level == "doubtful" for i in items)
+                if save:
+                    if missing:
+                        st.error(ui.t("goals.smart_blocked"))
+                    elif doubtful and not confirm:
+                        st.warning(ui.t("goals.smart_doubtful"))
+                    elif ui.write(goals.create_goal, draft, success=ui.t("goals.created")):
+                        st.rerun()
 
 # ---------------------------------------------------------------------------------------------
 # Decomposition (managers and admins)
 # ---------------------------------------------------------------------------------------------
 if is_lead:
     with tabs[3]:
-        candidates = ui.cached(goals.list_goals, today=today, limit=500)
-        if not candidates:
-            ui.empty_state(ui.t("goals.decompose_none"))
-        else:
-            parent_id = st.selectbox(ui.t("goals.decompose_parent"), [g.id for g in candidates], key="dc_parent",
-                                     format_func=lambda i: next(f"{g.owner} · {g.title}" for g in candidates if g.id == i))
-            parent = next(g for g in candidates if g.id == parent_id)
-            axis = st.segmented_control(ui.t("goals.decompose_axis"), ["members", "time"], default="members", key="dc_axis",
-                                        format_func={a: ui.t(f"goals.axis.{a}") for a in ("members", "time")}.get) or "members"
-            proposal = []
-            if axis == "members":
-                if parent.team_id is None:
-                    st.info(ui.t("goals.decompose_members_team_only"))
-                else:
-                    method = st.segmented_control(ui.t("goals.method"), list(goals.SPLIT_METHODS), default="even", key="dc_method",
-                                                  format_func={m: ui.t(f"goals.method.{m}") for m in goals.SPLIT_METHODS}.get) or "even"
-                    proposal = ui.cached(goals.propose_member_split, parent_id, method)
-                    if not proposal:
-                        st.info(ui.t("goals.decompose_empty"))
+        if tabs[3].open:
+            candidates = ui.cached(goals.list_goals, today=today, limit=500)
+            if not candidates:
+                ui.empty_state(ui.t("goals.decompose_none"))
             else:
-                time_axis = st.segmented_control(ui.t("goals.period"), list(goals.TIME_AXES), default="quarter", key="dc_time",
-                                                 format_func={a: ui.t(f"goals.time_axis.{a}") for a in goals.TIME_AXES}.get) or "quarter"
-                proposal = ui.cached(goals.propose_time_split, parent_id, time_axis)
-            if proposal:
-                st.caption(ui.t("goals.decompose_hint"))
-                frame = pd.DataFrame([{"title": c.title, "owner": c.name, "target": c.target, "start": c.start_date,
-                                       "end": c.end_date} for c in proposal])
-                edited = st.data_editor(frame, hide_index=True, width="stretch", num_rows="fixed",
-                                        key=f"dc_editor_{parent_id}_{axis}", disabled=["owner"], column_config={
-                                            "title": st.column_config.TextColumn(ui.t("goals.title"), max_chars=200),
-                                            "owner": st.column_config.TextColumn(ui.t("goals.owner")),
-                                            "target": st.column_config.NumberColumn(ui.t("goals.target"), min_value=0),
-                                            "start": st.column_config.DateColumn(ui.t("goals.start")),
-                                            "end": st.column_config.DateColumn(ui.t("goals.end")),
-                                        })
-                targets = [float(x) if pd.notna(x) else 0.0 for x in edited["target"]]
-                check = goals.rollup_of(parent.metric, parent.target, targets, [])
-                params = dict(total=fmt_value(check.children_target, parent.metric, parent.unit),
-                              target=fmt_value(parent.target, parent.metric, parent.unit),
-                              diff=fmt_value(abs(check.difference or 0), parent.metric, parent.unit))
-                prefix = "sum" if check.rule == "sum" else "avg"
-                (st.success if check.adds_up else st.warning)(ui.t(f"goals.{prefix}_{'ok' if check.adds_up else 'off'}", **params))
-                if st.button(ui.t("goals.decompose_save"), type="primary", key="dc_save"):
-                    drafts = [goals.ChildDraft(title=str(r["title"] or ""), target=float(r["target"]) if pd.notna(r["target"]) else None,
-                                               start_date=pd.Timestamp(r["start"]).date(), end_date=pd.Timestamp(r["end"]).date(),
-                                               member_id=c.member_id, team_id=c.team_id, name=c.name)
-                              for (_, r), c in zip(edited.iterrows(), proposal)]
-                    if ui.write(goals.save_children, parent_id, drafts, success=ui.t("goals.decomposed", n=len(drafts))):
-                        st.rerun()
+                parent_id = st.selectbox(ui.t("goals.decompose_parent"), [g.id for g in candidates], key="dc_parent",
+                                         format_func=lambda i: next(f"{g.owner} · {g.title}" for g in candidates if g.id == i))
+                parent = next(g for g in candidates if g.id == parent_id)
+                axis = st.segmented_control(ui.t("goals.decompose_axis"), ["members", "time"], default="members", key="dc_axis",
+                                            format_func={a: ui.t(f"goals.axis.{a}") for a in ("members", "time")}.get) or "members"
+                proposal = []
+                if axis == "members":
+                    if parent.team_id is None:
+                        st.info(ui.t("goals.decompose_members_team_only"))
+                    else:
+                        method = st.segmented_control(ui.t("goals.method"), list(goals.SPLIT_METHODS), default="even", key="dc_method",
+                                                      format_func={m: ui.t(f"goals.method.{m}") for m in goals.SPLIT_METHODS}.get) or "even"
+                        proposal = ui.cached(goals.propose_member_split, parent_id, method)
+                        if not proposal:
+                            st.info(ui.t("goals.decompose_empty"))
+                else:
+                    time_axis = st.segmented_control(ui.t("goals.period"), list(goals.TIME_AXES), default="quarter", key="dc_time",
+                                                     format_func={a: ui.t(f"goals.time_axis.{a}") for a in goals.TIME_AXES}.get) or "quarter"
+                    proposal = ui.cached(goals.propose_time_split, parent_id, time_axis)
+                if proposal:
+                    st.caption(ui.t("goals.decompose_hint"))
+                    frame = pd.DataFrame([{"title": c.title, "owner": c.name, "target": c.target, "start": c.start_date,
+                                           "end": c.end_date} for c in proposal])
+                    edited = st.data_editor(frame, hide_index=True, width="stretch", num_rows="fixed",
+                                            key=f"dc_editor_{parent_id}_{axis}", disabled=["owner"], column_config={
+                                                "title": st.column_config.TextColumn(ui.t("goals.title"), max_chars=200),
+                                                "owner": st.column_config.TextColumn(ui.t("goals.owner")),
+                                                "target": st.column_config.NumberColumn(ui.t("goals.target"), min_value=0),
+                                                "start": st.column_config.DateColumn(ui.t("goals.start")),
+                                                "end": st.column_config.DateColumn(ui.t("goals.end")),
+                                            })
+                    targets = [float(x) if pd.notna(x) else 0.0 for x in edited["target"]]
+                    check = goals.rollup_of(parent.metric, parent.target, targets, [])
+                    params = dict(total=fmt_value(check.children_target, parent.metric, parent.unit),
+                                  target=fmt_value(parent.target, parent.metric, parent.unit),
+                                  diff=fmt_value(abs(check.difference or 0), parent.metric, parent.unit))
+                    prefix = "sum" if check.rule == "sum" else "avg"
+                    (st.success if check.adds_up else st.warning)(ui.t(f"goals.{prefix}_{'ok' if check.adds_up else 'off'}", **params))
+                    if st.button(ui.t("goals.decompose_save"), type="primary", key="dc_save"):
+                        drafts = [goals.ChildDraft(title=str(r["title"] or ""), target=float(r["target"]) if pd.notna(r["target"]) else None,
+                                                   start_date=pd.Timestamp(r["start"]).date(), end_date=pd.Timestamp(r["end"]).date(),
+                                                   member_id=c.member_id, team_id=c.team_id, name=c.name)
+                                  for (_, r), c in zip(edited.iterrows(), proposal)]
+                        if ui.write(goals.save_children, parent_id, drafts, success=ui.t("goals.decomposed", n=len(drafts))):
+                            st.rerun()

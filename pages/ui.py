@@ -5,7 +5,6 @@ Pages stay thin: read widgets, call `ui.write(core_fn, ...)` or `ui.cached(core_
 """
 from __future__ import annotations
 
-import importlib
 import io
 import runpy
 import time
@@ -23,6 +22,7 @@ from core.navigation import may_open
 from core.permissions import Actor
 from db.engine import database_url, make_engine
 from db.session import current_revision, read_session, unit_of_work
+from db.read_cache import ReadCache, freeze
 
 ENTRY_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
 ACTOR_KEY = "_actor"
@@ -43,10 +43,38 @@ def engine():
     return _engine_for(database_url())
 
 
+_RUN_ATTR = "_clientcrew_run"
+
+
+def _run_memo() -> dict:
+    """A dict that lives for one script run: every rerun and every fragment run starts afresh
+    (Streamlit gives each run a new `parallel_coordinator`, which serves as the run's marker)."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return {}
+    marker = ctx.parallel_coordinator
+    memo = getattr(ctx, _RUN_ATTR, None)
+    if memo is None or memo[0] is not marker:
+        memo = (marker, {})
+        setattr(ctx, _RUN_ATTR, memo)
+    return memo[1]
+
+
 def revision() -> int:
-    """The data revision (one tiny query); caches key on it so any write anywhere invalidates them."""
-    with read_session(engine()) as s:
-        return current_revision(s)
+    """The data revision (one tiny query, read once per run); caches key on it, so a write
+    anywhere, through any server, invalidates them at the next run."""
+    memo = _run_memo()
+    value = memo.get("revision")
+    if value is None:
+        with engine().connect() as connection:
+            value = current_revision(connection)
+        memo["revision"] = value
+    return value
+
+
+def _forget_revision() -> None:
+    """After this session's own write: the rest of the run reads the new revision."""
+    _run_memo().pop("revision", None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,27 +168,26 @@ def require_page(key: str) -> Actor:
 # ---------------------------------------------------------------------------------------------
 # Reads and writes
 # ---------------------------------------------------------------------------------------------
-def _resolve(path: str) -> Callable[..., Any]:
-    module, _, name = path.partition(":")
-    target: Any = importlib.import_module(module)
-    for part in name.split("."):
-        target = getattr(target, part)
-    return target
-
-
-@st.cache_data(ttl=600, max_entries=2000, show_spinner=False)
-def _cached_call(path: str, who: Actor, rev: int, args: tuple, kwargs: tuple) -> Any:
-    fn = _resolve(path)
-    with read_session(engine()) as s:
-        return fn(s, who, *args, **dict(kwargs))
+@st.cache_resource(show_spinner=False)
+def _read_cache() -> ReadCache:
+    """One cache of core reads per server process, shared by its sessions (see `cached`)."""
+    return ReadCache(max_entries=2000)
 
 
 def cached(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call core `fn(session, actor, *args, **kwargs)` through a cache keyed by the acting user and
-    the data revision: one manager never sees another's data, and a write anywhere invalidates.
-    Results must be picklable (DataFrames, dicts, dataclasses)."""
-    path = f"{fn.__module__}:{fn.__qualname__}"
-    return _cached_call(path, actor(), revision(), args, tuple(sorted(kwargs.items())))
+    """Call core `fn(session, actor, *args, **kwargs)` through a cache keyed by the database, the
+    acting user and the data revision: one manager never sees another's data, and a write anywhere
+    invalidates. Arguments must be hashable. Each caller gets its own copy of mutable containers
+    and DataFrames, so a page that relabels a column cannot change what the next run reads."""
+    who = actor()
+    url = database_url()
+    key = (url, fn, who, revision(), freeze(args), freeze(kwargs) if kwargs else ())
+
+    def compute() -> Any:
+        with read_session(engine()) as s:
+            return fn(s, who, *args, **kwargs)
+
+    return _read_cache().get(key, compute)
 
 
 def read(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -178,6 +205,8 @@ def write(fn: Callable[..., Any], *args: Any, success: str | None = None, rerun:
     except DomainError as error:
         show_error(error)
         return None
+    finally:
+        _forget_revision()
     if success:
         flash(success)
     if rerun:
@@ -236,6 +265,20 @@ def page_header(key: str, caption: str | None = None) -> Actor:
         st.caption(caption)
     show_flashes()
     return current
+
+
+def formatter(values, fn: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A format_func whose labels are computed now, in the run (AppTest calls format_func later,
+    outside the run, where the session's language is unknown)."""
+    table = {v: fn(v) for v in values}
+    return lambda v: table.get(v, str(v))
+
+
+def tabs(labels: list[str], key: str) -> list:
+    """Tabs whose hidden panels do not run. Each tab body is written `with tab: if tab.open: ...`,
+    so a rerun executes the open tab only (a five-tab page costs one tab); switching tabs reruns
+    the page. The open tab is kept in `st.session_state[key]` (its label)."""
+    return st.tabs(labels, key=key, on_change="rerun")
 
 
 def empty_state(message: str, hint: str | None = None) -> None:

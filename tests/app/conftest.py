@@ -10,6 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from core import i18n
 from tests.conftest import ROOT
 
 
@@ -22,12 +23,26 @@ def _clear_streamlit_caches():
     st.cache_resource.clear()
 
 
+def choose_tab(at: AppTest, key: str, label_key: str) -> AppTest:
+    """Select a lazy tab (pages/ui.tabs: only the open tab runs) for the next run, as a click on
+    it would: its session-state value is the tab's label in the session's language."""
+    lang = at.query_params.get("lang", "en")
+    at.session_state[key] = i18n.t(label_key, lang)
+    return at
+
+
+def open_tab(at: AppTest, key: str, label_key: str) -> AppTest:
+    """Click a lazy tab and rerun."""
+    return choose_tab(at, key, label_key).run()
+
+
 @pytest.fixture
 def app_at(monkeypatch):
-    """`app_at(url, username=None, page=None, lang='en')` -> an AppTest that has run once."""
+    """`app_at(url, username=None, page=None, lang='en', tab=None)` -> an AppTest that has run
+    once; `tab=(session key, label key)` opens that tab of the page first."""
 
     def make(url: str, username: str | None = None, page: str | None = None, lang: str = "en",
-             timeout: float = 30, run: bool = True) -> AppTest:
+             timeout: float = 30, run: bool = True, tab: tuple[str, str] | None = None) -> AppTest:
         monkeypatch.setenv("DATABASE_URL", url)
         monkeypatch.setenv("CLIENTCREW_COOKIE_KEY", "test-cookie-key-" + "x" * 40)
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
@@ -41,6 +56,8 @@ def app_at(monkeypatch):
             at.run()
             if page:
                 at.switch_page(page)
+                if tab:
+                    choose_tab(at, *tab)
                 at.run()
         return at
 

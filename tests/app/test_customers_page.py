@@ -133,14 +133,14 @@ def test_manager_creating_an_invalid_customer_sees_what_to_fix(app_at, world_url
 
 def test_follow_ups_tab_shows_the_rollup_for_managers_in_chinese(app_at, world_url):
     url, _ = world_url
-    at = app_at(url, "manager_a", PAGE, lang="zh")
+    at = app_at(url, "manager_a", PAGE, lang="zh", tab=("customers_tab", "customers.tab_follow_ups"))
     assert "团队汇总（按负责人）" in _texts(at)
     assert "跟进周期（天）" in _texts(at)
 
 
 def test_rebalance_proposal_is_shown_as_a_reviewable_diff(app_at, world_url):
     url, _ = world_url
-    at = app_at(url, "manager_a", PAGE)
+    at = app_at(url, "manager_a", PAGE, tab=("customers_tab", "customers.tab_assignment"))
     at.button(key="rebalance_propose").click().run()
     assert not at.exception
     # Lead A has 0/40 and the sub-team members 1/3 each: spread 1, nothing to move

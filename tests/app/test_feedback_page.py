@@ -14,6 +14,8 @@ from db.session import read_session, unit_of_work
 from tests.factories import build_world
 
 PAGE = "pages/feedback.py"
+FEEDBACK_TAB = ("feedback_tab", "feedback.tab.feedback")
+PRAISE_TAB = ("feedback_tab", "feedback.tab.praise")
 
 
 @pytest.fixture
@@ -53,14 +55,14 @@ def test_the_page_renders_for_every_role_in_both_languages(app_at, world_url, us
 
 
 def test_released_batches_show_to_the_manager_and_a_lone_item_does_not(app_at, world_url):
-    text = _texts(app_at(world_url, "manager_a", page=PAGE))
+    text = _texts(app_at(world_url, "manager_a", page=PAGE, tab=FEEDBACK_TAB))
     assert "Release one" in text and "Release three" in text
     assert "Waiting alone" not in text
-    assert "Release one" not in _texts(app_at(world_url, "manager_b", page=PAGE))
+    assert "Release one" not in _texts(app_at(world_url, "manager_b", page=PAGE, tab=FEEDBACK_TAB))
 
 
 def test_a_member_sends_feedback_and_nothing_about_them_is_audited(app_at, world_url):
-    at = app_at(world_url, "member_b1", page=PAGE)
+    at = app_at(world_url, "member_b1", page=PAGE, tab=FEEDBACK_TAB)
     audit_before = _count(world_url, select(func.count()).select_from(AuditLog))
     at.text_area(key="feedback_body").input("Our stand-up runs too long")
     next(b for b in at.button if "Send anonymously" in str(b.label)).click().run()
@@ -86,9 +88,9 @@ def test_the_manager_records_a_one_on_one_and_the_member_reads_it(app_at, world_
 
 
 def test_a_member_praises_a_teammate(app_at, world_url):
-    at = app_at(world_url, "member_a1", page=PAGE)
+    at = app_at(world_url, "member_a1", page=PAGE, tab=PRAISE_TAB)
     at.text_area(key="praise_msg").input("Covered my calls while I was ill")
     next(b for b in at.button if "Give praise" in str(b.label)).click().run()
     assert not at.exception and "Praise posted on the wall!" in _texts(at)
     assert _count(world_url, select(func.count()).select_from(Recognition)) == 1
-    assert "Covered my calls while I was ill" in _texts(app_at(world_url, "manager_a", page=PAGE))
+    assert "Covered my calls while I was ill" in _texts(app_at(world_url, "manager_a", page=PAGE, tab=PRAISE_TAB))

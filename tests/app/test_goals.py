@@ -10,6 +10,7 @@ from db.models import CheckIn, Goal
 from db.session import read_session
 
 PAGE = "pages/goals.py"
+NEW_GOAL_TAB = ("goals_tab", "goals.tab.new")
 
 
 def _texts(at) -> str:
@@ -58,7 +59,7 @@ def test_a_check_in_without_a_value_says_what_is_missing(app_at, world_url):
 
 
 def test_the_smart_check_flags_a_missing_deadline_before_saving(app_at, world_url):
-    at = app_at(world_url, "manager_a", page=PAGE)
+    at = app_at(world_url, "manager_a", page=PAGE, tab=NEW_GOAL_TAB)
     at.text_input(key="ng_title").input("Win more deals in East China")
     at.number_input(key="ng_target").set_value(50000.0)
     at.button(key="FormSubmitter:new_goal-Save goal").click().run()
@@ -69,7 +70,7 @@ def test_the_smart_check_flags_a_missing_deadline_before_saving(app_at, world_ur
 
 
 def test_a_complete_goal_is_saved_after_the_smart_check(app_at, world_url):
-    at = app_at(world_url, "manager_a", page=PAGE)
+    at = app_at(world_url, "manager_a", page=PAGE, tab=NEW_GOAL_TAB)
     at.text_input(key="ng_title").input("Follow up every tier A customer")
     at.selectbox(key="ng_metric").set_value("follow_ups_done")
     at.number_input(key="ng_target").set_value(120.0)
@@ -82,7 +83,7 @@ def test_a_complete_goal_is_saved_after_the_smart_check(app_at, world_url):
 
 
 def test_a_manager_decomposes_a_team_goal_across_members(app_at, world_url):
-    at = app_at(world_url, "manager_a", page=PAGE)
+    at = app_at(world_url, "manager_a", page=PAGE, tab=("goals_tab", "goals.tab.decompose"))
     team_goal = next(g for g in _rows(world_url, Goal) if g.title == "Goal of Team A")
     at.selectbox(key="dc_parent").set_value(team_goal.id).run()
     assert "Children total 100" in _texts(at)

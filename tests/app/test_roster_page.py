@@ -8,9 +8,11 @@ from sqlalchemy import select
 from db.engine import make_engine
 from db.models import Customer, Member, Responsibility, Role
 from db.session import read_session, unit_of_work
+from tests.app.conftest import open_tab
 from tests.factories import build_world
 
 PAGE = "pages/roster.py"
+TEAMS_TAB = ("roster_tab", "roster.tab_teams")
 MEMBERS_EDITOR = "roster_members_all_0"  # all teams, members who left hidden
 
 
@@ -130,7 +132,8 @@ def test_a_leaving_member_is_handed_over_from_the_page(app_at, world_url):
     with unit_of_work(engine) as s:
         s.get(Member, ids["a1"]).status = "leaving"
     at = app_at(url, "manager_a", page=PAGE)
-    assert "Alice A1 leaving" in _texts(at)
+    assert "Alice A1 leaving" in _texts(at)  # the members tab points to the handover
+    open_tab(at, "roster_tab", "roster.tab_handover")
     at.button(key="handover_apply").click().run()
     assert not at.exception
     assert any("Handover done: 1 customers, 1 tasks." in s.value for s in at.success), [e.value for e in at.error]
@@ -141,7 +144,7 @@ def test_a_leaving_member_is_handed_over_from_the_page(app_at, world_url):
 
 def test_the_raci_table_is_saved_only_with_exactly_one_accountable(app_at, world_url):
     url, ids = world_url
-    at = app_at(url, "manager_a", page=PAGE)
+    at = app_at(url, "manager_a", page=PAGE, tab=("roster_tab", "roster.tab_raci"))
     key = f"raci_editor_{ids['team_A']}_"
     at.session_state[key] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
         {"name": "Renewals", "role:account_manager": "R"}]}
@@ -161,7 +164,7 @@ def test_the_raci_table_is_saved_only_with_exactly_one_accountable(app_at, world
 
 def test_an_admin_adds_a_role_in_the_roles_table(app_at, world_url):
     url, _ = world_url
-    at = app_at(url, "admin", page=PAGE)
+    at = app_at(url, "admin", page=PAGE, tab=TEAMS_TAB)
     at.session_state["roster_roles_editor"] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
         {"code": "key_account", "name_zh": "大客户经理", "name_en": "Key account manager", "active": True}]}
     at.run()
@@ -177,7 +180,7 @@ def test_an_admin_adds_a_role_in_the_roles_table(app_at, world_url):
 
 def test_moving_a_team_under_its_own_sub_team_is_refused_on_the_page(app_at, world_url):
     url, ids = world_url
-    at = app_at(url, "admin", page=PAGE)
+    at = app_at(url, "admin", page=PAGE, tab=TEAMS_TAB)
     at.selectbox(key="roster_edit_team").set_value(ids["team_A"]).run()
     at.selectbox(key=f"team_parent_{ids['team_A']}").set_value(ids["team_A1"])
     at.button(key="team_form_save").click().run()

@@ -15,6 +15,7 @@ from db.session import read_session, unit_of_work
 from tests.factories import build_world
 
 PAGE = "pages/service.py"
+NEW_COMPLAINT_TAB = ("service_tab", "service.tab.new")
 
 
 @pytest.fixture
@@ -74,7 +75,7 @@ def test_only_managers_get_the_targets_tab(app_at, service_url):
 
 
 def test_a_member_logs_a_complaint_with_the_suggested_assignee(app_at, service_url):
-    at = app_at(service_url, "member_a1", page=PAGE)
+    at = app_at(service_url, "member_a1", page=PAGE, tab=NEW_COMPLAINT_TAB)
     form_inputs = [t for t in at.text_input if t.label == "Title"]
     form_inputs[0].input("Invoice wrong")
     at.text_area[0].input("Billed twice in March")
@@ -99,7 +100,7 @@ def test_a_member_records_the_first_response(app_at, service_url):
 
 
 def test_an_empty_title_is_refused_with_a_clear_message(app_at, service_url):
-    at = app_at(service_url, "member_a1", page=PAGE)
+    at = app_at(service_url, "member_a1", page=PAGE, tab=NEW_COMPLAINT_TAB)
     [b for b in at.button if b.label == "Log complaint"][0].click().run()
     assert any("Enter a title" in e.value for e in at.error)
 

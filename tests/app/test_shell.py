@@ -57,6 +57,29 @@ def test_every_existing_page_renders_for_every_allowed_role(app_at, world_url, u
         assert not at.exception, (spec.key, [e.value for e in at.exception])
 
 
+def _tab_labels(at) -> list[str]:
+    return [tab.label for tab in at.tabs]
+
+
+@pytest.mark.parametrize("username,role,lang", [
+    ("admin", "admin", "en"), ("manager", "manager", "zh"), ("manager", "manager", "en"), ("member", "member", "zh"),
+])
+def test_every_tab_of_every_page_renders_on_the_demo_workspace(app_at, demo_url, username, role, lang):
+    """Tabs are lazy (only the open one runs), so open each in turn: every tab of every page the
+    role may use, in both languages, on the lively demo data."""
+    at = app_at(demo_url, username, lang=lang)
+    for spec in pages_for(role):
+        at.switch_page(spec.file)
+        at.run()
+        assert not at.exception, (spec.key, [e.value for e in at.exception])
+        for label in _tab_labels(at)[1:]:
+            at.session_state[f"{spec.key}_tab"] = label
+            at.run()
+            assert not at.exception, (spec.key, label, [e.value for e in at.exception])
+            opened = next(tab for tab in at.tabs if tab.label == label)
+            assert len(opened.children) > 0, (spec.key, label, "the open tab drew nothing")
+
+
 @pytest.mark.parametrize("username,forbidden", [("member_a1", "pages/admin.py"), ("manager_a", "pages/admin.py")])
 def test_forbidden_pages_cannot_be_reached(app_at, world_url, username, forbidden):
     at = app_at(world_url, username)

@@ -13,6 +13,7 @@ from db.session import read_session, unit_of_work
 from tests.factories import build_world
 
 PAGE = "pages/training.py"
+NEW_TRAINING_TAB = ("training_tab", "training.tab.new")
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def test_every_role_opens_the_page_and_sees_its_trainings(app_at, training_url, 
 
 
 def test_the_effect_tab_warns_when_the_groups_are_too_small(app_at, training_url):
-    at = app_at(training_url, "manager_a", page=PAGE)
+    at = app_at(training_url, "manager_a", page=PAGE, tab=("training_tab", "training.tab.effect"))
     assert any("Too few people to tell" in w.value for w in at.warning)
 
 
@@ -58,7 +59,7 @@ def test_members_get_no_attendance_or_new_training_tabs(app_at, training_url):
 
 
 def test_a_manager_creates_a_training(app_at, training_url):
-    at = app_at(training_url, "manager_a", page=PAGE)
+    at = app_at(training_url, "manager_a", page=PAGE, tab=NEW_TRAINING_TAB)
     [t for t in at.text_input if t.label == "Topic"][0].input("CRM basics")
     [b for b in at.button if b.label == "Create"][0].click().run()
     assert not at.exception
@@ -70,6 +71,6 @@ def test_a_manager_creates_a_training(app_at, training_url):
 
 
 def test_a_manager_without_a_topic_is_told_what_to_fix(app_at, training_url):
-    at = app_at(training_url, "manager_a", page=PAGE)
+    at = app_at(training_url, "manager_a", page=PAGE, tab=NEW_TRAINING_TAB)
     [b for b in at.button if b.label == "Create"][0].click().run()
     assert any("Enter the training's topic" in e.value for e in at.error)

@@ -1,0 +1,99 @@
+"""An in-process cache of read results keyed by the data revision.
+
+Every key carries the revision read at the start of the run (see db/session.py), so an entry is
+never stale: a write anywhere makes a new revision and so new keys, and old entries simply age out
+of the LRU. Keeping the objects themselves (rather than pickled copies, as `st.cache_data` does)
+saves a pickle round-trip and the hashing of every argument on each hit; `fresh_copy` hands each
+caller its own copies of mutable containers so no caller can change another's result.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import pandas as pd
+
+
+def fresh_copy(value: Any) -> Any:
+    """A copy safe to mutate at the top levels: DataFrames are copied shallowly (pandas' copy on
+    write keeps the cached data intact), dicts, lists and sets are rebuilt, and dataclasses whose
+    fields hold any of these are copied with fresh fields. Immutable values are returned as they are."""
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return value.copy(deep=False)
+    if isinstance(value, dict):
+        return {k: fresh_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fresh_copy(v) for v in value]
+    if isinstance(value, set):
+        return set(value)
+    if isinstance(value, tuple):
+        items = [fresh_copy(v) for v in value]
+        if all(a is b for a, b in zip(items, value)):
+            return value
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        copies = {name: fresh_copy(v) for name, v in fields.items()}
+        if value.__dataclass_params__.frozen and all(copies[n] is fields[n] for n in fields):
+            return value
+        clone = copy.copy(value)
+        for name, v in copies.items():
+            object.__setattr__(clone, name, v)
+        return clone
+    return value
+
+
+def freeze(value: Any) -> Hashable:
+    """A hashable stand-in for an argument, for cache keys: lists and tuples become tuples,
+    dicts sorted item tuples, sets frozensets, DataFrames are refused (pass ids instead)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, dict):
+        return ("__dict__",) + tuple(sorted((k, freeze(v)) for k, v in value.items()))
+    if isinstance(value, (set, frozenset)):
+        return frozenset(freeze(v) for v in value)
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        raise TypeError("DataFrames are not cache keys; pass the ids they were read from")
+    hash(value)
+    return value
+
+
+class ReadCache:
+    """A thread-safe LRU of computed values. Two sessions asking for the same missing key at once
+    may both compute it; the values are equal, so the second simply replaces the first."""
+
+    def __init__(self, max_entries: int = 2000) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                value = self._entries[key]
+                return fresh_copy(value)
+            self.misses += 1
+        value = compute()
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return fresh_copy(value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,83 @@
+"""The in-process read cache: keys, LRU bound, and copies that callers may change freely."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pytest
+
+from db.read_cache import ReadCache, fresh_copy, freeze
+
+
+@dataclass(frozen=True)
+class Card:
+    id: int
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Detail:
+    name: str
+    frame: pd.DataFrame
+    rows: list[dict] = field(default_factory=list)
+
+
+def test_a_second_get_is_a_hit_and_does_not_compute_again():
+    cache, calls = ReadCache(), []
+    compute = lambda: calls.append(1) or 42  # noqa: E731
+    assert cache.get(("k", 1), compute) == 42
+    assert cache.get(("k", 1), compute) == 42
+    assert len(calls) == 1 and cache.hits == 1 and cache.misses == 1
+
+
+def test_a_new_revision_is_a_new_key():
+    cache = ReadCache()
+    assert cache.get(("rows", 1), lambda: "old") == "old"
+    assert cache.get(("rows", 2), lambda: "new") == "new"
+
+
+def test_the_least_recently_used_entry_goes_first():
+    cache = ReadCache(max_entries=2)
+    cache.get("a", lambda: 1)
+    cache.get("b", lambda: 2)
+    cache.get("a", lambda: 1)  # a is now the most recent
+    cache.get("c", lambda: 3)
+    assert len(cache) == 2
+    assert cache.get("b", lambda: "recomputed") == "recomputed"
+    assert cache.get("a", lambda: "recomputed") == "recomputed"  # a fell out when b came back
+
+
+def test_relabelling_a_returned_frame_does_not_change_the_cached_one():
+    cache = ReadCache()
+    frame = pd.DataFrame({"tier": ["A", "B"]})
+    first = cache.get("f", lambda: frame)
+    first["tier"] = ["A级", "B级"]
+    first["extra"] = 1
+    again = cache.get("f", lambda: None)
+    assert list(again["tier"]) == ["A", "B"] and "extra" not in again.columns
+
+
+def test_frames_inside_frozen_dataclasses_and_dicts_are_copied_too():
+    cache = ReadCache()
+    detail = Detail("x", pd.DataFrame({"status": ["open"]}), [{"n": 1}])
+    got = cache.get("d", lambda: detail)
+    got.frame["status"] = ["已解决"]
+    got.rows[0]["n"] = 99
+    got.rows.append({"n": 2})
+    again = cache.get("d", lambda: None)
+    assert list(again.frame["status"]) == ["open"] and again.rows == [{"n": 1}]
+
+
+def test_immutable_values_are_shared_not_copied():
+    card = Card(1, ("vip",))
+    assert fresh_copy(card) is card
+    assert fresh_copy(("a", 1)) == ("a", 1)
+    assert fresh_copy([card])[0] is card
+
+
+def test_freeze_makes_lists_and_dicts_usable_as_keys_and_refuses_frames():
+    assert freeze([1, [2, 3]]) == (1, (2, 3))
+    assert freeze({"b": [1], "a": 2}) == freeze({"a": 2, "b": [1]})
+    assert freeze({1, 2}) == frozenset({1, 2})
+    with pytest.raises(TypeError):
+        freeze(pd.DataFrame({"a": [1]}))
