@@ -48,6 +48,7 @@ from core.permissions import (
     scope_for,
     subtree_team_ids,
 )
+from core.tasks import create_task
 from db.models import GOAL_METRICS, CheckIn, Goal, Member, Task, Team, User
 
 ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA, NOT_STARTED = "on_track", "at_risk", "off_track", "no_data", "not_started"
@@ -728,24 +729,18 @@ def create_follow_up_task(session: Session, actor: Actor, goal_id: int, *, title
         team_id = session.scalar(select(Member.team_id).where(Member.id == goal.member_id))
     title = (title or "").strip() or f"Follow up: {goal.title}"
     due = due_date or today + timedelta(days=7)
-    try:
-        from core.tasks import create_task
-    except ImportError:  # the board module is not there: create the row here (same rules)
-        create_task = None
-    if create_task is not None:
-        task_id = create_task(session, actor, title=title[:200], team_id=team_id, assignee_id=assignee,
-                              goal_id=goal.id, due_date=due, importance=1, urgency=1)
-    else:
-        scope = scope_for(session, actor)
-        ensure_member(scope, assignee)
-        task = Task(title=title[:200], team_id=team_id, assignee_id=assignee, goal_id=goal.id, due_date=due,
-                    importance=1, urgency=1, created_by=actor.user_id)
-        session.add(task)
-        session.flush()
-        audit.record(session, actor, "task.create", "task", task.id, after=audit.snapshot(task))
-        task_id = task.id
+    task_id = create_task(session, actor, title=title[:200], team_id=team_id, assignee_id=assignee,
+                          goal_id=goal.id, due_date=due, importance=1, urgency=1)
     audit.record(session, actor, "goal.follow_up_task", "goal", goal.id, after={"task_id": task_id})
     return task_id
+
+
+def create_follow_up_tasks(session: Session, actor: Actor, titles: dict[int, str], *, today: date | None = None) -> list[int]:
+    """One follow-up task per goal (`titles`: goal id -> task title), all or none: a goal the
+    actor may not change refuses the whole batch."""
+    if not titles:
+        raise InvalidInput("goals.error.none_selected")
+    return [create_follow_up_task(session, actor, goal_id, title=title, today=today) for goal_id, title in titles.items()]
 
 
 def follow_up_tasks(session: Session, actor: Actor, goal_id: int) -> list[dict]:

@@ -4,12 +4,11 @@ Every key carries the revision read at the start of the run (see db/session.py),
 never stale: a write anywhere makes a new revision and so new keys, and old entries simply age out
 of the LRU. Keeping the objects themselves (rather than pickled copies, as `st.cache_data` does)
 saves a pickle round-trip and the hashing of every argument on each hit; `fresh_copy` hands each
-caller its own copies of mutable containers so no caller can change another's result.
+caller its own copies of frames and containers so no caller can change another's result.
 """
 from __future__ import annotations
 
 import copy
-import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -18,33 +17,31 @@ from typing import Any
 import pandas as pd
 
 
-def fresh_copy(value: Any) -> Any:
-    """A copy safe to mutate at the top levels: DataFrames are copied shallowly (pandas' copy on
-    write keeps the cached data intact), dicts, lists and sets are rebuilt, and dataclasses whose
-    fields hold any of these are copied with fresh fields. Immutable values are returned as they are."""
-    if isinstance(value, (str, int, float, bool, type(None))):
+_SCALARS = (str, int, float, bool, type(None))
+COPY_DEPTH = 2
+
+
+def fresh_copy(value: Any, depth: int = COPY_DEPTH) -> Any:
+    """A copy safe to change in its top `depth` levels (a result and its rows): DataFrames are
+    copied shallowly (pandas' copy on write keeps the cached data intact), dicts, lists and sets
+    are rebuilt, mutable dataclasses are copied. Tuples and frozen dataclasses are values: shared
+    as they are (a page that changes a frame held by one copies the frame first)."""
+    if depth <= 0 or isinstance(value, _SCALARS):
         return value
     if isinstance(value, (pd.DataFrame, pd.Series)):
         return value.copy(deep=False)
-    if isinstance(value, dict):
-        return {k: fresh_copy(v) for k, v in value.items()}
+    depth -= 1
     if isinstance(value, list):
-        return [fresh_copy(v) for v in value]
+        return [fresh_copy(v, depth) for v in value]
+    if isinstance(value, dict):
+        return {k: fresh_copy(v, depth) for k, v in value.items()}
     if isinstance(value, set):
         return set(value)
-    if isinstance(value, tuple):
-        items = [fresh_copy(v) for v in value]
-        if all(a is b for a, b in zip(items, value)):
-            return value
-        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        copies = {name: fresh_copy(v) for name, v in fields.items()}
-        if value.__dataclass_params__.frozen and all(copies[n] is fields[n] for n in fields):
-            return value
+    fields = getattr(type(value), "__dataclass_fields__", None)
+    if fields is not None and not type(value).__dataclass_params__.frozen:
         clone = copy.copy(value)
-        for name, v in copies.items():
-            object.__setattr__(clone, name, v)
+        for name in fields:
+            setattr(clone, name, fresh_copy(getattr(value, name), depth))
         return clone
     return value
 

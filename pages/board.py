@@ -42,7 +42,7 @@ if section == "workload":
         ui.empty_state(ui.t("workload.empty"))
         st.stop()
     st.caption(ui.t("workload.caption"))
-    ui.chart(workload.workload_chart(frame, ui.lang()), width="stretch")
+    ui.chart(lambda: workload.workload_chart(frame, ui.lang()), cache_key=("workload", team_id, quadrant, due), width="stretch")
     table = frame[["member", "team", "open_tasks", "capacity", "overdue", "load"]].rename(columns={
         "member": ui.t("workload.member"), "team": ui.t("workload.team"), "open_tasks": ui.t("workload.open_tasks"),
         "capacity": ui.t("workload.capacity"), "overdue": ui.t("workload.overdue"), "load": ui.t("workload.load"),

@@ -263,30 +263,43 @@ def render_export(filters: CustomerFilters, total: int, rows: pd.DataFrame) -> N
         ui.export_buttons(frame, "customers", "cust_export_all")
 
 
+NEW_CUSTOMER_OPEN = "_cust_new_open"
+
+
 def render_create() -> None:
+    """A button that opens the new-customer form in a dialog: the form's widgets are built only
+    while it is open, not on every filter change of the list."""
+    if st.button(ui.t("customers.new"), icon=":material/add_business:", key="cust_new"):
+        st.session_state[NEW_CUSTOMER_OPEN] = True
+    if st.session_state.get(NEW_CUSTOMER_OPEN):
+        st.dialog(ui.t("customers.new"), width="large",
+                  on_dismiss=lambda: st.session_state.pop(NEW_CUSTOMER_OPEN, None))(_create_form)()
+
+
+def _create_form() -> None:
     options = ui.cached(customers.filter_options)
-    with st.expander(ui.t("customers.new"), icon=":material/add_business:"):
-        with st.form("new_customer", clear_on_submit=True):
-            name = st.text_input(ui.t("common.name"), key="new_name")
-            industry = st.text_input(ui.t("customers.industry"), placeholder=", ".join(options.industries[:5]), key="new_industry")
-            region = st.text_input(ui.t("customers.region"), placeholder=", ".join(options.regions[:5]), key="new_region")
-            size = st.selectbox(ui.t("customers.size"), CUSTOMER_SIZES, format_func=ui.formatter(CUSTOMER_SIZES, lambda v: ui.label("size", v)))
-            tier = st.selectbox(ui.t("customers.tier"), CUSTOMER_TIERS, index=1, format_func=ui.formatter(CUSTOMER_TIERS, lambda v: ui.label("tier", v)))
-            team_ids = list(options.teams)
-            team = st.selectbox(ui.t("customers.team"), team_ids, format_func=lambda t: options.teams.get(t, t)) if team_ids else None
-            owner = st.selectbox(ui.t("customers.owner"), [None, *options.owners], placeholder=ui.t("customers.owner_auto"),
-                                 format_func=ui.formatter([None, *options.owners], lambda m: options.owners.get(m, m) if m else ui.t("customers.owner_auto")))
-            external_id = st.text_input(ui.t("customers.external_id"))
-            if st.form_submit_button(ui.t("common.create"), type="primary"):
-                data = {"name": name, "industry": industry, "region": region, "size": size, "tier": tier, "team_id": team,
-                        "owner_id": owner, "external_id": external_id}
-                cid = ui.write(customers.create_customer, data)
-                if cid:
-                    detail = ui.read(customers.get_customer, cid, lang)
-                    owner_name = detail.info["owner"]
-                    ui.flash(ui.t("customers.created_owner", owner=owner_name) if owner_name else ui.t("customers.created_queue"),
-                             "success" if owner_name else "warning")
-                    st.rerun()
+    with st.form("new_customer", clear_on_submit=True):
+        name = st.text_input(ui.t("common.name"), key="new_name")
+        industry = st.text_input(ui.t("customers.industry"), placeholder=", ".join(options.industries[:5]), key="new_industry")
+        region = st.text_input(ui.t("customers.region"), placeholder=", ".join(options.regions[:5]), key="new_region")
+        size = st.selectbox(ui.t("customers.size"), CUSTOMER_SIZES, format_func=ui.formatter(CUSTOMER_SIZES, lambda v: ui.label("size", v)))
+        tier = st.selectbox(ui.t("customers.tier"), CUSTOMER_TIERS, index=1, format_func=ui.formatter(CUSTOMER_TIERS, lambda v: ui.label("tier", v)))
+        team_ids = list(options.teams)
+        team = st.selectbox(ui.t("customers.team"), team_ids, format_func=lambda t: options.teams.get(t, t)) if team_ids else None
+        owner = st.selectbox(ui.t("customers.owner"), [None, *options.owners], placeholder=ui.t("customers.owner_auto"),
+                             format_func=ui.formatter([None, *options.owners], lambda m: options.owners.get(m, m) if m else ui.t("customers.owner_auto")))
+        external_id = st.text_input(ui.t("customers.external_id"))
+        if st.form_submit_button(ui.t("common.create"), type="primary"):
+            data = {"name": name, "industry": industry, "region": region, "size": size, "tier": tier, "team_id": team,
+                    "owner_id": owner, "external_id": external_id}
+            cid = ui.write(customers.create_customer, data)
+            if cid:
+                detail = ui.read(customers.get_customer, cid, lang)
+                owner_name = detail.info["owner"]
+                ui.flash(ui.t("customers.created_owner", owner=owner_name) if owner_name else ui.t("customers.created_queue"),
+                         "success" if owner_name else "warning")
+                st.session_state.pop(NEW_CUSTOMER_OPEN, None)
+                st.rerun()
 
 
 # ---------------------------------------------------------------------------------------------

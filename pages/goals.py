@@ -92,6 +92,33 @@ tabs = ui.tabs(tab_names, key="goals_tab")
 teams = ui.cached(goals.goal_teams) if is_lead else []
 
 
+def at_risk_follow_ups(team_id: int, at_risk: list[goals.GoalRow]) -> None:
+    """At-risk and off-track goals in one table: tick the ones to follow up, then one click puts a
+    follow-up task for each on the board (one table, not a button per goal: fast with many goals)."""
+    st.caption(ui.t("goals.at_risk_hint"))
+    table = pd.DataFrame([{
+        "pick": False, "goal": g.title, "owner": g.owner, "status": status_label(g.status),
+        "progress": f"{fmt_value(g.progress.actual, g.metric, g.unit)} / {fmt_value(g.target, g.metric, g.unit)}",
+        "ends": g.end_date,
+    } for g in at_risk])
+    edited = st.data_editor(table, key=f"at_risk_{team_id}", hide_index=True, width="stretch",
+                            disabled=["goal", "owner", "status", "progress", "ends"], column_config={
+                                "pick": st.column_config.CheckboxColumn(ui.t("goals.col.pick"), width="small"),
+                                "goal": st.column_config.TextColumn(ui.t("goals.goal"), width="large"),
+                                "owner": st.column_config.TextColumn(ui.t("goals.owner")),
+                                "status": st.column_config.TextColumn(ui.t("goals.status")),
+                                "progress": st.column_config.TextColumn(ui.t("goals.col.progress")),
+                                "ends": st.column_config.DateColumn(ui.t("goals.ends"), format="YYYY-MM-DD"),
+                            })
+    picked = [g for g, tick in zip(at_risk, edited["pick"]) if tick]
+    if st.button(ui.t("goals.follow_up_selected", n=len(picked)), key=f"fu_create_{team_id}", type="primary",
+                 icon=":material/add_task:", disabled=not picked):
+        titles = {g.id: ui.t("goals.follow_up_title", title=g.title) for g in picked}
+        if ui.write(goals.create_follow_up_tasks, titles, success=ui.t("goals.follow_ups_created", n=len(picked))):
+            st.session_state.pop(f"at_risk_{team_id}", None)
+            st.rerun()
+
+
 @st.fragment(run_every="2s")
 def live_overview(team_id: int | None) -> None:
     """Re-reads only when the data revision changed (ui.cached keys on it)."""
@@ -103,8 +130,9 @@ def live_overview(team_id: int | None) -> None:
         else:
             ui.empty_state(ui.t("goals.none_mine"), ui.t("goals.none_mine_hint"))
         return
-    ui.chart(goals.overview_chart(rows, overview_labels("goals.chart.overview" if is_lead else "goals.chart.mine"),
-                                         status_labels()), width="stretch")
+    ui.chart(lambda: goals.overview_chart(rows, overview_labels("goals.chart.overview" if is_lead else "goals.chart.mine"),
+                                          status_labels()),
+             cache_key=("goals_overview", team_id, today), width="stretch")
     goal_table(rows, key="overview_table")
     st.caption(ui.t("goals.status_rule"))
 
@@ -127,14 +155,8 @@ with tabs[0]:
             st.subheader(ui.t("goals.at_risk"))
             if not at_risk:
                 st.success(ui.t("goals.no_at_risk"))
-            for g in at_risk:
-                c1, c2 = st.columns([4, 1])
-                c1.markdown(f"**{g.title}** · {g.owner} · {status_badge(g.status)} · "
-                            f"{fmt_value(g.progress.actual, g.metric, g.unit)} / {fmt_value(g.target, g.metric, g.unit)}")
-                if c2.button(ui.t("goals.follow_up"), key=f"fu_{g.id}", icon=":material/add_task:"):
-                    if ui.write(goals.create_follow_up_task, g.id, title=ui.t("goals.follow_up_title", title=g.title),
-                                success=ui.t("goals.follow_up_created")):
-                        st.rerun()
+            else:
+                at_risk_follow_ups(team_id, at_risk)
             frames = ui.cached(goals.export_frames, team_id, today)
             st.download_button(ui.t("goals.export"), lambda: ui.to_xlsx(frames), f"goals_team_{team_id}_{today.isoformat()}.xlsx",
                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_xlsx",
@@ -160,7 +182,8 @@ def live_burnup(goal_id: int) -> None:
     labels = {"title": ui.t("goals.chart.burnup", title=goal.title), "date": ui.t("goals.date"),
               "value": ui.label("metric", goal.metric), "actual": ui.t("goals.actual"), "expected": ui.t("goals.expected"),
               "forecast": ui.t("goals.forecast"), "target": ui.t("goals.chart.target")}
-    ui.chart(goals.burnup_chart(goal, series, labels, today), width="stretch")
+    ui.chart(lambda: goals.burnup_chart(goal, series, labels, today), cache_key=("goals_burnup", goal_id, today),
+             width="stretch")
     st.caption(ui.t("goals.status_rule"))
 
 

@@ -99,10 +99,10 @@ def board(team_id: int) -> None:
     if not data.goals:
         ui.empty_state(ui.t("goals.none_team"), ui.t("goals.none_team_hint"))
     else:
-        ui.chart(goals.overview_chart(
+        ui.chart(lambda: goals.overview_chart(
             data.goals, {"title": ui.t("goals.chart.overview"), "percent": ui.t("goals.percent"), "goal": ui.t("goals.goal"),
                          "status": ui.t("goals.status")}, {s: status_label(s) for s in goals.STATUSES}, big=True),
-            width="stretch")
+            cache_key=("meeting_overview", team_id, date.today()), width="stretch")
         st.table(goals_table(data.goals).set_index(ui.t("goals.owner")))
         st.caption(ui.t("goals.status_rule"))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import runpy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -285,11 +285,20 @@ def empty_state(message: str, hint: str | None = None) -> None:
     st.info(message + (f"\n\n{hint}" if hint else ""), icon=":material/inbox:")
 
 
-def chart(chart: Any, container: Any = None, **kwargs: Any) -> Any:
+def chart(chart: Any, container: Any = None, *, cache_key: Hashable | None = None, **kwargs: Any) -> Any:
     """Draw an Altair chart from core. Its spec is validated by the unit tests that build it; on
     live pages (refreshed every few seconds) the schema validation would cost more than the rest
-    of the page, so the spec is sent as it is."""
-    return (container or st).vega_lite_chart(chart.to_dict(validate=False), **kwargs)
+    of the page, so the spec is sent as it is.
+
+    With `cache_key`, `chart` is a function that builds the chart, called once per data revision,
+    user, language and key: the key must name everything the chart is built from (the arguments
+    of the cached reads that feed it)."""
+    if cache_key is None:
+        spec = chart.to_dict(validate=False)
+    else:
+        key = (database_url(), "chart", actor(), revision(), lang(), freeze(cache_key))
+        spec = _read_cache().get(key, lambda: chart().to_dict(validate=False))
+    return (container or st).vega_lite_chart(spec, **kwargs)
 
 
 def to_xlsx(frames: dict[str, pd.DataFrame]) -> bytes:

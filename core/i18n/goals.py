@@ -153,10 +153,13 @@ MESSAGES = {
     # At risk
     "goals.at_risk": ("有风险的目标", "Goals at risk"),
     "goals.no_at_risk": ("没有有风险的目标。", "No goal is at risk."),
-    "goals.follow_up": ("创建跟进任务", "Create follow-up task"),
     "goals.follow_up_title": ("跟进目标：{title}", "Follow up goal: {title}"),
-    "goals.follow_up_created": ("已在任务看板创建跟进任务。", "Follow-up task created on the board."),
-    "goals.follow_up_open": ("已有跟进任务：{n} 个", "Follow-up tasks: {n}"),
+    "goals.follow_ups_created": ("已在任务看板创建 {n} 个跟进任务。", "{n} follow-up tasks created on the board."),
+    "goals.follow_up_selected": ("为勾选的 {n} 个目标创建跟进任务", "Create follow-up tasks for {n} ticked goals"),
+    "goals.at_risk_hint": ("勾选需要跟进的目标，再一键在任务看板上创建跟进任务。", "Tick the goals to follow up, then create their follow-up tasks on the board in one click."),
+    "goals.col.pick": ("跟进", "Follow up"),
+    "goals.col.progress": ("实际 / 目标", "Actual / target"),
+    "goals.error.none_selected": ("请先勾选至少一个目标。", "Tick at least one goal first."),
     # Export
     "goals.export": ("导出团队目标进度（Excel）", "Export team goal progress (Excel)"),
     # Errors

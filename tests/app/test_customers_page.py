@@ -114,6 +114,7 @@ def test_a_member_logs_a_contact_from_the_detail_view(app_at, world_url):
 def test_manager_creates_a_customer_and_is_told_who_owns_it(app_at, world_url):
     url, _ = world_url
     at = app_at(url, "manager_a", PAGE)
+    at.button(key="cust_new").click().run()
     at.text_input(key="new_name").input("Fresh Co")
     at.text_input(key="new_industry").input("retail")
     at.text_input(key="new_region").input("华东")
@@ -126,9 +127,11 @@ def test_manager_creates_a_customer_and_is_told_who_owns_it(app_at, world_url):
 def test_manager_creating_an_invalid_customer_sees_what_to_fix(app_at, world_url):
     url, _ = world_url
     at = app_at(url, "manager_a", PAGE)
+    at.button(key="cust_new").click().run()
     at.button(key="FormSubmitter:new_customer-Create").click().run()
     assert not at.exception
     assert "is required" in " ".join(e.value for e in at.error)
+    assert at.text_input(key="new_name").value == ""  # the dialog stays open to fix it
 
 
 def test_follow_ups_tab_shows_the_rollup_for_managers_in_chinese(app_at, world_url):

@@ -102,3 +102,28 @@ def test_home_shows_a_members_goals_with_percent_and_status(app_at, world_url):
     at = app_at(world_url, "member_a1")
     assert not at.exception
     assert any("Goal of Alice A1" in m.value and "No data yet" in m.value for m in at.markdown)
+
+
+def test_ticked_at_risk_goals_get_follow_up_tasks_on_the_board(app_at, world_url):
+    from db.models import Task
+    from db.session import unit_of_work
+
+    engine = make_engine(world_url)
+    with unit_of_work(engine) as s:  # far behind pace: a third of the time gone, 2 % done
+        s.add_all([CheckIn(goal_id=g.id, value=2.0) for g in s.query(Goal).all()])
+    engine.dispose()
+    at = app_at(world_url, "manager_a", page=PAGE)
+    team_id = at.selectbox(key="ov_team").value
+    assert "Tick the goals to follow up" in _texts(at)
+    create = at.button(key=f"fu_create_{team_id}")
+    assert create.disabled  # nothing ticked yet
+    at.session_state[f"at_risk_{team_id}"] = {"edited_rows": {0: {"pick": True}, 1: {"pick": True}},
+                                              "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert at.button(key=f"fu_create_{team_id}").label == "Create follow-up tasks for 2 ticked goals"
+    at.button(key=f"fu_create_{team_id}").click().run()
+    assert not at.exception
+    assert "2 follow-up tasks created on the board." in _texts(at)
+    tasks = _rows(world_url, Task)
+    followed = [t for t in tasks if t.goal_id is not None]
+    assert len(followed) == 2 and all(t.title.startswith("Follow up goal: ") for t in followed)

@@ -350,3 +350,18 @@ def test_the_team_overview_colours_each_goal_by_status(session, world):
     bars = spec["layer"][0]["encoding"]
     assert bars["x"]["title"] == "Attainment (%)" and bars["color"]["title"] == "Status"
     assert len(next(iter(spec["datasets"].values()))) == 3
+
+
+def test_follow_up_tasks_for_several_goals_are_all_or_none(session, world):
+    from sqlalchemy import func, select
+
+    mine, foreign = world.goals["a1"], world.goals["B"]
+    before = session.scalar(select(func.count()).select_from(Task))
+    with pytest.raises(PermissionDenied):
+        goals.create_follow_up_tasks(session, world.actors["manager_a"], {mine.id: "Call them", foreign.id: "Not mine"})
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Task)) == before
+    ids = goals.create_follow_up_tasks(session, world.actors["manager_a"], {mine.id: "Call them"}, today=date(2024, 2, 1))
+    assert [session.get(Task, i).title for i in ids] == ["Call them"]
+    with pytest.raises(InvalidInput):
+        goals.create_follow_up_tasks(session, world.actors["manager_a"], {})

@@ -57,21 +57,36 @@ def test_relabelling_a_returned_frame_does_not_change_the_cached_one():
     assert list(again["tier"]) == ["A", "B"] and "extra" not in again.columns
 
 
-def test_frames_inside_frozen_dataclasses_and_dicts_are_copied_too():
+def test_rows_of_a_list_and_frames_in_a_dict_are_copied_too():
     cache = ReadCache()
-    detail = Detail("x", pd.DataFrame({"status": ["open"]}), [{"n": 1}])
-    got = cache.get("d", lambda: detail)
-    got.frame["status"] = ["已解决"]
-    got.rows[0]["n"] = 99
-    got.rows.append({"n": 2})
+    got = cache.get("d", lambda: {"frame": pd.DataFrame({"status": ["open"]}), "rows": [{"n": 1}]})
+    got["frame"]["status"] = ["已解决"]
+    got["rows"].append({"n": 2})
     again = cache.get("d", lambda: None)
-    assert list(again.frame["status"]) == ["open"] and again.rows == [{"n": 1}]
+    assert list(again["frame"]["status"]) == ["open"] and again["rows"] == [{"n": 1}]
+    rows = cache.get("r", lambda: [{"n": 1}])
+    rows[0]["n"] = 99
+    assert cache.get("r", lambda: None) == [{"n": 1}]
 
 
-def test_immutable_values_are_shared_not_copied():
+def test_mutable_dataclasses_are_copied_with_fresh_fields():
+    @dataclass
+    class Board:
+        cards: list
+
+    cache = ReadCache()
+    got = cache.get("b", lambda: Board([1, 2]))
+    got.cards.append(3)
+    got.cards = []
+    assert cache.get("b", lambda: None).cards == [1, 2]
+
+
+def test_tuples_and_frozen_dataclasses_are_values_shared_not_copied():
     card = Card(1, ("vip",))
-    assert fresh_copy(card) is card
-    assert fresh_copy(("a", 1)) == ("a", 1)
+    detail = Detail("x", pd.DataFrame({"status": ["open"]}))
+    assert fresh_copy(card) is card and fresh_copy(detail) is detail
+    pair = ("a", [1])
+    assert fresh_copy(pair) is pair
     assert fresh_copy([card])[0] is card
 
 
