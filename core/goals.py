@@ -824,12 +824,16 @@ def overview_chart(goals: Sequence[GoalRow], labels: dict[str, str], status_labe
                    big: bool = False) -> alt.LayerChart:
     """Horizontal bars: % of target per goal, coloured by status, with the 100 % line.
     `labels`: title, percent, goal, status."""
-    frame = overview_frame(goals)
-    frame["name"] = frame["owner"] + " · " + frame["title"]
-    frame["percent"] = frame["percent"].fillna(0.0).clip(lower=0, upper=150)
-    frame["status_label"] = frame["status"].map(status_labels)
+    # Plain records in a plain dict, neither a DataFrame nor alt.Data: this chart is redrawn on live
+    # pages after every write, and Altair's conversion or validation of the rows cost more than
+    # the rest of the chart.
+    records = [{
+        "name": f"{g.owner} · {g.title}",
+        "percent": 0.0 if g.percent is None else min(max(round(g.percent, 1), 0.0), 150.0),
+        "status_label": status_labels[g.status],
+    } for g in goals]
     order = [status_labels[s] for s in STATUSES]
-    bars = alt.Chart(frame).mark_bar().encode(
+    bars = alt.Chart().mark_bar().encode(
         x=alt.X("percent:Q", title=labels["percent"], scale=alt.Scale(domain=[0, 150])),
         y=alt.Y("name:N", title=labels["goal"], sort="-x", axis=alt.Axis(labelLimit=320)),
         color=alt.Color("status_label:N", title=labels["status"],
@@ -837,8 +841,8 @@ def overview_chart(goals: Sequence[GoalRow], labels: dict[str, str], status_labe
         tooltip=[alt.Tooltip("name:N", title=labels["goal"]), alt.Tooltip("percent:Q", title=labels["percent"], format=".1f"),
                  alt.Tooltip("status_label:N", title=labels["status"])],
     )
-    rule = alt.Chart(frame).mark_rule(color="#424242", strokeDash=[4, 4]).encode(x=alt.datum(100))
-    chart = alt.layer(bars, rule).properties(title=labels["title"], height=alt.Step(40 if big else 30))
+    rule = alt.Chart().mark_rule(color="#424242", strokeDash=[4, 4]).encode(x=alt.datum(100))
+    chart = alt.layer(bars, rule, data={"values": records}).properties(title=labels["title"], height=alt.Step(40 if big else 30))
     if big:  # readable across a meeting room
         chart = (chart.configure_axis(labelFontSize=18, titleFontSize=18, labelLimit=480)
                  .configure_legend(labelFontSize=17, titleFontSize=17).configure_title(fontSize=22))

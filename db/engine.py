@@ -32,6 +32,10 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+SQLITE_MMAP_BYTES = 1 << 30  # address space, not memory: pages are shared with the OS cache
+SQLITE_CACHE_KIB = 32 * 1024  # per connection, allocated only as pages are read
+
+
 def make_engine(url: str | None = None, **kwargs) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
     url = normalise_url(url or database_url())
@@ -48,6 +52,11 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # Reads of a large workspace (hundreds of MB) come from the OS page cache through a
+            # memory map instead of each connection's 2 MB page cache, which churned: the same
+            # grouped metric query took 3 ms warm and 80 ms after other reads had evicted it.
+            cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+            cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             cursor.close()
 
         return engine

@@ -240,6 +240,7 @@ class Customer(Base):
         CheckConstraint(_in("status", CUSTOMER_STATUSES), name="status"),
         Index("ix_customers_team_owner", "team_id", "owner_id"),
         Index("ix_customers_owner_next_follow_up", "owner_id", "next_follow_up"),
+        Index("ix_customers_owner_status_created", "owner_id", "status", "created_at"),  # metric queries
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -349,7 +349,10 @@ def test_the_team_overview_colours_each_goal_by_status(session, world):
                                 {s: s.upper() for s in goals.STATUSES}).to_dict()
     bars = spec["layer"][0]["encoding"]
     assert bars["x"]["title"] == "Attainment (%)" and bars["color"]["title"] == "Status"
-    assert len(next(iter(spec["datasets"].values()))) == 3
+    values = next(iter(spec["datasets"].values()))
+    assert len(values) == 3
+    assert {v["status_label"] for v in values} <= {s.upper() for s in goals.STATUSES}
+    assert all(0.0 <= v["percent"] <= 150.0 for v in values)
 
 
 def test_follow_up_tasks_for_several_goals_are_all_or_none(session, world):
