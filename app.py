@@ -1,7 +1,8 @@
 """ClientCrew entry script: page config, language, login, the acting user, role-based navigation.
 
 Everything before `st.navigation` runs on every click of every user, so it stays cached and cheap:
-credentials and the acting user come from caches keyed by the data revision.
+credentials and the acting user come from caches keyed by the data revision (defined in pages/ui.py,
+so they are not re-declared on every run of this script).
 """
 from __future__ import annotations
 
@@ -10,35 +11,10 @@ import streamlit_authenticator as stauth
 
 from core import auth, config, i18n
 from core.navigation import PAGES, pages_for
-from db.session import read_session, unit_of_work
+from db.session import unit_of_work
 from pages import ui
 
 st.set_page_config(page_title="ClientCrew", page_icon=":material/groups:", layout="wide")
-
-
-@st.cache_resource(show_spinner=False)
-def _cookie_key() -> str:
-    return config.cookie_key()
-
-
-@st.cache_data(ttl=300, show_spinner=False)
-def _credentials(rev: int) -> dict:
-    with read_session(ui.engine()) as s:
-        return auth.credentials(s)
-
-
-@st.cache_data(ttl=300, show_spinner=False)
-def _actor(username: str, rev: int):
-    with read_session(ui.engine()) as s:
-        return auth.actor_for_username(s, username)
-
-
-@st.cache_data(ttl=60, show_spinner=False)
-def _demo_on(rev: int) -> bool:
-    from core.workspace import demo_is_on
-
-    with read_session(ui.engine()) as s:
-        return demo_is_on(s)
 
 
 def _apply_language_choice() -> None:
@@ -74,8 +50,8 @@ def _handle_login_submit(authenticator: stauth.Authenticate) -> None:
         }
     )
     st.session_state.pop("_login_error", None)
-    _credentials.clear()
-    _actor.clear()
+    ui.credentials.clear()
+    ui.actor_for.clear()
     authenticator.cookie_controller.set_cookie()
 
 
@@ -98,7 +74,7 @@ def _login_view() -> None:
         st.text_input(i18n.t("login.username", lang), key="login_username", autocomplete="username")
         st.text_input(i18n.t("login.password", lang), type="password", key="login_password", autocomplete="current-password")
         st.form_submit_button(i18n.t("login.submit", lang), key="login_submit", type="primary")
-    if _demo_on(ui.revision()):
+    if ui.demo_on(ui.revision()):
         st.info(i18n.t("login.demo_hint", lang), icon=":material/info:")
 
 
@@ -132,7 +108,7 @@ def main() -> None:
     _apply_language_choice()
     rev = ui.revision()
     authenticator = stauth.Authenticate(
-        _credentials(rev), config.COOKIE_NAME, _cookie_key(), config.COOKIE_EXPIRY_DAYS,
+        ui.credentials(rev), config.COOKIE_NAME, ui.cookie_key(), config.COOKIE_EXPIRY_DAYS,
         auto_hash=False, login_sleep_time=0,
     )
     _handle_logout(authenticator)
@@ -140,7 +116,7 @@ def main() -> None:
     if not st.session_state.get("authentication_status"):
         authenticator.login(location="unrendered")  # restores a session from the cookie
 
-    actor = _actor(st.session_state["username"], rev) if st.session_state.get("authentication_status") else None
+    actor = ui.actor_for(st.session_state["username"], rev) if st.session_state.get("authentication_status") else None
     if actor is None:
         st.session_state.pop(ui.ACTOR_KEY, None)
         if st.session_state.get("authentication_status"):  # account deactivated meanwhile

@@ -18,35 +18,7 @@ import statistics
 import time
 from datetime import date
 
-from bench.pages import build_database, empty_page_rerun, signed_in_app
-
-FRAGMENT_TIMES: list[float] = []
-
-
-def _time_fragments() -> None:
-    """Wrap st.fragment so each run of a fragment's function is timed (this process only)."""
-    import functools
-
-    import streamlit as st
-
-    original = st.fragment
-
-    def timed(func=None, *, run_every=None):
-        def wrap(f):
-            @functools.wraps(f)
-            def inner(*args, **kwargs):
-                start = time.perf_counter()
-                try:
-                    return f(*args, **kwargs)
-                finally:
-                    FRAGMENT_TIMES.append(time.perf_counter() - start)
-
-            return original(inner, run_every=run_every)
-
-        return wrap(func) if func is not None else wrap
-
-    st.fragment = timed
-
+from bench.pages import FRAGMENT_TIMES, build_database, empty_page_rerun, signed_in_app, time_fragments
 
 def _median_ms(fn, runs: int) -> float:
     times = []
@@ -96,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     idle = _median_ms(poll, args.runs * 3)
     changed = _median_ms(recompute, args.runs)
 
-    _time_fragments()
+    time_fragments()
     at = signed_in_app("manager")
     at.run()
     at.switch_page("pages/meeting.py")

@@ -95,6 +95,7 @@ def meeting_board(session: Session, actor: Actor, team_id: int, today: date | No
         team_id=team_id, team=team.name, today=today, goals=current, leaderboard=leaderboard(current),
         overdue_total=int(overdue_total),
         overdue=[{"customer": r.name, "owner": r.owner, "days": (today - r.next_follow_up).days} for r in overdue_rows],
-        at_risk=[g for g in current if g.status in (AT_RISK, OFF_TRACK)],
+        at_risk=sorted((g for g in current if g.status in (AT_RISK, OFF_TRACK)),
+                       key=lambda g: (g.status != OFF_TRACK, g.percent if g.percent is not None else 0.0, g.id)),
         wins=wins[: limit * 2],
     )

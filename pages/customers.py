@@ -182,7 +182,11 @@ def render_manage(detail) -> None:
 # ---------------------------------------------------------------------------------------------
 # The list
 # ---------------------------------------------------------------------------------------------
+@st.fragment
 def render_list() -> None:
+    """Search, filters, the page of customers and its exports. A fragment: changing a filter or
+    the page reruns this list only, not the app shell and the rest of the page (opening a
+    customer or creating one reruns the whole app)."""
     options = ui.cached(customers.filter_options)
     search = st.text_input(ui.t("customers.search"), key="f_search", icon=":material/search:")
     with st.expander(ui.t("common.filter"), icon=":material/filter_list:"):
@@ -218,11 +222,6 @@ def render_list() -> None:
     st.caption(ui.t("customers.count", total=ui.fmt_number(total)))
     offset = ui.pager(total, PAGE_SIZE, "cust")
     page = ui.cached(customers.list_customers, filters, sort, descending, offset, PAGE_SIZE)
-    frame = page.rows.copy()
-    frame["tier"] = [ui.label("tier", v) for v in frame["tier"]]
-    frame["size"] = [ui.label("size", v) for v in frame["size"]]
-    frame["owner"] = frame["owner"].fillna(ui.t("common.unassigned"))
-    frame["overdue"] = ["⚠️" if v else "" for v in frame["overdue"]]
     shown = {"name": ui.t("common.name"), "tier": ui.t("customers.tier"), "next_follow_up": ui.t("customers.next_follow_up"),
              "overdue": ui.t("common.overdue")}
     if lead:
@@ -230,10 +229,18 @@ def render_list() -> None:
                  "region": ui.t("customers.region"), "tier": ui.t("customers.tier"), "owner": ui.t("customers.owner"),
                  "team": ui.t("customers.team"), "last_contact_at": ui.t("customers.last_contact"),
                  "next_follow_up": ui.t("customers.next_follow_up"), "overdue": ui.t("common.overdue")}
-    event = st.dataframe(_cols(frame, shown), hide_index=True, width="stretch", on_select="rerun",
-                         selection_mode="single-row", key="cust_table",
-                         column_config={ui.t("customers.last_contact"): st.column_config.DatetimeColumn(format="YYYY-MM-DD"),
-                                        ui.t("customers.next_follow_up"): st.column_config.DateColumn(format="YYYY-MM-DD")})
+    frame = page.rows[list(shown)]  # only what is shown goes to the browser
+    frame["tier"] = [ui.label("tier", v) for v in frame["tier"]]
+    if lead:
+        frame["size"] = [ui.label("size", v) for v in frame["size"]]
+        frame["owner"] = frame["owner"].fillna(ui.t("common.unassigned"))
+    frame["overdue"] = ["⚠️" if v else "" for v in frame["overdue"]]
+    # Headers through column_config, not a renamed copy: this table redraws on every filter change.
+    config = {column: st.column_config.Column(label) for column, label in shown.items()}
+    config["last_contact_at"] = st.column_config.DatetimeColumn(ui.t("customers.last_contact"), format="YYYY-MM-DD")
+    config["next_follow_up"] = st.column_config.DateColumn(ui.t("customers.next_follow_up"), format="YYYY-MM-DD")
+    event = st.dataframe(frame, column_config=config, hide_index=True, width="stretch",
+                         on_select="rerun", selection_mode="single-row", key="cust_table")
     st.caption(ui.t("customers.select_hint"))
     selected = getattr(getattr(event, "selection", None), "rows", None) if event is not None else None
     if selected:

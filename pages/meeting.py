@@ -59,6 +59,9 @@ else:
     st.caption(ui.t("meeting.print_hint"))
 
 
+SHOWN_AT_RISK = 10  # readable from across the room; the chart above shows every goal
+
+
 def status_label(code: str) -> str:
     return ui.t(f"goals.status.{code}")
 
@@ -119,28 +122,29 @@ def board(team_id: int) -> None:
         st.subheader(ui.t("meeting.at_risk_goals"))
         if not data.at_risk:
             st.success(ui.t("goals.no_at_risk"))
-        for g in data.at_risk:
-            color = "red" if g.status == goals.OFF_TRACK else "orange"
-            st.markdown(f"- **{g.title}** · {g.owner} · :{color}[{status_label(g.status)}] · "
-                        f"{value_text(g.progress.actual, g)} / {value_text(g.target, g)}")
+        else:  # the worst first, as many as a shared screen can show; one element, not one per line
+            st.markdown("\n".join(
+                f"- **{g.title}** · {g.owner} · :{'red' if g.status == goals.OFF_TRACK else 'orange'}[{status_label(g.status)}] · "
+                f"{value_text(g.progress.actual, g)} / {value_text(g.target, g)}" for g in data.at_risk[:SHOWN_AT_RISK]))
+            if len(data.at_risk) > SHOWN_AT_RISK:
+                st.caption(ui.t("meeting.at_risk_more", n=len(data.at_risk)))
     with right:
         st.subheader(ui.t("meeting.overdue"))
         if not data.overdue:
             st.success(ui.t("meeting.no_overdue"))
         else:
-            for item in data.overdue:
-                st.markdown(f"- **{item['customer']}** · {item['owner'] or ui.t('common.unassigned')} · "
-                            f":red[{ui.t('meeting.days_overdue', n=item['days'])}]")
+            st.markdown("\n".join(f"- **{item['customer']}** · {item['owner'] or ui.t('common.unassigned')} · "
+                                   f":red[{ui.t('meeting.days_overdue', n=item['days'])}]" for item in data.overdue))
             if data.overdue_total > len(data.overdue):
                 st.caption(ui.t("meeting.overdue_more", n=data.overdue_total))
         st.subheader(ui.t("meeting.wins", n=meeting.WINS_DAYS))
         if not data.wins:
             st.caption(ui.t("meeting.no_wins"))
-        for w in data.wins:
-            if w["kind"] == "deal":
-                st.markdown(f"- :green[{ui.t('meeting.win_deal')}] **{w['who']}** · {w['what']} · {ui.fmt_money(w['value'])}")
-            else:
-                st.markdown(f"- :violet[{ui.t('meeting.win_recognition')}] **{w['who']}** · {w['what']}")
+        else:
+            st.markdown("\n".join(
+                f"- :green[{ui.t('meeting.win_deal')}] **{w['who']}** · {w['what']} · {ui.fmt_money(w['value'])}"
+                if w["kind"] == "deal" else f"- :violet[{ui.t('meeting.win_recognition')}] **{w['who']}** · {w['what']}"
+                for w in data.wins))
     st.caption(ui.t("meeting.updated", time=datetime.now().strftime("%H:%M:%S")))
 
 

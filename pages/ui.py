@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core import i18n
+from core import auth, config, i18n
 from core.errors import DomainError, PermissionDenied
 from core.navigation import may_open
 from core.permissions import Actor
@@ -75,6 +75,34 @@ def revision() -> int:
 def _forget_revision() -> None:
     """After this session's own write: the rest of the run reads the new revision."""
     _run_memo().pop("revision", None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads for app.py's login gate (declared here, once per process, not on every run of app.py)
+# ---------------------------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def cookie_key() -> str:
+    return config.cookie_key()
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def credentials(rev: int) -> dict:
+    with read_session(engine()) as s:
+        return auth.credentials(s)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def actor_for(username: str, rev: int) -> Actor | None:
+    with read_session(engine()) as s:
+        return auth.actor_for_username(s, username)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def demo_on(rev: int) -> bool:
+    from core.workspace import demo_is_on
+
+    with read_session(engine()) as s:
+        return demo_is_on(s)
 
 
 # ---------------------------------------------------------------------------------------------

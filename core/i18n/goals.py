@@ -202,6 +202,7 @@ MESSAGES = {
     "meeting.no_overdue": ("没有逾期回访。", "No follow-up is overdue."),
     "meeting.days_overdue": ("逾期 {n} 天", "{n} days overdue"),
     "meeting.overdue_more": ("共 {n} 个客户逾期未回访", "{n} customers overdue in all"),
+    "meeting.at_risk_more": ("共 {n} 个目标有风险或已偏离，以上为最落后的 10 个", "{n} goals at risk or off track in all; the 10 furthest behind are listed"),
     "meeting.wins": ("近期佳绩（{n} 天内）", "Recent wins (last {n} days)"),
     "meeting.no_wins": ("近期还没有赢单或表彰。", "No won deals or recognitions recently."),
     "meeting.win_deal": ("赢单", "Won deal"),

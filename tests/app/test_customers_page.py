@@ -30,7 +30,7 @@ def _texts(at) -> str:
 def _table_names(at) -> set[str]:
     names = set()
     for frame in at.dataframe:
-        for column in ("Name", "名称"):
+        for column in ("name", "Name", "名称"):
             if column in frame.value.columns:
                 names |= set(frame.value[column])
     return names

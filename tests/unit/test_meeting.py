@@ -50,3 +50,14 @@ def test_the_leaderboard_caps_a_runaway_goal_at_150_percent():
     p = goals.evaluate("manual", 0, 10, date(2024, 1, 1), date(2024, 1, 10), date(2024, 1, 10), 50)
     row = goals.GoalRow(1, "x", "manual", "", 10, 0, date(2024, 1, 1), date(2024, 1, 10), None, 7, "Zoe", None, 1, 0, p)
     assert meeting.leaderboard([row])[0]["attainment"] == 1.5
+
+
+def test_at_risk_goals_come_worst_first_off_track_before_at_risk(session, world):
+    # day 31 of 91 -> expected 34 %: a1 at 30 is at risk (forecast 88 %), a2 at 5 and Team A at
+    # 10 are off track; the lower share of target comes first among the off-track ones
+    session.add_all([CheckIn(goal_id=world.goals["a1"].id, value=30.0), CheckIn(goal_id=world.goals["a2"].id, value=5.0),
+                     CheckIn(goal_id=world.goals["A"].id, value=10.0)])
+    session.commit()
+    board = meeting.meeting_board(session, world.actors["manager_a"], world.teams["A"].id, today=TODAY)
+    assert [(g.title, g.status) for g in board.at_risk] == [
+        ("Goal of Aaron A2", goals.OFF_TRACK), ("Goal of Team A", goals.OFF_TRACK), ("Goal of Alice A1", goals.AT_RISK)]
