@@ -1,5 +1,11 @@
 """Board bench: the Board rerun with about 50 visible cards, and a drop from event to redrawn board,
-each as a ratio to an empty Streamlit page's rerun (all measured the same way, in AppTest).
+each as a ratio to an empty page's rerun (all measured the same way, in AppTest).
+
+Baselines: a bare empty Streamlit script, and an empty page inside the signed-in app shell. The
+board is a fragment, so a drop (or a card's button) reruns only the fragment in a server: its run
+is timed inside the full rerun (bench.pages.time_fragments). The floor is a bare script drawing
+the same number of keyed containers with one line of text each: the least a card can cost when
+cards are ordinary Streamlit containers, as streamlit-dnd requires.
 
     python -m bench.board --url sqlite:////tmp/large.db      # a database holding the large demo
     python -m bench.board --scale small                       # builds the small demo first
@@ -14,7 +20,35 @@ import os
 import statistics
 import time
 
-from bench.pages import build_database, empty_page_rerun, signed_in_app
+from bench.pages import (
+    FRAGMENT_TIMES,
+    bench_page,
+    build_database,
+    empty_page_rerun,
+    register_shell_baseline,
+    signed_in_app,
+    time_fragments,
+)
+
+FLOOR_SCRIPT = """
+import streamlit as st
+for i in range({n}):
+    with st.container(key=f"card-{{i}}", border=True):
+        st.markdown(f"**Card {{i}}**")
+"""
+
+
+def floor_rerun(cards: int, runs: int) -> float:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_string(FLOOR_SCRIPT.format(n=cards), default_timeout=60)
+    at.run()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def _cards(at) -> list[tuple[str, int, int]]:
@@ -50,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("CLIENTCREW_COOKIE_KEY", "bench-cookie-key-" + "b" * 40)
 
+    time_fragments()
     baseline = empty_page_rerun(args.runs)
+    _, shell, _ = bench_page(register_shell_baseline(), args.user, args.runs)
     at = signed_in_app(args.user, lang="en")
     at.run()
     at.switch_page("pages/board.py")
@@ -60,14 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     if at.exception:
         raise RuntimeError([e.value for e in at.exception])
     shown = sum(len(ids) for ids in at.session_state["_task_dnd_drawn_stdnd"].values())
-    reruns = []
+    reruns, fragments = [], []
     for _ in range(args.runs):
+        FRAGMENT_TIMES.clear()
         start = time.perf_counter()
         at.run()
         reruns.append(time.perf_counter() - start)
-    rerun = statistics.median(reruns)
+        fragments.append(max(FRAGMENT_TIMES, default=0.0))
+    rerun, fragment = statistics.median(reruns), statistics.median(fragments)
 
-    drops = []
+    drops, drop_fragments = [], []
     for n in range(args.runs):
         cards = _cards(at)
         if len(cards) < 2:
@@ -77,16 +115,27 @@ def main(argv: list[str] | None = None) -> int:
             "event_id": f"bench-{time.time_ns()}-{n}", "from_container": src, "to_container": dst,
             "item_key": f"task-{task_id}-v{_version(task_id)}", "from_index": 0, "to_index": 0,
         }
+        FRAGMENT_TIMES.clear()
         start = time.perf_counter()
         at.run()
         drops.append(time.perf_counter() - start)
+        drop_fragments.append(max(FRAGMENT_TIMES, default=0.0))
         if at.exception or not at.success:
             raise RuntimeError(f"the drop did not apply: {[e.value for e in at.exception]} {[e.value for e in at.error]}")
-    drop = statistics.median(drops)
+    drop, drop_fragment = statistics.median(drops), statistics.median(drop_fragments)
+    floor = floor_rerun(shown, args.runs)
 
-    print(f"\nempty page rerun (median of {args.runs}): {baseline * 1000:.1f} ms")
-    print(f"board ({shown} visible cards) cold {cold * 1000:.0f} ms, rerun {rerun * 1000:.1f} ms = {rerun / baseline:.1f}x empty")
-    print(f"drop -> redrawn board {drop * 1000:.1f} ms = {drop / baseline:.1f}x empty")
+    def line(name: str, seconds: float) -> str:
+        return f"{name:<48} {seconds * 1000:7.1f} ms  {seconds / baseline:5.1f}x empty  {seconds / shell:5.1f}x shell"
+
+    print(f"\n{shown} visible cards, median of {args.runs} runs (cold first board run {cold * 1000:.0f} ms)")
+    print(line("empty script (bare Streamlit)", baseline))
+    print(line("empty page in the signed-in app shell", shell))
+    print(line("board: full rerun", rerun))
+    print(line("board: its fragment (a board interaction)", fragment))
+    print(line("drop -> redrawn board: full run", drop))
+    print(line("drop -> redrawn board: the fragment (server)", drop_fragment))
+    print(line(f"floor: {shown} bare keyed containers, one line each", floor))
     return 0
 
 

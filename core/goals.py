@@ -865,6 +865,11 @@ def export_frames(session: Session, actor: Actor, team_id: int, today: date | No
 def at_risk_goals(session: Session, actor: Actor, today: date | None = None, limit: int = 10) -> list[GoalRow]:
     """Current visible goals that are at risk or off track (Home for managers), worst first."""
     today = today or date.today()
-    rows = [g for g in list_goals(session, actor, today=today, limit=300)
-            if g.status in (AT_RISK, OFF_TRACK) and g.end_date >= today]
-    return sorted(rows, key=lambda g: (g.progress.forecast_attainment or 0.0, g.end_date))[:limit]
+    return falling_behind(g for g in list_goals(session, actor, today=today, limit=300) if g.end_date >= today)[:limit]
+
+
+def falling_behind(goals: Iterable[GoalRow]) -> list[GoalRow]:
+    """The goals at risk or off track, furthest behind first (lowest forecast share of target,
+    the number their status is decided on; then the nearest deadline)."""
+    return sorted((g for g in goals if g.status in (AT_RISK, OFF_TRACK)),
+                  key=lambda g: (g.progress.forecast_attainment or 0.0, g.end_date, g.id))

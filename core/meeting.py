@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
-from core.goals import AT_RISK, OFF_TRACK, GoalRow, list_goals
+from core.goals import GoalRow, falling_behind, list_goals
 from core.permissions import Actor, ensure_role, ensure_team, scope_for, subtree_team_ids
 from db.models import Customer, Deal, Member, Recognition, Team
 
@@ -95,7 +95,6 @@ def meeting_board(session: Session, actor: Actor, team_id: int, today: date | No
         team_id=team_id, team=team.name, today=today, goals=current, leaderboard=leaderboard(current),
         overdue_total=int(overdue_total),
         overdue=[{"customer": r.name, "owner": r.owner, "days": (today - r.next_follow_up).days} for r in overdue_rows],
-        at_risk=sorted((g for g in current if g.status in (AT_RISK, OFF_TRACK)),
-                       key=lambda g: (g.status != OFF_TRACK, g.percent if g.percent is not None else 0.0, g.id)),
+        at_risk=falling_behind(current),
         wins=wins[: limit * 2],
     )

@@ -103,7 +103,7 @@ def at_risk_follow_ups(team_id: int, at_risk: list[goals.GoalRow]) -> None:
     } for g in at_risk])
     edited = st.data_editor(table, key=f"at_risk_{team_id}", hide_index=True, width="stretch",
                             disabled=["goal", "owner", "status", "progress", "ends"], column_config={
-                                "pick": st.column_config.CheckboxColumn(ui.t("goals.col.pick"), width="small"),
+                                "pick": st.column_config.CheckboxColumn(ui.t("goals.col.pick")),
                                 "goal": st.column_config.TextColumn(ui.t("goals.goal"), width="large"),
                                 "owner": st.column_config.TextColumn(ui.t("goals.owner")),
                                 "status": st.column_config.TextColumn(ui.t("goals.status")),
@@ -151,7 +151,7 @@ with tabs[0]:
             live_overview(team_id)
         if is_lead and team_id is not None:
             rows = ui.cached(goals.list_goals, team_id=team_id, today=today)
-            at_risk = [g for g in rows if g.status in (goals.AT_RISK, goals.OFF_TRACK)]
+            at_risk = goals.falling_behind(rows)
             st.subheader(ui.t("goals.at_risk"))
             if not at_risk:
                 st.success(ui.t("goals.no_at_risk"))

@@ -52,9 +52,9 @@ def test_the_leaderboard_caps_a_runaway_goal_at_150_percent():
     assert meeting.leaderboard([row])[0]["attainment"] == 1.5
 
 
-def test_at_risk_goals_come_worst_first_off_track_before_at_risk(session, world):
+def test_at_risk_goals_come_furthest_behind_first(session, world):
     # day 31 of 91 -> expected 34 %: a1 at 30 is at risk (forecast 88 %), a2 at 5 and Team A at
-    # 10 are off track; the lower share of target comes first among the off-track ones
+    # 10 are off track; ordered by the forecast share of target (15 %, 29 %, 88 %)
     session.add_all([CheckIn(goal_id=world.goals["a1"].id, value=30.0), CheckIn(goal_id=world.goals["a2"].id, value=5.0),
                      CheckIn(goal_id=world.goals["A"].id, value=10.0)])
     session.commit()
