@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import event, false, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -113,9 +113,36 @@ def subtree_team_ids(session: Session, root_ids: set[int]) -> set[int]:
     return result
 
 
+_SCOPES = "clientcrew_scopes"
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_scopes(session: Session, *_args: Any) -> None:
+    session.info.pop(_SCOPES, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_scopes_on_dml(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info.pop(_SCOPES, None)
+
+
 def scope_for(session: Session, actor: Actor) -> Scope:
+    """What `actor` can reach. Remembered in the session until it writes, commits or rolls back
+    (one action checks the scope several times: loading, moving, warning)."""
     if actor.is_admin:
         return Scope(actor, True, frozenset(), frozenset())
+    remembered = session.info.setdefault(_SCOPES, {})
+    if actor in remembered and not (session.new or session.dirty or session.deleted):
+        return remembered[actor]
+    scope = _compute_scope(session, actor)
+    session.info.setdefault(_SCOPES, {})[actor] = scope
+    return scope
+
+
+def _compute_scope(session: Session, actor: Actor) -> Scope:
     if actor.is_manager:
         managed = set(session.scalars(select(Team.id).where(Team.manager_user_id == actor.user_id)))
         team_ids = subtree_team_ids(session, managed)

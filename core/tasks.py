@@ -194,6 +194,7 @@ class Board:
     today: date
     members_total: int = 0  # members of the team (the member view shows a page of them)
     member_offset: int = 0
+    members: tuple[dict, ...] = ()  # every member who can take work: the Move to… menu offers them all
 
     @property
     def shown(self) -> int:
@@ -320,7 +321,8 @@ def board(
     else:
         for status in TASK_STATUSES:
             columns.append(Column(status, None, counts.get(status, 0), take(status, status)))
-    return Board(team_id, view, tuple(columns), today, members_total=len(all_members), member_offset=member_offset)
+    return Board(team_id, view, tuple(columns), today, members_total=len(all_members), member_offset=member_offset,
+                 members=tuple(all_members))
 
 
 def _card(r, today: date) -> Card:

@@ -89,7 +89,7 @@ def draw_board(team_id: int, view: str, customer_query: str, quadrant: str | Non
         customer_query=customer_query.strip() or None, quadrant=quadrant, due=due, include_done=include_done,
         member_offset=member_offset, member_limit=tasks.DEFAULT_MEMBERS_PER_PAGE,
     )
-    members = ui.cached(tasks.board_members, team_id)  # the Move to… menu offers the whole team
+    members = list(data.members)  # the Move to… menu offers the whole team
     st.caption(ui.t("board.shown", shown=data.shown, total=data.total))
     if view == "member" and data.members_total > tasks.DEFAULT_MEMBERS_PER_PAGE:
         # Big teams: a page of members at a time (the Unassigned column stays on every page).

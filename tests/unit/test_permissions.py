@@ -142,3 +142,22 @@ def test_load_returns_the_record_refuses_a_foreign_one_and_reports_a_missing_one
         perm.load(session, manager, Task, world.tasks["b1"].id, R)
     with pytest.raises(NotFound):
         perm.load(session, manager, Task, 999_999, R)
+
+
+def test_a_remembered_scope_is_forgotten_when_the_session_writes(session, world):
+    """scope_for is remembered per session, but never across a change of who is where."""
+    from sqlalchemy import update
+
+    from tests.factories import make_member
+
+    manager = world.actors["manager_a"]
+    before = perm.scope_for(session, manager)
+    assert perm.scope_for(session, manager) is before  # remembered while nothing changed
+    newcomer = make_member(session, "Newcomer", world.teams["A1"])  # flushes
+    assert newcomer.id in perm.scope_for(session, manager).member_ids
+    b1 = world.members["b1"]
+    assert b1.id not in perm.scope_for(session, manager).member_ids
+    session.execute(update(Member).where(Member.id == b1.id).values(team_id=world.teams["A"].id))
+    assert b1.id in perm.scope_for(session, manager).member_ids  # bulk DML forgets too
+    session.rollback()
+    assert b1.id not in perm.scope_for(session, manager).member_ids
