@@ -56,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     def recompute() -> None:
         with read_session(engine) as s:
             data = meeting.meeting_board(s, actor, team_id, date.today())
-        goals.overview_chart(data.goals, {"title": "t", "percent": "p", "goal": "g", "status": "s"},
-                             {code: code for code in goals.STATUSES}, big=True).to_dict(validate=False)  # as ui.chart sends it
+        goals.overview_spec(data.goals, {"title": "t", "percent": "p", "goal": "g", "status": "s"},
+                            {code: code for code in goals.STATUSES}, big=True)  # as the Meeting page builds it
 
     def write() -> None:
         with unit_of_work(engine) as s:

@@ -23,6 +23,8 @@ Progress model (one rule for every goal, shown to users as `STATUS_RULE`):
 from __future__ import annotations
 
 import calendar
+import copy
+import functools
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -824,14 +826,6 @@ def overview_chart(goals: Sequence[GoalRow], labels: dict[str, str], status_labe
                    big: bool = False) -> alt.LayerChart:
     """Horizontal bars: % of target per goal, coloured by status, with the 100 % line.
     `labels`: title, percent, goal, status."""
-    # Plain records in a plain dict, neither a DataFrame nor alt.Data: this chart is redrawn on live
-    # pages after every write, and Altair's conversion or validation of the rows cost more than
-    # the rest of the chart.
-    records = [{
-        "name": f"{g.owner} · {g.title}",
-        "percent": 0.0 if g.percent is None else min(max(round(g.percent, 1), 0.0), 150.0),
-        "status_label": status_labels[g.status],
-    } for g in goals]
     order = [status_labels[s] for s in STATUSES]
     bars = alt.Chart().mark_bar().encode(
         x=alt.X("percent:Q", title=labels["percent"], scale=alt.Scale(domain=[0, 150])),
@@ -842,11 +836,39 @@ def overview_chart(goals: Sequence[GoalRow], labels: dict[str, str], status_labe
                  alt.Tooltip("status_label:N", title=labels["status"])],
     )
     rule = alt.Chart().mark_rule(color="#424242", strokeDash=[4, 4]).encode(x=alt.datum(100))
-    chart = alt.layer(bars, rule, data={"values": records}).properties(title=labels["title"], height=alt.Step(40 if big else 30))
+    chart = alt.layer(bars, rule, data={"values": _overview_records(goals, status_labels)}).properties(
+        title=labels["title"], height=alt.Step(40 if big else 30))
     if big:  # readable across a meeting room
         chart = (chart.configure_axis(labelFontSize=18, titleFontSize=18, labelLimit=480)
                  .configure_legend(labelFontSize=17, titleFontSize=17).configure_title(fontSize=22))
     return chart
+
+
+def _overview_records(goals: Sequence[GoalRow], status_labels: dict[str, str]) -> list[dict]:
+    return [{
+        "name": f"{g.owner} · {g.title}",
+        "percent": 0.0 if g.percent is None else min(max(round(g.percent, 1), 0.0), 150.0),
+        "status_label": status_labels[g.status],
+    } for g in goals]
+
+
+def overview_spec(goals: Sequence[GoalRow], labels: dict[str, str], status_labels: dict[str, str],
+                  big: bool = False) -> dict:
+    """`overview_chart` as a Vega-Lite spec, for live pages. Building the Altair objects costs far
+    more than the data (the Meeting page redraws this after every write), so the chart without
+    rows is built once per language and size and the rows are put into a copy of it."""
+    skeleton = _overview_skeleton(tuple(labels.items()), tuple(status_labels.items()), big)
+    spec = copy.deepcopy(skeleton)
+    spec["data"] = {"values": _overview_records(goals, status_labels)}
+    return spec
+
+
+@functools.lru_cache(maxsize=32)
+def _overview_skeleton(labels: tuple, status_labels: tuple, big: bool) -> dict:
+    spec = overview_chart([], dict(labels), dict(status_labels), big).to_dict(validate=False)
+    spec.pop("datasets", None)
+    spec.pop("data", None)
+    return spec
 
 
 def export_frames(session: Session, actor: Actor, team_id: int, today: date | None = None) -> dict[str, pd.DataFrame]:

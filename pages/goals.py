@@ -130,7 +130,7 @@ def live_overview(team_id: int | None) -> None:
         else:
             ui.empty_state(ui.t("goals.none_mine"), ui.t("goals.none_mine_hint"))
         return
-    ui.chart(lambda: goals.overview_chart(rows, overview_labels("goals.chart.overview" if is_lead else "goals.chart.mine"),
+    ui.chart(lambda: goals.overview_spec(rows, overview_labels("goals.chart.overview" if is_lead else "goals.chart.mine"),
                                           status_labels()),
              cache_key=("goals_overview", team_id, today), width="stretch")
     goal_table(rows, key="overview_table")

@@ -102,7 +102,7 @@ def board(team_id: int) -> None:
     if not data.goals:
         ui.empty_state(ui.t("goals.none_team"), ui.t("goals.none_team_hint"))
     else:
-        ui.chart(lambda: goals.overview_chart(
+        ui.chart(lambda: goals.overview_spec(
             data.goals, {"title": ui.t("goals.chart.overview"), "percent": ui.t("goals.percent"), "goal": ui.t("goals.goal"),
                          "status": ui.t("goals.status")}, {s: status_label(s) for s in goals.STATUSES}, big=True),
             cache_key=("meeting_overview", team_id, date.today()), width="stretch")

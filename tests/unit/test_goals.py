@@ -368,3 +368,16 @@ def test_follow_up_tasks_for_several_goals_are_all_or_none(session, world):
     assert [session.get(Task, i).title for i in ids] == ["Call them"]
     with pytest.raises(InvalidInput):
         goals.create_follow_up_tasks(session, world.actors["manager_a"], {})
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_the_overview_spec_is_the_overview_chart_with_its_rows(session, world, big):
+    rows = goals.list_goals(session, world.actors["manager_a"], team_id=world.teams["A"].id)
+    labels = {"title": "Attainment", "percent": "Attainment (%)", "goal": "Goal", "status": "Status"}
+    statuses = {s: s.upper() for s in goals.STATUSES}
+    chart = goals.overview_chart(rows, labels, statuses, big).to_dict()
+    spec = goals.overview_spec(rows, labels, statuses, big)
+    assert spec["data"]["values"] == next(iter(chart["datasets"].values()))
+    assert {k: v for k, v in spec.items() if k != "data"} == {k: v for k, v in chart.items() if k not in ("data", "datasets")}
+    spec["layer"][0]["encoding"]["x"]["title"] = "changed"  # each call gets its own copy
+    assert goals.overview_spec(rows, labels, statuses, big)["layer"][0]["encoding"]["x"]["title"] == "Attainment (%)"
