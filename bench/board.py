@@ -20,15 +20,7 @@ import os
 import statistics
 import time
 
-from bench.pages import (
-    FRAGMENT_TIMES,
-    bench_page,
-    build_database,
-    empty_page_rerun,
-    register_shell_baseline,
-    signed_in_app,
-    time_fragments,
-)
+from bench.pages import FRAGMENT_TIMES, Baselines, build_database, signed_in_app, time_fragments
 
 FLOOR_SCRIPT = """
 import streamlit as st
@@ -38,17 +30,10 @@ for i in range({n}):
 """
 
 
-def floor_rerun(cards: int, runs: int) -> float:
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_string(FLOOR_SCRIPT.format(n=cards), default_timeout=60)
-    at.run()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        at.run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def _timed(app) -> float:
+    start = time.perf_counter()
+    app.run()
+    return time.perf_counter() - start
 
 
 def _cards(at) -> list[tuple[str, int, int]]:
@@ -85,8 +70,16 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("CLIENTCREW_COOKIE_KEY", "bench-cookie-key-" + "b" * 40)
 
     time_fragments()
-    baseline = empty_page_rerun(args.runs)
-    _, shell, _ = bench_page(register_shell_baseline(), args.user, args.runs)
+    baselines = Baselines()
+    bare_times, shell_times, floor_times = [], [], []
+
+    def baseline_round(floor_at=None) -> None:
+        """Rerun the baselines between measured runs, so the machine's drift cancels out."""
+        bare_times.append(_timed(baselines.bare))
+        shell_times.append(_timed(baselines.shell))
+        if floor_at is not None:
+            floor_times.append(_timed(floor_at))
+
     at = signed_in_app(args.user, lang="en")
     at.run()
     at.switch_page("pages/board.py")
@@ -96,12 +89,15 @@ def main(argv: list[str] | None = None) -> int:
     if at.exception:
         raise RuntimeError([e.value for e in at.exception])
     shown = sum(len(ids) for ids in at.session_state["_task_dnd_drawn_stdnd"].values())
+    from streamlit.testing.v1 import AppTest
+
+    floor_at = AppTest.from_string(FLOOR_SCRIPT.format(n=shown), default_timeout=60)
+    floor_at.run()
     reruns, fragments = [], []
     for _ in range(args.runs):
+        baseline_round(floor_at)
         FRAGMENT_TIMES.clear()
-        start = time.perf_counter()
-        at.run()
-        reruns.append(time.perf_counter() - start)
+        reruns.append(_timed(at))
         fragments.append(max(FRAGMENT_TIMES, default=0.0))
     rerun, fragment = statistics.median(reruns), statistics.median(fragments)
 
@@ -115,15 +111,14 @@ def main(argv: list[str] | None = None) -> int:
             "event_id": f"bench-{time.time_ns()}-{n}", "from_container": src, "to_container": dst,
             "item_key": f"task-{task_id}-v{_version(task_id)}", "from_index": 0, "to_index": 0,
         }
+        baseline_round()
         FRAGMENT_TIMES.clear()
-        start = time.perf_counter()
-        at.run()
-        drops.append(time.perf_counter() - start)
+        drops.append(_timed(at))
         drop_fragments.append(max(FRAGMENT_TIMES, default=0.0))
         if at.exception or not at.success:
             raise RuntimeError(f"the drop did not apply: {[e.value for e in at.exception]} {[e.value for e in at.error]}")
     drop, drop_fragment = statistics.median(drops), statistics.median(drop_fragments)
-    floor = floor_rerun(shown, args.runs)
+    baseline, shell, floor = statistics.median(bare_times), statistics.median(shell_times), statistics.median(floor_times)
 
     def line(name: str, seconds: float) -> str:
         return f"{name:<48} {seconds * 1000:7.1f} ms  {seconds / baseline:5.1f}x empty  {seconds / shell:5.1f}x shell"

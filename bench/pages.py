@@ -5,9 +5,11 @@
     python -m bench.pages --url sqlite:////tmp/large.db --skip-build   # reuse a built database
 
 Each page runs in Streamlit's AppTest (the real app.py, signed in) once cold, then `--runs` times
-warm; the table shows the cold first run, the median warm rerun and two ratios: to a bare empty
-Streamlit script ("x empty"), and to an empty page inside the signed-in app shell ("x shell": what
-the page itself adds on top of login, navigation and sidebar). Scenarios beyond "open the page" (filters, a drop, a live refresh) are
+warm, each warm rerun alternating with a rerun of the two baselines; the table shows the cold
+first run, the median warm rerun and two ratios: to a bare empty Streamlit script ("x empty"), and
+to an empty page inside the signed-in app shell ("x shell": what the page itself adds on top of
+login, navigation and sidebar). "frag" is the page's largest fragment, timed inside the rerun: in
+a server, a widget inside a fragment reruns that fragment alone. Scenarios beyond "open the page" (filters, a drop, a live refresh) are
 registered in SCENARIOS and measured the same way.
 """
 from __future__ import annotations
@@ -37,6 +39,8 @@ class Result:
     ratio: float  # to a bare empty Streamlit script
     shell_ratio: float  # to an empty page inside the signed-in app shell
     fragment_s: float = 0.0  # the page's largest fragment run (what a widget inside it reruns)
+    fragment_ratio: float = 0.0
+    fragment_shell_ratio: float = 0.0
 
 
 def _median_runs(run: Callable[[], None], runs: int) -> float:
@@ -107,7 +111,27 @@ def _share_compiled_scripts() -> None:
     local_script_runner.ScriptCache = lambda: shared
 
 
+
+
+def _keep_navigation_mode() -> None:
+    """AppTest resets Streamlit's 'pages folder' flag before every run, so each run of an app with
+    a pages/ folder goes through the old file-based emulation (list the folder, build a page per
+    file, navigate) before app.py. A server does that on its very first run only: app.py's
+    st.navigation turns the emulation off for the process. Keep the flag as st.navigation left it."""
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import app_test
+
+    class _PagesManagerFlagGuard:
+        uses_pages_directory = None  # AppTest's reset lands here, not on the real class
+
+        def __new__(cls, *args, **kwargs):
+            return PagesManager(*args, **kwargs)
+
+    app_test.PagesManager = _PagesManagerFlagGuard
+
+
 _share_compiled_scripts()
+_keep_navigation_mode()
 
 
 def signed_in_app(username: str, lang: str = "zh"):
@@ -122,9 +146,8 @@ def signed_in_app(username: str, lang: str = "zh"):
     return at
 
 
-def bench_page(file: str, username: str, runs: int, prepare: Callable | None = None) -> tuple[float, float, float]:
-    """(cold first run of the page, median warm rerun, median of its largest fragment's run) in
-    seconds; the last is 0 for a page without fragments."""
+def _open_page(file: str, username: str, prepare: Callable | None = None):
+    """An AppTest on `file`, signed in, warmed up; returns (AppTest, cold first run in seconds)."""
     at = signed_in_app(username)
     at.run()
     at.switch_page(file)
@@ -136,13 +159,45 @@ def bench_page(file: str, username: str, runs: int, prepare: Callable | None = N
     if prepare is not None:
         prepare(at)
         at.run()
-    warm = _median_runs(at.run, runs)
-    fragments = []
+    at.run()
+    return at, cold
+
+
+class Baselines:
+    """The two empty pages, rerun alternately with each page measured, so that the machine's
+    drift (seen here: the same rerun 30 % slower ten minutes later) cancels out of the ratios."""
+
+    def __init__(self) -> None:
+        from streamlit.testing.v1 import AppTest
+
+        self.bare = AppTest.from_string(EMPTY_PAGE, default_timeout=60)
+        self.bare.run()
+        self.shell, _ = _open_page(register_shell_baseline(), "manager")
+
+
+def bench_page(file: str, username: str, runs: int, prepare: Callable | None = None,
+               baselines: Baselines | None = None) -> dict[str, float]:
+    """Seconds: cold (first run), warm (median rerun), fragment (median of the page's largest
+    fragment run, 0 without fragments) and, with `baselines`, bare and shell (their medians over
+    the same interleaved rounds)."""
+    at, cold = _open_page(file, username, prepare)
+    samples: dict[str, list[float]] = {"warm": [], "fragment": [], "bare": [], "shell": []}
+
+    def timed(app) -> float:
+        start = time.perf_counter()
+        app.run()
+        return time.perf_counter() - start
+
     for _ in range(runs):
+        if baselines is not None:
+            samples["bare"].append(timed(baselines.bare))
+            samples["shell"].append(timed(baselines.shell))
         FRAGMENT_TIMES.clear()
-        at.run()
-        fragments.append(max(FRAGMENT_TIMES, default=0.0))
-    return cold, warm, statistics.median(fragments)
+        samples["warm"].append(timed(at))
+        samples["fragment"].append(max(FRAGMENT_TIMES, default=0.0))
+    result = {"cold": cold}
+    result.update({k: statistics.median(v) for k, v in samples.items() if v})
+    return result
 
 
 def build_database(scale: str) -> str:
@@ -179,30 +234,35 @@ def main(argv: list[str] | None = None) -> int:
     from core.navigation import PAGES
 
     time_fragments()
-    baseline = empty_page_rerun(args.runs)
-    shell_cold, shell, _ = bench_page(register_shell_baseline(), "manager", args.runs)
+    baselines = Baselines()
     results: list[Result] = []
-    for spec in PAGES:
-        if args.pages and spec.key not in args.pages:
-            continue
-        if spec.key == "bench_empty":
-            continue
-        user = "admin" if spec.key == "admin" else ("member" if spec.key == "my_tasks" else "manager")
-        cold, warm, fragment = bench_page(spec.file, user, args.runs)
-        results.append(Result(spec.key, user, cold, warm, warm / baseline, warm / shell, fragment))
-    for name, (file, user, prepare) in SCENARIOS.items():
-        if args.pages and name not in args.pages:
-            continue
-        cold, warm, fragment = bench_page(file, user, args.runs, prepare)
-        results.append(Result(name, user, cold, warm, warm / baseline, warm / shell, fragment))
+    bare_all, shell_all = [], []
 
-    print(f"\nempty Streamlit script rerun (median of {args.runs}): {baseline * 1000:.1f} ms")
-    print(f"empty page inside the signed-in app shell: {shell * 1000:.1f} ms ({shell / baseline:.1f}x the bare script)\n")
+    def measure(name: str, file: str, user: str, prepare: Callable | None = None) -> None:
+        m = bench_page(file, user, args.runs, prepare, baselines)
+        bare_all.append(m["bare"])
+        shell_all.append(m["shell"])
+        results.append(Result(name, user, m["cold"], m["warm"], m["warm"] / m["bare"], m["warm"] / m["shell"],
+                              m["fragment"], m["fragment"] / m["bare"], m["fragment"] / m["shell"]))
+
+    for spec in PAGES:
+        if (args.pages and spec.key not in args.pages) or spec.key == "bench_empty":
+            continue
+        measure(spec.key, spec.file, "admin" if spec.key == "admin" else ("member" if spec.key == "my_tasks" else "manager"))
+    for name, (file, user, prepare) in SCENARIOS.items():
+        if not args.pages or name in args.pages:
+            measure(name, file, user, prepare)
+
+    bare, shell = statistics.median(bare_all), statistics.median(shell_all)
+    print(f"\nempty Streamlit script rerun: {bare * 1000:.1f} ms; empty page inside the signed-in app shell: "
+          f"{shell * 1000:.1f} ms ({shell / bare:.1f}x the bare script)")
+    print(f"(medians over all rounds; each page's ratios use the baselines measured in its own {args.runs} rounds)\n")
     print(f"{'page / scenario':<34} {'user':<8} {'cold ms':>9} {'rerun ms':>9} {'x empty':>8} {'x shell':>8}"
-          f" {'frag ms':>8} {'x empty':>8}")
-    print("-" * 99)
+          f" {'frag ms':>8} {'x empty':>8} {'x shell':>8}")
+    print("-" * 108)
     for r in results:
-        fragment = f" {r.fragment_s * 1000:>8.1f} {r.fragment_s / baseline:>8.1f}" if r.fragment_s else ""
+        fragment = (f" {r.fragment_s * 1000:>8.1f} {r.fragment_ratio:>8.1f} {r.fragment_shell_ratio:>8.1f}"
+                    if r.fragment_s else "")
         print(f"{r.name:<34} {r.user:<8} {r.cold_s * 1000:>9.1f} {r.warm_s * 1000:>9.1f} {r.ratio:>8.1f} {r.shell_ratio:>8.1f}"
               + fragment)
     print("\nfrag ms: the page's largest fragment, timed inside the full rerun; in a server a widget inside a"

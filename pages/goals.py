@@ -34,17 +34,20 @@ def fmt_value(value, metric: str, unit: str = "") -> str:
     return f"{ui.fmt_number(value, decimals)}{(' ' + unit) if unit else ''}"
 
 
-def goal_table(rows: list[goals.GoalRow], key: str) -> None:
-    frame = pd.DataFrame([{
-        ui.t("goals.owner"): g.owner,
-        ui.t("goals.goal"): g.title,
-        ui.t("goals.metric"): ui.label("metric", g.metric),
-        ui.t("goals.actual"): fmt_value(g.progress.actual, g.metric, g.unit),
-        ui.t("goals.target"): fmt_value(g.target, g.metric, g.unit),
-        ui.t("goals.percent"): None if g.percent is None else round(g.percent, 1),
-        ui.t("goals.status"): status_label(g.status),
-        ui.t("goals.ends"): g.end_date,
-    } for g in rows])
+def goal_table(rows: list[goals.GoalRow], key: str, cache_key: tuple) -> None:
+    """The goals as a translated table, built once per data revision (`cache_key` names the read
+    that gave `rows`)."""
+    def build() -> pd.DataFrame:
+        owner, goal, metric, actual, target = (ui.t("goals.owner"), ui.t("goals.goal"), ui.t("goals.metric"),
+                                               ui.t("goals.actual"), ui.t("goals.target"))
+        percent, status, ends = ui.t("goals.percent"), ui.t("goals.status"), ui.t("goals.ends")
+        return pd.DataFrame([{
+            owner: g.owner, goal: g.title, metric: ui.label("metric", g.metric),
+            actual: fmt_value(g.progress.actual, g.metric, g.unit), target: fmt_value(g.target, g.metric, g.unit),
+            percent: None if g.percent is None else round(g.percent, 1), status: status_label(g.status), ends: g.end_date,
+        } for g in rows])
+
+    frame = ui.derived(("goal_table", *cache_key), build)
     st.dataframe(frame, hide_index=True, width="stretch", key=key, column_config={
         ui.t("goals.percent"): st.column_config.ProgressColumn(ui.t("goals.percent"), min_value=0, max_value=100, format="%.0f%%"),
         ui.t("goals.ends"): st.column_config.DateColumn(ui.t("goals.ends"), format="YYYY-MM-DD"),
@@ -96,11 +99,11 @@ def at_risk_follow_ups(team_id: int, at_risk: list[goals.GoalRow]) -> None:
     """At-risk and off-track goals in one table: tick the ones to follow up, then one click puts a
     follow-up task for each on the board (one table, not a button per goal: fast with many goals)."""
     st.caption(ui.t("goals.at_risk_hint"))
-    table = pd.DataFrame([{
+    table = ui.derived(("at_risk", team_id, today), lambda: pd.DataFrame([{
         "pick": False, "goal": g.title, "owner": g.owner, "status": status_label(g.status),
         "progress": f"{fmt_value(g.progress.actual, g.metric, g.unit)} / {fmt_value(g.target, g.metric, g.unit)}",
         "ends": g.end_date,
-    } for g in at_risk])
+    } for g in at_risk]))
     edited = st.data_editor(table, key=f"at_risk_{team_id}", hide_index=True, width="stretch",
                             disabled=["goal", "owner", "status", "progress", "ends"], column_config={
                                 "pick": st.column_config.CheckboxColumn(ui.t("goals.col.pick")),
@@ -133,7 +136,7 @@ def live_overview(team_id: int | None) -> None:
     ui.chart(lambda: goals.overview_spec(rows, overview_labels("goals.chart.overview" if is_lead else "goals.chart.mine"),
                                           status_labels()),
              cache_key=("goals_overview", team_id, today), width="stretch")
-    goal_table(rows, key="overview_table")
+    goal_table(rows, key="overview_table", cache_key=("overview", team_id, today))
     st.caption(ui.t("goals.status_rule"))
 
 
@@ -210,7 +213,7 @@ with tabs[1]:
                     st.warning(ui.t(f"goals.{prefix}_off", **params))
                 if rollup.children_actual is not None:
                     st.caption(ui.t("goals.children_actual", value=fmt_value(rollup.children_actual, goal.metric, goal.unit)))
-                goal_table(children, key="children_table")
+                goal_table(children, key="children_table", cache_key=("children", goal_id, today))
             if goal.metric == "manual":
                 st.subheader(ui.t("goals.check_ins"))
                 may_check_in = (goal.member_id is not None and goal.member_id == actor.member_id) or is_lead

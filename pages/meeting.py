@@ -76,14 +76,12 @@ def value_text(value, goal) -> str:
 
 
 def goals_table(rows) -> pd.DataFrame:
+    owner, goal, actual, target = ui.t("goals.owner"), ui.t("goals.goal"), ui.t("goals.actual"), ui.t("goals.target")
+    progress, status = ui.t("goals.progress"), ui.t("goals.status")
     return pd.DataFrame([{
-        ui.t("goals.owner"): g.owner,
-        ui.t("goals.goal"): g.title,
-        ui.t("goals.actual"): value_text(g.progress.actual, g),
-        ui.t("goals.target"): value_text(g.target, g),
-        ui.t("goals.progress"): "—" if g.percent is None else f"{g.percent:.0f}%",
-        ui.t("goals.status"): status_label(g.status),
-    } for g in rows])
+        owner: g.owner, goal: g.title, actual: value_text(g.progress.actual, g), target: value_text(g.target, g),
+        progress: "—" if g.percent is None else f"{g.percent:.0f}%", status: status_label(g.status),
+    } for g in rows]).set_index(owner)
 
 
 @st.fragment(run_every=None if print_mode else "2s")
@@ -106,7 +104,7 @@ def board(team_id: int) -> None:
             data.goals, {"title": ui.t("goals.chart.overview"), "percent": ui.t("goals.percent"), "goal": ui.t("goals.goal"),
                          "status": ui.t("goals.status")}, {s: status_label(s) for s in goals.STATUSES}, big=True),
             cache_key=("meeting_overview", team_id, date.today()), width="stretch")
-        st.table(goals_table(data.goals).set_index(ui.t("goals.owner")))
+        st.table(ui.derived(("meeting_goals", team_id, data.today), lambda: goals_table(data.goals)))
         st.caption(ui.t("goals.status_rule"))
 
     left, right = st.columns(2)

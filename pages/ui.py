@@ -320,22 +320,25 @@ def empty_state(message: str, hint: str | None = None) -> None:
     st.info(message + (f"\n\n{hint}" if hint else ""), icon=":material/inbox:")
 
 
+def derived(cache_key: Hashable, build: Callable[[], Any]) -> Any:
+    """What a page builds from cached reads (a translated display table, a chart spec), built once
+    per data revision, user, language and key: the key must name everything `build` uses (the
+    arguments of the cached reads that feed it)."""
+    key = (database_url(), "derived", actor(), revision(), lang(), freeze(cache_key))
+    return _read_cache().get(key, build)
+
+
 def chart(chart: Any, container: Any = None, *, cache_key: Hashable | None = None, **kwargs: Any) -> Any:
     """Draw an Altair chart from core. Its spec is validated by the unit tests that build it; on
     live pages (refreshed every few seconds) the schema validation would cost more than the rest
     of the page, so the spec is sent as it is.
 
-    With `cache_key`, `chart` is a function that builds the chart (or its Vega-Lite spec as a dict),
-    called once per data revision, user, language and key: the key must name everything the
-    chart is built from (the arguments of the cached reads that feed it)."""
+    With `cache_key`, `chart` is a function that builds the chart (or its Vega-Lite spec as a
+    dict), called once per data revision, user, language and key (see `derived`)."""
     def spec_of(built: Any) -> dict:
         return built if isinstance(built, dict) else built.to_dict(validate=False)
 
-    if cache_key is None:
-        spec = spec_of(chart)
-    else:
-        key = (database_url(), "chart", actor(), revision(), lang(), freeze(cache_key))
-        spec = _read_cache().get(key, lambda: spec_of(chart()))
+    spec = spec_of(chart) if cache_key is None else derived(("chart", cache_key), lambda: spec_of(chart()))
     return (container or st).vega_lite_chart(spec, **kwargs)
 
 
