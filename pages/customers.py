@@ -6,6 +6,7 @@ import hashlib
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from core import assignment, communication, customers, imports
@@ -182,6 +183,46 @@ def render_manage(detail) -> None:
 # ---------------------------------------------------------------------------------------------
 # The list
 # ---------------------------------------------------------------------------------------------
+FILTER_KEYS = ("f_industry", "f_size", "f_region", "f_tier", "f_owner", "f_team", "f_overdue", "f_unassigned",
+               "f_sort", "f_desc")
+KEPT_FILTERS = "_cust_filter_values"
+
+
+def filter_panel(options: customers.FilterOptions) -> dict:
+    """The filters, in a panel whose widgets exist only while it is open (ten widgets less on every
+    rerun of the list otherwise). Their values are kept in the session while it is closed, so the
+    filters keep applying; the list's count line says how many are active."""
+    kept = st.session_state.setdefault(KEPT_FILTERS, {
+        "f_industry": [], "f_size": [], "f_region": [], "f_tier": [], "f_owner": [], "f_team": [],
+        "f_overdue": False, "f_unassigned": False, "f_sort": next(iter(customers.SORTS)), "f_desc": False,
+    })
+    panel = st.expander(ui.t("common.filter"), icon=":material/filter_list:", key="f_panel", on_change="rerun")
+    with panel:
+        if panel.open:
+            shown = [k for k in FILTER_KEYS if lead or k not in ("f_owner", "f_team", "f_unassigned")]
+            available = {"f_industry": options.industries, "f_region": options.regions, "f_owner": options.owners,
+                         "f_team": options.teams, "f_size": CUSTOMER_SIZES, "f_tier": CUSTOMER_TIERS}
+            for key in shown:  # a widget reopened after the panel was closed starts from the kept value
+                value = kept[key]
+                if key in available:  # an owner or team that is gone meanwhile is dropped, not an error
+                    value = [v for v in value if v in available[key]]
+                st.session_state.setdefault(key, value)
+            st.multiselect(ui.t("customers.industry"), options.industries, key="f_industry")
+            st.multiselect(ui.t("customers.size"), CUSTOMER_SIZES, format_func=ui.formatter(CUSTOMER_SIZES, lambda v: ui.label("size", v)), key="f_size")
+            st.multiselect(ui.t("customers.region"), options.regions, key="f_region")
+            st.multiselect(ui.t("customers.tier"), CUSTOMER_TIERS, format_func=ui.formatter(CUSTOMER_TIERS, lambda v: ui.label("tier", v)), key="f_tier")
+            if lead:
+                st.multiselect(ui.t("customers.owner"), list(options.owners), format_func=lambda m: options.owners.get(m, m), key="f_owner")
+                st.multiselect(ui.t("customers.team"), list(options.teams), format_func=lambda t: options.teams.get(t, t), key="f_team")
+            st.checkbox(ui.t("customers.overdue_only"), key="f_overdue")
+            if lead:
+                st.checkbox(ui.t("customers.unassigned_only"), key="f_unassigned")
+            st.selectbox(ui.t("customers.sort"), list(customers.SORTS), format_func=ui.formatter(customers.SORTS, lambda s: ui.t(f"customers.sort.{s}")), key="f_sort")
+            st.checkbox(ui.t("customers.descending"), key="f_desc")
+            kept.update({key: st.session_state[key] for key in shown})
+    return kept
+
+
 @st.fragment
 def render_list() -> None:
     """Search, filters, the page of customers and its exports. A fragment: changing a filter or
@@ -189,20 +230,11 @@ def render_list() -> None:
     customer or creating one reruns the whole app)."""
     options = ui.cached(customers.filter_options)
     search = st.text_input(ui.t("customers.search"), key="f_search", icon=":material/search:")
-    with st.expander(ui.t("common.filter"), icon=":material/filter_list:"):
-        industries = st.multiselect(ui.t("customers.industry"), options.industries, key="f_industry")
-        sizes = st.multiselect(ui.t("customers.size"), CUSTOMER_SIZES, format_func=ui.formatter(CUSTOMER_SIZES, lambda v: ui.label("size", v)), key="f_size")
-        regions = st.multiselect(ui.t("customers.region"), options.regions, key="f_region")
-        tiers = st.multiselect(ui.t("customers.tier"), CUSTOMER_TIERS, format_func=ui.formatter(CUSTOMER_TIERS, lambda v: ui.label("tier", v)), key="f_tier")
-        if lead:
-            owners = st.multiselect(ui.t("customers.owner"), list(options.owners), format_func=lambda m: options.owners.get(m, m), key="f_owner")
-            teams = st.multiselect(ui.t("customers.team"), list(options.teams), format_func=lambda t: options.teams.get(t, t), key="f_team")
-        else:
-            owners, teams = [], []
-        overdue = st.checkbox(ui.t("customers.overdue_only"), key="f_overdue")
-        unassigned = st.checkbox(ui.t("customers.unassigned_only"), key="f_unassigned") if lead else False
-        sort = st.selectbox(ui.t("customers.sort"), list(customers.SORTS), format_func=ui.formatter(customers.SORTS, lambda s: ui.t(f"customers.sort.{s}")), key="f_sort")
-        descending = st.checkbox(ui.t("customers.descending"), key="f_desc")
+    chosen = filter_panel(options)
+    industries, sizes, regions, tiers = chosen["f_industry"], chosen["f_size"], chosen["f_region"], chosen["f_tier"]
+    owners, teams = (chosen["f_owner"], chosen["f_team"]) if lead else ([], [])
+    overdue, unassigned = chosen["f_overdue"], chosen["f_unassigned"] and lead
+    sort, descending = chosen["f_sort"], chosen["f_desc"]
     filters = CustomerFilters(search=search, industries=tuple(industries), sizes=tuple(sizes), regions=tuple(regions),
                               tiers=tuple(tiers), owner_ids=tuple(owners), team_ids=tuple(teams), overdue_only=overdue,
                               unassigned_only=unassigned)
@@ -219,7 +251,9 @@ def render_list() -> None:
         if lead:
             render_create()
         return
-    st.caption(ui.t("customers.count", total=ui.fmt_number(total)))
+    active = sum(1 for key in FILTER_KEYS if key not in ("f_sort", "f_desc") and chosen[key])
+    st.caption(ui.t("customers.count", total=ui.fmt_number(total))
+               + (" · " + ui.t("customers.filters_active", n=active) if active else ""))
     offset = ui.pager(total, PAGE_SIZE, "cust")
     page = ui.cached(customers.list_customers, filters, sort, descending, offset, PAGE_SIZE)
     shown = {"name": ui.t("common.name"), "tier": ui.t("customers.tier"), "next_follow_up": ui.t("customers.next_follow_up"),
@@ -229,17 +263,23 @@ def render_list() -> None:
                  "region": ui.t("customers.region"), "tier": ui.t("customers.tier"), "owner": ui.t("customers.owner"),
                  "team": ui.t("customers.team"), "last_contact_at": ui.t("customers.last_contact"),
                  "next_follow_up": ui.t("customers.next_follow_up"), "overdue": ui.t("common.overdue")}
-    frame = page.rows[list(shown)]  # only what is shown goes to the browser
-    frame["tier"] = [ui.label("tier", v) for v in frame["tier"]]
-    if lead:
-        frame["size"] = [ui.label("size", v) for v in frame["size"]]
-        frame["owner"] = frame["owner"].fillna(ui.t("common.unassigned"))
-    frame["overdue"] = ["⚠️" if v else "" for v in frame["overdue"]]
+
+    def table() -> pa.Table:
+        frame = page.rows[list(shown)]  # only what is shown goes to the browser
+        frame["tier"] = [ui.label("tier", v) for v in frame["tier"]]
+        if lead:
+            frame["size"] = [ui.label("size", v) for v in frame["size"]]
+            frame["owner"] = frame["owner"].fillna(ui.t("common.unassigned"))
+        frame["overdue"] = ["⚠️" if v else "" for v in frame["overdue"]]
+        return pa.Table.from_pandas(frame, preserve_index=False)
+
+    # Labelled and converted to Arrow once per data revision and page of results, not on every rerun.
+    shown_table = ui.derived(("customer_table", filters, sort, descending, offset, lead), table)
     # Headers through column_config, not a renamed copy: this table redraws on every filter change.
     config = {column: st.column_config.Column(label) for column, label in shown.items()}
     config["last_contact_at"] = st.column_config.DatetimeColumn(ui.t("customers.last_contact"), format="YYYY-MM-DD")
     config["next_follow_up"] = st.column_config.DateColumn(ui.t("customers.next_follow_up"), format="YYYY-MM-DD")
-    event = st.dataframe(frame, column_config=config, hide_index=True, width="stretch",
+    event = st.dataframe(shown_table, column_config=config, hide_index=True, width="stretch",
                          on_select="rerun", selection_mode="single-row", key="cust_table")
     st.caption(ui.t("customers.select_hint"))
     selected = getattr(getattr(event, "selection", None), "rows", None) if event is not None else None

@@ -4,6 +4,7 @@ check-in form for their own goals first (fits a phone screen)."""
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from core import goals
@@ -47,7 +48,8 @@ def goal_table(rows: list[goals.GoalRow], key: str, cache_key: tuple) -> None:
             percent: None if g.percent is None else round(g.percent, 1), status: status_label(g.status), ends: g.end_date,
         } for g in rows])
 
-    frame = ui.derived(("goal_table", *cache_key), build)
+    # Translated and converted to Arrow once per revision: this table redraws with every live tick.
+    frame = ui.derived(("goal_table", *cache_key), lambda: pa.Table.from_pandas(build(), preserve_index=False))
     st.dataframe(frame, hide_index=True, width="stretch", key=key, column_config={
         ui.t("goals.percent"): st.column_config.ProgressColumn(ui.t("goals.percent"), min_value=0, max_value=100, format="%.0f%%"),
         ui.t("goals.ends"): st.column_config.DateColumn(ui.t("goals.ends"), format="YYYY-MM-DD"),

@@ -4,6 +4,7 @@ seconds (a fragment polls the data revision; nothing is kept in the server proce
 from datetime import date, datetime
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from core import goals, meeting
@@ -81,7 +82,7 @@ def goals_table(rows) -> pd.DataFrame:
     return pd.DataFrame([{
         owner: g.owner, goal: g.title, actual: value_text(g.progress.actual, g), target: value_text(g.target, g),
         progress: "—" if g.percent is None else f"{g.percent:.0f}%", status: status_label(g.status),
-    } for g in rows]).set_index(owner)
+    } for g in rows])
 
 
 @st.fragment(run_every=None if print_mode else "2s")
@@ -104,7 +105,10 @@ def board(team_id: int) -> None:
             data.goals, {"title": ui.t("goals.chart.overview"), "percent": ui.t("goals.percent"), "goal": ui.t("goals.goal"),
                          "status": ui.t("goals.status")}, {s: status_label(s) for s in goals.STATUSES}, big=True),
             cache_key=("meeting_overview", team_id, date.today()), width="stretch")
-        st.table(ui.derived(("meeting_goals", team_id, data.today), lambda: goals_table(data.goals)))
+        # Translated and converted to Arrow once per revision, not on every 2-second tick.
+        st.table(ui.derived(("meeting_goals", team_id, data.today),
+                            lambda: pa.Table.from_pandas(goals_table(data.goals), preserve_index=False)),
+                 hide_index=True)
         st.caption(ui.t("goals.status_rule"))
 
     left, right = st.columns(2)

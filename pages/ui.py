@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -338,8 +339,21 @@ def chart(chart: Any, container: Any = None, *, cache_key: Hashable | None = Non
     def spec_of(built: Any) -> dict:
         return built if isinstance(built, dict) else built.to_dict(validate=False)
 
-    spec = spec_of(chart) if cache_key is None else derived(("chart", cache_key), lambda: spec_of(chart()))
-    return (container or st).vega_lite_chart(spec, **kwargs)
+    if cache_key is None:
+        return (container or st).vega_lite_chart(spec_of(chart), **kwargs)
+
+    def split() -> tuple[dict, pa.Table | None]:
+        """Rows given inline (`data.values`) are handed over as an Arrow table, converted once
+        here instead of by Streamlit on every redraw."""
+        spec = spec_of(chart())
+        values = (spec.get("data") or {}).get("values")
+        if not isinstance(values, list) or "datasets" in spec:
+            return spec, None
+        spec = {k: v for k, v in spec.items() if k != "data"}
+        return spec, pa.Table.from_pylist(values)
+
+    spec, rows = derived(("chart", cache_key), split)
+    return (container or st).vega_lite_chart(rows, spec, **kwargs)
 
 
 def to_xlsx(frames: dict[str, pd.DataFrame]) -> bytes:

@@ -30,6 +30,7 @@ MESSAGES = {
     "customers.sort.industry": ("行业", "Industry"),
     "customers.sort.region": ("区域", "Region"),
     "customers.count": ("共 {total} 位客户符合条件", "{total} customers match"),
+    "customers.filters_active": ("{n} 个筛选条件生效", "{n} filters on"),
     "customers.none_match": ("没有符合条件的客户。", "No customers match these filters."),
     "customers.none_match_hint": ("请放宽筛选条件，或清空搜索。", "Loosen the filters or clear the search."),
     "customers.empty": ("还没有客户。", "No customers yet."),

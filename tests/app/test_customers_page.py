@@ -148,3 +148,28 @@ def test_rebalance_proposal_is_shown_as_a_reviewable_diff(app_at, world_url):
     assert not at.exception
     # Lead A has 0/40 and the sub-team members 1/3 each: spread 1, nothing to move
     assert "Load is already even" in _texts(at)
+
+
+def test_filters_keep_applying_after_the_filter_panel_is_closed(app_at, world_url):
+    url, ids = world_url
+    engine = make_engine(url)
+    with unit_of_work(engine) as s:
+        from db.models import Customer
+
+        s.get(Customer, ids["a1"]).tier = "A"  # the only tier-A customer manager A sees
+    engine.dispose()
+    at = app_at(url, "manager_a", PAGE)
+    everyone = _table_names(at)
+    assert len(everyone) > 1 and not at.multiselect  # the panel is closed: no filter widgets drawn
+    at.session_state["f_panel"] = True
+    at.run()
+    at.multiselect(key="f_tier").set_value(["A"]).run()
+    assert _table_names(at) == {"Customer of Alice A1"}
+    at.session_state["f_panel"] = False
+    at.run()
+    assert not at.multiselect
+    assert _table_names(at) == {"Customer of Alice A1"}
+    assert "1 customers match · 1 filters on" in _texts(at)
+    at.session_state["f_panel"] = True
+    at.run()
+    assert at.multiselect(key="f_tier").value == ["A"]  # reopened with the kept choice
