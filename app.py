@@ -104,6 +104,23 @@ def _handle_logout(authenticator: stauth.Authenticate) -> None:
         ui.set_lang(None)
 
 
+def _menu(role: str, lang: str) -> dict[str, list]:
+    """The role's pages by section, built once per session, role and language (building the page
+    objects resolves every file path: a cost on each click otherwise). Kept per session, not per
+    process: st.navigation marks the page objects during a run."""
+    key = (role, lang)
+    kept = st.session_state.get("_menu")
+    if kept is None or kept[0] != key:
+        sections: dict[str, list] = {}
+        for spec in pages_for(role):
+            page = st.Page(spec.file, title=ui.t(f"nav.{spec.key}"), icon=spec.icon, url_path=spec.url_path,
+                           default=spec.key == "home")
+            sections.setdefault(ui.t(f"nav.section.{spec.section}"), []).append(page)
+        kept = (key, sections)
+        st.session_state["_menu"] = kept
+    return kept[1]
+
+
 def main() -> None:
     _apply_language_choice()
     rev = ui.revision()
@@ -131,12 +148,7 @@ def main() -> None:
     st.session_state[ui.ACTOR_KEY] = actor
     if ui.LANG_KEY not in st.session_state:
         ui.set_lang(actor.language or config.default_language())
-    sections: dict[str, list] = {}
-    for spec in pages_for(actor.role):
-        page = st.Page(spec.file, title=ui.t(f"nav.{spec.key}"), icon=spec.icon, url_path=spec.url_path,
-                       default=spec.key == "home")
-        sections.setdefault(ui.t(f"nav.section.{spec.section}"), []).append(page)
-    navigation = st.navigation(sections)
+    navigation = st.navigation(_menu(actor.role, ui.lang()))
     _sidebar(authenticator, actor)
     navigation.run()
 

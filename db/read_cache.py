@@ -32,9 +32,9 @@ def fresh_copy(value: Any, depth: int = COPY_DEPTH) -> Any:
         return value.copy(deep=False)
     depth -= 1
     if isinstance(value, list):
-        return [fresh_copy(v, depth) for v in value]
+        return [v if type(v) in _SHARED_TYPES else fresh_copy(v, depth) for v in value]
     if isinstance(value, dict):
-        return {k: fresh_copy(v, depth) for k, v in value.items()}
+        return {k: v if type(v) in _SHARED_TYPES else fresh_copy(v, depth) for k, v in value.items()}
     if isinstance(value, set):
         return set(value)
     fields = getattr(type(value), "__dataclass_fields__", None)
@@ -43,7 +43,13 @@ def fresh_copy(value: Any, depth: int = COPY_DEPTH) -> Any:
         for name in fields:
             setattr(clone, name, fresh_copy(getattr(value, name), depth))
         return clone
+    if isinstance(value, tuple) or fields is not None:
+        _SHARED_TYPES.add(type(value))  # tuples and frozen dataclasses: values, shared as they are
     return value
+
+
+# Types whose instances are shared without a look (rows of a long list are usually all one type).
+_SHARED_TYPES: set[type] = {str, int, float, bool, type(None)}
 
 
 def freeze(value: Any) -> Hashable:

@@ -97,11 +97,13 @@ tabs = ui.tabs(tab_names, key="goals_tab")
 teams = ui.cached(goals.goal_teams) if is_lead else []
 
 
+@st.fragment
 def at_risk_follow_ups(team_id: int, at_risk: list[goals.GoalRow]) -> None:
     """At-risk and off-track goals in one table: tick the ones to follow up, then one click puts a
-    follow-up task for each on the board (one table, not a button per goal: fast with many goals)."""
+    follow-up task for each on the board (one table, not a button per goal: fast with many goals).
+    A fragment: ticking a goal reruns this table only."""
     st.caption(ui.t("goals.at_risk_hint"))
-    table = ui.derived(("at_risk", team_id, today), lambda: pd.DataFrame([{
+    table = ui.derived(("at_risk", team_id, today), lambda: pa.Table.from_pylist([{
         "pick": False, "goal": g.title, "owner": g.owner, "status": status_label(g.status),
         "progress": f"{fmt_value(g.progress.actual, g.metric, g.unit)} / {fmt_value(g.target, g.metric, g.unit)}",
         "ends": g.end_date,
@@ -115,7 +117,7 @@ def at_risk_follow_ups(team_id: int, at_risk: list[goals.GoalRow]) -> None:
                                 "progress": st.column_config.TextColumn(ui.t("goals.col.progress")),
                                 "ends": st.column_config.DateColumn(ui.t("goals.ends"), format="YYYY-MM-DD"),
                             })
-    picked = [g for g, tick in zip(at_risk, edited["pick"]) if tick]
+    picked = [g for g, tick in zip(at_risk, edited.column("pick").to_pylist()) if tick]
     if st.button(ui.t("goals.follow_up_selected", n=len(picked)), key=f"fu_create_{team_id}", type="primary",
                  icon=":material/add_task:", disabled=not picked):
         titles = {g.id: ui.t("goals.follow_up_title", title=g.title) for g in picked}
@@ -161,7 +163,15 @@ with tabs[0]:
             if not at_risk:
                 st.success(ui.t("goals.no_at_risk"))
             else:
-                at_risk_follow_ups(team_id, at_risk)
+                worst = ", ".join(f"{g.owner} · {g.title}" for g in at_risk[:3])
+                st.warning(ui.t("goals.at_risk_summary", n=len(at_risk), worst=worst), icon=":material/warning:")
+                # The tick table is drawn only while its panel is open (an editable table on every
+                # rerun of the page otherwise); the goals' statuses are in the chart and table above.
+                panel = st.expander(ui.t("goals.follow_up_panel"), icon=":material/add_task:", key="at_risk_panel",
+                                    on_change="rerun")
+                with panel:
+                    if panel.open:
+                        at_risk_follow_ups(team_id, at_risk)
             frames = ui.cached(goals.export_frames, team_id, today)
             st.download_button(ui.t("goals.export"), lambda: ui.to_xlsx(frames), f"goals_team_{team_id}_{today.isoformat()}.xlsx",
                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_xlsx",

@@ -90,7 +90,8 @@ def board(team_id: int) -> None:
     """One cached read per tick: the revision query decides whether anything is recomputed."""
     data = ui.cached(meeting.meeting_board, team_id, date.today())
     st.header(data.team)
-    counts = {s: sum(1 for g in data.goals if g.status == s) for s in (goals.ON_TRACK, goals.AT_RISK, goals.OFF_TRACK)}
+    counts = ui.derived(("meeting_counts", team_id, data.today), lambda: {
+        s: sum(1 for g in data.goals if g.status == s) for s in (goals.ON_TRACK, goals.AT_RISK, goals.OFF_TRACK)})
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(ui.t("meeting.on_track"), counts[goals.ON_TRACK])
     c2.metric(ui.t("meeting.at_risk"), counts[goals.AT_RISK])
@@ -117,10 +118,10 @@ def board(team_id: int) -> None:
         if not data.leaderboard:
             st.caption(ui.t("meeting.no_leaderboard"))
         else:
-            st.table(pd.DataFrame([{
+            st.table(ui.derived(("meeting_leaderboard", team_id, data.today), lambda: pa.Table.from_pylist([{
                 ui.t("meeting.rank"): i, ui.t("common.member"): r["member"], ui.t("meeting.goals_count"): r["goals"],
                 ui.t("goals.percent"): f"{r['attainment'] * 100:.0f}%"} for i, r in enumerate(data.leaderboard, start=1)
-            ]).set_index(ui.t("meeting.rank")))
+            ])), hide_index=True)
         st.subheader(ui.t("meeting.at_risk_goals"))
         if not data.at_risk:
             st.success(ui.t("goals.no_at_risk"))

@@ -158,6 +158,8 @@ MESSAGES = {
     "goals.follow_up_selected": ("为勾选的 {n} 个目标创建跟进任务", "Create follow-up tasks for {n} ticked goals"),
     "goals.at_risk_hint": ("勾选需要跟进的目标，再一键在任务看板上创建跟进任务。", "Tick the goals to follow up, then create their follow-up tasks on the board in one click."),
     "goals.col.pick": ("跟进", "Follow up"),
+    "goals.at_risk_summary": ("{n} 个目标有风险或已偏离，最落后的是：{worst}", "{n} goals at risk or off track; furthest behind: {worst}"),
+    "goals.follow_up_panel": ("为有风险的目标创建跟进任务", "Create follow-up tasks for goals at risk"),
     "goals.col.progress": ("实际 / 目标", "Actual / target"),
     "goals.error.none_selected": ("请先勾选至少一个目标。", "Tick at least one goal first."),
     # Export

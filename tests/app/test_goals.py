@@ -114,6 +114,10 @@ def test_ticked_at_risk_goals_get_follow_up_tasks_on_the_board(app_at, world_url
     engine.dispose()
     at = app_at(world_url, "manager_a", page=PAGE)
     team_id = at.selectbox(key="ov_team").value
+    assert "3 goals at risk or off track; furthest behind: " in _texts(at)
+    assert "Tick the goals to follow up" not in _texts(at)  # the tick table waits in its closed panel
+    at.session_state["at_risk_panel"] = True
+    at.run()
     assert "Tick the goals to follow up" in _texts(at)
     create = at.button(key=f"fu_create_{team_id}")
     assert create.disabled  # nothing ticked yet
