@@ -169,7 +169,7 @@ def test_filters_keep_applying_after_the_filter_panel_is_closed(app_at, world_ur
     at.run()
     assert not at.multiselect
     assert _table_names(at) == {"Customer of Alice A1"}
-    assert "1 customers match · 1 filters on" in _texts(at)
+    assert "Matching customers: 1 · filters on: 1" in _texts(at)
     at.session_state["f_panel"] = True
     at.run()
     assert at.multiselect(key="f_tier").value == ["A"]  # reopened with the kept choice
