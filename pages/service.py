@@ -3,6 +3,7 @@ satisfaction surveys, reports and (for managers) the service targets per team.""
 from datetime import date, datetime, timedelta
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from core import service, surveys
@@ -36,6 +37,12 @@ def clock(left: float | None, took_hours: float | None, breached: bool) -> str:
     if left < 0:
         return ui.t("service.timer.overdue", time=duration(left))
     return ui.t("service.timer.left", time=duration(left))
+
+
+def this_minute() -> datetime:
+    """Now, to the minute: timers and breach flags are read through the cache once a minute (and
+    after any write), not on every 15-second refresh."""
+    return utcnow().replace(second=0, microsecond=0)
 
 
 def complaint_table(rows: list[dict]) -> pd.DataFrame:
@@ -92,27 +99,30 @@ with tabs["complaints"]:
 
         @st.fragment(run_every="15s")
         def live_list() -> None:
-            now = utcnow()
             if ui.due("escalation", service.ESCALATION_INTERVAL_SECONDS):
                 ui.write(service.run_escalation)
             offset = st.session_state.get("svc_offset", 0)
-            result = ui.read(service.list_complaints, now=now, status=status, severity=severity, search=search,
-                             breached_only=breached_only, limit=25, offset=offset)
+            now = this_minute()
+            result = ui.cached(service.list_complaints, now=now, status=status, severity=severity, search=search,
+                               breached_only=breached_only, limit=25, offset=offset)
             if not result.rows:
                 ui.empty_state(ui.t("service.empty"), ui.t("service.empty_hint"))
                 return
             breached = sum(1 for r in result.rows if r["breached"])
             if breached:
                 st.error(ui.t("service.breach_count", n=breached), icon=":material/alarm:")
-            st.dataframe(complaint_table(result.rows), hide_index=True, width="stretch")
+            shown = ("complaints", now, status, severity, search, breached_only, offset)
+            st.dataframe(ui.derived(shown, lambda: pa.Table.from_pandas(complaint_table(result.rows), preserve_index=False)),
+                         hide_index=True, width="stretch")
             st.caption(ui.t("service.live_caption", time=ui.fmt_date(datetime.now())))
             st.session_state["svc_offset"] = ui.pager(result.total, 25, "svc_list")
-            ui.export_buttons(export_frame(service.complaints_frame(result.rows)), "complaints", "svc_export")
+            ui.export_buttons(ui.derived(shown + ("export",), lambda: export_frame(service.complaints_frame(result.rows))),
+                              "complaints", "svc_export")
 
         live_list()
 
         st.subheader(ui.t("service.work.title"))
-        open_items = ui.cached(service.list_complaints, status="unresolved", limit=200)
+        open_items = ui.cached(service.list_complaints, status="unresolved", limit=200, now=this_minute())
         if not open_items.rows:
             st.caption(ui.t("service.work.none"))
         else:
@@ -120,7 +130,7 @@ with tabs["complaints"]:
             chosen = st.selectbox(ui.t("service.work.pick"), list(by_id), key="svc_pick",
                                   format_func={i: f"#{i} · {r['customer']} · {r['title']} ({SEVERITY_LABELS[r['severity']]})"
                                                for i, r in by_id.items()}.get)
-            item = ui.read(service.get_complaint, chosen)
+            item = ui.cached(service.get_complaint, chosen, this_minute())
             st.markdown(f"**{item['title']}** · {item['customer']} · {ui.label('complaint_status', item['status'])}")
             if item["description"]:
                 st.caption(item["description"])
