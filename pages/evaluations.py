@@ -76,7 +76,7 @@ def render_card(card: ev.Scorecard, show_self: bool) -> None:
 
 def rating_form(evaluation_id: int, key: str) -> None:
     """The actor's own ratings of one scorecard (manager, self or peer)."""
-    form = ui.read(ev.review_form, evaluation_id)
+    form = ui.cached(ev.review_form, evaluation_id)
     if not form["criteria"]:
         st.caption(ui.t("evaluations.no_rated"))
         return
@@ -197,7 +197,7 @@ with tab_cards:
                 with right:
                     rating_form(evaluation_id, "mgr")
                     if cycle["status"] == "open":
-                        form = ui.read(ev.review_form, evaluation_id)
+                        form = ui.cached(ev.review_form, evaluation_id)
                         candidates = ui.cached(ev.peer_candidates, evaluation_id)
                         names = {c["member_id"]: c["member"] for c in candidates}
                         with st.form(f"peers_{evaluation_id}"):
