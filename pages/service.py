@@ -39,10 +39,15 @@ def clock(left: float | None, took_hours: float | None, breached: bool) -> str:
     return ui.t("service.timer.left", time=duration(left))
 
 
-def this_minute() -> datetime:
-    """Now, to the minute: timers and breach flags are read through the cache once a minute (and
-    after any write), not on every 15-second refresh."""
-    return utcnow().replace(second=0, microsecond=0)
+LIVE_SECONDS = 15  # the complaint list refreshes itself this often
+
+
+def timer_now() -> datetime:
+    """Now, rounded down to the live list's refresh step: timers and breach flags are read once
+    per step (and after any write) however often the page reruns in between, so a breach shows
+    at the latest one refresh after it happens."""
+    now = utcnow().replace(microsecond=0)
+    return now - timedelta(seconds=now.second % LIVE_SECONDS)
 
 
 def complaint_table(rows: list[dict]) -> pd.DataFrame:
@@ -97,12 +102,12 @@ with tabs["complaints"]:
         search = c3.text_input(ui.t("service.filter.search"), key="svc_search")
         breached_only = st.toggle(ui.t("service.filter.breached"), key="svc_breached")
 
-        @st.fragment(run_every="15s")
+        @st.fragment(run_every=LIVE_SECONDS)
         def live_list() -> None:
             if ui.due("escalation", service.ESCALATION_INTERVAL_SECONDS):
                 ui.write(service.run_escalation)
             offset = st.session_state.get("svc_offset", 0)
-            now = this_minute()
+            now = timer_now()
             result = ui.cached(service.list_complaints, now=now, status=status, severity=severity, search=search,
                                breached_only=breached_only, limit=25, offset=offset)
             if not result.rows:
@@ -122,7 +127,7 @@ with tabs["complaints"]:
         live_list()
 
         st.subheader(ui.t("service.work.title"))
-        open_items = ui.cached(service.list_complaints, status="unresolved", limit=200, now=this_minute())
+        open_items = ui.cached(service.list_complaints, status="unresolved", limit=200, now=timer_now())
         if not open_items.rows:
             st.caption(ui.t("service.work.none"))
         else:
@@ -130,7 +135,7 @@ with tabs["complaints"]:
             chosen = st.selectbox(ui.t("service.work.pick"), list(by_id), key="svc_pick",
                                   format_func={i: f"#{i} · {r['customer']} · {r['title']} ({SEVERITY_LABELS[r['severity']]})"
                                                for i, r in by_id.items()}.get)
-            item = ui.cached(service.get_complaint, chosen, this_minute())
+            item = ui.cached(service.get_complaint, chosen, timer_now())
             st.markdown(f"**{item['title']}** · {item['customer']} · {ui.label('complaint_status', item['status'])}")
             if item["description"]:
                 st.caption(item["description"])
