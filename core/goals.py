@@ -32,7 +32,7 @@ from typing import Any, Iterable, Sequence
 
 import altair as alt
 import pandas as pd
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core import audit, permissions
