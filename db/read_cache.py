@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -68,27 +69,32 @@ def freeze(value: Any) -> Hashable:
 
 
 class ReadCache:
-    """A thread-safe LRU of computed values. Two sessions asking for the same missing key at once
+    """A thread-safe LRU of computed values, each kept at most `ttl` seconds: keys carry the data
+    revision, but some reads also depend on the clock (what is overdue, due today), so an idle
+    database must not keep them forever. Two sessions asking for the same missing key at once
     may both compute it; the values are equal, so the second simply replaces the first."""
 
-    def __init__(self, max_entries: int = 2000) -> None:
+    def __init__(self, max_entries: int = 2000, ttl: float = 600.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self.ttl = ttl
+        self._clock = clock
+        self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        now = self._clock()
         with self._lock:
-            if key in self._entries:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] > now:
                 self._entries.move_to_end(key)
                 self.hits += 1
-                value = self._entries[key]
-                return fresh_copy(value)
+                return fresh_copy(entry[1])
             self.misses += 1
         value = compute()
         with self._lock:
-            self._entries[key] = value
+            self._entries[key] = (now + self.ttl, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)

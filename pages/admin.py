@@ -31,9 +31,9 @@ if users:
         width="stretch",
     )
 
-tab_new, tab_manage, tab_audit = ui.tabs([ui.t("admin.new_user"), ui.t("admin.reset_password"), ui.t("admin.audit")], key="admin_tab")
+tab_new, tab_manage, tab_audit = ui.tabs([ui.t("admin.new_user"), ui.t("admin.reset_password"), ui.t("admin.audit")], key="admin_tab", lazy=False)
 with tab_new:
-    if tab_new.open:
+    if ui.shown(tab_new):
         with st.form("new_user", clear_on_submit=False):
             c1, c2 = st.columns(2)
             username = c1.text_input(ui.t("admin.username"))
@@ -50,7 +50,7 @@ with tab_new:
                     st.rerun()
 
 with tab_manage:
-    if tab_manage.open:
+    if ui.shown(tab_manage):
         if users:
             by_id = {u["id"]: u for u in users}
             chosen = st.selectbox(ui.t("admin.pick_user"), list(by_id), format_func=lambda i: f"{by_id[i]['display_name']} ({by_id[i]['username']})")
@@ -72,7 +72,7 @@ with tab_manage:
                     st.rerun()
 
 with tab_audit:
-    if tab_audit.open:
+    if ui.shown(tab_audit):
         rows = ui.cached(recent_audit)
         if not rows:
             ui.empty_state(ui.t("common.empty"))

@@ -67,8 +67,9 @@ include_done = g2.toggle(ui.t("board.include_done"), key="board_done") if view =
 @st.fragment
 def draw_board(team_id: int, view: str, customer_query: str, quadrant: str | None, due: str | None,
                include_done: bool) -> None:
-    """The columns and cards. A fragment: a drop, a card's Move to… button and Show more rerun the
-    board alone, not the app shell and filters (a move made in a dialog reruns the whole app)."""
+    """The columns and cards. A fragment: a drop and a card's Move to… button rerun the board alone,
+    not the app shell and filters; Show more, member paging and a move made in the dialog rerun
+    the whole app."""
     # A drop reported by the browser since the last run: apply it before drawing, so this run shows
     # the result (or the refusal) from the database.
     drop = tf.pending_drop("stdnd")

@@ -159,7 +159,7 @@ templates = ui.cached(ev.list_templates)
 teams = ui.cached(ev.team_options)
 tab_cards, tab_cal, tab_cycles, tab_templates = ui.tabs([
     ui.t("evaluations.tab.scorecards"), ui.t("evaluations.tab.calibration"), ui.t("evaluations.tab.cycles"), ui.t("evaluations.tab.templates"),
-], key="evaluations_tab")
+], key="evaluations_tab", lazy=False)
 
 cycle = None
 if cycles:
@@ -170,7 +170,7 @@ if cycles:
     cycle = by_id[cycle_id]
 
 with tab_cards:
-    if tab_cards.open:
+    if ui.shown(tab_cards):
         if cycle is None:
             ui.empty_state(ui.t("evaluations.no_cycles"), ui.t("evaluations.no_cycles_hint"))
         else:
@@ -221,7 +221,7 @@ with tab_cards:
                 ui.export_buttons(shown, "evaluation_results", "results_export")
 
 with tab_cal:
-    if tab_cal.open:
+    if ui.shown(tab_cal):
         if cycle is None:
             ui.empty_state(ui.t("evaluations.no_cycles"))
         else:
@@ -290,7 +290,7 @@ with tab_cal:
                 member_charts()
 
 with tab_cycles:
-    if tab_cycles.open:
+    if ui.shown(tab_cycles):
         if not templates:
             ui.empty_state(ui.t("evaluations.no_templates"), ui.t("evaluations.no_templates_hint"))
         elif not teams:
@@ -319,7 +319,7 @@ with tab_cycles:
             } for c in cycles]), hide_index=True, width="stretch")
 
 with tab_templates:
-    if tab_templates.open:
+    if ui.shown(tab_templates):
         for t in templates:
             with st.expander(t["name"]):
                 st.dataframe(pd.DataFrame([{

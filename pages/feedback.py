@@ -20,7 +20,7 @@ kind_labels = {k: ui.t("reward_kind." + k) for k in REWARD_KINDS}
 tab_one, tab_feedback, tab_praise, tab_rewards, tab_board = ui.tabs([
     ui.t("feedback.tab.one_on_ones"), ui.t("feedback.tab.feedback"), ui.t("feedback.tab.praise"),
     ui.t("feedback.tab.rewards"), ui.t("feedback.tab.leaderboard"),
-], key="feedback_tab")
+], key="feedback_tab", lazy=False)
 
 
 def render_agenda(agenda: dict) -> None:
@@ -54,7 +54,7 @@ def render_agenda(agenda: dict) -> None:
 # 1:1s
 # ---------------------------------------------------------------------------------------------
 with tab_one:
-    if tab_one.open:
+    if ui.shown(tab_one):
         st.caption(ui.t("one_on_one.privacy"))
         if manages:
             people = {m["id"]: m["name"] for m in ui.cached(oo.member_choices)}
@@ -102,7 +102,7 @@ with tab_one:
 # Anonymous feedback
 # ---------------------------------------------------------------------------------------------
 with tab_feedback:
-    if tab_feedback.open:
+    if ui.shown(tab_feedback):
         st.info(ui.t("feedback.anonymity_rule", n=fb.MIN_BATCH), icon=":material/visibility_off:")
         if actor.member_id is not None:
             # Sent through ui.write only: never cached, never audited, nothing returned.
@@ -135,7 +135,7 @@ with tab_feedback:
 # Praise wall
 # ---------------------------------------------------------------------------------------------
 with tab_praise:
-    if tab_praise.open:
+    if ui.shown(tab_praise):
         choices = ui.cached(rc.praise_choices)
         if choices["members"]:
             people = {m["id"]: m["name"] for m in choices["members"]}
@@ -164,7 +164,7 @@ with tab_praise:
 # Rewards
 # ---------------------------------------------------------------------------------------------
 with tab_rewards:
-    if tab_rewards.open:
+    if ui.shown(tab_rewards):
         rules = ui.cached(rc.list_reward_rules)
         st.markdown(f"**{ui.t('reward.rules')}**")
         st.caption(ui.t("reward.rules_help"))
@@ -243,7 +243,7 @@ with tab_rewards:
 # Leaderboard
 # ---------------------------------------------------------------------------------------------
 with tab_board:
-    if tab_board.open:
+    if ui.shown(tab_board):
         st.caption(ui.t("leaderboard.rule"))
         cycles = ui.cached(rc.leaderboard_cycles)
         if not cycles:

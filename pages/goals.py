@@ -1,6 +1,7 @@
 """Goals: overview with live charts, goal detail (burn-up, roll-up, check-ins), a SMART-checked
 form for new goals, and decomposition across members or over time. Members get a compact
 check-in form for their own goals first (fits a phone screen)."""
+import hashlib
 from datetime import date
 
 import pandas as pd
@@ -93,22 +94,31 @@ if actor.member_id and not is_lead:
 tab_names = [ui.t("goals.tab.overview"), ui.t("goals.tab.detail"), ui.t("goals.tab.new")]
 if is_lead:
     tab_names.append(ui.t("goals.tab.decompose"))
-tabs = ui.tabs(tab_names, key="goals_tab")
+tabs = ui.tabs(tab_names, key="goals_tab")  # lazy: unsubmitted form input is dropped on a tab switch
 teams = ui.cached(goals.goal_teams) if is_lead else []
 
 
 @st.fragment
-def at_risk_follow_ups(team_id: int, at_risk: list[goals.GoalRow]) -> None:
+def at_risk_follow_ups(team_id: int) -> None:
     """At-risk and off-track goals in one table: tick the ones to follow up, then one click puts a
     follow-up task for each on the board (one table, not a button per goal: fast with many goals).
-    A fragment: ticking a goal reruns this table only."""
+    A fragment: ticking a goal reruns this table only, so it reads the goals itself (a fragment
+    rerun would otherwise get the list of the last full run)."""
+    at_risk = goals.falling_behind(ui.cached(goals.list_goals, team_id=team_id, today=today))
+    if not at_risk:
+        st.success(ui.t("goals.no_at_risk"))
+        return
     st.caption(ui.t("goals.at_risk_hint"))
-    table = ui.derived(("at_risk", team_id, today), lambda: pa.Table.from_pylist([{
+    # The editor's ticks are row positions: a new set of goals starts a new editor, so a tick
+    # never moves to another goal when the list changes under it.
+    shown_ids = tuple(g.id for g in at_risk)
+    editor_key = f"at_risk_{team_id}_{hashlib.sha1(repr(shown_ids).encode()).hexdigest()[:10]}"
+    table = ui.derived(("at_risk", team_id, today, shown_ids), lambda: pa.Table.from_pylist([{
         "pick": False, "goal": g.title, "owner": g.owner, "status": status_label(g.status),
         "progress": f"{fmt_value(g.progress.actual, g.metric, g.unit)} / {fmt_value(g.target, g.metric, g.unit)}",
         "ends": g.end_date,
     } for g in at_risk]))
-    edited = st.data_editor(table, key=f"at_risk_{team_id}", hide_index=True, width="stretch",
+    edited = st.data_editor(table, key=editor_key, hide_index=True, width="stretch",
                             disabled=["goal", "owner", "status", "progress", "ends"], column_config={
                                 "pick": st.column_config.CheckboxColumn(ui.t("goals.col.pick")),
                                 "goal": st.column_config.TextColumn(ui.t("goals.goal"), width="large"),
@@ -122,7 +132,7 @@ def at_risk_follow_ups(team_id: int, at_risk: list[goals.GoalRow]) -> None:
                  icon=":material/add_task:", disabled=not picked):
         titles = {g.id: ui.t("goals.follow_up_title", title=g.title) for g in picked}
         if ui.write(goals.create_follow_up_tasks, titles, success=ui.t("goals.follow_ups_created", n=len(picked))):
-            st.session_state.pop(f"at_risk_{team_id}", None)
+            st.session_state.pop(editor_key, None)
             st.rerun()
 
 
@@ -145,13 +155,13 @@ def live_overview(team_id: int | None) -> None:
 
 
 with tabs[0]:
-    if tabs[0].open:
+    if ui.shown(tabs[0]):
         team_id = None
         if is_lead:
             if not teams:
                 ui.empty_state(ui.t("goals.no_teams"))
             else:
-                team_id = st.selectbox(ui.t("goals.team"), [t["id"] for t in teams], key="ov_team",
+                team_id = st.selectbox(ui.t("goals.team"), [t["id"] for t in teams], key="ov_team", persist_state="page",
                                        format_func=lambda i: next(t["name"] for t in teams if t["id"] == i))
         if not is_lead or team_id is not None:
             st.caption(ui.t("goals.live"))
@@ -170,8 +180,8 @@ with tabs[0]:
                 panel = st.expander(ui.t("goals.follow_up_panel"), icon=":material/add_task:", key="at_risk_panel",
                                     on_change="rerun")
                 with panel:
-                    if panel.open:
-                        at_risk_follow_ups(team_id, at_risk)
+                    if ui.shown(panel):
+                        at_risk_follow_ups(team_id)
             frames = ui.cached(goals.export_frames, team_id, today)
             st.download_button(ui.t("goals.export"), lambda: ui.to_xlsx(frames), f"goals_team_{team_id}_{today.isoformat()}.xlsx",
                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_xlsx",
@@ -203,12 +213,12 @@ def live_burnup(goal_id: int) -> None:
 
 
 with tabs[1]:
-    if tabs[1].open:
+    if ui.shown(tabs[1]):
         choices = ui.cached(goals.list_goals, today=today, limit=500)
         if not choices:
             ui.empty_state(ui.t("goals.none_mine") if not is_lead else ui.t("goals.none_team"), ui.t("goals.none_team_hint"))
         else:
-            goal_id = st.selectbox(ui.t("goals.goal"), [g.id for g in choices], key="detail_goal",
+            goal_id = st.selectbox(ui.t("goals.goal"), [g.id for g in choices], key="detail_goal", persist_state="page",
                                    format_func=lambda i: next(f"{g.owner} · {g.title}" for g in choices if g.id == i))
             live_burnup(goal_id)
             goal = next(g for g in choices if g.id == goal_id)
@@ -257,7 +267,7 @@ with tabs[1]:
 # New goal with the SMART check before saving
 # ---------------------------------------------------------------------------------------------
 with tabs[2]:
-    if tabs[2].open:
+    if ui.shown(tabs[2]):
         owners = ui.cached(goals.goal_owners)
         options = [("team", t["id"]) for t in owners["teams"]] + [("member", m["id"]) for m in owners["members"]]
         names = {("team", t["id"]): ui.t("goals.owner_team", name=t["name"]) for t in owners["teams"]}
@@ -314,28 +324,28 @@ with tabs[2]:
 # ---------------------------------------------------------------------------------------------
 if is_lead:
     with tabs[3]:
-        if tabs[3].open:
+        if ui.shown(tabs[3]):
             candidates = ui.cached(goals.list_goals, today=today, limit=500)
             if not candidates:
                 ui.empty_state(ui.t("goals.decompose_none"))
             else:
-                parent_id = st.selectbox(ui.t("goals.decompose_parent"), [g.id for g in candidates], key="dc_parent",
+                parent_id = st.selectbox(ui.t("goals.decompose_parent"), [g.id for g in candidates], key="dc_parent", persist_state="page",
                                          format_func=lambda i: next(f"{g.owner} · {g.title}" for g in candidates if g.id == i))
                 parent = next(g for g in candidates if g.id == parent_id)
-                axis = st.segmented_control(ui.t("goals.decompose_axis"), ["members", "time"], default="members", key="dc_axis",
+                axis = st.segmented_control(ui.t("goals.decompose_axis"), ["members", "time"], default="members", key="dc_axis", persist_state="page",
                                             format_func={a: ui.t(f"goals.axis.{a}") for a in ("members", "time")}.get) or "members"
                 proposal = []
                 if axis == "members":
                     if parent.team_id is None:
                         st.info(ui.t("goals.decompose_members_team_only"))
                     else:
-                        method = st.segmented_control(ui.t("goals.method"), list(goals.SPLIT_METHODS), default="even", key="dc_method",
+                        method = st.segmented_control(ui.t("goals.method"), list(goals.SPLIT_METHODS), default="even", key="dc_method", persist_state="page",
                                                       format_func={m: ui.t(f"goals.method.{m}") for m in goals.SPLIT_METHODS}.get) or "even"
                         proposal = ui.cached(goals.propose_member_split, parent_id, method)
                         if not proposal:
                             st.info(ui.t("goals.decompose_empty"))
                 else:
-                    time_axis = st.segmented_control(ui.t("goals.period"), list(goals.TIME_AXES), default="quarter", key="dc_time",
+                    time_axis = st.segmented_control(ui.t("goals.period"), list(goals.TIME_AXES), default="quarter", key="dc_time", persist_state="page",
                                                      format_func={a: ui.t(f"goals.time_axis.{a}") for a in goals.TIME_AXES}.get) or "quarter"
                     proposal = ui.cached(goals.propose_time_split, parent_id, time_axis)
                 if proposal:

@@ -46,14 +46,14 @@ if not tree:
 
 tab_members, tab_teams, tab_handover, tab_raci = ui.tabs(
     [ui.t("roster.tab_members"), ui.t("roster.tab_teams"), ui.t("roster.tab_handover"), ui.t("roster.tab_raci")],
-    key="roster_tab",
+    key="roster_tab", lazy=False,  # member, RACI and role editors keep their unsaved edits
 )
 
 # ---------------------------------------------------------------------------------------------
 # Members, edited in place
 # ---------------------------------------------------------------------------------------------
 with tab_members:
-    if tab_members.open:
+    if ui.shown(tab_members):
         if tree:
             c1, c2 = st.columns([3, 1])
             # 0 stands for "all teams" (a None option would show as an empty selection)
@@ -171,7 +171,7 @@ with tab_members:
 # Team tree
 # ---------------------------------------------------------------------------------------------
 with tab_teams:
-    if tab_teams.open:
+    if ui.shown(tab_teams):
         if tree:
             st.dataframe(
                 pd.DataFrame([
@@ -265,7 +265,7 @@ with tab_teams:
 # Handover of a leaving member's customers and open tasks
 # ---------------------------------------------------------------------------------------------
 with tab_handover:
-    if tab_handover.open:
+    if ui.shown(tab_handover):
         leaving = ui.cached(handover.leaving_members)
         if not leaving:
             ui.empty_state(ui.t("handover.none_leaving"), ui.t("handover.none_leaving_hint"))
@@ -319,7 +319,7 @@ with tab_handover:
 # Roles and responsibilities (RACI)
 # ---------------------------------------------------------------------------------------------
 with tab_raci:
-    if tab_raci.open:
+    if ui.shown(tab_raci):
         st.caption(ui.t("raci.legend"))
         raci_teams = ([0] if actor.is_admin else []) + list(teams)  # 0: the organisation-wide table
         if not raci_teams:

@@ -85,13 +85,13 @@ def export_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 names = ["complaints", "new", "surveys", "reports"] + (["targets"] if lead else [])
-tabs = dict(zip(names, ui.tabs([ui.t(f"service.tab.{n}") for n in names], key="service_tab")))
+tabs = dict(zip(names, ui.tabs([ui.t(f"service.tab.{n}") for n in names], key="service_tab", lazy=False)))
 
 # ---------------------------------------------------------------------------------------------
 # Complaints: live list + work on one
 # ---------------------------------------------------------------------------------------------
 with tabs["complaints"]:
-    if tabs["complaints"].open:
+    if ui.shown(tabs["complaints"]):
         statuses = ["unresolved", "all", "open", "responded", "resolved"]
         c1, c2, c3 = st.columns([1, 1, 2])
         status = c1.selectbox(ui.t("service.filter.status"), statuses, key="svc_status",
@@ -167,7 +167,7 @@ with tabs["complaints"]:
 # Log a complaint (single column: works on a phone)
 # ---------------------------------------------------------------------------------------------
 with tabs["new"]:
-    if tabs["new"].open:
+    if ui.shown(tabs["new"]):
         query = st.text_input(ui.t("service.new.customer_search"), key="svc_new_search")
         customers = ui.cached(service.customer_choices, query)
         if not customers:
@@ -210,7 +210,7 @@ with tabs["new"]:
 # Surveys
 # ---------------------------------------------------------------------------------------------
 with tabs["surveys"]:
-    if tabs["surveys"].open:
+    if ui.shown(tabs["surveys"]):
         with st.expander(ui.t("surveys.record"), expanded=False):
             s_query = st.text_input(ui.t("service.new.customer_search"), key="srv_search")
             s_customers = ui.cached(service.customer_choices, s_query)
@@ -288,7 +288,7 @@ with tabs["surveys"]:
 # Reports
 # ---------------------------------------------------------------------------------------------
 with tabs["reports"]:
-    if tabs["reports"].open:
+    if ui.shown(tabs["reports"]):
         today = date.today()
         r1, r2, r3 = st.columns([2, 1, 1])
         r_range = r1.date_input(ui.t("service.report.range"), value=(today - timedelta(days=90), today), key="svc_r_range")
@@ -327,7 +327,7 @@ with tabs["reports"]:
 # ---------------------------------------------------------------------------------------------
 if lead:
     with tabs["targets"]:
-        if tabs["targets"].open:
+        if ui.shown(tabs["targets"]):
             teams = ui.cached(service.team_choices)
             if not teams:
                 ui.empty_state(ui.t("service.targets.none"))

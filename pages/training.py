@@ -14,10 +14,10 @@ METRIC_LABELS = {m: ui.label("metric", m) for m in metrics.MEASURED_METRICS}
 
 trainings = ui.cached(training.list_trainings)
 names = ["list", "effect"] + (["attendance", "new"] if lead else [])
-tabs = dict(zip(names, ui.tabs([ui.t(f"training.tab.{n}") for n in names], key="training_tab")))
+tabs = dict(zip(names, ui.tabs([ui.t(f"training.tab.{n}") for n in names], key="training_tab", lazy=False)))
 
 with tabs["list"]:
-    if tabs["list"].open:
+    if ui.shown(tabs["list"]):
         if trainings.empty:
             ui.empty_state(ui.t("training.empty"), ui.t("training.empty_hint") if lead else None)
         else:
@@ -42,7 +42,7 @@ with tabs["list"]:
 labels = {r["id"]: f"{r['topic']} · {ui.fmt_date(r['held_on'])}" for r in trainings.to_dict("records")}
 
 with tabs["effect"]:
-    if tabs["effect"].open:
+    if ui.shown(tabs["effect"]):
         if not labels:
             ui.empty_state(ui.t("training.empty"))
         else:
@@ -93,7 +93,7 @@ with tabs["effect"]:
 
 if lead:
     with tabs["attendance"]:
-        if tabs["attendance"].open:
+        if ui.shown(tabs["attendance"]):
             if not labels:
                 ui.empty_state(ui.t("training.empty"))
             else:
@@ -126,7 +126,7 @@ if lead:
                     ui.export_buttons(frame.drop(columns=["member_id"]), "training_attendance", "trn_att_export")
 
     with tabs["new"]:
-        if tabs["new"].open:
+        if ui.shown(tabs["new"]):
             teams = ui.cached(service.team_choices)
             team_names = {t["id"]: t["name"] for t in teams}
             team_options = ([None] if actor.role == "admin" else []) + list(team_names)

@@ -10,6 +10,7 @@ import io
 import runpy
 import time
 from collections.abc import Callable, Hashable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -212,12 +213,13 @@ def _read_cache() -> ReadCache:
 
 def cached(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call core `fn(session, actor, *args, **kwargs)` through a cache keyed by the database, the
-    acting user and the data revision: one manager never sees another's data, and a write anywhere
+    acting user, the data revision and the date (entries also expire after ten minutes): one manager never sees another's data, and a write anywhere
     invalidates. Arguments must be hashable. Each caller gets its own copy of mutable containers
     and DataFrames, so a page that relabels a column cannot change what the next run reads."""
     who = actor()
     url = database_url()
-    key = (url, fn, who, revision(), freeze(args), freeze(kwargs) if kwargs else ())
+    # today: reads that work out "overdue" or "due" from the date start afresh at midnight
+    key = (url, fn, who, revision(), date.today(), freeze(args), freeze(kwargs) if kwargs else ())
 
     def compute() -> Any:
         with read_session(engine()) as s:
@@ -310,11 +312,23 @@ def formatter(values, fn: Callable[[Any], str]) -> Callable[[Any], str]:
     return lambda v: table.get(v, str(v))
 
 
-def tabs(labels: list[str], key: str) -> list:
-    """Tabs whose hidden panels do not run. Each tab body is written `with tab: if tab.open: ...`,
-    so a rerun executes the open tab only (a five-tab page costs one tab); switching tabs reruns
-    the page. The open tab is kept in `st.session_state[key]` (its label)."""
-    return st.tabs(labels, key=key, on_change="rerun")
+def tabs(labels: list[str], key: str, lazy: bool = True) -> list:
+    """Tabs; each body is written `with tab: if ui.shown(tab): ...`.
+
+    lazy=True: only the open tab's body runs (a five-tab page costs one tab per rerun) and
+    switching tabs reruns the page; the open tab is kept in `st.session_state[key]`. Streamlit
+    forgets the widgets it did not draw, so input left unsaved in a hidden tab is dropped: give
+    such widgets `persist_state="page"`, and use lazy=False where a tab holds an editable table
+    or an upload (every tab then runs on every rerun, as plain st.tabs do)."""
+    if lazy:
+        return st.tabs(labels, key=key, on_change="rerun")
+    return st.tabs(labels)
+
+
+def shown(container: Any) -> bool:
+    """Whether to draw a tab's or panel's body: an open lazy one, or any eager tab (whose `open`
+    is None because it does not track which tab is open)."""
+    return container.open is not False
 
 
 def empty_state(message: str, hint: str | None = None) -> None:
@@ -325,7 +339,7 @@ def derived(cache_key: Hashable, build: Callable[[], Any]) -> Any:
     """What a page builds from cached reads (a translated display table, a chart spec), built once
     per data revision, user, language and key: the key must name everything `build` uses (the
     arguments of the cached reads that feed it)."""
-    key = (database_url(), "derived", actor(), revision(), lang(), freeze(cache_key))
+    key = (database_url(), "derived", actor(), revision(), date.today(), lang(), freeze(cache_key))
     return _read_cache().get(key, build)
 
 

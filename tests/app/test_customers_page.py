@@ -28,11 +28,12 @@ def _texts(at) -> str:
 
 
 def _table_names(at) -> set[str]:
+    """Names in the customer list (its raw columns; headers come from column_config), not in the
+    other tabs' tables."""
     names = set()
     for frame in at.dataframe:
-        for column in ("name", "Name", "名称"):
-            if column in frame.value.columns:
-                names |= set(frame.value[column])
+        if {"name", "tier", "overdue"} <= set(frame.value.columns):
+            names |= set(frame.value["name"])
     return names
 
 

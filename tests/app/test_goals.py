@@ -121,8 +121,8 @@ def test_ticked_at_risk_goals_get_follow_up_tasks_on_the_board(app_at, world_url
     assert "Tick the goals to follow up" in _texts(at)
     create = at.button(key=f"fu_create_{team_id}")
     assert create.disabled  # nothing ticked yet
-    at.session_state[f"at_risk_{team_id}"] = {"edited_rows": {0: {"pick": True}, 1: {"pick": True}},
-                                              "added_rows": [], "deleted_rows": []}
+    editor = next(k for k in at.session_state if str(k).startswith(f"at_risk_{team_id}_"))
+    at.session_state[editor] = {"edited_rows": {0: {"pick": True}, 1: {"pick": True}}, "added_rows": [], "deleted_rows": []}
     at.run()
     assert at.button(key=f"fu_create_{team_id}").label == "Create follow-up tasks for 2 ticked goals"
     at.button(key=f"fu_create_{team_id}").click().run()
@@ -131,3 +131,17 @@ def test_ticked_at_risk_goals_get_follow_up_tasks_on_the_board(app_at, world_url
     tasks = _rows(world_url, Task)
     followed = [t for t in tasks if t.goal_id is not None]
     assert len(followed) == 2 and all(t.title.startswith("Follow up goal: ") for t in followed)
+
+
+def test_the_chosen_goal_survives_a_trip_to_another_tab(app_at, world_url):
+    """Tabs are lazy (hidden tabs draw no widgets), so the goal picked in Goal detail is kept
+    with persist_state while the user looks at the overview."""
+    from tests.app.conftest import open_tab
+
+    at = app_at(world_url, "manager_a", page=PAGE, tab=("goals_tab", "goals.tab.detail"))
+    team_goal = next(g for g in _rows(world_url, Goal) if g.title == "Goal of Team A")
+    at.selectbox(key="detail_goal").set_value(team_goal.id).run()
+    open_tab(at, "goals_tab", "goals.tab.overview")
+    assert not [s for s in at.selectbox if s.key == "detail_goal"]  # not drawn on the overview
+    open_tab(at, "goals_tab", "goals.tab.detail")
+    assert at.selectbox(key="detail_goal").value == team_goal.id

@@ -96,3 +96,15 @@ def test_freeze_makes_lists_and_dicts_usable_as_keys_and_refuses_frames():
     assert freeze({1, 2}) == frozenset({1, 2})
     with pytest.raises(TypeError):
         freeze(pd.DataFrame({"a": [1]}))
+
+
+def test_an_entry_expires_after_its_time_to_live():
+    """Keys carry the data revision, but some reads depend on the clock: on an idle database an
+    entry must still be recomputed after a while."""
+    now = [1000.0]
+    cache = ReadCache(ttl=600, clock=lambda: now[0])
+    assert cache.get("overdue", lambda: "Monday's list") == "Monday's list"
+    now[0] += 599
+    assert cache.get("overdue", lambda: "recomputed") == "Monday's list"
+    now[0] += 2
+    assert cache.get("overdue", lambda: "recomputed") == "recomputed"
