@@ -43,23 +43,6 @@ class Result:
     fragment_shell_ratio: float = 0.0
 
 
-def _median_runs(run: Callable[[], None], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def empty_page_rerun(runs: int) -> float:
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_string(EMPTY_PAGE, default_timeout=60)
-    at.run()
-    return _median_runs(at.run, runs)
-
-
 def register_shell_baseline() -> str:
     """Add bench/empty_page.py to the navigation of every role (in this process only)."""
     from core import navigation

@@ -227,12 +227,6 @@ def _board_scope(session: Session, actor: Actor, team_id: int) -> tuple[Scope, l
     return scope, sorted(subtree_team_ids(session, {team_id}))
 
 
-def board_members(session: Session, actor: Actor, team_id: int) -> list[dict]:
-    """Members of the team and its sub-teams who can take work (not those who left)."""
-    scope, team_ids = _board_scope(session, actor, team_id)
-    return _members_of(session, scope, team_id, team_ids)
-
-
 def _members_of(session: Session, scope: Scope, team_id: int, team_ids: list[int]) -> list[dict]:
     rows = session.execute(
         select(Member.id, Member.name, Member.max_open_tasks, Team.name.label("team"))
@@ -864,7 +858,7 @@ def task_from_action_item(
 
 __all__ = [
     "KEEP", "OPEN_STATUSES", "QUADRANTS", "DUE_WINDOWS", "VIEWS", "UNASSIGNED", "Board", "Card", "Column", "MoveResult",
-    "Suggestion", "TaskDetail", "add_note", "assignee_choices", "board", "board_members", "board_teams", "create_task",
+    "Suggestion", "TaskDetail", "add_note", "assignee_choices", "board", "board_teams", "create_task",
     "drop_neighbours", "find_customers", "get_task", "goal_choices", "move_task", "my_tasks", "position_between",
     "quadrant_flags", "quadrant_of", "quick_add_for_customer", "report_progress", "suggest_assignees",
     "task_from_action_item", "task_history", "update_task",
