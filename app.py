@@ -7,12 +7,11 @@ so they are not re-declared on every run of this script).
 from __future__ import annotations
 
 import streamlit as st
-import streamlit_authenticator as stauth
 
-from core import auth, config, i18n
+from core import auth, config, i18n, sessions
 from core.navigation import PAGES, pages_for
 from db.session import unit_of_work
-from pages import ui
+from pages import login_session, ui
 
 st.set_page_config(page_title="ClientCrew", page_icon=":material/groups:", layout="wide")
 
@@ -24,35 +23,25 @@ def _apply_language_choice() -> None:
         ui.set_lang(requested)
 
 
-def _handle_login_submit(authenticator: stauth.Authenticate) -> None:
+def _handle_login_submit() -> None:
     """Process a submitted login form before navigation is built, so a successful login lands on
     the page the URL asked for in this very run (and the cookie is written in this run too)."""
     if not st.session_state.get("login_submit"):
         return
     username = st.session_state.get("login_username", "")
     password = st.session_state.get("login_password", "")
-    with unit_of_work(ui.engine()) as s:  # the failed-attempt count must be committed
-        result = auth.authenticate(s, username, password)
-        user = result.user
-        name, email, role = (user.display_name, user.email, user.role) if user else (None, None, None)
     st.session_state["login_password"] = ""
+    token = None
+    with unit_of_work(ui.engine()) as s:  # the failed-attempt count must be committed
+        result = auth.authenticate(s, username, password, address=login_session.client_address())
+        if result.ok:
+            token = sessions.start(s, result.user.id, client=login_session.client_address())
     if not result.ok:
         st.session_state["_login_error"] = (result.error_key, result.params)
         return
-    st.session_state.update(
-        {
-            "authentication_status": True,
-            "username": auth.normalise_username(username),
-            "name": name,
-            "email": email,
-            "roles": [role],
-            "logout": False,
-        }
-    )
+    login_session.signed_in(token, auth.normalise_username(username))
     st.session_state.pop("_login_error", None)
-    ui.credentials.clear()
     ui.actor_for.clear()
-    authenticator.cookie_controller.set_cookie()
 
 
 def _login_view() -> None:
@@ -67,7 +56,7 @@ def _login_view() -> None:
             params["until"] = i18n.format_date(params["until"], lang)
         message = i18n.t(key, lang, **params)
         if key == "login.wrong_password" and params.get("left") and params["left"] <= 3:
-            message += " " + i18n.t("login.attempts_left", lang, n=params["left"])
+            message += " " + i18n.t("sec.attempts_left", lang, n=params["left"])
         st.error(message, icon=":material/lock:")
     with st.form("login_form", border=True):
         st.subheader(i18n.t("login.title", lang))
@@ -78,7 +67,7 @@ def _login_view() -> None:
         st.info(i18n.t("login.demo_hint", lang), icon=":material/info:")
 
 
-def _sidebar(authenticator: stauth.Authenticate, actor) -> None:
+def _sidebar(actor) -> None:
     with st.sidebar:
         st.caption(ui.t("nav.signed_in_as", name=actor.display_name, role=ui.label("user_role", actor.role)))
         current = ui.lang()
@@ -91,14 +80,16 @@ def _sidebar(authenticator: stauth.Authenticate, actor) -> None:
             with unit_of_work(ui.engine()) as s:
                 auth.set_language(s, actor, choice)
             st.rerun()
+        if st.button(ui.t("sec.change_password"), key="change_password_button", icon=":material/password:"):
+            login_session.change_password_dialog()
         st.button(ui.t("nav.logout"), key="logout_button", icon=":material/logout:")
 
 
-def _handle_logout(authenticator: stauth.Authenticate) -> None:
-    """Process the logout button before navigation is built: the cookie deletion is rendered in
-    this same run (an immediate rerun would drop it) and the logged-out view shows no stale menu."""
+def _handle_logout() -> None:
+    """Process the logout button before navigation is built: the session ends in the database (on
+    every server), the cookie deletion is rendered in this same run, and no stale menu shows."""
     if st.session_state.get("logout_button") and st.session_state.get("authentication_status"):
-        authenticator.logout(location="unrendered")
+        login_session.sign_out()
         for key in (ui.ACTOR_KEY, "lang_choice"):
             st.session_state.pop(key, None)
         ui.set_lang(None)
@@ -123,21 +114,22 @@ def _menu(role: str, lang: str) -> dict[str, list]:
 
 def main() -> None:
     _apply_language_choice()
+    try:
+        ui.cookie_key()  # a missing or too-short key is the operator's error: say so, plainly
+    except config.ConfigError as error:
+        st.error(i18n.t("sec.config_error", ui.lang(), detail=str(error)))
+        st.stop()
     rev = ui.revision()
-    authenticator = stauth.Authenticate(
-        ui.credentials(rev), config.COOKIE_NAME, ui.cookie_key(), config.COOKIE_EXPIRY_DAYS,
-        auto_hash=False, login_sleep_time=0,
-    )
-    _handle_logout(authenticator)
-    _handle_login_submit(authenticator)
-    if not st.session_state.get("authentication_status"):
-        authenticator.login(location="unrendered")  # restores a session from the cookie
+    _handle_logout()
+    _handle_login_submit()
+    username = login_session.current_username()  # checks the server-side session on every run
+    login_session.render_cookie_writes()
 
-    actor = ui.actor_for(st.session_state["username"], rev) if st.session_state.get("authentication_status") else None
+    actor = ui.actor_for(username, rev) if username else None
     if actor is None:
         st.session_state.pop(ui.ACTOR_KEY, None)
-        if st.session_state.get("authentication_status"):  # account deactivated meanwhile
-            authenticator.logout(location="unrendered")
+        if username:  # account deactivated meanwhile
+            login_session.sign_out()
         # Register every real URL as a hidden page that shows the login form: the menu clears
         # after logout, and a deep link survives login.
         pages = [st.Page(_login_view, title=i18n.t("login.title", ui.lang()), url_path="login", default=True)]
@@ -149,7 +141,7 @@ def main() -> None:
     if ui.LANG_KEY not in st.session_state:
         ui.set_lang(actor.language or config.default_language())
     navigation = st.navigation(_menu(actor.role, ui.lang()))
-    _sidebar(authenticator, actor)
+    _sidebar(actor)
     navigation.run()
 
 

@@ -122,10 +122,12 @@ def signed_in_app(username: str, lang: str = "zh"):
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.query_params["lang"] = lang
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["name"] = username
-    at.session_state["logout"] = False
+    from core.sessions import start_for_username
+    from db.engine import database_url, make_engine
+
+    engine = make_engine(database_url())
+    at.session_state["_session_token"] = start_for_username(engine, username)  # a real server-side session
+    engine.dispose()
     return at
 
 

@@ -258,6 +258,8 @@ class Customer(Base):
     next_follow_up: Mapped[Optional[date]] = mapped_column(Date, index=True)
     notes: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # Issue 17: bumped by every edit; an edit based on an older version is refused (core.versions).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     owner: Mapped[Optional[Member]] = relationship(foreign_keys=[owner_id])
     team: Mapped[Optional[Team]] = relationship(foreign_keys=[team_id])
@@ -452,6 +454,7 @@ class Goal(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # issue 17
 
 
 class CheckIn(Base):
@@ -498,6 +501,7 @@ class Complaint(Base):
     first_response_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     resolved_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # issue 17
 
 
 class ServiceTarget(Base):
@@ -626,6 +630,7 @@ class Evaluation(Base):
     total: Mapped[Optional[float]] = mapped_column(Float)
     summary: Mapped[Optional[str]] = mapped_column(Text)
     computed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # issue 17
 
 
 class Rating(Base):
@@ -835,3 +840,37 @@ class Revision(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 17: security (server-side sessions, login throttling)
+# ---------------------------------------------------------------------------------------------
+class UserSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its keyed hash is stored here, so
+    a copy of the database does not sign anyone in. Revoking (logout, password change or reset,
+    deactivation, "sign out everywhere") takes effect on every server at the next click."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_revoked", "user_id", "revoked_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # HMAC-SHA256 of the cookie token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    client: Mapped[Optional[str]] = mapped_column(String(64))
+
+
+class LoginThrottle(Base):
+    """Failed-login counters per key ("user:<name>", "addr:<ip>", "pair:<name>|<ip>"). Incremented in
+    one UPDATE so parallel guesses count exactly; `lockouts` doubles the next lock (back-off)."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (CheckConstraint("failures >= 0", name="failures"),)
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    last_failure_at: Mapped[Optional[datetime]] = mapped_column(DateTime)

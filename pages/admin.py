@@ -61,6 +61,11 @@ with tab_manage:
                         ui.flash(ui.t("admin.password_reset", username=by_id[chosen]["username"]))
                         st.rerun()
             target = by_id[chosen]
+            if st.button(ui.t("sec.sign_out_everywhere"), key="sign_out_everywhere", icon=":material/devices:"):
+                ended = ui.write(auth.sign_out_everywhere, chosen)
+                if ended is not None:
+                    ui.flash(ui.t("sec.signed_out_everywhere", username=target["username"], n=0 if ended is True else ended))
+                    st.rerun()
             if target["active"]:
                 if st.button(ui.t("admin.deactivate"), key="deactivate"):
                     if ui.write(auth.set_active, chosen, False):

@@ -95,12 +95,6 @@ def cookie_key() -> str:
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def credentials(rev: int) -> dict:
-    with read_session(engine()) as s:
-        return auth.credentials(s)
-
-
-@st.cache_data(ttl=300, show_spinner=False)
 def actor_for(username: str, rev: int) -> Actor | None:
     with read_session(engine()) as s:
         return auth.actor_for_username(s, username)

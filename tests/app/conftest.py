@@ -1,7 +1,8 @@
 """AppTest fixtures: the real app.py with a signed-in user, on a fresh SQLite file.
 
-Signing in sets the same session-state keys the authenticator sets after a login, so AppTests
-exercise navigation and pages; the login form itself is covered by the browser tests."""
+Signing in opens a real server-side session (core.sessions) and hands its token to the app as a
+login would, so AppTests exercise navigation and pages; the login form itself is covered by the
+browser tests."""
 from __future__ import annotations
 
 import os
@@ -36,6 +37,18 @@ def open_tab(at: AppTest, key: str, label_key: str) -> AppTest:
     return choose_tab(at, key, label_key).run()
 
 
+def signed_in_token(url: str, username: str) -> str:
+    """A live server-side session for `username` (what a login hands the app)."""
+    from core.sessions import start_for_username
+    from db.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        return start_for_username(engine, username)
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
 def app_at(monkeypatch):
     """`app_at(url, username=None, page=None, lang='en', tab=None)` -> an AppTest that has run
@@ -48,10 +61,7 @@ def app_at(monkeypatch):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
         at.query_params["lang"] = lang
         if username:
-            at.session_state["authentication_status"] = True
-            at.session_state["username"] = username
-            at.session_state["name"] = username
-            at.session_state["logout"] = False
+            at.session_state["_session_token"] = signed_in_token(url, username)
         if run:
             at.run()
             if page:
