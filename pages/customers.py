@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import assignment, communication, customers, imports
+from core import assignment, communication, customers, imports, safe_export
 from core.customers import CustomerFilters
 from core.errors import DomainError
 from db.models import CHANNELS, CUSTOMER_SIZES, CUSTOMER_STATUSES, CUSTOMER_TIERS
@@ -529,7 +529,7 @@ def render_import() -> None:
     generation = st.session_state.get("imp_generation", 0)
     upload = st.file_uploader(ui.t("imports.file"), type=["csv", "xlsx"], help=ui.t("imports.file_help"), key=f"imp_file_{generation}")
     template = imports.template_frame(kind)
-    st.download_button(ui.t("imports.template"), template.to_csv(index=False).encode("utf-8-sig"), f"{kind}_template.csv",
+    st.download_button(ui.t("imports.template"), safe_export.to_csv_bytes(template), f"{kind}_template.csv",
                        "text/csv", key="imp_template", icon=":material/description:")
     if upload is None:
         return

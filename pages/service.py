@@ -6,7 +6,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import service, surveys
+from core import safe_export, service, surveys
 from core.errors import DomainError
 from db.base import utcnow
 from db.models import SEVERITIES
@@ -235,7 +235,7 @@ with tabs["surveys"]:
                             st.rerun()
         with st.expander(ui.t("surveys.import")):
             st.caption(ui.t("surveys.import_help"))
-            st.download_button(ui.t("surveys.template"), surveys.template_frame().to_csv(index=False).encode("utf-8-sig"),
+            st.download_button(ui.t("surveys.template"), safe_export.to_csv_bytes(surveys.template_frame()),
                                "survey_import_example.csv", "text/csv", key="srv_template")
             upload = st.file_uploader(ui.t("surveys.import"), type=["csv", "xlsx"], key="srv_upload", label_visibility="collapsed")
             if upload is not None:

@@ -19,7 +19,7 @@ import pyarrow as pa
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core import auth, config, i18n
+from core import auth, config, i18n, safe_export
 from core.errors import DomainError, PermissionDenied
 from core.navigation import may_open
 from core.permissions import Actor
@@ -365,19 +365,17 @@ def chart(chart: Any, container: Any = None, *, cache_key: Hashable | None = Non
 
 
 def to_xlsx(frames: dict[str, pd.DataFrame]) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for sheet, frame in frames.items():
-            frame.to_excel(writer, sheet_name=sheet[:31], index=False)
-    return buffer.getvalue()
+    """Every XLSX export: formulas defused, text written as text (core.safe_export)."""
+    return safe_export.to_xlsx_bytes(frames)
 
 
 def export_buttons(frame: pd.DataFrame, name: str, key: str) -> None:
-    """CSV (UTF-8 with BOM so Excel shows Chinese correctly) and Excel downloads of a list. The
-    files are produced only when a button is clicked (building an xlsx costs far more than the page)."""
+    """CSV (UTF-8 with BOM so Excel shows Chinese correctly) and Excel downloads of a list, through
+    core.safe_export (cells that would run as formulas are made inert). The files are produced
+    only when a button is clicked (building an xlsx costs far more than the page)."""
     c1, c2 = st.columns(2)
     c1.download_button(
-        t("common.export_csv"), lambda: frame.to_csv(index=False).encode("utf-8-sig"), f"{name}.csv", "text/csv",
+        t("common.export_csv"), lambda: safe_export.to_csv_bytes(frame), f"{name}.csv", "text/csv",
         key=f"{key}_csv", icon=":material/download:",
     )
     c2.download_button(
