@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from core import audit
+from core import audit, versions
 from core.errors import Conflict, FieldError, InvalidInput, NotFound
 from core.permissions import (
     READ,
@@ -474,9 +474,11 @@ def update_customer(session: Session, actor: Actor, customer_id: int, data: dict
     owner_id = values.pop("owner_id", customer.owner_id)
     values.pop("next_follow_up", None)
     if expected:
-        current = audit.snapshot(customer, expected.keys())
-        if any(audit._jsonable(expected[k]) != current.get(k) for k in expected):
-            raise Conflict("error.conflict")
+        seen = {k: v for k, v in expected.items() if k != "version"}
+        current = audit.snapshot(customer, seen.keys())
+        if any(audit._jsonable(seen[k]) != current.get(k) for k in seen):
+            raise Conflict("sec.stale_edit")
+    versions.claim(session, customer, (expected or {}).get("version"))  # one of two simultaneous edits wins
     if "external_id" in values:
         _check_external_id(session, values["external_id"], customer.id)
     if "team_id" in values and values["team_id"] != customer.team_id:

@@ -36,7 +36,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, metrics
+from core import audit, metrics, versions
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from core.permissions import Actor, ensure_member, ensure_team, evaluation_filter, scope_for, team_filter
 from db.base import Base, utcnow
@@ -332,6 +332,7 @@ def release_cycle(session: Session, actor: Actor, cycle_id: int) -> int:
     now = utcnow()
     for evaluation in evaluations:
         card = _compute(session, cycle, evaluation)
+        versions.claim(session, evaluation)
         evaluation.total = card.total
         evaluation.computed_at = now
     cycle.status = "released"

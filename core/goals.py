@@ -35,7 +35,7 @@ import pandas as pd
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core import audit, permissions
+from core import audit, permissions, versions
 from core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from core.metrics import LEVEL_METRICS, LOWER_IS_BETTER, MEASURED_METRICS, measure_by_member, measure_value
 from core.permissions import (
@@ -328,10 +328,11 @@ def _load(session: Session, actor: Actor, goal_id: int, action: str) -> Goal:
     return permissions.load(session, actor, Goal, goal_id, action)
 
 
-def archive_goal(session: Session, actor: Actor, goal_id: int) -> None:
+def archive_goal(session: Session, actor: Actor, goal_id: int, expected_version: int | None = None) -> None:
     goal = _load(session, actor, goal_id, WRITE)
     if actor.role == "member" and goal.created_by != actor.user_id:
         raise PermissionDenied("goals.error.member_archive")
+    versions.claim(session, goal, expected_version)
     before = audit.snapshot(goal, ["status"])
     goal.status = "archived"
     audit.record(session, actor, "goal.archive", "goal", goal.id, before, {"status": "archived"})

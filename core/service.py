@@ -28,7 +28,7 @@ from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from core import audit, metrics
+from core import audit, metrics, versions
 from core.errors import Conflict, FieldError, InvalidInput, NotFound
 from core.i18n import t
 from core.permissions import (
@@ -302,13 +302,15 @@ def _check_time(complaint: Complaint, at: datetime) -> None:
         raise InvalidInput("service.error.before_opened", errors=[FieldError("service.error.before_opened", column="at")])
 
 
-def respond_to_complaint(session: Session, actor: Actor, complaint_id: int, *, at: datetime | None = None) -> None:
+def respond_to_complaint(session: Session, actor: Actor, complaint_id: int, *, at: datetime | None = None,
+                         expected_version: int | None = None) -> None:
     """Record the first response (once)."""
     complaint = _writable(session, actor, complaint_id)
     if complaint.first_response_at is not None or complaint.status == "resolved":
         raise Conflict("service.error.already_responded")
     at = at or utcnow()
     _check_time(complaint, at)
+    versions.claim(session, complaint, expected_version)
     before = audit.snapshot(complaint, ["status", "first_response_at"])
     complaint.first_response_at = at
     complaint.status = "responded"
@@ -317,7 +319,8 @@ def respond_to_complaint(session: Session, actor: Actor, complaint_id: int, *, a
                  audit.snapshot(complaint, ["status", "first_response_at"]))
 
 
-def resolve_complaint(session: Session, actor: Actor, complaint_id: int, *, at: datetime | None = None) -> None:
+def resolve_complaint(session: Session, actor: Actor, complaint_id: int, *, at: datetime | None = None,
+                      expected_version: int | None = None) -> None:
     """Resolve (once). Without an earlier response, resolving is also the first response."""
     complaint = _writable(session, actor, complaint_id)
     if complaint.status == "resolved":
@@ -326,6 +329,7 @@ def resolve_complaint(session: Session, actor: Actor, complaint_id: int, *, at: 
     _check_time(complaint, at)
     if complaint.first_response_at is not None and at < complaint.first_response_at:
         raise InvalidInput("service.error.before_response", errors=[FieldError("service.error.before_response", column="at")])
+    versions.claim(session, complaint, expected_version)
     fields = ["status", "first_response_at", "resolved_at"]
     before = audit.snapshot(complaint, fields)
     complaint.first_response_at = complaint.first_response_at or at
@@ -335,7 +339,8 @@ def resolve_complaint(session: Session, actor: Actor, complaint_id: int, *, at: 
     audit.record(session, actor, "complaint.resolve", "complaint", complaint.id, before, audit.snapshot(complaint, fields))
 
 
-def reassign_complaint(session: Session, actor: Actor, complaint_id: int, assignee_id: int) -> None:
+def reassign_complaint(session: Session, actor: Actor, complaint_id: int, assignee_id: int,
+                       expected_version: int | None = None) -> None:
     """Managers move a complaint to another member in their scope (the team follows the member)."""
     ensure_role(actor, "admin", "manager")
     complaint = _writable(session, actor, complaint_id)
@@ -343,6 +348,7 @@ def reassign_complaint(session: Session, actor: Actor, complaint_id: int, assign
     member = session.get(Member, assignee_id)
     if member is None:
         raise NotFound("error.not_found")
+    versions.claim(session, complaint, expected_version)
     before = audit.snapshot(complaint, ["assignee_id", "team_id"])
     complaint.assignee_id = member.id
     complaint.team_id = member.team_id

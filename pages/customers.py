@@ -175,7 +175,7 @@ def render_manage(detail) -> None:
             if st.form_submit_button(ui.t("common.save"), type="primary"):
                 data = {"name": name, "industry": industry, "region": region, "size": size, "tier": tier, "status": status,
                         "external_id": external_id, "notes": notes}
-                seen = {k: info.get(k) for k in data}
+                seen = {k: info.get(k) for k in data} | {"version": info.get("version")}
                 if ui.write(customers.update_customer, cid, data, seen, success=ui.t("customers.saved")):
                     st.rerun()
 
