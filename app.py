@@ -69,7 +69,7 @@ def _login_view() -> None:
 
 def _sidebar(actor) -> None:
     with st.sidebar:
-        st.caption(ui.t("nav.signed_in_as", name=actor.display_name, role=ui.label("user_role", actor.role)))
+        st.caption(ui.t("nav.signed_in_as", name=ui.esc(actor.display_name), role=ui.label("user_role", actor.role)))
         current = ui.lang()
         choice = st.segmented_control(
             ui.t("nav.language"), options=list(i18n.LANGUAGES), default=current,

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from core import audit, versions
+from core import audit, safe_text, versions
 from core.errors import Conflict, FieldError, InvalidInput, NotFound
 from core.permissions import (
     READ,
@@ -269,13 +269,13 @@ def filter_options(session: Session, actor: Actor) -> FilterOptions:
 # ---------------------------------------------------------------------------------------------
 def _visible_customer(session: Session, actor: Actor, customer_id: Any, action: str = READ) -> Customer:
     """The customer, or NotFound for a malformed, missing or out-of-scope id (no existence leak)."""
-    try:
-        cid = int(customer_id)
-    except (TypeError, ValueError):
-        raise NotFound("customers.not_found", id=str(customer_id)) from None
+    cid = safe_text.parse_id(customer_id)  # a huge or malformed URL value is "not found", not OverflowError
+    shown = str(customer_id)[:20]
+    if cid is None:
+        raise NotFound("customers.not_found", id=shown)
     customer = session.get(Customer, cid)
     if customer is None or not allowed(session, actor, READ, customer):
-        raise NotFound("customers.not_found", id=str(customer_id))
+        raise NotFound("customers.not_found", id=shown)
     if action == WRITE:
         ensure(session, actor, WRITE, customer)
     return customer

@@ -122,7 +122,7 @@ def draw_board(team_id: int, view: str, customer_query: str, quadrant: str | Non
                     st.markdown(f"#### {ui.t('board.unassigned')} · {column.total}")
                 else:
                     load = ui.t("board.load", open=column.open_tasks, capacity=column.capacity)
-                    st.markdown(f"#### {column.title}\n{column.team} · " + (f":red[**{load}**]" if column.over_capacity else load))
+                    st.markdown(f"#### {ui.esc(column.title)}\n{ui.esc(column.team)} · " + (f":red[**{load}**]" if column.over_capacity else load))
                 key = f"bcol-{prefix}-{column.id}"
                 with st.container(key=key, border=True):
                     for card in column.cards:

@@ -51,10 +51,10 @@ def render_detail(raw_id: str) -> None:
         ui.show_error(error)
         return
     info = detail.info
-    st.subheader(info["name"])
+    st.subheader(ui.esc(info["name"]))
     badges = [ui.label("tier", info["tier"]), ui.label("customer_status", info["status"]), ui.label("size", info["size"]),
               info["industry"], info["region"]]
-    st.caption(" · ".join(str(b) for b in badges if b) + (f" · {info['external_id']}" if info.get("external_id") else ""))
+    st.caption(" · ".join(str(b) for b in badges if b) + (f" · {ui.esc(info['external_id'])}" if info.get("external_id") else ""))
     if info["overdue"]:
         st.warning(ui.t("customers.overdue_badge") + f": {ui.fmt_date(info['next_follow_up'])}", icon=":material/schedule:")
     c1, c2 = st.columns(2)
@@ -64,7 +64,7 @@ def render_detail(raw_id: str) -> None:
     c3.metric(ui.t("customers.last_contact"), ui.fmt_date(info["last_contact_at"]))
     c4.metric(ui.t("customers.next_follow_up"), ui.fmt_date(info["next_follow_up"]))
     if info.get("notes"):
-        st.markdown(info["notes"])
+        st.markdown(ui.esc(info["notes"]))
 
     if detail.can_log:
         with st.expander(ui.t("comm.log"), expanded=not lead, icon=":material/add_call:"):

@@ -52,7 +52,7 @@ def render_card(card: ev.Scorecard, show_self: bool) -> None:
         st.info(ui.t("evaluations.no_total"))
     for line in card.lines:
         with st.container(border=True):
-            st.markdown(f"**{line.name}** · {ui.t('evaluations.weight')} {line.weight}% · "
+            st.markdown(f"**{ui.esc(line.name)}** · {ui.t('evaluations.weight')} {line.weight}% · "
                         f"{ui.t('evaluations.kind.' + line.kind)} · {ui.t('evaluations.score')}: **{_score_text(line.score)}**")
             if line.kind == "measured":
                 st.markdown(f"{_metric_label(line.metric)}: **{_fmt_value(line.value, line.metric)}**"
@@ -66,7 +66,7 @@ def render_card(card: ev.Scorecard, show_self: bool) -> None:
                         st.dataframe(frame, hide_index=True, width="stretch")
             else:
                 if line.manager_comment:
-                    st.caption(f"{ui.t('evaluations.manager_comment')}: {line.manager_comment}")
+                    st.caption(f"{ui.t('evaluations.manager_comment')}: {ui.esc(line.manager_comment)}")
                 if show_self:
                     st.caption(f"{ui.t('evaluations.self')}: {_score_text(line.self_score)}"
                                + (f" — {line.self_comment}" if line.self_comment else "")
@@ -84,7 +84,7 @@ def rating_form(evaluation_id: int, key: str) -> None:
         st.info(ui.t("evaluations.locked"))
         return
     with st.form(f"{key}_form_{evaluation_id}"):
-        st.markdown(f"**{ui.t('evaluations.rate_as.' + form['rater_kind'])}** · {form['member']}")
+        st.markdown(f"**{ui.t('evaluations.rate_as.' + form['rater_kind'])}** · {ui.esc(form['member'])}")
         values = {}
         for c in form["criteria"]:
             score = st.radio(f"{c['name']} ({c['weight']}%)", SCORES, index=(c["score"] - 1) if c["score"] else None,
@@ -139,14 +139,14 @@ if not manages:
         if not open_:
             ui.empty_state(ui.t("evaluations.no_open"))
         for e in open_:
-            st.subheader(e["cycle"])
+            st.subheader(ui.esc(e["cycle"]))
             rating_form(e["evaluation_id"], "self")
     with tab_peer:
         st.caption(ui.t("evaluations.peer_hint"))
         if not peers:
             ui.empty_state(ui.t("evaluations.no_peer_requests"))
         for p in peers:
-            st.subheader(f"{p['member']} · {p['cycle']}")
+            st.subheader(f"{ui.esc(p['member'])} · {ui.esc(p['cycle'])}")
             rating_form(p["evaluation_id"], "peer")
     st.stop()
 
@@ -174,7 +174,7 @@ with tab_cards:
         if cycle is None:
             ui.empty_state(ui.t("evaluations.no_cycles"), ui.t("evaluations.no_cycles_hint"))
         else:
-            st.caption(f"{cycle['name']} · {ui.fmt_date(cycle['start'])} – {ui.fmt_date(cycle['end'])} · "
+            st.caption(f"{ui.esc(cycle['name'])} · {ui.fmt_date(cycle['start'])} – {ui.fmt_date(cycle['end'])} · "
                        f"{ui.t('cycle_status.' + cycle['status'])}")
             results = ui.cached(ev.list_results, cycle["id"])
             if results.empty:
@@ -321,7 +321,7 @@ with tab_cycles:
 with tab_templates:
     if ui.shown(tab_templates):
         for t in templates:
-            with st.expander(t["name"]):
+            with st.expander(ui.esc(t["name"])):
                 st.dataframe(pd.DataFrame([{
                     ui.t("common.name"): c["name"], ui.t("evaluations.weight"): c["weight"], ui.t("evaluations.kind_label"): ui.t("evaluations.kind." + c["kind"]),
                     ui.t("evaluations.metric"): _metric_label(c["metric"]) if c["metric"] else "—",

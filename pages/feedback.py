@@ -26,7 +26,7 @@ tab_one, tab_feedback, tab_praise, tab_rewards, tab_board = ui.tabs([
 def render_agenda(agenda: dict) -> None:
     """The automatic agenda: overdue follow-ups, at-risk goals, open complaints, last evaluation."""
     if "text" in agenda:  # a free-text agenda (older or imported 1:1s)
-        st.markdown(agenda["text"])
+        st.markdown(ui.esc(agenda["text"]))
         return
     follow = agenda.get("overdue_follow_ups") or []
     goals = agenda.get("at_risk_goals") or []
@@ -34,20 +34,20 @@ def render_agenda(agenda: dict) -> None:
     last = agenda.get("last_evaluation")
     st.markdown(f"**{ui.t('one_on_one.agenda.follow_ups', n=len(follow))}**")
     for f in follow:
-        st.markdown(f"- {f['name']} · {ui.t('one_on_one.due')} {ui.fmt_date(date.fromisoformat(f['due']))}")
+        st.markdown(f"- {ui.esc(f['name'])} · {ui.t('one_on_one.due')} {ui.fmt_date(date.fromisoformat(f['due']))}")
     st.markdown(f"**{ui.t('one_on_one.agenda.goals', n=len(goals))}**")
     for g in goals:
         pct = "—" if g.get("percent") is None else f"{g['percent']:.0f}%"
-        st.markdown(f"- {g['title']} · {ui.label('goals.status', g.get('status'))} · {pct}")
+        st.markdown(f"- {ui.esc(g['title'])} · {ui.label('goals.status', g.get('status'))} · {pct}")
     st.markdown(f"**{ui.t('one_on_one.agenda.complaints', n=len(complaints))}**")
     for c in complaints:
-        st.markdown(f"- {c['title']} · {ui.label('severity', c['severity'])} · {ui.fmt_date(date.fromisoformat(c['opened']))}")
+        st.markdown(f"- {ui.esc(c['title'])} · {ui.label('severity', c['severity'])} · {ui.fmt_date(date.fromisoformat(c['opened']))}")
     st.markdown(f"**{ui.t('one_on_one.agenda.last_evaluation')}**")
     if last is None:
         st.caption(ui.t("one_on_one.no_evaluation"))
     else:
         total = "—" if last["total"] is None else f"{last['total']:.2f}"
-        st.markdown(f"- {last['cycle']} · {ui.t('cycle_status.' + last['status'])} · {total}")
+        st.markdown(f"- {ui.esc(last['cycle'])} · {ui.t('cycle_status.' + last['status'])} · {total}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -74,7 +74,7 @@ with tab_one:
         if not history:
             ui.empty_state(ui.t("one_on_one.none"))
         for view in history:
-            with st.expander(f"{ui.fmt_date(view.held_on)} · {view.member}"):
+            with st.expander(f"{ui.fmt_date(view.held_on)} · {ui.esc(view.member)}"):
                 render_agenda(view.agenda)
                 st.markdown(f"**{ui.t('one_on_one.notes')}**")
                 if view.mine_to_edit:
@@ -84,12 +84,12 @@ with tab_one:
                             if ui.write(oo.update_notes, view.id, text, success=ui.t("common.saved")):
                                 st.rerun()
                 else:
-                    st.write(view.notes or "—")
+                    st.markdown(ui.esc(view.notes) or "—")
                 st.markdown(f"**{ui.t('one_on_one.actions')}**")
                 for item in view.action_items:
                     status = ui.label("task_status", item["task_status"]) if item["task_status"] else "—"
                     due = ui.fmt_date(item["due_date"]) if item["due_date"] else "—"
-                    st.markdown(f"- {'✅' if item['done'] else '⬜'} {item['text']} · {ui.t('one_on_one.due')} {due} · {ui.t('one_on_one.on_board')}: {status}")
+                    st.markdown(f"- {'✅' if item['done'] else '⬜'} {ui.esc(item['text'])} · {ui.t('one_on_one.due')} {due} · {ui.t('one_on_one.on_board')}: {status}")
                 if view.mine_to_edit:
                     with st.form(f"oo_item_{view.id}", clear_on_submit=True):
                         text = st.text_input(ui.t("one_on_one.new_action"), key=f"oo_item_text_{view.id}")
@@ -127,9 +127,9 @@ with tab_feedback:
             ui.empty_state(ui.t("feedback.no_batches"), ui.t("feedback.no_batches_hint", n=fb.MIN_BATCH))
         for batch in batches:
             with st.container(border=True):
-                st.markdown(f"**{batch.period}** · {batch.team} · {ui.t('feedback.target.' + batch.target)} · {ui.t('feedback.items', n=len(batch.items))}")
+                st.markdown(f"**{ui.esc(batch.period)}** · {ui.esc(batch.team)} · {ui.t('feedback.target.' + batch.target)} · {ui.t('feedback.items', n=len(batch.items))}")
                 for item in batch.items:
-                    st.markdown(f"> {item}")
+                    st.markdown(f"> {ui.esc(item)}")
 
 # ---------------------------------------------------------------------------------------------
 # Praise wall
@@ -157,8 +157,8 @@ with tab_praise:
         for row in wall.itertuples():
             with st.container(border=True):
                 link = " · ".join(x for x in [row.goal and f"🎯 {row.goal}", row.customer and f"🏢 {row.customer}"] if x)
-                st.markdown(f"🎉 **{row.to}** — {row.message}")
-                st.caption(f"{row.giver or '—'} · {ui.fmt_date(row.at)}" + (f" · {link}" if link else ""))
+                st.markdown(f"🎉 **{ui.esc(row.to)}** — {ui.esc(row.message)}")
+                st.caption(f"{ui.esc(row.giver) or '—'} · {ui.fmt_date(row.at)}" + (f" · {ui.esc(link)}" if link else ""))
 
 # ---------------------------------------------------------------------------------------------
 # Rewards
@@ -206,9 +206,9 @@ with tab_rewards:
             st.markdown(f"**{ui.t('reward.to_confirm', n=len(suggested))}**")
             for r in suggested.itertuples():
                 with st.container(border=True):
-                    st.markdown(f"**{r.member}** · {ui.t('reward_kind.' + r.kind)}" + (f" · {ui.fmt_money(r.amount)}" if r.amount is not None and not pd.isna(r.amount) else "")
+                    st.markdown(f"**{ui.esc(r.member)}** · {ui.t('reward_kind.' + r.kind)}" + (f" · {ui.fmt_money(r.amount)}" if r.amount is not None and not pd.isna(r.amount) else "")
                                 + (f" · {r.cycle}" if r.cycle else ""))
-                    st.caption(f"{ui.t('reward.reason')}: {r.reason}")
+                    st.caption(f"{ui.t('reward.reason')}: {ui.esc(r.reason)}")
                     b1, b2 = st.columns(2)
                     if b1.button(ui.t("reward.confirm"), key=f"reward_ok_{r.id}", type="primary"):
                         if ui.write(rc.decide_reward, r.id, True, success=ui.t("reward.confirmed")):

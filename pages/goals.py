@@ -173,7 +173,7 @@ with tabs[0]:
             if not at_risk:
                 st.success(ui.t("goals.no_at_risk"))
             else:
-                worst = ", ".join(f"{g.owner} · {g.title}" for g in at_risk[:3])
+                worst = ", ".join(f"{ui.esc(g.owner)} · {ui.esc(g.title)}" for g in at_risk[:3])
                 st.warning(ui.t("goals.at_risk_summary", n=len(at_risk), worst=worst), icon=":material/warning:")
                 # The tick table is drawn only while its panel is open (an editable table on every
                 # rerun of the page otherwise); the goals' statuses are in the chart and table above.

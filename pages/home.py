@@ -6,7 +6,7 @@ from core import goals, home, service
 from pages import ui
 
 actor = ui.page_header("home")
-st.subheader(ui.t("home.greeting", name=actor.display_name))
+st.subheader(ui.t("home.greeting", name=ui.esc(actor.display_name)))
 
 # Service-target breaches escalated to this user (idempotent; writes only on a new breach).
 if ui.due("escalation", service.ESCALATION_INTERVAL_SECONDS):
@@ -17,7 +17,7 @@ if notes["items"]:
         st.badge(ui.t("service.notify.badge", n=notes["unread"]), icon=":material/notifications_active:", color="red")
     with st.expander(ui.t("service.notify.title"), expanded=notes["unread"] > 0, icon=":material/notifications:"):
         for note in notes["items"]:
-            text = f"{ui.t('service.notify.' + note['kind'])} · {note['message']} · {ui.fmt_date(note['created_at'])}"
+            text = f"{ui.t('service.notify.' + note['kind'])} · {ui.esc(note['message'])} · {ui.fmt_date(note['created_at'])}"
             st.markdown(text if note["read"] else f"**{text}**")
         if notes["unread"] and st.button(ui.t("service.notify.mark_read"), key="home_notes_read"):
             ui.write(service.mark_notifications_read, success=ui.t("service.notify.marked"), rerun=True)
@@ -37,7 +37,7 @@ if actor.role in ("admin", "manager"):
             for g in risky:
                 pct = "—" if g.percent is None else f"{g.percent:.0f}%"
                 color = "red" if g.status == goals.OFF_TRACK else "orange"
-                st.markdown(f"- **{g.title}** · {g.owner} · :{color}[{ui.t('goals.status.' + g.status)}] · {pct}")
+                st.markdown(f"- **{ui.esc(g.title)}** · {ui.esc(g.owner)} · :{color}[{ui.t('goals.status.' + g.status)}] · {pct}")
         st.subheader(ui.t("home.team_summary"))
         frame = pd.DataFrame(
             [
@@ -67,8 +67,8 @@ else:
         for task in mine.tasks:
             due = ui.fmt_date(task["due_date"])
             badge = f":red[{due}]" if task["overdue"] else due
-            st.markdown(f"**{task['title']}** · {ui.label('task_status', task['status'])} · {badge}"
-                        + (f" · {task['customer']}" if task["customer"] else ""))
+            st.markdown(f"**{ui.esc(task['title'])}** · {ui.label('task_status', task['status'])} · {badge}"
+                        + (f" · {ui.esc(task['customer'])}" if task["customer"] else ""))
             st.progress(task["progress"] / 100)
     with right:
         st.subheader(ui.t("home.my_follow_ups"))
@@ -76,12 +76,12 @@ else:
             st.success(ui.t("home.no_follow_ups"))
         for item in mine.follow_ups:
             when = ui.t("home.due_today") if item["days_overdue"] == 0 else ui.t("home.days_overdue", n=item["days_overdue"])
-            st.markdown(f"**{item['name']}** · {ui.label('tier', item['tier'])} · :red[{when}]")
+            st.markdown(f"**{ui.esc(item['name'])}** · {ui.label('tier', item['tier'])} · :red[{when}]")
     st.subheader(ui.t("home.my_goals"))
     my_goals = ui.cached(goals.list_goals, mine=True)  # with % and status (core.goals)
     if not my_goals:
         ui.empty_state(ui.t("home.no_goals"))
     for g in my_goals:
         pct = "—" if g.percent is None else f"{g.percent:.0f}%"
-        st.markdown(f"**{g.title}** · {pct} · {ui.t('goals.status.' + g.status)} · {ui.t('home.ends')} {ui.fmt_date(g.end_date)}")
+        st.markdown(f"**{ui.esc(g.title)}** · {pct} · {ui.t('goals.status.' + g.status)} · {ui.t('home.ends')} {ui.fmt_date(g.end_date)}")
         st.progress(max(0.0, min(1.0, (g.percent or 0) / 100)))

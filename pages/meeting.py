@@ -40,7 +40,7 @@ else:
     try:
         team_id = int(str(raw).strip())
     except ValueError:
-        st.error(ui.t("meeting.bad_team", value=raw), icon=":material/link_off:")
+        st.error(ui.t("meeting.bad_team", value=ui.esc(str(raw)[:40])), icon=":material/link_off:")  # escaped: never markdown
         st.stop()
     if team_id not in names:
         st.error(ui.t("meeting.foreign_team", value=team_id), icon=":material/block:")
@@ -77,10 +77,11 @@ def value_text(value, goal) -> str:
 
 
 def goals_table(rows) -> pd.DataFrame:
+    """For st.table, which renders every cell as markdown: user text is escaped."""
     owner, goal, actual, target = ui.t("goals.owner"), ui.t("goals.goal"), ui.t("goals.actual"), ui.t("goals.target")
     progress, status = ui.t("goals.progress"), ui.t("goals.status")
     return pd.DataFrame([{
-        owner: g.owner, goal: g.title, actual: value_text(g.progress.actual, g), target: value_text(g.target, g),
+        owner: ui.esc(g.owner), goal: ui.esc(g.title), actual: value_text(g.progress.actual, g), target: value_text(g.target, g),
         progress: "—" if g.percent is None else f"{g.percent:.0f}%", status: status_label(g.status),
     } for g in rows])
 
@@ -89,7 +90,7 @@ def goals_table(rows) -> pd.DataFrame:
 def board(team_id: int) -> None:
     """One cached read per tick: the revision query decides whether anything is recomputed."""
     data = ui.cached(meeting.meeting_board, team_id, date.today())
-    st.header(data.team)
+    st.header(ui.esc(data.team))
     counts = ui.derived(("meeting_counts", team_id, data.today), lambda: {
         s: sum(1 for g in data.goals if g.status == s) for s in (goals.ON_TRACK, goals.AT_RISK, goals.OFF_TRACK)})
     c1, c2, c3, c4 = st.columns(4)
@@ -119,7 +120,7 @@ def board(team_id: int) -> None:
             st.caption(ui.t("meeting.no_leaderboard"))
         else:
             st.table(ui.derived(("meeting_leaderboard", team_id, data.today), lambda: pa.Table.from_pylist([{
-                ui.t("meeting.rank"): i, ui.t("common.member"): r["member"], ui.t("meeting.goals_count"): r["goals"],
+                ui.t("meeting.rank"): i, ui.t("common.member"): ui.esc(r["member"]), ui.t("meeting.goals_count"): r["goals"],
                 ui.t("goals.percent"): f"{r['attainment'] * 100:.0f}%"} for i, r in enumerate(data.leaderboard, start=1)
             ])), hide_index=True)
         st.subheader(ui.t("meeting.at_risk_goals"))
@@ -127,7 +128,7 @@ def board(team_id: int) -> None:
             st.success(ui.t("goals.no_at_risk"))
         else:  # the worst first, as many as a shared screen can show; one element, not one per line
             st.markdown("\n".join(
-                f"- **{g.title}** · {g.owner} · :{'red' if g.status == goals.OFF_TRACK else 'orange'}[{status_label(g.status)}] · "
+                f"- **{ui.esc(g.title)}** · {ui.esc(g.owner)} · :{'red' if g.status == goals.OFF_TRACK else 'orange'}[{status_label(g.status)}] · "
                 f"{value_text(g.progress.actual, g)} / {value_text(g.target, g)}" for g in data.at_risk[:SHOWN_AT_RISK]))
             if len(data.at_risk) > SHOWN_AT_RISK:
                 st.caption(ui.t("meeting.at_risk_more", n=len(data.at_risk)))
@@ -136,7 +137,7 @@ def board(team_id: int) -> None:
         if not data.overdue:
             st.success(ui.t("meeting.no_overdue"))
         else:
-            st.markdown("\n".join(f"- **{item['customer']}** · {item['owner'] or ui.t('common.unassigned')} · "
+            st.markdown("\n".join(f"- **{ui.esc(item['customer'])}** · {ui.esc(item['owner']) or ui.t('common.unassigned')} · "
                                    f":red[{ui.t('meeting.days_overdue', n=item['days'])}]" for item in data.overdue))
             if data.overdue_total > len(data.overdue):
                 st.caption(ui.t("meeting.overdue_more", n=data.overdue_total))
@@ -145,8 +146,8 @@ def board(team_id: int) -> None:
             st.caption(ui.t("meeting.no_wins"))
         else:
             st.markdown("\n".join(
-                f"- :green[{ui.t('meeting.win_deal')}] **{w['who']}** · {w['what']} · {ui.fmt_money(w['value'])}"
-                if w["kind"] == "deal" else f"- :violet[{ui.t('meeting.win_recognition')}] **{w['who']}** · {w['what']}"
+                f"- :green[{ui.t('meeting.win_deal')}] **{ui.esc(w['who'])}** · {ui.esc(w['what'])} · {ui.fmt_money(w['value'])}"
+                if w["kind"] == "deal" else f"- :violet[{ui.t('meeting.win_recognition')}] **{ui.esc(w['who'])}** · {ui.esc(w['what'])}"
                 for w in data.wins))
     st.caption(ui.t("meeting.updated", time=datetime.now().strftime("%H:%M:%S")))
 

@@ -65,7 +65,7 @@ if mode == "list":
     done = [c for c in cards if c.status == "done"]
     if done:
         with st.expander(ui.t("my_tasks.recently_done", n=len(done))):
-            st.markdown("\n".join(f"- {c.title}" + (f" · {c.customer}" if c.customer else "") for c in done))
+            st.markdown("\n".join(f"- {ui.esc(c.title)}" + (f" · {ui.esc(c.customer)}" if c.customer else "") for c in done))
 else:
     st.caption(ui.t("my_tasks.drag_hint"))
     keys, drawn = [], {}

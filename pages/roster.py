@@ -126,7 +126,7 @@ with tab_members:
 
             leaving_now = frame[frame["status"] == "leaving"]
             if not leaving_now.empty:
-                st.warning(ui.t("roster.leaving_hint", names=", ".join(leaving_now["name"])), icon=":material/logout:")
+                st.warning(ui.t("roster.leaving_hint", names=ui.esc(", ".join(leaving_now["name"]))), icon=":material/logout:")
 
             if not frame.empty:
                 st.divider()
@@ -147,14 +147,14 @@ with tab_members:
 
                     for e in entries:
                         action_key = "roster.action." + e["action"]
-                        lines = [f"**{ui.fmt_date(e['at'])}** · {e['who'] or '—'} · {ui.t(action_key) if has_key(action_key) else e['action']}"]
+                        lines = [f"**{ui.fmt_date(e['at'])}** · {ui.esc(e['who']) or '—'} · {ui.t(action_key) if has_key(action_key) else ui.esc(e['action'])}"]
                         if e["moved"]:
-                            lines.append(ui.t("roster.history_moved", **e["moved"]))
+                            lines.append(ui.t("roster.history_moved", **{k: ui.esc(v) for k, v in e["moved"].items()}))
                         for c in e["changes"]:
                             if e["action"] == "member.create":
-                                lines.append(f"{ui.t(c['column'])}: {shown(c, c['after'])}")
+                                lines.append(f"{ui.t(c['column'])}: {ui.esc(shown(c, c['after']))}")
                             else:
-                                lines.append(f"{ui.t(c['column'])}: {shown(c, c['before'])} → {shown(c, c['after'])}")
+                                lines.append(f"{ui.t(c['column'])}: {ui.esc(shown(c, c['before']))} → {ui.esc(shown(c, c['after']))}")
                         st.markdown("  \n".join(lines))
 
                 export = frame.assign(
@@ -277,7 +277,7 @@ with tab_handover:
                                format_func=lambda i: member_options[i])
             proposal = ui.cached(handover.propose_handover, who)
             if not proposal.moves:
-                st.success(ui.t("handover.nothing_to_hand_over", name=proposal.member_name))
+                st.success(ui.t("handover.nothing_to_hand_over", name=ui.esc(proposal.member_name)))
             else:
                 names = {0: ui.t("handover.unassigned_queue")} | {c["id"]: c["name"] for c in proposal.candidates}
                 plan = pd.DataFrame([
@@ -337,7 +337,7 @@ with tab_raci:
             if grid.frame.empty:
                 ui.empty_state(ui.t("raci.empty"), ui.t("raci.empty_hint"))
             elif grid.not_one_accountable:
-                st.warning(ui.t("raci.fix_accountable", names="、".join(grid.not_one_accountable)), icon=":material/warning:")
+                st.warning(ui.t("raci.fix_accountable", names=ui.esc("、".join(grid.not_one_accountable))), icon=":material/warning:")
             raci_key = f"raci_editor_{raci_team}_{'-'.join(map(str, sorted(extra)))}"
             config = {
                 "id": None,

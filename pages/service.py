@@ -136,9 +136,9 @@ with tabs["complaints"]:
                                   format_func={i: f"#{i} · {r['customer']} · {r['title']} ({SEVERITY_LABELS[r['severity']]})"
                                                for i, r in by_id.items()}.get)
             item = ui.cached(service.get_complaint, chosen, timer_now())
-            st.markdown(f"**{item['title']}** · {item['customer']} · {ui.label('complaint_status', item['status'])}")
+            st.markdown(f"**{ui.esc(item['title'])}** · {ui.esc(item['customer'])} · {ui.label('complaint_status', item['status'])}")
             if item["description"]:
-                st.caption(item["description"])
+                st.caption(ui.esc(item["description"]))
             b1, b2 = st.columns(2)
             if b1.button(ui.t("service.work.respond"), key="svc_respond", disabled=item["first_response_at"] is not None,
                          width="stretch"):
@@ -178,7 +178,7 @@ with tabs["new"]:
                                        key="svc_new_customer")
             suggestion = ui.cached(service.suggest_assignee, customer_id)
             if suggestion["assignee_id"]:
-                st.caption(ui.t("service.new.suggested", name=suggestion["assignee"], team=suggestion["team"] or "—"))
+                st.caption(ui.t("service.new.suggested", name=ui.esc(suggestion["assignee"]), team=ui.esc(suggestion["team"]) or "—"))
             else:
                 st.warning(ui.t("service.new.no_suggestion"))
             people = ui.cached(service.member_choices)

@@ -75,12 +75,12 @@ def card_body(card: tasks.Card, show_assignee: bool = False, show_status: bool =
     """Title, customer, due date (overdue in red), quadrant badge, progress."""
     meta = [due_text(card), quadrant_badge(card.quadrant)]
     if card.customer:
-        meta.insert(0, f":material/storefront: {card.customer}")
+        meta.insert(0, f":material/storefront: {ui.esc(card.customer)}")
     if show_assignee:
-        meta.append(f":material/person: {card.assignee or ui.t('board.unassigned')}")
+        meta.append(f":material/person: {ui.esc(card.assignee) or ui.t('board.unassigned')}")
     if show_status:
         meta.append(ui.label("task_status", card.status))
-    st.markdown(f"**{card.title}**  \n" + " · ".join(meta))
+    st.markdown(f"**{ui.esc(card.title)}**  \n" + " · ".join(meta))
     if show_progress:
         st.progress(card.progress / 100, text=ui.t("board.progress", p=card.progress))
 
@@ -195,7 +195,7 @@ def _card_body(card: tasks.Card, members: list[dict] | None) -> None:
 
 def _move_body(card: tasks.Card, members: list[dict] | None) -> None:
     """Keyboard- and touch-friendly twin of a drop: choose an assignee and/or a status."""
-    st.markdown(f"**{card.title}**")
+    st.markdown(f"**{ui.esc(card.title)}**")
     to_member: Any = KEEP
     if members is not None:
         names = {NONE: ui.t("board.unassigned"), **{m["id"]: m["name"] for m in members}}
@@ -219,7 +219,7 @@ def _details_body(task_id: int) -> None:
     if detail.notes:
         st.markdown(f"**{ui.t('board.notes')}**")
         for note in detail.notes:
-            st.caption(f"{ui.fmt_date(note['at'])} · {note['who'] or '—'}")
+            st.caption(f"{ui.fmt_date(note['at'])} · {ui.esc(note['who']) or '—'}")
             st.text(note["body"])
     history_view(task_id)
 
@@ -232,7 +232,7 @@ def history_view(task_id: int) -> None:
         return
     for row in rows:
         action = ui.t(f"board.action.{row['action']}") if row["action"].startswith("task.") else row["action"]
-        st.caption(ui.t("board.history.row", at=ui.fmt_date(row["at"]), who=row["who"] or "—", action=action))
+        st.caption(ui.t("board.history.row", at=ui.fmt_date(row["at"]), who=ui.esc(row["who"]) or "—", action=ui.esc(action)))
         if row["after"]:
             before = row["before"] or {}
             changes = [f"{k}: {before.get(k, '—')} → {v}" for k, v in row["after"].items() if k != "version"]
@@ -279,8 +279,8 @@ def task_editor(detail: tasks.TaskDetail | None, key: str, team_id: int | None =
             ranked = ui.cached(tasks.suggest_assignees, team_for_choices, customer_id, 3)
             if ranked:
                 st.caption(ui.t("board.suggested", names="; ".join(
-                    ui.t("board.suggestion", name=s.name, open=s.open_tasks, capacity=s.capacity,
-                         matches=ui.t("board.suggestion_matches", m=", ".join(s.matches)) if s.matches else "")
+                    ui.t("board.suggestion", name=ui.esc(s.name), open=s.open_tasks, capacity=s.capacity,
+                         matches=ui.t("board.suggestion_matches", m=ui.esc(", ".join(s.matches))) if s.matches else "")
                     for s in ranked)))
                 if detail is None:
                     assignee_id = ranked[0].member_id

@@ -19,7 +19,7 @@ import pyarrow as pa
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core import auth, config, i18n, safe_export
+from core import auth, config, i18n, safe_export, safe_text
 from core.errors import DomainError, PermissionDenied
 from core.navigation import may_open
 from core.permissions import Actor
@@ -153,6 +153,14 @@ def t(key: str, **params: Any) -> str:
     return i18n.t(key, lang(), **params)
 
 
+def esc(value: Any) -> str:
+    """User text made safe for st.markdown, st.caption, st.error and every other element that
+    renders markdown: markdown and HTML are escaped (core.safe_text), so a title holding
+    `![x](http://host/img)` or `[Reset your password](http://…)` shows as those characters, loads
+    nothing and links nowhere. Use it for every name, title, note or URL value put into markdown."""
+    return safe_text.escape_markdown(value)
+
+
 def label(prefix: str, value: str | None) -> str:
     return i18n.choice_label(prefix, value, lang())
 
@@ -251,17 +259,23 @@ def show_error(error: DomainError) -> None:
     key = error.key if i18n.has_key(error.key) else (
         "error.permission_denied" if isinstance(error, PermissionDenied) else "error.invalid"
     )
-    lines = [t(key, **error.params)]
+    # parameters are often the user's own input (a name, a cell of an imported file, a URL value):
+    # escaped, so they show as typed and never render as markdown
+    lines = [t(key, **_escaped(error.params))]
     for item in error.errors:
-        message = t(item.key, **item.params)
+        message = t(item.key, **_escaped(item.params))
         # a column given as a translation key (e.g. "roster.col.email") is shown in the user's language
         column = t(item.column) if item.column and i18n.has_key(item.column) else item.column
         if item.row is not None:
-            message = t("error.row", row=item.row, column=column or "—", message=message)
+            message = t("error.row", row=item.row, column=esc(column) if column else "—", message=message)
         elif column:
-            message = f"{column}: {message}"
+            message = f"{esc(column)}: {message}"
         lines.append(f"- {message}")
     st.error("\n".join(lines), icon=":material/error:")
+
+
+def _escaped(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: esc(v) if isinstance(v, str) else v for k, v in params.items()}
 
 
 def due(chore: str, seconds: float) -> bool:
