@@ -238,6 +238,9 @@ def smart_check(session: Session, actor: Actor, draft: GoalDraft, today: date | 
     best = None
     if draft.target is not None and draft.start_date and draft.end_date and draft.end_date >= draft.start_date \
             and draft.metric in MEASURED_METRICS and (draft.member_id or draft.team_id):
+        owner = session.get(Member, draft.member_id) if draft.member_id else session.get(Team, draft.team_id)
+        if owner is None or not permissions.allowed(session, actor, READ, owner):
+            raise PermissionDenied("error.permission_denied")  # no past figures of people out of reach
         best = best_past_value(session, draft.metric, draft.start_date, draft.end_date,
                                member_id=draft.member_id, team_id=draft.team_id)
     if best is None:

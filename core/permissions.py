@@ -406,3 +406,57 @@ __all__ = [
     "one_on_one_filter",
     "feedback_filter",
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 17: one scope helper for queries and for records being linked
+# ---------------------------------------------------------------------------------------------
+def _record_filters() -> dict[type, Any]:
+    return {
+        Team: team_filter, Member: member_filter, Customer: customer_filter, Task: task_filter, Goal: goal_filter,
+        Deal: deal_filter, Complaint: complaint_filter, Survey: survey_filter, Evaluation: evaluation_filter,
+        Training: training_filter, OneOnOne: one_on_one_filter, Feedback: feedback_filter,
+    }
+
+
+_NEEDS_CUSTOMER_JOIN = (Interaction,)
+
+
+def scope_clause(scope: Scope, model: type) -> ColumnElement[bool]:
+    """The WHERE clause limiting `model` rows to what the scope reaches: the one place a list query
+    gets its record rule from (interactions: join Customer on Interaction.customer_id)."""
+    if model in _NEEDS_CUSTOMER_JOIN:
+        return interaction_filter(scope)
+    try:
+        return _record_filters()[model](scope)
+    except KeyError:
+        raise TypeError(f"no record rule for {model.__name__}") from None
+
+
+def scoped(statement: Any, model: type, scope: Scope) -> Any:
+    """`statement` (a select over `model`) limited by its record rule."""
+    if model in _NEEDS_CUSTOMER_JOIN:
+        statement = statement.join(Customer, Customer.id == Interaction.customer_id)
+    return statement.where(scope_clause(scope, model))
+
+
+def visible_ids(session: Session, scope: Scope, model: type, ids: Any) -> set[int]:
+    """Which of `ids` the scope reaches (for pickers and for ids a client sent back)."""
+    wanted = sorted({int(i) for i in ids if isinstance(i, int) and not isinstance(i, bool)})
+    if not wanted:
+        return set()
+    return set(session.scalars(scoped(select(model.id).where(model.id.in_(wanted)), model, scope)))
+
+
+def linked(session: Session, actor: Actor, model: type, record_id: Any, action: str = READ) -> Any:
+    """A record being linked to another (an interaction to a complaint, a goal or customer to a
+    praise, an action item's source): NotFound unless it exists AND the actor may `action` it, so
+    a link never reveals or reaches another team's record."""
+    try:
+        rid = int(record_id)
+    except (TypeError, ValueError):
+        raise NotFound("error.not_found") from None
+    record = session.get(model, rid)
+    if record is None or not allowed(session, actor, action, record):
+        raise NotFound("error.not_found")
+    return record

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
-from core.permissions import READ, Actor, allowed, ensure_member, ensure_team, scope_for
+from core.permissions import READ, Actor, allowed, ensure_member, ensure_team, scope_for, scoped
 from db.base import utcnow
 from db.models import (
     REWARD_KINDS,
@@ -118,12 +118,15 @@ def praise_choices(session: Session, actor: Actor) -> dict[str, list[dict[str, A
         query = query.where(Member.id.in_(sorted(visible)))
     members = [{"id": i, "name": n} for i, n, _ in session.execute(query).all() if i != actor.member_id]
     ids = [m["id"] for m in members]
-    goals = session.execute(
-        select(Goal.id, Goal.title, Goal.member_id).where(Goal.member_id.in_(ids), Goal.status == "active").order_by(Goal.title).limit(500)
-    ).all() if ids else []
-    customers = session.execute(
-        select(Customer.id, Customer.name, Customer.owner_id).where(Customer.owner_id.in_(ids)).order_by(Customer.name).limit(500)
-    ).all() if ids else []
+    # goals and customers to link: only those the actor may read themselves (a member praising a
+    # team-mate does not get to see the team-mate's customers and personal goals)
+    scope = scope_for(session, actor)
+    goals = session.execute(scoped(
+        select(Goal.id, Goal.title, Goal.member_id).where(Goal.member_id.in_(ids), Goal.status == "active"), Goal, scope
+    ).order_by(Goal.title).limit(500)).all() if ids else []
+    customers = session.execute(scoped(
+        select(Customer.id, Customer.name, Customer.owner_id).where(Customer.owner_id.in_(ids)), Customer, scope
+    ).order_by(Customer.name).limit(500)).all() if ids else []
     return {
         "members": members,
         "goals": [{"id": i, "title": t, "member_id": m} for i, t, m in goals],

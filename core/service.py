@@ -42,13 +42,14 @@ from core.permissions import (
     ensure_role,
     ensure_team,
     member_filter,
+    linked,
     load,
     scope_for,
     subtree_team_ids,
     team_filter,
 )
 from db.base import utcnow
-from db.models import SEVERITIES, Complaint, Customer, Member, Notification, ServiceTarget, Team, User
+from db.models import SEVERITIES, Complaint, Customer, Interaction, Member, Notification, ServiceTarget, Team, User
 
 HOUR = 3600
 DEFAULT_TARGETS: dict[str, tuple[int, int]] = {
@@ -267,6 +268,11 @@ def log_complaint(
     if customer is None:
         raise NotFound("error.not_found")
     ensure(session, actor, READ, customer)
+    if interaction_id is not None:  # a linked interaction must be one the actor reaches, on this customer
+        interaction = linked(session, actor, Interaction, interaction_id)
+        if interaction.customer_id != customer.id:
+            raise InvalidInput("error.invalid", errors=[FieldError("sec.link_other_customer", column="interaction")])
+        interaction_id = interaction.id
     suggestion = suggest_assignee(session, actor, customer_id)
     if assignee_id is None:
         assignee_id = suggestion["assignee_id"]

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from core import audit, metrics
 from core.errors import FieldError, InvalidInput, NotFound
 from core.i18n import t
-from core.permissions import READ, Actor, allowed, ensure, member_filter, scope_for, survey_filter, team_filter
+from core.permissions import READ, Actor, allowed, ensure, member_filter, scope_for, scoped, survey_filter, team_filter
 from core.service import period_buckets, subtree_members
 from db.base import utcnow
 from db.models import Customer, Interaction, Member, Survey, Team
@@ -190,7 +190,10 @@ def import_surveys(session: Session, actor: Actor, frame: pd.DataFrame) -> int:
     by_key: dict[str, list[Customer]] = {}
     for start in range(0, len(keys), 500):
         chunk = keys[start:start + 500]
-        for customer in session.scalars(select(Customer).where(or_(Customer.external_id.in_(chunk), Customer.name.in_(chunk)))):
+        # only customers in scope are matched: a name outside it is "unknown", exactly like a name
+        # that does not exist (the file must not tell which other teams' customers exist)
+        query = select(Customer).where(or_(Customer.external_id.in_(chunk), Customer.name.in_(chunk)))
+        for customer in session.scalars(scoped(query, Customer, scope)):
             for key in {customer.external_id, customer.name} & set(chunk):
                 by_key.setdefault(key, []).append(customer)
 

@@ -32,6 +32,7 @@ from core.permissions import (
     ensure_role,
     scope_for,
     load,
+    scoped,
     subtree_team_ids,
     task_filter,
     team_filter,
@@ -551,10 +552,13 @@ def _guarded_update(session: Session, task: Task, expected_version: int, values:
     return expected_version + 1
 
 
-def _neighbour_position(session: Session, others: Sequence[int], index: int) -> float | None:
+def _neighbour_position(session: Session, others: Sequence[int], index: int, scope=None) -> float | None:
     if not others:
         return None
-    positions = dict(session.execute(select(Task.id, Task.position).where(Task.id.in_(list(others)))).all())
+    query = select(Task.id, Task.position).where(Task.id.in_([i for i in others if isinstance(i, int)]))
+    if scope is not None:  # neighbours a client sent: only tasks the actor reaches are read or renumbered
+        query = scoped(query, Task, scope)
+    positions = dict(session.execute(query).all())
     ordered = [i for i in others if i in positions]
     if not ordered:
         return None
@@ -612,7 +616,7 @@ def move_task(
         elif task.status == "done":
             values["completed_at"] = None
     if to_index is not None and neighbours is not None:
-        position = _neighbour_position(session, neighbours, to_index)
+        position = _neighbour_position(session, neighbours, to_index, scope_for(session, actor))
         if position is not None and position != task.position:
             values["position"] = position
 
@@ -826,6 +830,18 @@ def quick_add_for_customer(
                        customer_id=customer_id, due_date=due_date, importance=importance, urgency=urgency)
 
 
+def _may_read_action_item(session: Session, actor: Actor, item: ActionItem) -> bool:
+    """A 1:1 item: only the 1:1's manager and member; a meeting item: whoever reaches the meeting's team."""
+    if item.one_on_one_id is not None:
+        one = session.get(OneOnOne, item.one_on_one_id)
+        # private even from admins (see permissions.one_on_one_filter)
+        return one is not None and (one.manager_user_id == actor.user_id
+                                    or (actor.member_id is not None and one.member_id == actor.member_id))
+    team_id = session.scalar(select(Meeting.team_id).where(Meeting.id == item.meeting_id)) if item.meeting_id else None
+    team = session.get(Team, team_id) if team_id is not None else None
+    return team is not None and allowed(session, actor, READ, team)
+
+
 def task_from_action_item(
     session: Session, actor: Actor, action_item_id: int, *, assignee_id: Any = KEEP, importance: int | bool = 1,
     urgency: int | bool = 0,
@@ -834,8 +850,8 @@ def task_from_action_item(
     assignee, due date carried over, the item linked to the task. Idempotent: an item already on the
     board returns its task."""
     item = session.get(ActionItem, action_item_id)
-    if item is None:
-        raise NotFound("error.not_found")
+    if item is None or not _may_read_action_item(session, actor, item):
+        raise NotFound("error.not_found")  # someone else's private 1:1 item does not exist for the actor
     if item.task_id is not None and session.get(Task, item.task_id) is not None:
         _load(session, actor, item.task_id, READ)
         return item.task_id

@@ -175,6 +175,8 @@ def attendance_rows(session: Session, actor: Actor, training_id: int) -> list[di
         else:
             ids = set(scope.member_ids)
         ids |= set(existing)
+        if not scope.everything:
+            ids &= set(scope.member_ids)  # never the scores of people outside the manager's teams
     if not ids:
         return []
     people = session.execute(

@@ -33,6 +33,7 @@ MESSAGES = {
     "sec.number_out_of_range": ("{field}：必须在 {low} 到 {high} 之间。", "{field}: must be between {low} and {high}."),
     "sec.bad_link": ("链接中的参数无效，已忽略。", "A value in the link was not valid and has been ignored."),
     "sec.bad_drop": ("这次拖放无法识别，未做任何修改。请刷新后重试。", "That drop could not be understood; nothing was changed. Refresh and try again."),
+    "sec.link_other_customer": ("所选的沟通记录不属于这个客户。", "The chosen interaction belongs to another customer."),
     # Versions
     "sec.stale_edit": (
         "保存前已有其他人修改了这条记录，你的修改未保存。请刷新后重新修改。",

@@ -86,7 +86,8 @@ def test_a_member_importing_someone_elses_customer_gets_a_row_error(session, wor
     frame = pd.DataFrame([{"customer": "Customer of Bella B1", "csat": 4}])
     with pytest.raises(InvalidInput) as info:
         surveys.import_surveys(session, world.actors["member_a1"], frame)
-    assert [(e.key, e.row) for e in info.value.errors] == [("surveys.error.customer_out_of_scope", 2)]
+    # issue 17: the same answer as for a name that does not exist (no existence leak)
+    assert [(e.key, e.row) for e in info.value.errors] == [("surveys.error.unknown_customer", 2)]
 
 
 def test_a_file_without_a_customer_column_is_refused(session, world):
