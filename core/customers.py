@@ -404,6 +404,10 @@ def validate_customer(data: dict[str, Any], partial: bool = False) -> dict[str, 
     for name, allowed_values in (("size", CUSTOMER_SIZES), ("tier", CUSTOMER_TIERS), ("status", CUSTOMER_STATUSES)):
         if values.get(name) is not None and values[name] not in allowed_values:
             errors.append(FieldError("customers.bad_choice", {"value": values[name], "allowed": ", ".join(allowed_values)}, column=name))
+    for name, value in values.items():  # issue 17: NUL bytes (PostgreSQL refuses them) and a bound on notes
+        if isinstance(value, str):
+            errors.extend(safe_text.text_problems(value, name, safe_text.NOTE_MAX if name == "notes" else 10_000)
+                          if "\x00" in value or name == "notes" else [])
     if values.get("external_id") and len(values["external_id"]) > 64:
         errors.append(FieldError("customers.too_long", {"max": 64}, column="external_id"))
     if not partial:

@@ -28,7 +28,7 @@ from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from core import audit, metrics, versions
+from core import audit, metrics, safe_text, versions
 from core.errors import Conflict, FieldError, InvalidInput, NotFound
 from core.i18n import t
 from core.permissions import (
@@ -262,6 +262,8 @@ def log_complaint(
         errors.append(FieldError("service.error.title_too_long", column="title"))
     if severity not in SEVERITIES:
         errors.append(FieldError("service.error.severity", column="severity"))
+    errors.extend(safe_text.text_problems(title, "title", 200) if "\x00" in title else [])
+    errors.extend(safe_text.text_problems(description, "description", safe_text.NOTE_MAX))
     if errors:
         raise InvalidInput("error.invalid", errors=errors)
     customer = session.get(Customer, customer_id)
