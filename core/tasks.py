@@ -437,14 +437,15 @@ def goal_choices(session: Session, actor: Actor, team_id: int | None = None, lim
 
 
 def assignee_choices(session: Session, actor: Actor, team_id: int | None = None) -> list[dict]:
-    """Members the actor may assign work to (a member: only themselves)."""
+    """Members the actor may assign new work to (a member: only themselves). Members who are
+    leaving or have left are never offered: work given to them would be lost at their exit."""
     if actor.role == "member":
         if actor.member_id is None:
             return []
         m = session.get(Member, actor.member_id)
         return [{"id": m.id, "name": m.name, "team_id": m.team_id}]
     scope = scope_for(session, actor)
-    stmt = select(Member.id, Member.name, Member.team_id).where(Member.status != "left")
+    stmt = select(Member.id, Member.name, Member.team_id).where(Member.status == "active")
     if team_id is not None:
         stmt = stmt.where(Member.team_id.in_(subtree_team_ids(session, {team_id})))
     rows = session.execute(stmt.order_by(Member.name)).all()
@@ -704,6 +705,9 @@ def create_task(
         if member is None:
             raise NotFound("error.not_found")
         ensure_member(scope, assignee_id)
+        if member.status != "active":
+            raise InvalidInput("error.invalid", [FieldError("screens.error.assignee_leaving", {"name": member.name},
+                                                            column="board.field.assignee")])
         team_id = team_id if team_id is not None and actor.role != "member" else member.team_id
     if team_id is None:
         raise InvalidInput("error.invalid", [FieldError("error.required", {"field": "team"}, column="team")])

@@ -274,6 +274,8 @@ def task_editor(detail: tasks.TaskDetail | None, key: str, team_id: int | None =
     if actor.role != "member":
         members = ui.cached(tasks.assignee_choices, team_for_choices)
         member_names = {NONE: ui.t("board.unassigned"), **{m["id"]: m["name"] for m in members}}
+        if detail and detail.assignee_id and detail.assignee_id not in member_names:
+            member_names[detail.assignee_id] = ui.t("screens.assignee_current")  # leaving: kept, not offered
         options = list(member_names)
         if team_for_choices is not None:
             ranked = ui.cached(tasks.suggest_assignees, team_for_choices, customer_id, 3)
@@ -286,7 +288,9 @@ def task_editor(detail: tasks.TaskDetail | None, key: str, team_id: int | None =
                     assignee_id = ranked[0].member_id
         assignee_id = _id(st.selectbox(ui.t("board.field.assignee"), options,
                                        index=options.index(assignee_id) if assignee_id in options else 0,
-                                       format_func=member_names.get, key=f"{k}_assignee"))
+                                       format_func=member_names.get,
+                                       # a new customer's top suggestion replaces the default, not a stale pick
+                                       key=f"{k}_assignee" if detail else f"{k}_assignee_{customer_id or 0}"))
     due_date = st.date_input(ui.t("board.field.due_date"), value=detail.due_date if detail else None, key=f"{k}_due",
                              format="YYYY-MM-DD")
     importance = st.toggle(ui.t("board.field.importance"), value=bool(detail.importance) if detail else False, key=f"{k}_imp")
