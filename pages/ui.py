@@ -179,6 +179,11 @@ def fmt_percent(value, decimals: int = 0) -> str:
     return i18n.format_percent(value, lang(), decimals)
 
 
+def count(noun: str, n) -> str:
+    """'1 customer' / '3 customers' / '3 位客户' (see i18n.format_count)."""
+    return i18n.format_count(n, noun, lang())
+
+
 def _enter_through_app() -> None:
     """Run app.py instead of this page, then stop this run.
 

@@ -63,3 +63,62 @@ def test_re_split_replaces_the_children_in_one_go(session, world):
     rollup, children = goals.goal_rollup(session, actor, parent.id)
     assert rollup.children == len(again) and rollup.adds_up
     assert rollup.children_target == pytest.approx(parent.target)
+
+
+# 3. Moving a member to another team ------------------------------------------------------------
+def _row(session, member, **changes):
+    from core import roster
+
+    frame = roster.roster_frame(session, roster_actor(session), None, False)
+    row = frame[frame["id"] == member.id].iloc[0].to_dict()
+    keys = ("id", "name", "email", "phone", "team_id", "role", "manager_id", "status", "max_customers", "max_open_tasks",
+            "specialties")
+    data = {k: row.get(k) for k in keys}
+    data["manager_id"] = None if data["manager_id"] is None or str(data["manager_id"]) == "<NA>" else int(data["manager_id"])
+    data.update(changes)
+    return data
+
+
+def roster_actor(session):
+    from core.permissions import actor_for_user
+    from db.models import User
+
+    return actor_for_user(session, session.scalar(select(User).where(User.username == "admin")))
+
+
+@pytest.mark.parametrize("mode", ["move", "keep", "handover"])
+def test_moving_a_member_to_another_team_does_what_was_chosen_with_their_customers_and_tasks(session, world, mode):
+    from core import roster
+
+    a1 = world.members["a1"]
+    customer, task = world.customers["a1"], world.tasks["a1"]
+    old_team, new_team = world.teams["A1"].id, world.teams["B"].id
+    roster.save_members(session, world.actors["admin"], [_row(session, a1, team_id=new_team)], team_change=mode)
+    session.expire_all()
+    customer, task = session.get(Customer, customer.id), session.get(Task, task.id)
+    if mode == "move":
+        assert (customer.owner_id, customer.team_id) == (a1.id, new_team)
+        assert (task.assignee_id, task.team_id) == (a1.id, new_team)
+    elif mode == "handover":  # the customers and open tasks stay with the old team, for someone there
+        assert (customer.owner_id, customer.team_id) == (None, old_team)
+        assert (task.assignee_id, task.team_id) == (None, old_team)
+    else:
+        assert (customer.owner_id, customer.team_id) == (a1.id, old_team)
+
+
+def test_moving_a_member_moves_their_customers_by_default(session, world):
+    from core import roster
+
+    a1 = world.members["a1"]
+    roster.save_members(session, world.actors["admin"], [_row(session, a1, team_id=world.teams["B"].id)])
+    session.expire_all()
+    assert session.get(Customer, world.customers["a1"].id).team_id == world.teams["B"].id
+
+
+# 12. Capacity below the current load is not saved silently --------------------------------------
+def test_cutting_capacity_below_the_current_load_is_reported(session, world):
+    from core import roster
+
+    a1 = world.members["a1"]  # owns one customer and one open task
+    result = roster.save_members(session, world.actors["admin"], [_row(session, a1, max_customers=0, max_open_tasks=0)])
+    assert result["below_load"] == [{"name": a1.name, "customers": (1, 0), "tasks": (1, 0)}]
