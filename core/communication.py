@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -197,6 +197,17 @@ FOLLOW_UP_COLUMNS = ["customer_id", "name", "tier", "owner_id", "owner", "team",
                      "next_follow_up", "days_overdue", "state"]
 
 
+def follow_up_due_by(until: date):
+    """The one definition of a follow-up that is due: a customer who has not churned, with a
+    follow-up date on or before `until`. Home, the follow-up lists and Meeting all count with it."""
+    return and_(Customer.status != "churned", Customer.next_follow_up <= until)
+
+
+def follow_up_overdue(today: date):
+    """Due before today (see follow_up_due_by): what every 'overdue follow-ups' count counts."""
+    return and_(Customer.status != "churned", Customer.next_follow_up < today)
+
+
 def follow_up_state(next_follow_up: date | None, today: date) -> str | None:
     """'overdue' (before today), 'due_today', 'upcoming' (later) or None (no date)."""
     if next_follow_up is None:
@@ -223,7 +234,7 @@ def due_follow_ups(session: Session, actor: Actor, today: date | None = None, ho
     today = today or date.today()
     scope = scope_for(session, actor)
     until = today + timedelta(days=max(0, int(horizon_days)))
-    where = [customer_filter(scope), Customer.status != "churned", Customer.next_follow_up <= until]
+    where = [customer_filter(scope), follow_up_due_by(until)]
     if member_id is not None:
         where.append(Customer.owner_id == member_id)
     stmt = (
@@ -262,7 +273,7 @@ def follow_up_rollup(session: Session, actor: Actor, today: date | None = None) 
             func.sum(case((Customer.next_follow_up == today, 1), else_=0)),
             func.sum(case((Customer.next_follow_up.between(today + timedelta(days=1), week), 1), else_=0)),
         )
-        .where(customer_filter(scope), Customer.status != "churned", Customer.next_follow_up <= week)
+        .where(customer_filter(scope), follow_up_due_by(week))
         .group_by(Customer.owner_id)
     ).all()
     ids = [r[0] for r in rows if r[0] is not None]

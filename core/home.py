@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from core.communication import follow_up_due_by, follow_up_overdue
 from core.permissions import Actor, customer_filter, scope_for, task_filter, team_filter
 from db.models import Customer, Goal, Member, Task, Team
 
@@ -56,7 +57,7 @@ def team_summary(session: Session, actor: Actor, today: date | None = None) -> T
     customers = {
         team_id: (total, overdue or 0)
         for team_id, total, overdue in session.execute(
-            select(Customer.team_id, func.count(), func.sum(case((Customer.next_follow_up < today, 1), else_=0)))
+            select(Customer.team_id, func.count(), func.sum(case((follow_up_overdue(today), 1), else_=0)))
             .where(Customer.team_id.in_(ids), customer_filter(scope))
             .group_by(Customer.team_id)
         ).all()
@@ -106,7 +107,7 @@ def member_summary(session: Session, actor: Actor, today: date | None = None, li
     ).all()
     follow_ups = session.execute(
         select(Customer.id, Customer.name, Customer.tier, Customer.next_follow_up)
-        .where(Customer.owner_id == actor.member_id, Customer.next_follow_up <= today)
+        .where(Customer.owner_id == actor.member_id, follow_up_due_by(today))
         .order_by(Customer.next_follow_up, Customer.name)
         .limit(limit)
     ).all()

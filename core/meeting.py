@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.communication import follow_up_overdue
 from core.errors import NotFound
 from core.goals import GoalRow, falling_behind, list_goals
 from core.permissions import Actor, ensure_role, ensure_team, scope_for, subtree_team_ids
@@ -65,11 +66,11 @@ def meeting_board(session: Session, actor: Actor, team_id: int, today: date | No
     current = [g for g in goals if g.end_date >= today]
 
     overdue_total = session.scalar(select(func.count()).select_from(Customer).where(
-        Customer.team_id.in_(teams), Customer.next_follow_up < today, Customer.status != "churned")) or 0
+        Customer.team_id.in_(teams), follow_up_overdue(today))) or 0
     overdue_rows = session.execute(
         select(Customer.name, Member.name.label("owner"), Customer.next_follow_up)
         .outerjoin(Member, Member.id == Customer.owner_id)
-        .where(Customer.team_id.in_(teams), Customer.next_follow_up < today, Customer.status != "churned")
+        .where(Customer.team_id.in_(teams), follow_up_overdue(today))
         .order_by(Customer.next_follow_up, Customer.id).limit(limit)
     ).all()
 

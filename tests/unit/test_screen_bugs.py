@@ -122,3 +122,23 @@ def test_cutting_capacity_below_the_current_load_is_reported(session, world):
     a1 = world.members["a1"]  # owns one customer and one open task
     result = roster.save_members(session, world.actors["admin"], [_row(session, a1, max_customers=0, max_open_tasks=0)])
     assert result["below_load"] == [{"name": a1.name, "customers": (1, 0), "tasks": (1, 0)}]
+
+
+# 7. Overdue follow-ups: one definition everywhere ---------------------------------------------
+def test_home_meeting_and_the_follow_up_list_count_the_same_overdue_customers(session, world):
+    from core import communication, home, meeting
+    from tests.factories import make_customer
+
+    today = date.today()
+    a1 = world.members["a1"]
+    for i in range(3):
+        make_customer(session, f"Late {i}", a1, next_follow_up=today - timedelta(days=2))
+    make_customer(session, "Gone", a1, next_follow_up=today - timedelta(days=5), status="churned")
+    session.flush()
+    actor = world.actors["manager_a"]
+    listed = communication.due_follow_ups(session, actor, today).overdue
+    home_count = home.team_summary(session, actor, today).totals["overdue_follow_ups"]
+    board = meeting.meeting_board(session, actor, world.teams["A"].id, today)
+    assert listed == home_count == board.overdue_total == 3
+    member = home.member_summary(session, world.actors["member_a1"], today)
+    assert "Gone" not in {r["name"] for r in member.follow_ups}
