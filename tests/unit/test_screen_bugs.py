@@ -142,3 +142,36 @@ def test_home_meeting_and_the_follow_up_list_count_the_same_overdue_customers(se
     assert listed == home_count == board.overdue_total == 3
     member = home.member_summary(session, world.actors["member_a1"], today)
     assert "Gone" not in {r["name"] for r in member.follow_ups}
+
+
+# 8. Assignment rules apply only inside the team that owns them ----------------------------------
+def _rule(session, owner_team, target_team, **criteria):
+    from db.models import AssignmentRule
+
+    rule = AssignmentRule(team_id=owner_team.id, target_team_id=target_team.id, priority=1, active=True, **criteria)
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def test_a_rule_does_not_apply_to_a_customer_of_another_team(session, world):
+    from core.assignment import matching_rule
+    from core.permissions import scope_for
+
+    _rule(session, world.teams["B"], world.teams["B"], industry="retail")
+    scope = scope_for(session, world.actors["admin"])
+    assert matching_rule(session, scope, {"industry": "retail", "team_id": world.teams["A1"].id}) is None
+    assert matching_rule(session, scope, {"industry": "retail", "team_id": world.teams["B"].id}) is not None
+
+
+def test_an_import_row_that_names_a_team_stays_in_it_whatever_other_teams_rules_say(session, world):
+    from core import imports
+
+    _rule(session, world.teams["B"], world.teams["B"], industry="retail")
+    text = "Company,Sector,Size,Region,Team\n" + "\n".join(f"Co {i},retail,small,华东,Team A1" for i in range(3))
+    frame = imports.read_table(text.encode("utf-8"), "c.csv")
+    imports.commit_import(session, world.actors["admin"], "customers", frame, imports.guess_mapping(list(frame.columns), "customers"))
+    session.commit()
+    rows = session.execute(select(Customer.team_id, Customer.owner_id).where(Customer.name.like("Co %"))).all()
+    a1_members = {world.members["a1"].id, world.members["a2"].id, None}
+    assert {t for t, _ in rows} == {world.teams["A1"].id} and {o for _, o in rows} <= a1_members
