@@ -167,6 +167,9 @@ def log_interaction(
     session.flush()
     before = audit.snapshot(customer, ["last_contact_at", "next_follow_up"])
     refresh_follow_up(session, customer, explicit=next_follow_up, contact=occurred_at)
+    interaction.next_follow_up = customer.next_follow_up  # the date this contact leads to, as the header shows it
+    next_follow_up = customer.next_follow_up
+    session.flush()
     audit.record(session, actor, "interaction.create", "interaction", interaction.id, None,
                  {"customer_id": customer.id, "channel": channel, "summary": summary[:200], "outcome": outcome,
                   "next_follow_up": next_follow_up})
@@ -174,6 +177,14 @@ def log_interaction(
     audit.record(session, actor, "customer.contacted", "customer", customer.id, old or None,
                  {**new, "channel": channel})
     return interaction.id
+
+
+def follow_up_after(session: Session, actor: Actor, customer_id: int) -> date | None:
+    """The customer's next follow-up as it stands (for the confirmation after logging a contact)."""
+    customer = session.get(Customer, customer_id)
+    if customer is None or not allowed(session, actor, READ, customer):
+        raise NotFound("customers.not_found", id=str(customer_id))
+    return customer.next_follow_up
 
 
 def refresh_follow_up(session: Session, customer: Customer, explicit: date | None = None,

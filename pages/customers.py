@@ -74,8 +74,8 @@ def render_detail(raw_id: str) -> None:
                 outcome = st.text_input(ui.t("comm.outcome"))
                 follow = st.date_input(ui.t("comm.next_follow_up"), value=None, min_value=date.today())
                 if st.form_submit_button(ui.t("comm.save"), type="primary", width="stretch"):
-                    if ui.write(communication.log_interaction, int(info["id"]), channel, summary, outcome or None, follow,
-                                success=ui.t("comm.logged", date=ui.fmt_date(follow) if follow else "—")):
+                    if ui.write(communication.log_interaction, int(info["id"]), channel, summary, outcome or None, follow):
+                        ui.flash(ui.t("comm.logged", date=ui.fmt_date(ui.read(communication.follow_up_after, int(info["id"])))))
                         st.rerun()
 
     if detail.can_edit:

@@ -175,3 +175,17 @@ def test_an_import_row_that_names_a_team_stays_in_it_whatever_other_teams_rules_
     rows = session.execute(select(Customer.team_id, Customer.owner_id).where(Customer.name.like("Co %"))).all()
     a1_members = {world.members["a1"].id, world.members["a2"].id, None}
     assert {t for t, _ in rows} == {world.teams["A1"].id} and {o for _, o in rows} <= a1_members
+
+
+# 10. Logging a contact: the row and the confirmation carry the new follow-up date ---------------
+def test_a_logged_contact_records_the_follow_up_date_it_leads_to(session, world):
+    from core import communication
+    from db.models import Interaction
+
+    cid = world.customers["a1"].id
+    iid = communication.log_interaction(session, world.actors["member_a1"], cid, "phone", "Called about renewal")
+    session.expire_all()
+    customer = session.get(Customer, cid)
+    assert customer.next_follow_up is not None
+    assert session.get(Interaction, iid).next_follow_up == customer.next_follow_up
+    assert communication.follow_up_after(session, world.actors["member_a1"], cid) == customer.next_follow_up
