@@ -123,6 +123,7 @@ class Team(Base):
     )
     description: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    archived_at: Mapped[Optional[datetime]] = mapped_column(DateTime)  # issue 12: out of the tree, kept for history
 
     parent: Mapped[Optional["Team"]] = relationship(remote_side="Team.id", back_populates="children")
     children: Mapped[list["Team"]] = relationship(back_populates="parent")
@@ -258,6 +259,7 @@ class Customer(Base):
     next_follow_up: Mapped[Optional[date]] = mapped_column(Date, index=True)
     notes: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    archived_at: Mapped[Optional[datetime]] = mapped_column(DateTime)  # issue 12: hidden from lists, kept for history
 
     owner: Mapped[Optional[Member]] = relationship(foreign_keys=[owner_id])
     team: Mapped[Optional[Team]] = relationship(foreign_keys=[team_id])
@@ -405,6 +407,7 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     completed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    archived_at: Mapped[Optional[datetime]] = mapped_column(DateTime)  # issue 12: off the board, kept for history
 
     assignee: Mapped[Optional[Member]] = relationship(foreign_keys=[assignee_id])
     customer: Mapped[Optional[Customer]] = relationship(foreign_keys=[customer_id])
@@ -498,6 +501,7 @@ class Complaint(Base):
     first_response_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     resolved_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolution_note: Mapped[Optional[str]] = mapped_column(Text)  # issue 12: what was done, required to resolve
 
 
 class ServiceTarget(Base):
@@ -835,3 +839,17 @@ class Revision(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 12 (every screen right): what a released scorecard showed, frozen at release
+# ---------------------------------------------------------------------------------------------
+class ScorecardSnapshot(Base):
+    """A released evaluation's lines (criterion, value, score, weight) and the records behind each
+    measured value, as they were at release: later surveys or deals cannot change a released card."""
+
+    __tablename__ = "scorecard_snapshots"
+
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True)
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    frozen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -25,4 +25,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "count.day": ("{n} 天", "{n} day|{n} days"),
     "count.message": ("{n} 条留言", "{n} message|{n} messages"),
     "count.sender": ("{n} 位发送者", "{n} sender|{n} senders"),
+    "screens.complaint.pick": ("选择要处理的投诉", "Choose a complaint to work on"),
+    "screens.complaint.note": ("处理说明", "Resolution note"),
+    "screens.complaint.note_hint": ("做了什么、客户是否认可", "What was done, and whether the customer agreed"),
+    "screens.complaint.note_required": ("请写下处理说明", "Write what was done to resolve it"),
+    "screens.complaint.note_too_long": ("处理说明最多 {n} 个字", "The note can be at most {n} characters"),
+    "screens.complaint.confirm": ("确认“{title}”已解决", "I confirm “{title}” is resolved"),
+    "screens.complaint.resolve_now": ("标记为已解决", "Mark resolved"),
+    "screens.confirm_first": ("请先勾选确认", "Tick the confirmation first"),
 }

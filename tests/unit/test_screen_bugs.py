@@ -189,3 +189,18 @@ def test_a_logged_contact_records_the_follow_up_date_it_leads_to(session, world)
     assert customer.next_follow_up is not None
     assert session.get(Interaction, iid).next_follow_up == customer.next_follow_up
     assert communication.follow_up_after(session, world.actors["member_a1"], cid) == customer.next_follow_up
+
+
+# 13. A complaint is resolved only with a note saying what was done -----------------------------
+def test_resolving_a_complaint_needs_a_resolution_note(session, world):
+    from core import service
+    from db.models import Complaint
+
+    actor = world.actors["member_a1"]
+    cid = service.log_complaint(session, actor, customer_id=world.customers["a1"].id, title="Late delivery", severity="high")
+    with pytest.raises(InvalidInput):
+        service.resolve_complaint(session, actor, cid, note="   ")
+    assert session.get(Complaint, cid).status != "resolved"
+    service.resolve_complaint(session, actor, cid, note="Re-sent the parcel by courier")
+    complaint = session.get(Complaint, cid)
+    assert (complaint.status, complaint.resolution_note) == ("resolved", "Re-sent the parcel by courier")
