@@ -408,6 +408,15 @@ def task_history(session: Session, actor: Actor, task_id: int, limit: int = 30) 
     return audit.history(session, "task", task_id, limit)
 
 
+def task_history_text(session: Session, actor: Actor, task_id: int, lang: str, limit: int = 30) -> list[dict]:
+    """The task's history as sentences ("陈静 moved task “X”") with the changed fields readable
+    ("Assignee: 刘洋 → 陈静"), newest first."""
+    from core import audit_text
+
+    rows = [{**r, "entity": "task", "entity_id": task_id} for r in task_history(session, actor, task_id, limit)]
+    return audit_text.describe(session, rows, lang)
+
+
 def find_customers(session: Session, actor: Actor, query: str = "", limit: int = 20, include_id: int | None = None) -> list[dict]:
     """Customers in the actor's scope whose name contains `query` (for pickers over 100,000 rows)."""
     from core.permissions import customer_filter

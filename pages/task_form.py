@@ -226,18 +226,14 @@ def _details_body(task_id: int) -> None:
 
 def history_view(task_id: int) -> None:
     st.markdown(f"**{ui.t('board.history')}**")
-    rows = ui.read(tasks.task_history, task_id)
+    rows = ui.read(tasks.task_history_text, task_id, ui.lang())
     if not rows:
         st.caption(ui.t("board.history_empty"))
         return
     for row in rows:
-        action = ui.t(f"board.action.{row['action']}") if row["action"].startswith("task.") else row["action"]
-        st.caption(ui.t("board.history.row", at=ui.fmt_date(row["at"]), who=row["who"] or "—", action=action))
-        if row["after"]:
-            before = row["before"] or {}
-            changes = [f"{k}: {before.get(k, '—')} → {v}" for k, v in row["after"].items() if k != "version"]
-            if changes:
-                st.text("\n".join(changes))
+        st.caption(f"{ui.fmt_date(row['at'])} · {row['text']}")
+        if row["details"]:
+            st.text(row["details"])
 
 
 # ---------------------------------------------------------------------------------------------

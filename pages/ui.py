@@ -179,6 +179,11 @@ def fmt_percent(value, decimals: int = 0) -> str:
     return i18n.format_percent(value, lang(), decimals)
 
 
+def date_format() -> str:
+    """The date format for st.date_input in the user's language (Streamlit's own is US-style)."""
+    return "YYYY/MM/DD" if lang() == "zh" else "DD/MM/YYYY"
+
+
 def count(noun: str, n) -> str:
     """'1 customer' / '3 customers' / '3 位客户' (see i18n.format_count)."""
     return i18n.format_count(n, noun, lang())

@@ -204,3 +204,15 @@ def test_resolving_a_complaint_needs_a_resolution_note(session, world):
     service.resolve_complaint(session, actor, cid, note="Re-sent the parcel by courier")
     complaint = session.get(Complaint, cid)
     assert (complaint.status, complaint.resolution_note) == ("resolved", "Re-sent the parcel by courier")
+
+
+# Readable history (no `assignee_id: 6 → 1 / position: 1000.0 → 999.0`) ----------------------------
+def test_task_history_reads_as_sentences_with_names(session, world):
+    task = world.tasks["a1"]
+    tasks.move_task(session, world.actors["manager_a"], task.id, task.version, to_member_id=world.members["a2"].id)
+    rows = tasks.task_history_text(session, world.actors["manager_a"], task.id, "en")
+    assert rows[0]["text"] == "Manager A moved task “Task of Alice A1”"
+    assert "Assignee: Alice A1 → Aaron A2" in rows[0]["details"]
+    assert "position" not in rows[0]["details"] and "_id" not in rows[0]["details"]
+    zh = tasks.task_history_text(session, world.actors["manager_a"], task.id, "zh")
+    assert "负责人: Alice A1 → Aaron A2" in zh[0]["details"]
