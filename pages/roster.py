@@ -233,7 +233,10 @@ with tab_teams:
                         index=manager_ids.index(node.manager_user_id) if node.manager_user_id in manager_ids else 0,
                         format_func=lambda i: manager_names.get(i, str(i)) if i else "—") or None
                 if st.form_submit_button(ui.t("common.save"), type="primary", key="team_form_save"):
-                    if ui.write(roster.update_team, team_id, **changes, success=ui.t("roster.team_saved", name=name)):
+                    saved = ui.write(roster.update_team, team_id, **changes)
+                    if saved is not None:  # None: refused (the error is shown); False: nothing to change
+                        ui.flash(ui.t("roster.team_saved", name=name) if saved else ui.t("screens.nothing_changed"),
+                                 "success" if saved else "info")
                         st.rerun()
 
         st.subheader(ui.t("roster.new_team"))

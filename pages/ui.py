@@ -311,7 +311,10 @@ def page_header(key: str, caption: str | None = None) -> Actor:
     st.title(t(f"nav.{key}"))
     if caption:
         st.caption(caption)
-    show_flashes()
+    # one container, always drawn, holds the messages: the elements below (tabs above all) keep
+    # their place in the page whether or not there is a message to show
+    with st.container(key="page_messages"):
+        show_flashes()
     return current
 
 
@@ -332,7 +335,31 @@ def tabs(labels: list[str], key: str, lazy: bool = True) -> list:
     or an upload (every tab then runs on every rerun, as plain st.tabs do)."""
     if lazy:
         return st.tabs(labels, key=key, on_change="rerun")
-    return st.tabs(labels)
+    # Eager tabs track the open tab too (a keyed widget): a message or any element that appears
+    # above them after a save cannot send the user back to the first tab. Every body still runs.
+    return [_EagerTab(tab) for tab in st.tabs(labels, key=key, on_change=_tab_switched)]
+
+
+def _tab_switched() -> None:
+    """on_change of eager tabs: Streamlit only needs a callback to keep the open tab's state."""
+
+
+class _EagerTab:
+    """A tab of `tabs(lazy=False)`: behaves as the tab, but `open` is None (its body always runs)."""
+
+    open = None
+
+    def __init__(self, tab: Any) -> None:
+        self._tab = tab
+
+    def __enter__(self) -> Any:
+        return self._tab.__enter__()
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self._tab.__exit__(*exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tab, name)
 
 
 def shown(container: Any) -> bool:

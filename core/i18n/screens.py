@@ -175,4 +175,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "screens.admin.self": ("这是你自己的账号，不能停用", "This is your own account; it cannot be deactivated"),
     "screens.admin.audit_tab": ("审计日志", "Audit log"),
     "screens.admin.audit_file": ("审计日志", "audit-log"),
+    "screens.nothing_changed": ("没有需要保存的修改", "Nothing to save: no changes"),
 }
