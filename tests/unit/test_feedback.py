@@ -216,7 +216,7 @@ def _released_cycle(session, world, teamwork_scores):
     evals = {e["member"]: e["evaluation_id"] for e in ev.evaluation_members(session, manager, cycle_id)}
     for name, score in teamwork_scores.items():
         ev.rate(session, manager, evals[name], criterion, score)
-    ev.release_cycle(session, manager, cycle_id)
+    ev.release_cycle(session, manager, cycle_id, confirmed=ev.RELEASE_GAPS)
     return cycle_id
 
 
