@@ -853,3 +853,16 @@ class ScorecardSnapshot(Base):
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True)
     lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     frozen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class FeedbackSender(Base):
+    """Issue 12: one row per distinct sender of waiting anonymous feedback, per team, target and
+    month, so a batch is released only with at least three different people in it. The token is a
+    keyed hash that is never linked to a feedback row (and is deleted when its batch is released)."""
+
+    __tablename__ = "feedback_senders"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    target: Mapped[str] = mapped_column(String(16), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)

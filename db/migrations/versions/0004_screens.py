@@ -3,6 +3,7 @@
 - customers, tasks and teams get `archived_at`: a record created by mistake leaves the lists
   without losing its history (an admin may still delete one nothing refers to);
 - complaints get `resolution_note`: resolving needs a note saying what was done;
+- `feedback_senders` counts distinct senders of waiting anonymous feedback;
 - `scorecard_snapshots` keeps a released evaluation's lines and records as they were at release.
 
 Revision ID: 0004_screens
@@ -35,9 +36,19 @@ def upgrade() -> None:
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("evaluation_id", name=op.f("pk_scorecard_snapshots")),
     )
+    op.create_table(
+        "feedback_senders",
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("target", sa.String(length=16), nullable=False),
+        sa.Column("period", sa.String(length=7), nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["team_id"], ["teams.id"], name=op.f("fk_feedback_senders_team_id_teams"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("team_id", "target", "period", "token", name=op.f("pk_feedback_senders")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("feedback_senders")
     op.drop_table("scorecard_snapshots")
     with op.batch_alter_table("complaints") as batch:
         batch.drop_column("resolution_note")
