@@ -642,6 +642,15 @@ def get_scorecard(session: Session, actor: Actor, evaluation_id: int) -> Scoreca
     return card
 
 
+def other_currency_sales(session: Session, actor: Actor, evaluation_id: int) -> dict[str, tuple[int, float]]:
+    """Won deals of the scorecard's member and period in other currencies than the workspace's:
+    left out of 'sales won' (never summed across currencies), listed so the card says so."""
+    evaluation, cycle = _evaluation(session, evaluation_id)
+    if not may_see_result(session, actor, evaluation, cycle):
+        raise PermissionDenied("evaluations.error.not_visible")
+    return metrics.other_currencies(session, member_ids=[evaluation.member_id], start=cycle.start_date, end=cycle.end_date)
+
+
 def list_results(session: Session, actor: Actor, cycle_id: int) -> pd.DataFrame:
     """One row per visible scorecard of a cycle: member, total, coverage. Managers see their team;
     a member sees only their own row, and only once the cycle is released."""

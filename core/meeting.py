@@ -77,7 +77,7 @@ def meeting_board(session: Session, actor: Actor, team_id: int, today: date | No
     since = today - timedelta(days=WINS_DAYS)
     members = select(Member.id).where(Member.team_id.in_(teams))
     deals = session.execute(
-        select(Deal.title, Deal.value, Deal.closed_on, Member.name, Customer.name.label("customer"))
+        select(Deal.title, Deal.value, Deal.currency, Deal.closed_on, Member.name, Customer.name.label("customer"))
         .join(Member, Member.id == Deal.owner_id).join(Customer, Customer.id == Deal.customer_id)
         .where(Deal.stage == "won", Deal.closed_on >= since, Deal.closed_on <= today, Deal.owner_id.in_(members))
         .order_by(Deal.value.desc(), Deal.id).limit(limit)
@@ -88,7 +88,7 @@ def meeting_board(session: Session, actor: Actor, team_id: int, today: date | No
         .where(Recognition.to_member_id.in_(members), Recognition.created_at >= datetime.combine(since, time.min))
         .order_by(Recognition.created_at.desc(), Recognition.id.desc()).limit(limit)
     ).all()
-    wins = [{"kind": "deal", "who": d.name, "what": f"{d.customer} · {d.title}", "value": float(d.value), "when": d.closed_on}
+    wins = [{"kind": "deal", "who": d.name, "what": f"{d.customer} · {d.title}", "value": float(d.value), "currency": d.currency, "when": d.closed_on}
             for d in deals]
     wins += [{"kind": "recognition", "who": r.name, "what": r.message, "value": None, "when": r.created_at.date()} for r in praise]
     wins.sort(key=lambda w: w["when"], reverse=True)

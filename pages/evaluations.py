@@ -57,6 +57,10 @@ def render_card(card: ev.Scorecard, show_self: bool) -> None:
             if line.kind == "measured":
                 st.markdown(f"{_metric_label(line.metric)}: **{_fmt_value(line.value, line.metric)}**"
                             + ("" if line.value is not None else f" — {ui.t('evaluations.no_data')}"))
+                if line.metric == "sales_won":
+                    for currency, (n, amount) in ui.cached(ev.other_currency_sales, card.evaluation_id).items():
+                        st.warning(ui.t("screens.currency.left_out", deals=ui.count("deal", n),
+                                        amount=ui.fmt_money(amount, currency)), icon=":material/currency_exchange:")
                 st.caption(ui.t("evaluations.scale_rule") + " " + _rule_text(line.scale))
                 with st.expander(ui.t("evaluations.records", n=len(line.records)), icon=":material/receipt_long:"):
                     if not line.records:

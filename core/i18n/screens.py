@@ -186,4 +186,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "screens.release.reopen": ("重新打开周期", "Reopen the cycle"),
     "screens.release.reopen_confirm": ("重新打开：冻结的评分卡将被清除，下次发布时重新计算", "Reopen: the frozen scorecards are cleared and computed again at the next release"),
     "screens.release.reopened": ("周期已重新打开", "The cycle is open again"),
+    "screens.currency.left_out": ("另有 {deals}（共 {amount}）使用其他币种，未计入上面的金额：不同币种不相加", "{deals} in another currency ({amount}) are not included above: different currencies are never added up"),
+    "count.deal": ("{n} 笔成交", "{n} deal|{n} deals"),
 }

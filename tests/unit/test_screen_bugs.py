@@ -216,3 +216,21 @@ def test_task_history_reads_as_sentences_with_names(session, world):
     assert "position" not in rows[0]["details"] and "_id" not in rows[0]["details"]
     zh = tasks.task_history_text(session, world.actors["manager_a"], task.id, "zh")
     assert "负责人: Alice A1 → Aaron A2" in zh[0]["details"]
+
+
+# 9. Amounts in different currencies are never summed -------------------------------------------
+def test_sales_won_never_adds_dollars_to_yuan_and_says_what_it_left_out(session, world):
+    from decimal import Decimal
+
+    from core import metrics
+    from db.models import Deal
+
+    a1 = world.members["a1"]
+    day = date.today()
+    for value, currency in ((Decimal("1000"), "CNY"), (Decimal("500"), "USD"), (Decimal("250"), "USD")):
+        session.add(Deal(customer_id=world.customers["a1"].id, owner_id=a1.id, title=f"{currency} {value}", value=value,
+                         currency=currency, stage="won", closed_on=day))
+    session.flush()
+    measured = metrics.measure(session, "sales_won", member_ids=[a1.id], start=day, end=day)
+    assert measured.value == 1000
+    assert metrics.other_currencies(session, member_ids=[a1.id], start=day, end=day) == {"USD": (2, 750.0)}
