@@ -268,7 +268,7 @@ def team_tree(session: Session, actor: Actor) -> list[TeamNode]:
     rows = session.execute(
         select(Team.id, Team.name, Team.kind, Team.parent_id, Team.leader_id, Team.manager_user_id, User.display_name)
         .outerjoin(User, User.id == Team.manager_user_id)
-        .where(team_filter(scope))
+        .where(team_filter(scope), Team.archived_at.is_(None))
         .order_by(Team.name)
     ).all()
     if not rows:

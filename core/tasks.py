@@ -264,7 +264,7 @@ def board(
     members = all_members[member_offset:member_offset + member_limit] if view == "member" else all_members
     member_ids = [m["id"] for m in members]
 
-    where = [task_filter(scope)]
+    where = [task_filter(scope), Task.archived_at.is_(None)]
     if view == "member":
         where.append(or_(Task.assignee_id.in_(member_ids), and_(Task.assignee_id.is_(None), Task.team_id.in_(team_ids))))
         if not include_done:
@@ -351,7 +351,8 @@ def my_tasks(session: Session, actor: Actor, done_days: int = 14, today: date | 
     since = utcnow() - timedelta(days=done_days)
     rows = session.execute(
         _card_query()
-        .where(Task.assignee_id == actor.member_id, or_(Task.status != "done", Task.completed_at >= since))
+        .where(Task.assignee_id == actor.member_id, or_(Task.status != "done", Task.completed_at >= since),
+               Task.archived_at.is_(None))
         .order_by(Task.position, Task.id)
         .limit(limit)
     ).all()

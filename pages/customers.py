@@ -13,7 +13,7 @@ from core import assignment, communication, customers, imports
 from core.customers import CustomerFilters
 from core.errors import DomainError
 from db.models import CHANNELS, CUSTOMER_SIZES, CUSTOMER_STATUSES, CUSTOMER_TIERS
-from pages import ui
+from pages import task_form, ui
 
 actor = ui.page_header("customers")
 lead = actor.role in ("admin", "manager")
@@ -77,6 +77,10 @@ def render_detail(raw_id: str) -> None:
                     if ui.write(communication.log_interaction, int(info["id"]), channel, summary, outcome or None, follow):
                         ui.flash(ui.t("comm.logged", date=ui.fmt_date(ui.read(communication.follow_up_after, int(info["id"])))))
                         st.rerun()
+
+    if detail.can_log:
+        with st.expander(ui.t("board.quick_add"), icon=":material/add_task:"):
+            task_form.quick_add_form(int(info["id"]), key="cust_quick_task")
 
     if detail.can_edit:
         render_manage(detail)
@@ -178,6 +182,8 @@ def render_manage(detail) -> None:
                 seen = {k: info.get(k) for k in data}
                 if ui.write(customers.update_customer, cid, data, seen, success=ui.t("customers.saved")):
                     st.rerun()
+    ui.remove_controls("customer", cid, info["name"], "cust_remove", allow_delete=True,
+                       after=lambda: st.query_params.pop("customer", None))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -238,6 +238,7 @@ with tab_teams:
                         ui.flash(ui.t("roster.team_saved", name=name) if saved else ui.t("screens.nothing_changed"),
                                  "success" if saved else "info")
                         st.rerun()
+            ui.remove_controls("team", team_id, node.name, f"team_remove_{team_id}", allow_delete=True)
 
         st.subheader(ui.t("roster.new_team"))
         with st.form("roster_new_team", clear_on_submit=True):

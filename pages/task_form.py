@@ -222,6 +222,7 @@ def _details_body(task_id: int) -> None:
             st.caption(f"{ui.fmt_date(note['at'])} · {note['who'] or '—'}")
             st.text(note["body"])
     history_view(task_id)
+    ui.remove_controls("task", task_id, detail.title, f"task_remove_{task_id}", allow_delete=True, after=_close_dialog)
 
 
 def history_view(task_id: int) -> None:

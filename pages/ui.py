@@ -443,3 +443,30 @@ def pager(total: int, page_size: int, key: str) -> int:
     st.session_state[state_key] = page
     c2.caption(t("common.page", page=page, pages=pages, total=total))
     return (page - 1) * page_size
+
+
+def remove_controls(kind: str, record_id: int, name: str, key: str, *, allow_delete: bool = False,
+                    after: Callable[[], None] | None = None) -> None:
+    """Archive (and, for an admin, delete when nothing refers to it) a record created by mistake,
+    each behind a confirmation tick. `after` runs once the record is gone (e.g. leave its page)."""
+    from core import removal
+
+    with st.expander(t("screens.remove.title"), icon=":material/delete:"):
+        st.caption(t("screens.remove.help"))
+        sure = st.checkbox(t("screens.remove.confirm", name=name), key=f"{key}_sure")
+        c1, c2 = st.columns(2)
+        done = None
+        if c1.button(t("screens.remove.archive"), key=f"{key}_archive", disabled=not sure, icon=":material/archive:"):
+            done = write(removal.archive, kind, record_id, success=t("screens.remove.archived", name=name))
+        if allow_delete and actor().is_admin:
+            if c2.button(t("screens.remove.delete"), key=f"{key}_delete", disabled=not sure, icon=":material/delete_forever:"):
+                refs = read(removal.references, kind, record_id) if actor().is_admin else {}
+                if refs:
+                    st.error(t("screens.remove.referenced_by", what=", ".join(
+                        i18n.format_count(n, f"ref.{what}", lang()) for what, n in refs.items())))
+                else:
+                    done = write(removal.delete, kind, record_id, success=t("screens.remove.deleted", name=name))
+        if done:
+            if after:
+                after()
+            st.rerun()

@@ -234,3 +234,42 @@ def test_sales_won_never_adds_dollars_to_yuan_and_says_what_it_left_out(session,
     measured = metrics.measure(session, "sales_won", member_ids=[a1.id], start=day, end=day)
     assert measured.value == 1000
     assert metrics.other_currencies(session, member_ids=[a1.id], start=day, end=day) == {"USD": (2, 750.0)}
+
+
+# 11. Records created by mistake can be archived (and, by an admin, deleted when unused) ---------
+def test_an_archived_task_leaves_the_board_and_is_audited(session, world):
+    from core import removal
+
+    task = world.tasks["a1"]
+    removal.archive(session, world.actors["manager_a"], "task", task.id)
+    before_board = {c.id for column in tasks.board(session, world.actors["admin"], world.teams["A"].id).columns
+                    for c in column.cards}
+    assert task.id not in before_board and world.tasks["a2"].id in before_board
+    assert session.scalar(select(AuditLog).where(AuditLog.action == "task.archive", AuditLog.entity_id == task.id))
+
+
+def test_an_archived_customer_leaves_the_list(session, world):
+    from core import customers, removal
+
+    cid = world.customers["a1"].id
+    removal.archive(session, world.actors["manager_a"], "customer", cid)
+    listed = customers.list_customers(session, world.actors["manager_a"])
+    assert cid not in set(listed.rows["id"]) and world.customers["a2"].id in set(listed.rows["id"])
+
+
+def test_only_an_admin_deletes_and_only_what_nothing_refers_to(session, world):
+    from core import removal
+    from core.errors import Conflict, PermissionDenied
+    from tests.factories import make_customer, make_team
+
+    spare = make_customer(session, "Typo Ltd", world.members["a1"])
+    with pytest.raises(PermissionDenied):
+        removal.delete(session, world.actors["manager_a"], "customer", spare.id)
+    removal.delete(session, world.actors["admin"], "customer", spare.id)
+    assert session.get(Customer, spare.id) is None
+    with pytest.raises(Conflict):  # Team A1 has members
+        removal.delete(session, world.actors["admin"], "team", world.teams["A1"].id)
+    empty = make_team(session, "Created by mistake", parent=world.teams["B"])
+    removal.archive(session, world.actors["admin"], "team", empty.id)
+    removal.delete(session, world.actors["admin"], "team", empty.id)
+    assert session.scalar(select(AuditLog).where(AuditLog.action == "team.delete"))
