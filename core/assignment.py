@@ -210,11 +210,17 @@ def active_rules(session: Session, scope: Scope) -> list[AssignmentRule]:
 
 
 def matching_rule(session: Session, scope: Scope, attrs: dict[str, Any],
-                  rules: list[AssignmentRule] | None = None) -> AssignmentRule | None:
+                  rules: list[AssignmentRule] | None = None, memo: dict[int, set[int]] | None = None) -> AssignmentRule | None:
     """The first active rule (lowest priority number, then most specific) whose criteria all hold.
-    Pass `rules` (from active_rules) to match many customers without a query each."""
+    A rule applies only inside the team that owns it (and its sub-teams): a customer of another
+    team is never routed by it (a customer without a team may be). Pass `rules` (from
+    active_rules) to match many customers without a query each."""
     best = None
+    team_id = attrs.get("team_id")
+    memo = {} if memo is None else memo
     for rule in active_rules(session, scope) if rules is None else rules:
+        if team_id is not None and team_id not in _subtree(session, rule.team_id, memo):
+            continue
         fits = all(getattr(rule, k) in (None, "") or str(getattr(rule, k)).strip().lower() == str(attrs.get(k) or "").strip().lower()
                    for k in MATCH_KINDS)
         if not fits:
@@ -223,6 +229,27 @@ def matching_rule(session: Session, scope: Scope, attrs: dict[str, Any],
         if best is None or (rule.priority, -specificity) < (best[0].priority, -best[1]):
             best = (rule, specificity)
     return best[0] if best else None
+
+
+def _subtree(session: Session, team_id: int, memo: dict[int, set[int]] | None = None) -> set[int]:
+    """A team and its sub-teams; `memo` (owned by the caller, e.g. one import) saves the query
+    when many customers ask for the same few teams."""
+    if memo is None:
+        return subtree_team_ids(session, {team_id})
+    if team_id not in memo:
+        memo[team_id] = subtree_team_ids(session, {team_id})
+    return memo[team_id]
+
+
+def rule_target_team(session: Session, rule: AssignmentRule | None, team_id: int | None,
+                     memo: dict[int, set[int]] | None = None) -> int | None:
+    """Where a rule sends a customer: its target team, unless the customer already belongs to a
+    team that the target is not inside (a named team is kept; its own members are the pool)."""
+    if rule is None or not rule.target_team_id:
+        return team_id
+    if team_id is None or rule.target_team_id in _subtree(session, team_id, memo):
+        return rule.target_team_id
+    return team_id
 
 
 RULE_COLUMNS = ["id", "team_id", "team", "industry", "size", "region", "target_team_id", "target_team",
@@ -309,7 +336,7 @@ def delete_rule(session: Session, actor: Actor, rule_id: int) -> None:
 def _pool_for(session: Session, scope: Scope, attrs: dict[str, Any], rule: AssignmentRule | None) -> set[int] | None:
     """Teams whose members are candidates: the rule's target team, else the customer's team (with
     sub-teams), else everyone the actor may assign to (None)."""
-    team_id = (rule.target_team_id if rule and rule.target_team_id else None) or attrs.get("team_id")
+    team_id = rule_target_team(session, rule, attrs.get("team_id"))
     if team_id is None:
         return None
     return subtree_team_ids(session, {team_id})

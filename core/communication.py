@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -167,6 +167,9 @@ def log_interaction(
     session.flush()
     before = audit.snapshot(customer, ["last_contact_at", "next_follow_up"])
     refresh_follow_up(session, customer, explicit=next_follow_up, contact=occurred_at)
+    interaction.next_follow_up = customer.next_follow_up  # the date this contact leads to, as the header shows it
+    next_follow_up = customer.next_follow_up
+    session.flush()
     audit.record(session, actor, "interaction.create", "interaction", interaction.id, None,
                  {"customer_id": customer.id, "channel": channel, "summary": summary[:200], "outcome": outcome,
                   "next_follow_up": next_follow_up})
@@ -174,6 +177,14 @@ def log_interaction(
     audit.record(session, actor, "customer.contacted", "customer", customer.id, old or None,
                  {**new, "channel": channel})
     return interaction.id
+
+
+def follow_up_after(session: Session, actor: Actor, customer_id: int) -> date | None:
+    """The customer's next follow-up as it stands (for the confirmation after logging a contact)."""
+    customer = session.get(Customer, customer_id)
+    if customer is None or not allowed(session, actor, READ, customer):
+        raise NotFound("customers.not_found", id=str(customer_id))
+    return customer.next_follow_up
 
 
 def refresh_follow_up(session: Session, customer: Customer, explicit: date | None = None,
@@ -195,6 +206,17 @@ def refresh_follow_up(session: Session, customer: Customer, explicit: date | Non
 # ---------------------------------------------------------------------------------------------
 FOLLOW_UP_COLUMNS = ["customer_id", "name", "tier", "owner_id", "owner", "team", "last_contact_at",
                      "next_follow_up", "days_overdue", "state"]
+
+
+def follow_up_due_by(until: date):
+    """The one definition of a follow-up that is due: a customer who has not churned, with a
+    follow-up date on or before `until`. Home, the follow-up lists and Meeting all count with it."""
+    return and_(Customer.status != "churned", Customer.next_follow_up <= until)
+
+
+def follow_up_overdue(today: date):
+    """Due before today (see follow_up_due_by): what every 'overdue follow-ups' count counts."""
+    return and_(Customer.status != "churned", Customer.next_follow_up < today)
 
 
 def follow_up_state(next_follow_up: date | None, today: date) -> str | None:
@@ -223,7 +245,7 @@ def due_follow_ups(session: Session, actor: Actor, today: date | None = None, ho
     today = today or date.today()
     scope = scope_for(session, actor)
     until = today + timedelta(days=max(0, int(horizon_days)))
-    where = [customer_filter(scope), Customer.status != "churned", Customer.next_follow_up <= until]
+    where = [customer_filter(scope), follow_up_due_by(until)]
     if member_id is not None:
         where.append(Customer.owner_id == member_id)
     stmt = (
@@ -262,7 +284,7 @@ def follow_up_rollup(session: Session, actor: Actor, today: date | None = None) 
             func.sum(case((Customer.next_follow_up == today, 1), else_=0)),
             func.sum(case((Customer.next_follow_up.between(today + timedelta(days=1), week), 1), else_=0)),
         )
-        .where(customer_filter(scope), Customer.status != "churned", Customer.next_follow_up <= week)
+        .where(customer_filter(scope), follow_up_due_by(week))
         .group_by(Customer.owner_id)
     ).all()
     ids = [r[0] for r in rows if r[0] is not None]

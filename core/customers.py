@@ -119,7 +119,7 @@ class FilterOptions:
 # Lists
 # ---------------------------------------------------------------------------------------------
 def _where(scope, filters: CustomerFilters, today: date) -> list:
-    clauses = [customer_filter(scope)]
+    clauses = [customer_filter(scope), Customer.archived_at.is_(None)]
     text = filters.search.strip()
     if text:
         like = f"%{text.lower()}%"

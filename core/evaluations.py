@@ -51,6 +51,7 @@ from db.models import (
     Member,
     PeerReviewer,
     Rating,
+    ScorecardSnapshot,
     ScorecardTemplate,
     Team,
 )
@@ -321,13 +322,68 @@ def list_cycles(session: Session, actor: Actor) -> list[dict[str, Any]]:
     ]
 
 
-def release_cycle(session: Session, actor: Actor, cycle_id: int) -> int:
-    """Compute and store every member's total, then lock the cycle: ratings can no longer change
-    and each member sees their own result. Returns how many scorecards were released."""
+RELEASE_GAPS = ("early", "missing_ratings", "pending_self", "pending_peer")
+
+
+def release_checklist(session: Session, actor: Actor, cycle_id: int, today: date | None = None) -> dict[str, int]:
+    """What a release would leave out: days left before the cycle ends, scorecards lacking a
+    manager rating on a rated criterion, self-reviews not done and peer reviews pending. Each
+    gap above zero must be confirmed by `release_cycle`."""
+    cycle = _cycle(session, actor, cycle_id)
+    _ensure_manages_cycle(session, actor, cycle)
+    today = today or date.today()
+    rated = set(session.scalars(select(Criterion.id).where(Criterion.template_id == cycle.template_id,
+                                                            Criterion.kind == "rated")))
+    evaluations = list(session.scalars(select(Evaluation).where(Evaluation.cycle_id == cycle.id)))
+    ids = [e.id for e in evaluations]
+    ratings = session.execute(select(Rating.evaluation_id, Rating.criterion_id, Rating.rater_kind, Rating.rater_user_id)
+                              .where(Rating.evaluation_id.in_(ids))).all() if ids else []
+    manager_done: dict[int, set[int]] = {}
+    self_done: set[int] = set()
+    peer_done: set[tuple[int, int | None]] = set()
+    for evaluation_id, criterion_id, kind, user_id in ratings:
+        if kind == "manager":
+            manager_done.setdefault(evaluation_id, set()).add(criterion_id)
+        elif kind == "self":
+            self_done.add(evaluation_id)
+        else:
+            peer_done.add((evaluation_id, user_id))
+    reviewers = session.execute(select(PeerReviewer.evaluation_id, Member.user_id)
+                                .join(Member, Member.id == PeerReviewer.reviewer_member_id)
+                                .where(PeerReviewer.evaluation_id.in_(ids))).all() if ids else []
+    return {
+        "early": max(0, (cycle.end_date - today).days),
+        "missing_ratings": sum(1 for e in evaluations if rated and not rated <= manager_done.get(e.id, set())),
+        "pending_self": sum(1 for e in evaluations if rated and e.id not in self_done),
+        "pending_peer": sum(1 for evaluation_id, user_id in reviewers if (evaluation_id, user_id) not in peer_done),
+        "scorecards": len(evaluations),
+    }
+
+
+def _line_data(line: Line) -> dict[str, Any]:
+    data = dict(line.__dict__)
+    data["records"] = [list(r) for r in line.records]
+    return data
+
+
+def _line_from(data: dict[str, Any]) -> Line:
+    return Line(**{**data, "records": tuple((str(k), int(i)) for k, i in data.get("records") or ())})
+
+
+def release_cycle(session: Session, actor: Actor, cycle_id: int, confirmed: Any = (), today: date | None = None) -> int:
+    """Compute and store every member's total, freeze each scorecard's lines (values, scores and
+    the records behind them), then lock the cycle: ratings can no longer change and each member
+    sees their own result. Every gap of `release_checklist` (released early, ratings missing,
+    reviews pending) must be in `confirmed`, else nothing is released. Returns how many
+    scorecards were released."""
     cycle = _cycle(session, actor, cycle_id)
     _ensure_manages_cycle(session, actor, cycle)
     if cycle.status == "released":
         raise Conflict("evaluations.error.already_released")
+    checklist = release_checklist(session, actor, cycle_id, today)
+    unconfirmed = [gap for gap in RELEASE_GAPS if checklist[gap] and gap not in set(confirmed or ())]
+    if unconfirmed:
+        raise Conflict("screens.release.unconfirmed", {"n": len(unconfirmed)})
     evaluations = list(session.scalars(select(Evaluation).where(Evaluation.cycle_id == cycle.id)))
     now = utcnow()
     for evaluation in evaluations:
@@ -335,12 +391,38 @@ def release_cycle(session: Session, actor: Actor, cycle_id: int) -> int:
         versions.claim(session, evaluation)
         evaluation.total = card.total
         evaluation.computed_at = now
+        session.merge(ScorecardSnapshot(evaluation_id=evaluation.id, lines=[_line_data(line) for line in card.lines],
+                                        frozen_at=now))
     cycle.status = "released"
     cycle.released_at = now
     session.flush()
     audit.record(session, actor, "cycle.release", "evaluation_cycle", cycle.id, {"status": "open"},
-                 {"status": "released", "totals": {e.member_id: e.total for e in evaluations}})
+                 {"status": "released", "totals": {e.member_id: e.total for e in evaluations},
+                  "confirmed": [g for g in RELEASE_GAPS if checklist[g]]})
     return len(evaluations)
+
+
+def reopen_cycle(session: Session, actor: Actor, cycle_id: int) -> None:
+    """An admin reopens a released cycle: the frozen scorecards and stored totals are dropped
+    (they are computed afresh at the next release), with an audit row."""
+    if not actor.is_admin:
+        raise PermissionDenied("error.permission_denied")
+    cycle = _cycle(session, actor, cycle_id)
+    if cycle.status != "released":
+        raise Conflict("screens.release.not_released")
+    evaluations = list(session.scalars(select(Evaluation).where(Evaluation.cycle_id == cycle.id)))
+    totals = {e.member_id: e.total for e in evaluations}
+    for evaluation in evaluations:
+        snapshot = session.get(ScorecardSnapshot, evaluation.id)
+        if snapshot is not None:
+            session.delete(snapshot)
+        evaluation.total = None
+        evaluation.computed_at = None
+    cycle.status = "open"
+    cycle.released_at = None
+    session.flush()
+    audit.record(session, actor, "cycle.reopen", "evaluation_cycle", cycle.id, {"status": "released", "totals": totals},
+                 {"status": "open"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -548,10 +630,26 @@ def get_scorecard(session: Session, actor: Actor, evaluation_id: int) -> Scoreca
     evaluation, cycle = _evaluation(session, evaluation_id)
     if not may_see_result(session, actor, evaluation, cycle):
         raise PermissionDenied("evaluations.error.not_visible")
+    snapshot = session.get(ScorecardSnapshot, evaluation.id) if cycle.status == "released" else None
+    if snapshot is not None:  # released: the card as it was at release, whatever came in since
+        member = session.get(Member, evaluation.member_id)
+        lines = tuple(_line_from(d) for d in snapshot.lines)
+        coverage = weighted_total([(line.weight, line.score) for line in lines])[1]
+        return Scorecard(evaluation.id, cycle.id, cycle.name, member.id, member.name, cycle.start_date, cycle.end_date,
+                         cycle.status, lines, evaluation.total, coverage)
     card = _compute(session, cycle, evaluation)
     if cycle.status == "released" and evaluation.total is not None:
         card = Scorecard(**{**card.__dict__, "total": evaluation.total})
     return card
+
+
+def other_currency_sales(session: Session, actor: Actor, evaluation_id: int) -> dict[str, tuple[int, float]]:
+    """Won deals of the scorecard's member and period in other currencies than the workspace's:
+    left out of 'sales won' (never summed across currencies), listed so the card says so."""
+    evaluation, cycle = _evaluation(session, evaluation_id)
+    if not may_see_result(session, actor, evaluation, cycle):
+        raise PermissionDenied("evaluations.error.not_visible")
+    return metrics.other_currencies(session, member_ids=[evaluation.member_id], start=cycle.start_date, end=cycle.end_date)
 
 
 def list_results(session: Session, actor: Actor, cycle_id: int) -> pd.DataFrame:

@@ -36,7 +36,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core import audit, permissions, versions
-from core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
+from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from core.metrics import LEVEL_METRICS, LOWER_IS_BETTER, MEASURED_METRICS, measure_by_member, measure_value
 from core.permissions import (
     READ,
@@ -655,14 +655,26 @@ def _slice_label(start: date, axis: str) -> str:
     return f"{start.year}-Q{(start.month - 1) // 3 + 1}" if axis == "quarter" else f"{start.year}-{start.month:02d}"
 
 
-def save_children(session: Session, actor: Actor, parent_id: int, children: Sequence[ChildDraft]) -> list[int]:
+def active_children_count(session: Session, actor: Actor, goal_id: int) -> int:
+    """How many active children a goal has (a split goal offers a re-split, never a second split)."""
+    _load(session, actor, goal_id, READ)
+    return session.scalar(select(func.count()).select_from(Goal).where(Goal.parent_id == goal_id, Goal.status == "active")) or 0
+
+
+def save_children(session: Session, actor: Actor, parent_id: int, children: Sequence[ChildDraft],
+                  replace_existing: bool = False) -> list[int]:
     """Create the (possibly edited) children of a goal in one transaction. Every child must be
-    valid, owned within the actor's scope, use the parent's metric and lie within its period."""
+    valid, owned within the actor's scope, use the parent's metric and lie within its period.
+    A goal that already has children is refused (a second set would double its roll-up) unless
+    `replace_existing`: then the old children are archived in the same transaction (a re-split)."""
     parent = _load(session, actor, parent_id, WRITE)
     if actor.role == "member":
         raise PermissionDenied("error.permission_denied")
     if not children:
         raise InvalidInput("goals.error.no_children")
+    existing = session.scalars(select(Goal).where(Goal.parent_id == parent.id, Goal.status == "active")).all()
+    if existing and not replace_existing:
+        raise Conflict("screens.goal.already_split", {"n": len(existing)})
     errors: list[FieldError] = []
     for row, child in enumerate(children, start=1):
         draft = GoalDraft(title=child.title, metric=parent.metric, target=child.target, start_date=child.start_date,
@@ -675,6 +687,10 @@ def save_children(session: Session, actor: Actor, parent_id: int, children: Sequ
                                                                   "end": parent.end_date.isoformat()}, row=row, column="period"))
     if errors:
         raise InvalidInput("error.invalid", errors)
+    for old in existing:
+        _load(session, actor, old.id, WRITE)
+        old.status = "archived"
+        audit.record(session, actor, "goal.archive", "goal", old.id, {"status": "active"}, {"status": "archived"})
     return [create_goal(session, actor, GoalDraft(
         title=c.title, metric=parent.metric, target=c.target, start_date=c.start_date, end_date=c.end_date,
         team_id=c.team_id, member_id=c.member_id, unit=parent.unit, baseline=parent.baseline,

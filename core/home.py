@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from core.communication import follow_up_due_by, follow_up_overdue
 from core.permissions import Actor, customer_filter, scope_for, task_filter, team_filter
 from db.models import Customer, Goal, Member, Task, Team
 
@@ -44,7 +45,7 @@ def team_summary(session: Session, actor: Actor, today: date | None = None) -> T
     today = today or date.today()
     scope = scope_for(session, actor)
     teams = session.execute(
-        select(Team.id, Team.name, Team.parent_id).where(team_filter(scope)).order_by(Team.parent_id.is_not(None), Team.name)
+        select(Team.id, Team.name, Team.parent_id).where(team_filter(scope), Team.archived_at.is_(None)).order_by(Team.parent_id.is_not(None), Team.name)
     ).all()
     if not teams:
         return TeamSummary()
@@ -56,8 +57,8 @@ def team_summary(session: Session, actor: Actor, today: date | None = None) -> T
     customers = {
         team_id: (total, overdue or 0)
         for team_id, total, overdue in session.execute(
-            select(Customer.team_id, func.count(), func.sum(case((Customer.next_follow_up < today, 1), else_=0)))
-            .where(Customer.team_id.in_(ids), customer_filter(scope))
+            select(Customer.team_id, func.count(), func.sum(case((follow_up_overdue(today), 1), else_=0)))
+            .where(Customer.team_id.in_(ids), Customer.archived_at.is_(None), customer_filter(scope))
             .group_by(Customer.team_id)
         ).all()
     }
@@ -65,7 +66,7 @@ def team_summary(session: Session, actor: Actor, today: date | None = None) -> T
         team_id: (open_, overdue or 0)
         for team_id, open_, overdue in session.execute(
             select(Task.team_id, func.count(), func.sum(case((Task.due_date < today, 1), else_=0)))
-            .where(Task.team_id.in_(ids), Task.status != "done", task_filter(scope))
+            .where(Task.team_id.in_(ids), Task.status != "done", Task.archived_at.is_(None), task_filter(scope))
             .group_by(Task.team_id)
         ).all()
     }
@@ -100,13 +101,13 @@ def member_summary(session: Session, actor: Actor, today: date | None = None, li
     tasks = session.execute(
         select(Task.id, Task.title, Task.status, Task.due_date, Task.progress, Customer.name)
         .outerjoin(Customer, Customer.id == Task.customer_id)
-        .where(Task.assignee_id == actor.member_id, Task.status != "done")
+        .where(Task.assignee_id == actor.member_id, Task.status != "done", Task.archived_at.is_(None))
         .order_by(Task.due_date.is_(None), Task.due_date, Task.id)
         .limit(limit)
     ).all()
     follow_ups = session.execute(
         select(Customer.id, Customer.name, Customer.tier, Customer.next_follow_up)
-        .where(Customer.owner_id == actor.member_id, Customer.next_follow_up <= today)
+        .where(Customer.owner_id == actor.member_id, follow_up_due_by(today))
         .order_by(Customer.next_follow_up, Customer.name)
         .limit(limit)
     ).all()

@@ -33,7 +33,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core import audit, i18n
-from core.assignment import _candidates, active_rules, encode_reason, matching_rule, score_candidate
+from core.assignment import _candidates, active_rules, encode_reason, matching_rule, rule_target_team, score_candidate
 from core.communication import DEFAULT_CADENCE, cadence_for, next_follow_up_date
 from core.errors import Conflict, FieldError, InvalidInput
 from core.permissions import Actor, customer_filter, ensure_role, member_filter, scope_for, subtree_team_ids, team_filter
@@ -647,6 +647,7 @@ def _write_customers(session: Session, actor: Actor, rows: list[dict], report) -
     member_team.update(dict(session.execute(select(Member.id, Member.team_id).where(member_filter(scope))).all()))
     cadences: dict[int | None, dict[str, int]] = {}
     rules = active_rules(session, scope)
+    subtrees: dict[int, set[int]] = {}  # team -> its sub-teams, for matching rules to rows
     inserts, why_by_row = [], []
     assigned = queued = 0
     for row in rows:
@@ -658,12 +659,12 @@ def _write_customers(session: Session, actor: Actor, rows: list[dict], report) -
             team_id = member_team.get(owner_id, team_id)
             why = ("assignment.reason_import", {})
         else:
-            rule = matching_rule(session, scope, attrs, rules)
+            rule = matching_rule(session, scope, attrs, rules, subtrees)
             if rule and rule.target_team_id and team_id is None:
                 team_id = rule.target_team_id
                 attrs["team_id"] = team_id
             rule_member = rule.target_member_id if rule else None
-            candidates = pool(rule.target_team_id if rule and rule.target_team_id else team_id)
+            candidates = pool(rule_target_team(session, rule, team_id, subtrees))
             best = _best_with_room(candidates, attrs, rule_member)
             if best is not None:
                 owner_id = best.member_id

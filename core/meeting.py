@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.communication import follow_up_overdue
 from core.errors import NotFound
 from core.goals import GoalRow, falling_behind, list_goals
 from core.permissions import Actor, ensure_role, ensure_team, scope_for, subtree_team_ids
@@ -65,18 +66,18 @@ def meeting_board(session: Session, actor: Actor, team_id: int, today: date | No
     current = [g for g in goals if g.end_date >= today]
 
     overdue_total = session.scalar(select(func.count()).select_from(Customer).where(
-        Customer.team_id.in_(teams), Customer.next_follow_up < today, Customer.status != "churned")) or 0
+        Customer.team_id.in_(teams), follow_up_overdue(today))) or 0
     overdue_rows = session.execute(
         select(Customer.name, Member.name.label("owner"), Customer.next_follow_up)
         .outerjoin(Member, Member.id == Customer.owner_id)
-        .where(Customer.team_id.in_(teams), Customer.next_follow_up < today, Customer.status != "churned")
+        .where(Customer.team_id.in_(teams), follow_up_overdue(today))
         .order_by(Customer.next_follow_up, Customer.id).limit(limit)
     ).all()
 
     since = today - timedelta(days=WINS_DAYS)
     members = select(Member.id).where(Member.team_id.in_(teams))
     deals = session.execute(
-        select(Deal.title, Deal.value, Deal.closed_on, Member.name, Customer.name.label("customer"))
+        select(Deal.title, Deal.value, Deal.currency, Deal.closed_on, Member.name, Customer.name.label("customer"))
         .join(Member, Member.id == Deal.owner_id).join(Customer, Customer.id == Deal.customer_id)
         .where(Deal.stage == "won", Deal.closed_on >= since, Deal.closed_on <= today, Deal.owner_id.in_(members))
         .order_by(Deal.value.desc(), Deal.id).limit(limit)
@@ -87,7 +88,7 @@ def meeting_board(session: Session, actor: Actor, team_id: int, today: date | No
         .where(Recognition.to_member_id.in_(members), Recognition.created_at >= datetime.combine(since, time.min))
         .order_by(Recognition.created_at.desc(), Recognition.id.desc()).limit(limit)
     ).all()
-    wins = [{"kind": "deal", "who": d.name, "what": f"{d.customer} · {d.title}", "value": float(d.value), "when": d.closed_on}
+    wins = [{"kind": "deal", "who": d.name, "what": f"{d.customer} · {d.title}", "value": float(d.value), "currency": d.currency, "when": d.closed_on}
             for d in deals]
     wins += [{"kind": "recognition", "who": r.name, "what": r.message, "value": None, "when": r.created_at.date()} for r in praise]
     wins.sort(key=lambda w: w["when"], reverse=True)

@@ -10,7 +10,9 @@ attributed to people, never to teams directly:
 metric                      definition (unit)
 ==========================  =====================================================================
 sales_won                   sum of `Deal.value` with stage 'won' and `closed_on` in the period,
-                            by `Deal.owner_id` (money, CNY)
+                            by `Deal.owner_id`, in the workspace currency only: amounts in
+                            different currencies are never added up (`other_currencies` lists
+                            what was left out, for the screens to say so) (money)
 new_customers               customers whose `created_at` is in the period, by current
                             `Customer.owner_id` (count)
 csat_avg                    average `Survey.csat` (1-5) of surveys responded in the period, by
@@ -58,7 +60,32 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.permissions import subtree_team_ids
-from db.models import GOAL_METRICS, Complaint, Customer, Deal, Interaction, Member, Survey, Task
+from db.models import GOAL_METRICS, Complaint, Customer, Deal, Interaction, Member, Setting, Survey, Task
+
+DEFAULT_CURRENCY = "CNY"
+CURRENCY_SETTING = "currency"  # issue 11 adds the workspace setting; until then CNY
+
+
+def workspace_currency(session: Session) -> str:
+    """The currency money metrics are summed in (the workspace's, CNY until one is set)."""
+    value = session.scalar(select(Setting.value).where(Setting.key == CURRENCY_SETTING))
+    return (value or DEFAULT_CURRENCY).strip().upper() or DEFAULT_CURRENCY
+
+
+def other_currencies(session: Session, *, member_ids: Collection[int] | None = None,
+                     team_ids: Collection[int] | None = None, start: date, end: date) -> dict[str, tuple[int, float]]:
+    """Won deals of the period in currencies other than the workspace's: currency -> (deals,
+    amount in that currency). `sales_won` leaves them out; screens flag them beside it."""
+    ids = people(session, member_ids, team_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Deal.currency, func.count(), func.sum(Deal.value))
+        .where(Deal.owner_id.in_(ids), Deal.stage == "won", Deal.closed_on >= start, Deal.closed_on <= end,
+               Deal.currency != workspace_currency(session))
+        .group_by(Deal.currency)
+    ).all()
+    return {currency: (int(n), float(total or 0)) for currency, n, total in rows}
 
 MEASURED_METRICS: tuple[str, ...] = tuple(m for m in GOAL_METRICS if m != "manual")
 # Lower values are better for these (pace and status invert for them).
@@ -143,7 +170,8 @@ def _pct(numerator, denominator) -> ColumnElement[Any]:
 _SPECS: dict[str, _Spec] = {
     "sales_won": _Spec(
         "deal", Deal.id, Deal.owner_id,
-        lambda s, lo, hi, d0, d1: [Deal.stage == "won", Deal.closed_on >= d0, Deal.closed_on <= d1],
+        lambda s, lo, hi, d0, d1: [Deal.stage == "won", Deal.closed_on >= d0, Deal.closed_on <= d1,
+                                   Deal.currency == workspace_currency(s)],
         lambda s, hi: func.coalesce(func.sum(Deal.value), 0),
         level=False,
     ),

@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import audit, i18n
+from core import assignment, audit, i18n
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from core.permissions import (
     READ,
@@ -268,7 +268,7 @@ def team_tree(session: Session, actor: Actor) -> list[TeamNode]:
     rows = session.execute(
         select(Team.id, Team.name, Team.kind, Team.parent_id, Team.leader_id, Team.manager_user_id, User.display_name)
         .outerjoin(User, User.id == Team.manager_user_id)
-        .where(team_filter(scope))
+        .where(team_filter(scope), Team.archived_at.is_(None))
         .order_by(Team.name)
     ).all()
     if not rows:
@@ -649,18 +649,66 @@ def _member_snapshot(member: Member, specialties: list[str]) -> dict[str, Any]:
     return data
 
 
-def save_members(session: Session, actor: Actor, rows: list[dict]) -> dict[str, int]:
+TEAM_CHANGE_MOVE, TEAM_CHANGE_HANDOVER, TEAM_CHANGE_KEEP = "move", "handover", "keep"
+TEAM_CHANGES = (TEAM_CHANGE_MOVE, TEAM_CHANGE_HANDOVER, TEAM_CHANGE_KEEP)
+
+
+def _follow_team_change(session: Session, actor: Actor, member: Member, old_team_id: int, mode: str) -> dict[str, int]:
+    """What happens to a member's customers and open tasks when the member changes team, in the
+    same transaction: they move with the member (default), are handed over to the old team's
+    queue (unowned, still in the old team, for its manager to give out), or are kept as they are."""
+
+    counts = {"customers": 0, "tasks": 0}
+    if mode == TEAM_CHANGE_KEEP:
+        return counts
+    customers = session.scalars(select(Customer).where(Customer.owner_id == member.id)).all()
+    open_tasks = session.scalars(select(Task).where(Task.assignee_id == member.id, Task.status != "done")).all()
+    for customer in customers:
+        if mode == TEAM_CHANGE_MOVE:
+            if customer.team_id != member.team_id:
+                before = audit.snapshot(customer, ["team_id"])
+                customer.team_id = member.team_id
+                audit.record(session, actor, "customer.team", "customer", customer.id, before, {"team_id": member.team_id})
+                counts["customers"] += 1
+        else:
+            customer.team_id = customer.team_id or old_team_id
+            if assignment.set_owner(session, actor, customer, None, "screens.reason.team_change", name=member.name):
+                counts["customers"] += 1
+    for task in open_tasks:
+        before = audit.snapshot(task, ["assignee_id", "team_id"])
+        if mode == TEAM_CHANGE_MOVE:
+            if task.team_id == member.team_id:
+                continue
+            task.team_id = member.team_id
+        else:
+            task.assignee_id = None
+        task.version += 1
+        audit.record(session, actor, "task.reassign", "task", task.id, before, audit.snapshot(task, ["assignee_id", "team_id"]))
+        counts["tasks"] += 1
+    session.flush()
+    return counts
+
+
+def save_members(session: Session, actor: Actor, rows: list[dict], team_change: str = TEAM_CHANGE_MOVE) -> dict[str, Any]:
     """Create and update members from an edited table: each row a dict with id (None for a new
     member), name, email, phone, team_id, role (code), manager_id, status, max_customers,
     max_open_tasks, specialties ('kind:value' tags). Every row is checked first; if any is wrong,
     InvalidInput lists each problem with its row and column and nothing is written.
-    Returns {"created": n, "updated": n}."""
+    A member whose team changes takes their customers and open tasks along, hands them over to
+    the old team or keeps them where they are (`team_change`), in the same transaction.
+    Returns {"created": n, "updated": n, "moved_customers": n, "moved_tasks": n, "below_load":
+    [{"name", "customers": (load, capacity), "tasks": (load, capacity)}]} — the members whose new
+    capacity is below what they already carry (saved, but said)."""
     _ensure_lead(actor)
+    if team_change not in TEAM_CHANGES:
+        raise InvalidInput("error.invalid")
     scope = scope_for(session, actor)
     clean, errors = _validate_rows(session, actor, scope, rows)
     if errors:
         raise InvalidInput("roster.rows_invalid", errors, count=len({e.row for e in errors}))
     created = updated = 0
+    moved = {"customers": 0, "tasks": 0}
+    below_load: list[dict[str, Any]] = []
     for c in clean:
         tags = sorted(specialty_tag(k, v) for k, v in c.specialties)
         if c.id is None:
@@ -679,8 +727,20 @@ def save_members(session: Session, actor: Actor, rows: list[dict]) -> dict[str, 
         after["specialties"] = tags
         if after == before:
             continue
+        old_team_id = member.team_id
         for key, value in c.values.items():
             setattr(member, key, value)
+        if member.team_id != old_team_id:
+            session.flush()
+            for k, n in _follow_team_change(session, actor, member, old_team_id, team_change).items():
+                moved[k] += n
+        if before.get("max_customers") != after.get("max_customers") or before.get("max_open_tasks") != after.get("max_open_tasks"):
+            customers_now, tasks_now = member_load(session, [member.id])[member.id]
+            over_c = member.max_customers is not None and customers_now > member.max_customers
+            over_t = member.max_open_tasks is not None and tasks_now > member.max_open_tasks
+            if over_c or over_t:
+                below_load.append({"name": member.name, "customers": (customers_now, member.max_customers),
+                                   "tasks": (tasks_now, member.max_open_tasks)})
         if tags != current_tags:
             keep = {(k, v) for k, v in c.specialties}
             for s in list(member.specialties):
@@ -695,7 +755,8 @@ def save_members(session: Session, actor: Actor, rows: list[dict]) -> dict[str, 
         action = "member.status" if set(new) == {"status"} else "member.update"
         audit.record(session, actor, action, "member", member.id, old, new)
         updated += 1
-    return {"created": created, "updated": updated}
+    return {"created": created, "updated": updated, "moved_customers": moved["customers"], "moved_tasks": moved["tasks"],
+            "below_load": below_load}
 
 
 _FIELD_COLUMNS = {

@@ -327,19 +327,26 @@ def respond_to_complaint(session: Session, actor: Actor, complaint_id: int, *, a
                  audit.snapshot(complaint, ["status", "first_response_at"]))
 
 
-def resolve_complaint(session: Session, actor: Actor, complaint_id: int, *, at: datetime | None = None,
-                      expected_version: int | None = None) -> None:
-    """Resolve (once). Without an earlier response, resolving is also the first response."""
+def resolve_complaint(session: Session, actor: Actor, complaint_id: int, *, note: str | None = None,
+                      at: datetime | None = None, expected_version: int | None = None) -> None:
+    """Resolve (once), with a note saying what was done (a stray tap resolves nothing). Without an
+    earlier response, resolving is also the first response."""
     complaint = _writable(session, actor, complaint_id)
     if complaint.status == "resolved":
         raise Conflict("service.error.already_resolved")
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput("error.invalid", [FieldError("screens.complaint.note_required", column="screens.complaint.note")])
+    if len(note) > 2000:
+        raise InvalidInput("error.invalid", [FieldError("screens.complaint.note_too_long", {"n": 2000}, column="screens.complaint.note")])
     at = at or utcnow()
     _check_time(complaint, at)
     if complaint.first_response_at is not None and at < complaint.first_response_at:
         raise InvalidInput("service.error.before_response", errors=[FieldError("service.error.before_response", column="at")])
     versions.claim(session, complaint, expected_version)
-    fields = ["status", "first_response_at", "resolved_at"]
+    fields = ["status", "first_response_at", "resolved_at", "resolution_note"]
     before = audit.snapshot(complaint, fields)
+    complaint.resolution_note = note
     complaint.first_response_at = complaint.first_response_at or at
     complaint.resolved_at = at
     complaint.status = "resolved"

@@ -265,7 +265,7 @@ def board(
     members = all_members[member_offset:member_offset + member_limit] if view == "member" else all_members
     member_ids = [m["id"] for m in members]
 
-    where = [task_filter(scope)]
+    where = [task_filter(scope), Task.archived_at.is_(None)]
     if view == "member":
         where.append(or_(Task.assignee_id.in_(member_ids), and_(Task.assignee_id.is_(None), Task.team_id.in_(team_ids))))
         if not include_done:
@@ -352,7 +352,8 @@ def my_tasks(session: Session, actor: Actor, done_days: int = 14, today: date | 
     since = utcnow() - timedelta(days=done_days)
     rows = session.execute(
         _card_query()
-        .where(Task.assignee_id == actor.member_id, or_(Task.status != "done", Task.completed_at >= since))
+        .where(Task.assignee_id == actor.member_id, or_(Task.status != "done", Task.completed_at >= since),
+               Task.archived_at.is_(None))
         .order_by(Task.position, Task.id)
         .limit(limit)
     ).all()
@@ -409,6 +410,15 @@ def task_history(session: Session, actor: Actor, task_id: int, limit: int = 30) 
     return audit.history(session, "task", task_id, limit)
 
 
+def task_history_text(session: Session, actor: Actor, task_id: int, lang: str, limit: int = 30) -> list[dict]:
+    """The task's history as sentences ("陈静 moved task “X”") with the changed fields readable
+    ("Assignee: 刘洋 → 陈静"), newest first."""
+    from core import audit_text
+
+    rows = [{**r, "entity": "task", "entity_id": task_id} for r in task_history(session, actor, task_id, limit)]
+    return audit_text.describe(session, rows, lang)
+
+
 def find_customers(session: Session, actor: Actor, query: str = "", limit: int = 20, include_id: int | None = None) -> list[dict]:
     """Customers in the actor's scope whose name contains `query` (for pickers over 100,000 rows)."""
     from core.permissions import customer_filter
@@ -438,14 +448,15 @@ def goal_choices(session: Session, actor: Actor, team_id: int | None = None, lim
 
 
 def assignee_choices(session: Session, actor: Actor, team_id: int | None = None) -> list[dict]:
-    """Members the actor may assign work to (a member: only themselves)."""
+    """Members the actor may assign new work to (a member: only themselves). Members who are
+    leaving or have left are never offered: work given to them would be lost at their exit."""
     if actor.role == "member":
         if actor.member_id is None:
             return []
         m = session.get(Member, actor.member_id)
         return [{"id": m.id, "name": m.name, "team_id": m.team_id}]
     scope = scope_for(session, actor)
-    stmt = select(Member.id, Member.name, Member.team_id).where(Member.status != "left")
+    stmt = select(Member.id, Member.name, Member.team_id).where(Member.status == "active")
     if team_id is not None:
         stmt = stmt.where(Member.team_id.in_(subtree_team_ids(session, {team_id})))
     rows = session.execute(stmt.order_by(Member.name)).all()
@@ -708,6 +719,9 @@ def create_task(
         if member is None:
             raise NotFound("error.not_found")
         ensure_member(scope, assignee_id)
+        if member.status != "active":
+            raise InvalidInput("error.invalid", [FieldError("screens.error.assignee_leaving", {"name": member.name},
+                                                            column="board.field.assignee")])
         team_id = team_id if team_id is not None and actor.role != "member" else member.team_id
     if team_id is None:
         raise InvalidInput("error.invalid", [FieldError("error.required", {"field": "team"}, column="team")])

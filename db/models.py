@@ -123,6 +123,7 @@ class Team(Base):
     )
     description: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    archived_at: Mapped[Optional[datetime]] = mapped_column(DateTime)  # issue 12: out of the tree, kept for history
 
     parent: Mapped[Optional["Team"]] = relationship(remote_side="Team.id", back_populates="children")
     children: Mapped[list["Team"]] = relationship(back_populates="parent")
@@ -260,6 +261,7 @@ class Customer(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     # Issue 17: bumped by every edit; an edit based on an older version is refused (core.versions).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    archived_at: Mapped[Optional[datetime]] = mapped_column(DateTime)  # issue 12: hidden from lists, kept for history
 
     owner: Mapped[Optional[Member]] = relationship(foreign_keys=[owner_id])
     team: Mapped[Optional[Team]] = relationship(foreign_keys=[team_id])
@@ -407,6 +409,7 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     completed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    archived_at: Mapped[Optional[datetime]] = mapped_column(DateTime)  # issue 12: off the board, kept for history
 
     assignee: Mapped[Optional[Member]] = relationship(foreign_keys=[assignee_id])
     customer: Mapped[Optional[Customer]] = relationship(foreign_keys=[customer_id])
@@ -502,6 +505,7 @@ class Complaint(Base):
     resolved_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # issue 17
+    resolution_note: Mapped[Optional[str]] = mapped_column(Text)  # issue 12: what was done, required to resolve
 
 
 class ServiceTarget(Base):
@@ -874,3 +878,27 @@ class LoginThrottle(Base):
     lockouts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[Optional[datetime]] = mapped_column(DateTime)
     last_failure_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+# Issue 12 (every screen right): what a released scorecard showed, frozen at release
+# ---------------------------------------------------------------------------------------------
+class ScorecardSnapshot(Base):
+    """A released evaluation's lines (criterion, value, score, weight) and the records behind each
+    measured value, as they were at release: later surveys or deals cannot change a released card."""
+
+    __tablename__ = "scorecard_snapshots"
+
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True)
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    frozen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class FeedbackSender(Base):
+    """Issue 12: one row per distinct sender of waiting anonymous feedback, per team, target and
+    month, so a batch is released only with at least three different people in it. The token is a
+    keyed hash that is never linked to a feedback row (and is deleted when its batch is released)."""
+
+    __tablename__ = "feedback_senders"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    target: Mapped[str] = mapped_column(String(16), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)

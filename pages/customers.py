@@ -13,7 +13,7 @@ from core import assignment, communication, customers, imports, safe_export
 from core.customers import CustomerFilters
 from core.errors import DomainError
 from db.models import CHANNELS, CUSTOMER_SIZES, CUSTOMER_STATUSES, CUSTOMER_TIERS
-from pages import ui
+from pages import task_form, ui
 
 actor = ui.page_header("customers")
 lead = actor.role in ("admin", "manager")
@@ -74,9 +74,13 @@ def render_detail(raw_id: str) -> None:
                 outcome = st.text_input(ui.t("comm.outcome"))
                 follow = st.date_input(ui.t("comm.next_follow_up"), value=None, min_value=date.today())
                 if st.form_submit_button(ui.t("comm.save"), type="primary", width="stretch"):
-                    if ui.write(communication.log_interaction, int(info["id"]), channel, summary, outcome or None, follow,
-                                success=ui.t("comm.logged", date=ui.fmt_date(follow) if follow else "—")):
+                    if ui.write(communication.log_interaction, int(info["id"]), channel, summary, outcome or None, follow):
+                        ui.flash(ui.t("comm.logged", date=ui.fmt_date(ui.read(communication.follow_up_after, int(info["id"])))))
                         st.rerun()
+
+    if detail.can_log:
+        with st.expander(ui.t("board.quick_add"), icon=":material/add_task:"):
+            task_form.quick_add_form(int(info["id"]), key="cust_quick_task")
 
     if detail.can_edit:
         render_manage(detail)
@@ -178,6 +182,8 @@ def render_manage(detail) -> None:
                 seen = {k: info.get(k) for k in data} | {"version": info.get("version")}
                 if ui.write(customers.update_customer, cid, data, seen, success=ui.t("customers.saved")):
                     st.rerun()
+    ui.remove_controls("customer", cid, info["name"], "cust_remove", allow_delete=True,
+                       after=lambda: st.query_params.pop("customer", None))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -57,6 +57,10 @@ def render_card(card: ev.Scorecard, show_self: bool) -> None:
             if line.kind == "measured":
                 st.markdown(f"{_metric_label(line.metric)}: **{_fmt_value(line.value, line.metric)}**"
                             + ("" if line.value is not None else f" — {ui.t('evaluations.no_data')}"))
+                if line.metric == "sales_won":
+                    for currency, (n, amount) in ui.cached(ev.other_currency_sales, card.evaluation_id).items():
+                        st.warning(ui.t("screens.currency.left_out", deals=ui.count("deal", n),
+                                        amount=ui.fmt_money(amount, currency)), icon=":material/currency_exchange:")
                 st.caption(ui.t("evaluations.scale_rule") + " " + _rule_text(line.scale))
                 with st.expander(ui.t("evaluations.records", n=len(line.records)), icon=":material/receipt_long:"):
                     if not line.records:
@@ -210,14 +214,30 @@ with tab_cards:
                     st.divider()
                     st.markdown(f"**{ui.t('evaluations.release_title')}**")
                     st.caption(ui.t("evaluations.release_help"))
+                    checklist = ui.cached(ev.release_checklist, cycle["id"])
+                    confirmed = []
+                    gaps = [g for g in ev.RELEASE_GAPS if checklist[g]]
+                    if gaps:
+                        st.warning(ui.t("screens.release.gaps"), icon=":material/checklist:")
+                    for gap in gaps:
+                        if st.checkbox(ui.t(f"screens.release.gap.{gap}", n=checklist[gap], total=checklist["scorecards"]),
+                                       key=f"release_gap_{cycle['id']}_{gap}"):
+                            confirmed.append(gap)
                     sure = st.checkbox(ui.t("evaluations.release_confirm"), key="release_confirm")
-                    if st.button(ui.t("evaluations.release"), type="primary", disabled=not sure, key="release_btn", icon=":material/lock:"):
-                        n = ui.write(ev.release_cycle, cycle["id"])
+                    ready = sure and len(confirmed) == len(gaps)
+                    if st.button(ui.t("evaluations.release"), type="primary", disabled=not ready, key="release_btn", icon=":material/lock:"):
+                        n = ui.write(ev.release_cycle, cycle["id"], confirmed=tuple(confirmed))
                         if n:
                             ui.flash(ui.t("evaluations.released", n=n))
                             st.rerun()
                 else:
                     st.success(ui.t("evaluations.is_released", when=ui.fmt_date(cycle["released_at"])))
+                    if actor.is_admin:
+                        sure_reopen = st.checkbox(ui.t("screens.release.reopen_confirm"), key=f"reopen_sure_{cycle['id']}")
+                        if st.button(ui.t("screens.release.reopen"), key="reopen_btn", disabled=not sure_reopen,
+                                     icon=":material/lock_open:"):
+                            if ui.write(ev.reopen_cycle, cycle["id"], success=ui.t("screens.release.reopened")):
+                                st.rerun()
                 ui.export_buttons(shown, "evaluation_results", "results_export")
 
 with tab_cal:

@@ -156,7 +156,9 @@ with tab_praise:
             ui.empty_state(ui.t("praise.none"))
         for row in wall.itertuples():
             with st.container(border=True):
-                link = " · ".join(x for x in [row.goal and f"🎯 {row.goal}", row.customer and f"🏢 {row.customer}"] if x)
+                # a missing goal or customer comes back from the table as NaN: show nothing, never "nan"
+                link = " · ".join(f"{icon} {value}" for icon, value in (("🎯", row.goal), ("🏢", row.customer))
+                                  if isinstance(value, str) and value)
                 st.markdown(f"🎉 **{ui.esc(row.to)}** — {ui.esc(row.message)}")
                 st.caption(f"{ui.esc(row.giver) or '—'} · {ui.fmt_date(row.at)}" + (f" · {ui.esc(link)}" if link else ""))
 

@@ -367,10 +367,17 @@ if is_lead:
                                   diff=fmt_value(abs(check.difference or 0), parent.metric, parent.unit))
                     prefix = "sum" if check.rule == "sum" else "avg"
                     (st.success if check.adds_up else st.warning)(ui.t(f"goals.{prefix}_{'ok' if check.adds_up else 'off'}", **params))
-                    if st.button(ui.t("goals.decompose_save"), type="primary", key="dc_save"):
+                    existing = ui.cached(goals.active_children_count, parent_id)
+                    resplit = False
+                    if existing:
+                        st.warning(ui.t("screens.goal.has_children", n=existing))
+                        resplit = st.checkbox(ui.t("screens.goal.resplit_confirm", n=existing), key=f"dc_resplit_{parent_id}")
+                    if st.button(ui.t("screens.goal.resplit" if existing else "goals.decompose_save"), type="primary",
+                                 key="dc_save", disabled=bool(existing) and not resplit):
                         drafts = [goals.ChildDraft(title=str(r["title"] or ""), target=float(r["target"]) if pd.notna(r["target"]) else None,
                                                    start_date=pd.Timestamp(r["start"]).date(), end_date=pd.Timestamp(r["end"]).date(),
                                                    member_id=c.member_id, team_id=c.team_id, name=c.name)
                                   for (_, r), c in zip(edited.iterrows(), proposal)]
-                        if ui.write(goals.save_children, parent_id, drafts, success=ui.t("goals.decomposed", n=len(drafts))):
+                        if ui.write(goals.save_children, parent_id, drafts, replace_existing=bool(existing),
+                                    success=ui.t("goals.decomposed", n=len(drafts))):
                             st.rerun()

@@ -112,15 +112,31 @@ with tab_members:
                     "username": st.column_config.TextColumn(ui.t("roster.col.username")),
                 },
             )
+            old_teams = dict(zip(frame["id"], frame["team_id"]))
+            team_moves = [r for r in edited.to_dict("records")
+                          if r.get("id") in old_teams and r.get("team_id") and r.get("team_id") != old_teams[r["id"]]]
+            team_change = roster.TEAM_CHANGE_MOVE
+            if team_moves:
+                team_change = st.radio(
+                    ui.t("screens.roster.team_change", names=", ".join(str(r.get("name")) for r in team_moves)),
+                    list(roster.TEAM_CHANGES), key="roster_team_change",
+                    format_func=ui.formatter(roster.TEAM_CHANGES, lambda m: ui.t(f"screens.roster.team_change.{m}")))
             if st.button(ui.t("roster.save_members"), type="primary", key="roster_save", icon=":material/save:"):
                 rows = [
                     {k: row.get(k) for k in ("id", "name", "email", "phone", "team_id", "role", "manager_id", "status",
                                              "max_customers", "max_open_tasks", "specialties")}
                     for row in edited.to_dict("records")
                 ]
-                result = ui.write(roster.save_members, rows)
+                result = ui.write(roster.save_members, rows, team_change=team_change)
                 if result:
                     ui.flash(ui.t("roster.members_saved", created=result["created"], updated=result["updated"]))
+                    if result["moved_customers"] or result["moved_tasks"]:
+                        ui.flash(ui.t("screens.roster.moved_with", customers=ui.count("customer", result["moved_customers"]),
+                                      tasks=ui.count("task", result["moved_tasks"])), "info")
+                    for over in result["below_load"]:
+                        ui.flash(ui.t("screens.roster.below_load", name=over["name"],
+                                      customers=f"{over['customers'][0]}/{over['customers'][1]}",
+                                      tasks=f"{over['tasks'][0]}/{over['tasks'][1]}"), "warning")
                     st.session_state.pop(editor_key, None)
                     st.rerun()
 
@@ -217,8 +233,12 @@ with tab_teams:
                         index=manager_ids.index(node.manager_user_id) if node.manager_user_id in manager_ids else 0,
                         format_func=lambda i: manager_names.get(i, str(i)) if i else "—") or None
                 if st.form_submit_button(ui.t("common.save"), type="primary", key="team_form_save"):
-                    if ui.write(roster.update_team, team_id, **changes, success=ui.t("roster.team_saved", name=name)):
+                    saved = ui.write(roster.update_team, team_id, **changes)
+                    if saved is not None:  # None: refused (the error is shown); False: nothing to change
+                        ui.flash(ui.t("roster.team_saved", name=name) if saved else ui.t("screens.nothing_changed"),
+                                 "success" if saved else "info")
                         st.rerun()
+            ui.remove_controls("team", team_id, node.name, f"team_remove_{team_id}", allow_delete=True)
 
         st.subheader(ui.t("roster.new_team"))
         with st.form("roster_new_team", clear_on_submit=True):

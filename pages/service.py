@@ -132,9 +132,12 @@ with tabs["complaints"]:
             st.caption(ui.t("service.work.none"))
         else:
             by_id = {r["id"]: r for r in open_items.rows}
-            chosen = st.selectbox(ui.t("service.work.pick"), list(by_id), key="svc_pick",
+            # nothing is preselected: the list reorders as timers run, so a default would change between visits
+            chosen = st.selectbox(ui.t("service.work.pick"), list(by_id), key="svc_pick", index=None,
+                                  placeholder=ui.t("screens.complaint.pick"),
                                   format_func={i: f"#{i} · {r['customer']} · {r['title']} ({SEVERITY_LABELS[r['severity']]})"
                                                for i, r in by_id.items()}.get)
+        if open_items.rows and chosen is not None:
             item = ui.cached(service.get_complaint, chosen, timer_now())
             st.markdown(f"**{ui.esc(item['title'])}** · {ui.esc(item['customer'])} · {ui.label('complaint_status', item['status'])}")
             if item["description"]:
@@ -144,7 +147,22 @@ with tabs["complaints"]:
                          width="stretch"):
                 ui.write(service.respond_to_complaint, chosen, success=ui.t("service.responded"), rerun=True)
             if b2.button(ui.t("service.work.resolve"), key="svc_resolve", type="primary", width="stretch"):
-                ui.write(service.resolve_complaint, chosen, success=ui.t("service.resolved"), rerun=True)
+                st.session_state["svc_resolving"] = chosen
+            if st.session_state.get("svc_resolving") == chosen:
+                with st.form(f"svc_resolve_form_{chosen}", border=True):
+                    note = st.text_area(ui.t("screens.complaint.note"), key=f"svc_note_{chosen}", max_chars=2000,
+                                        placeholder=ui.t("screens.complaint.note_hint"))
+                    sure = st.checkbox(ui.t("screens.complaint.confirm", title=item["title"]), key=f"svc_sure_{chosen}")
+                    ok, cancel = st.columns(2)
+                    if ok.form_submit_button(ui.t("screens.complaint.resolve_now"), type="primary", width="stretch"):
+                        if not sure:
+                            st.warning(ui.t("screens.confirm_first"))
+                        elif ui.write(service.resolve_complaint, chosen, note=note, success=ui.t("service.resolved")):
+                            st.session_state.pop("svc_resolving", None)
+                            st.rerun()
+                    if cancel.form_submit_button(ui.t("common.cancel"), width="stretch"):
+                        st.session_state.pop("svc_resolving", None)
+                        st.rerun()
             if lead:
                 people = ui.cached(service.member_choices)
                 if people:

@@ -222,22 +222,19 @@ def _details_body(task_id: int) -> None:
             st.caption(f"{ui.fmt_date(note['at'])} · {ui.esc(note['who']) or '—'}")
             st.text(note["body"])
     history_view(task_id)
+    ui.remove_controls("task", task_id, detail.title, f"task_remove_{task_id}", allow_delete=True, after=_close_dialog)
 
 
 def history_view(task_id: int) -> None:
     st.markdown(f"**{ui.t('board.history')}**")
-    rows = ui.read(tasks.task_history, task_id)
+    rows = ui.read(tasks.task_history_text, task_id, ui.lang())
     if not rows:
         st.caption(ui.t("board.history_empty"))
         return
     for row in rows:
-        action = ui.t(f"board.action.{row['action']}") if row["action"].startswith("task.") else row["action"]
-        st.caption(ui.t("board.history.row", at=ui.fmt_date(row["at"]), who=ui.esc(row["who"]) or "—", action=ui.esc(action)))
-        if row["after"]:
-            before = row["before"] or {}
-            changes = [f"{k}: {before.get(k, '—')} → {v}" for k, v in row["after"].items() if k != "version"]
-            if changes:
-                st.text("\n".join(changes))
+        st.caption(f"{ui.fmt_date(row['at'])} · {ui.esc(row['text'])}")
+        if row["details"]:
+            st.text(row["details"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -274,6 +271,8 @@ def task_editor(detail: tasks.TaskDetail | None, key: str, team_id: int | None =
     if actor.role != "member":
         members = ui.cached(tasks.assignee_choices, team_for_choices)
         member_names = {NONE: ui.t("board.unassigned"), **{m["id"]: m["name"] for m in members}}
+        if detail and detail.assignee_id and detail.assignee_id not in member_names:
+            member_names[detail.assignee_id] = ui.t("screens.assignee_current")  # leaving: kept, not offered
         options = list(member_names)
         if team_for_choices is not None:
             ranked = ui.cached(tasks.suggest_assignees, team_for_choices, customer_id, 3)
@@ -286,7 +285,9 @@ def task_editor(detail: tasks.TaskDetail | None, key: str, team_id: int | None =
                     assignee_id = ranked[0].member_id
         assignee_id = _id(st.selectbox(ui.t("board.field.assignee"), options,
                                        index=options.index(assignee_id) if assignee_id in options else 0,
-                                       format_func=member_names.get, key=f"{k}_assignee"))
+                                       format_func=member_names.get,
+                                       # a new customer's top suggestion replaces the default, not a stale pick
+                                       key=f"{k}_assignee" if detail else f"{k}_assignee_{customer_id or 0}"))
     due_date = st.date_input(ui.t("board.field.due_date"), value=detail.due_date if detail else None, key=f"{k}_due",
                              format="YYYY-MM-DD")
     importance = st.toggle(ui.t("board.field.importance"), value=bool(detail.importance) if detail else False, key=f"{k}_imp")

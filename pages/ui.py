@@ -181,6 +181,16 @@ def fmt_percent(value, decimals: int = 0) -> str:
     return i18n.format_percent(value, lang(), decimals)
 
 
+def date_format() -> str:
+    """The date format for st.date_input in the user's language (Streamlit's own is US-style)."""
+    return "YYYY/MM/DD" if lang() == "zh" else "DD/MM/YYYY"
+
+
+def count(noun: str, n) -> str:
+    """'1 customer' / '3 customers' / '3 位客户' (see i18n.format_count)."""
+    return i18n.format_count(n, noun, lang())
+
+
 def _enter_through_app() -> None:
     """Run app.py instead of this page, then stop this run.
 
@@ -309,7 +319,10 @@ def page_header(key: str, caption: str | None = None) -> Actor:
     st.title(t(f"nav.{key}"))
     if caption:
         st.caption(caption)
-    show_flashes()
+    # one container, always drawn, holds the messages: the elements below (tabs above all) keep
+    # their place in the page whether or not there is a message to show
+    with st.container(key="page_messages"):
+        show_flashes()
     return current
 
 
@@ -330,7 +343,31 @@ def tabs(labels: list[str], key: str, lazy: bool = True) -> list:
     or an upload (every tab then runs on every rerun, as plain st.tabs do)."""
     if lazy:
         return st.tabs(labels, key=key, on_change="rerun")
-    return st.tabs(labels)
+    # Eager tabs track the open tab too (a keyed widget): a message or any element that appears
+    # above them after a save cannot send the user back to the first tab. Every body still runs.
+    return [_EagerTab(tab) for tab in st.tabs(labels, key=key, on_change=_tab_switched)]
+
+
+def _tab_switched() -> None:
+    """on_change of eager tabs: Streamlit only needs a callback to keep the open tab's state."""
+
+
+class _EagerTab:
+    """A tab of `tabs(lazy=False)`: behaves as the tab, but `open` is None (its body always runs)."""
+
+    open = None
+
+    def __init__(self, tab: Any) -> None:
+        self._tab = tab
+
+    def __enter__(self) -> Any:
+        return self._tab.__enter__()
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self._tab.__exit__(*exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tab, name)
 
 
 def shown(container: Any) -> bool:
@@ -412,3 +449,30 @@ def pager(total: int, page_size: int, key: str) -> int:
     st.session_state[state_key] = page
     c2.caption(t("common.page", page=page, pages=pages, total=total))
     return (page - 1) * page_size
+
+
+def remove_controls(kind: str, record_id: int, name: str, key: str, *, allow_delete: bool = False,
+                    after: Callable[[], None] | None = None) -> None:
+    """Archive (and, for an admin, delete when nothing refers to it) a record created by mistake,
+    each behind a confirmation tick. `after` runs once the record is gone (e.g. leave its page)."""
+    from core import removal
+
+    with st.expander(t("screens.remove.title"), icon=":material/delete:"):
+        st.caption(t("screens.remove.help"))
+        sure = st.checkbox(t("screens.remove.confirm", name=name), key=f"{key}_sure")
+        c1, c2 = st.columns(2)
+        done = None
+        if c1.button(t("screens.remove.archive"), key=f"{key}_archive", disabled=not sure, icon=":material/archive:"):
+            done = write(removal.archive, kind, record_id, success=t("screens.remove.archived", name=name))
+        if allow_delete and actor().is_admin:
+            if c2.button(t("screens.remove.delete"), key=f"{key}_delete", disabled=not sure, icon=":material/delete_forever:"):
+                refs = read(removal.references, kind, record_id) if actor().is_admin else {}
+                if refs:
+                    st.error(t("screens.remove.referenced_by", what=", ".join(
+                        i18n.format_count(n, f"ref.{what}", lang()) for what, n in refs.items())))
+                else:
+                    done = write(removal.delete, kind, record_id, success=t("screens.remove.deleted", name=name))
+        if done:
+            if after:
+                after()
+            st.rerun()

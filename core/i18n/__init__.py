@@ -104,3 +104,17 @@ def format_percent(value: float | None, lang: str, decimals: int = 0) -> str:
     if value is None:
         return "—"
     return f"{value * 100:.{decimals}f}%"
+
+
+def format_count(n: int | float | None, noun: str, lang: str) -> str:
+    """A count of countable things in words: "1 complaint" / "3 complaints" / "3 项投诉".
+    `noun` names a catalogue entry `count.<noun>` whose English text is "singular|plural"
+    (with {n}); counts are whole numbers, so a fractional value is rounded."""
+    if n is None:
+        return "—"
+    whole = int(round(float(n)))
+    text = t(f"count.{noun}", lang, n=format_number(whole, lang))
+    if "|" in text:
+        one, many = text.split("|", 1)
+        text = one if whole == 1 else many
+    return text

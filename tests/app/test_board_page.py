@@ -183,7 +183,7 @@ def test_details_show_the_cards_history(app_at, world_db):
     at.run()
     at.button(key=f"mv-{ids['task_a1']}").click().run()
     assert not at.exception, at.exception
-    assert any("Manager A · moved" in c.value for c in at.caption)
+    assert any("Manager A moved task" in c.value for c in at.caption)  # issue 12: history as sentences
 
 
 def test_a_drop_within_a_column_reorders_it(app_at, world_db):

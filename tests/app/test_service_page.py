@@ -94,6 +94,8 @@ def test_a_member_logs_a_complaint_with_the_suggested_assignee(app_at, service_u
 
 def test_a_member_records_the_first_response(app_at, service_url):
     at = app_at(service_url, "member_a1", page=PAGE)
+    pick = at.selectbox(key="svc_pick")  # issue 12: nothing is preselected, the member picks
+    pick.set_value(int(pick.options[0].split(" ")[0].lstrip("#"))).run()
     [b for b in at.button if b.label == "Record first response"][0].click().run()
     assert not at.exception
     assert any("First response recorded" in s.value for s in at.success)
@@ -118,3 +120,38 @@ def test_home_of_an_uninvolved_manager_has_no_notification(app_at, service_url):
     at = app_at(service_url, "manager_a")
     assert not at.exception
     assert not any("breached" in m.value for m in at.markdown)
+
+
+def test_mark_resolved_needs_a_note_and_a_confirmation_and_nothing_is_preselected(app_at, world_url):
+    """Issue 12 (13): one stray tap resolves nothing; the complaint to work on is chosen, never defaulted."""
+    from core import service
+    from db.engine import make_engine
+    from db.models import Complaint
+    from db.session import AppSession
+    from sqlalchemy import select
+    from tests.conftest import ROOT  # noqa: F401
+
+    engine = make_engine(world_url)
+    with AppSession(bind=engine, expire_on_commit=False) as s, s.begin():
+        from core.permissions import actor_for_user
+        from db.models import Customer, User
+        admin = actor_for_user(s, s.scalar(select(User).where(User.username == "admin")))
+        cid = service.log_complaint(s, admin, customer_id=s.scalar(select(Customer.id)), title="Broken invoice", severity="high")
+    at = app_at(world_url, "admin", "pages/service.py")
+    assert at.selectbox(key="svc_pick").value is None
+    assert not [b for b in at.button if b.key == "svc_resolve"]
+    at.selectbox(key="svc_pick").set_value(cid).run()
+    at.button(key="svc_resolve").click().run()
+    submit = [b for b in at.button if "Mark resolved" in str(b.label) and b.key != "svc_resolve"]
+    submit[0].click().run()  # no note, no tick
+    with AppSession(bind=engine) as s:
+        assert s.get(Complaint, cid).status != "resolved"
+    at.text_area(key=f"svc_note_{cid}").input("Credited the invoice")
+    at.checkbox(key=f"svc_sure_{cid}").check()
+    [b for b in at.button if "Mark resolved" in str(b.label) and b.key != "svc_resolve"][0].click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert not at.warning, [e.value for e in at.warning]
+    with AppSession(bind=engine) as s:
+        complaint = s.get(Complaint, cid)
+        assert (complaint.status, complaint.resolution_note) == ("resolved", "Credited the invoice")
+    engine.dispose()

@@ -75,7 +75,9 @@ def test_the_small_demo_has_the_promised_sizes(demo):
 def test_every_table_has_rows(demo):
     _, counts = demo
     assert set(counts) == {t.name for t in Base.metadata.sorted_tables}
-    assert [name for name, n in counts.items() if n == 0] == []
+    # issue 12: sender tokens exist only while feedback waits for release, and scorecard snapshots
+    # are written by core's release (the demo stores its released cycle's totals directly)
+    assert [name for name, n in counts.items() if n == 0 and name not in {"feedback_senders", "scorecard_snapshots"}] == []
 
 
 def test_the_organisation_is_three_or_four_top_teams_with_sub_teams(demo):

@@ -205,7 +205,7 @@ def test_ratings_must_be_whole_numbers_from_1_to_5_on_rated_criteria(session, wo
 def test_release_stores_totals_and_locks_the_ratings(session, world, cycle):
     manager = world.actors["manager_a"]
     ev.rate(session, manager, cycle["evals"]["Alice A1"], cycle["criteria"]["Teamwork"], 3)
-    assert ev.release_cycle(session, manager, cycle["id"]) == 3
+    assert ev.release_cycle(session, manager, cycle["id"], confirmed=ev.RELEASE_GAPS) == 3
     stored = session.get(Evaluation, cycle["evals"]["Alice A1"])
     assert stored.total == 4.0 and stored.computed_at is not None
     with pytest.raises(Conflict):
@@ -213,7 +213,7 @@ def test_release_stores_totals_and_locks_the_ratings(session, world, cycle):
     with pytest.raises(Conflict):
         ev.rate(session, world.actors["member_a1"], cycle["evals"]["Alice A1"], cycle["criteria"]["Teamwork"], 5)
     with pytest.raises(Conflict):
-        ev.release_cycle(session, manager, cycle["id"])
+        ev.release_cycle(session, manager, cycle["id"], confirmed=ev.RELEASE_GAPS)
 
 
 def test_goal_attainment_reads_the_same_metrics_as_the_goals(session, world, cycle):
@@ -258,7 +258,7 @@ def test_unreleased_results_are_hidden_from_the_member(session, world, cycle):
 def test_after_release_a_member_sees_only_their_own_result(session, world, cycle):
     manager = world.actors["manager_a"]
     ev.rate(session, manager, cycle["evals"]["Alice A1"], cycle["criteria"]["Teamwork"], 3)
-    ev.release_cycle(session, manager, cycle["id"])
+    ev.release_cycle(session, manager, cycle["id"], confirmed=ev.RELEASE_GAPS)
     member = world.actors["member_a1"]
     assert ev.get_scorecard(session, member, cycle["evals"]["Alice A1"]).total == 4.0
     results = ev.list_results(session, member, cycle["id"])
@@ -278,7 +278,7 @@ def test_peers_see_nothing_of_the_scores_they_help_with(session, world, cycle):
     form = ev.review_form(session, peer, evaluation_id)
     assert form["rater_kind"] == "peer" and all(c["score"] is None for c in form["criteria"])
     assert "private note" not in str(form)
-    ev.release_cycle(session, manager, cycle["id"])
+    ev.release_cycle(session, manager, cycle["id"], confirmed=ev.RELEASE_GAPS)
     with pytest.raises(PermissionDenied):
         ev.get_scorecard(session, peer, evaluation_id)
     with pytest.raises(PermissionDenied):
@@ -308,3 +308,42 @@ def test_charts_have_titles_and_axis_titles(session, world, cycle):
     assert sorted(versus.values.tolist()) == sorted([["CSAT", "member", 5.0], ["Teamwork", "member", 3.0],
                                                      ["CSAT", "team", 5.0], ["Teamwork", "team", 3.0]])
     assert session.scalar(select(Evaluation.total).where(Evaluation.id == cycle["evals"]["Alice A1"])) is None
+
+
+# Issue 12 (4, 5): a released card is frozen; release lists its gaps and needs each confirmed ----
+def test_a_released_scorecard_does_not_change_when_new_records_arrive(session, world, cycle):
+    manager = world.actors["manager_a"]
+    evaluation_id = cycle["evals"]["Alice A1"]
+    ev.rate(session, manager, evaluation_id, cycle["criteria"]["Teamwork"], 3)
+    ev.release_cycle(session, manager, cycle["id"], confirmed=ev.RELEASE_GAPS)
+    before = ev.get_scorecard(session, manager, evaluation_id)
+    _survey(session, world.customers["a1"], world.members["a1"], 1, datetime(2026, 5, 20, 10))  # late survey in May
+    session.flush()
+    after = ev.get_scorecard(session, manager, evaluation_id)
+    assert after.lines == before.lines and after.total == before.total
+    assert len(after.lines[0].records) == 2
+
+
+def test_an_admin_reopens_a_released_cycle_with_an_audit_row(session, world, cycle):
+    from sqlalchemy import select as _select
+
+    from db.models import AuditLog, EvaluationCycle
+
+    ev.release_cycle(session, world.actors["manager_a"], cycle["id"], confirmed=ev.RELEASE_GAPS)
+    with pytest.raises(PermissionDenied):
+        ev.reopen_cycle(session, world.actors["manager_a"], cycle["id"])
+    ev.reopen_cycle(session, world.actors["admin"], cycle["id"])
+    assert session.get(EvaluationCycle, cycle["id"]).status == "open"
+    assert session.scalar(_select(AuditLog).where(AuditLog.action == "cycle.reopen")) is not None
+
+
+def test_release_lists_its_gaps_and_refuses_until_each_is_confirmed(session, world, cycle):
+    manager = world.actors["manager_a"]
+    checklist = ev.release_checklist(session, manager, cycle["id"], today=date(2026, 5, 20))
+    assert checklist["early"] == 11 and checklist["missing_ratings"] == 3 and checklist["pending_self"] == 3
+    with pytest.raises(Conflict):
+        ev.release_cycle(session, manager, cycle["id"], today=date(2026, 5, 20))
+    with pytest.raises(Conflict):
+        ev.release_cycle(session, manager, cycle["id"], confirmed=["early"], today=date(2026, 5, 20))
+    assert ev.release_cycle(session, manager, cycle["id"], confirmed=["early", "missing_ratings", "pending_self"],
+                            today=date(2026, 5, 20)) == 3

@@ -30,8 +30,33 @@ def _dump(session) -> dict[str, set[tuple]]:
     return tables
 
 
-def _send(session, world, who="member_a1", target="team", body="More time for customer visits, please", today=MAY):
-    fb.send_feedback(session, world.actors[who], target, body, today=today)
+@pytest.fixture
+def _colleagues(session, world):
+    """Two more members with logins in Team A1: batches need three different senders (issue 12)."""
+    from itertools import cycle
+
+    from core.permissions import actor_for_user
+    from tests.factories import make_member, make_user
+
+    for name in ("member_a3", "member_a4"):
+        user = make_user(session, name, "member")
+        make_member(session, name.replace("_", " ").title(), world.teams["A1"], user=user)
+        world.actors[name] = actor_for_user(session, user)
+    session.commit()
+    world.senders = cycle(["member_a1", "member_a3", "member_a4"])
+
+
+@pytest.fixture(autouse=True)
+def _senders_for_feedback_tests(request):
+    """Feedback tests get the colleagues; 1:1, praise and reward tests keep the plain world."""
+    import inspect as _inspect
+
+    if "_send(" in _inspect.getsource(request.function):
+        request.getfixturevalue("_colleagues")
+
+
+def _send(session, world, who=None, target="team", body="More time for customer visits, please", today=MAY):
+    fb.send_feedback(session, world.actors[who or next(world.senders)], target, body, today=today)
     session.commit()
 
 
@@ -44,10 +69,13 @@ def test_after_sending_feedback_nothing_links_it_to_the_sender(session, world, c
     before = _dump(session)
     audit_before = session.scalar(select(AuditLog.id).order_by(AuditLog.id.desc()).limit(1)) or 0
     with caplog.at_level(logging.DEBUG):
-        _send(session, world, body="The weekly report takes too long")
+        _send(session, world, who="member_a1", body="The weekly report takes too long")
     after = _dump(session)
     changed = {name for name in after if after[name] != before[name]}
-    assert changed == {"feedback", "revision"}
+    # issue 12: plus one distinct-sender token (a keyed hash, never linked to the item) and its salt
+    assert changed <= {"feedback", "revision", "feedback_senders", "settings"} and "feedback" in changed
+    tokens = after["feedback_senders"] - before["feedback_senders"]
+    assert len(tokens) == 1 and not any(str(member.id) == t[-1] for t in tokens)
     new_rows = after["feedback"] - before["feedback"]
     assert len(new_rows) == 1
     # the row's columns are exactly: id, team, target, month, text, released - no author, no time
@@ -216,7 +244,7 @@ def _released_cycle(session, world, teamwork_scores):
     evals = {e["member"]: e["evaluation_id"] for e in ev.evaluation_members(session, manager, cycle_id)}
     for name, score in teamwork_scores.items():
         ev.rate(session, manager, evals[name], criterion, score)
-    ev.release_cycle(session, manager, cycle_id)
+    ev.release_cycle(session, manager, cycle_id, confirmed=ev.RELEASE_GAPS)
     return cycle_id
 
 
@@ -267,3 +295,29 @@ def test_a_free_text_agenda_from_older_one_on_ones_is_kept_as_text(session, worl
     session.commit()
     [view] = oo.list_one_on_ones(session, world.actors["member_a1"])
     assert view.agenda == {"text": "Pipeline review; vacation plans"}
+
+
+# Issue 12 (6): three people, not three messages; small sub-teams shown under a group of five ----
+def test_three_messages_from_one_person_are_never_released(session, world):
+    for body in ("Alpha point", "Beta point", "Gamma point"):
+        _send(session, world, who="member_a1", body=body)
+    assert fb.release_due_feedback(session, world.actors["manager_a"], today=JUNE) == 0
+    _send(session, world, who="member_a3", body="Delta point")
+    assert fb.release_due_feedback(session, world.actors["manager_a"], today=JUNE) == 0  # still two people
+    _send(session, world, who="member_a4", body="Epsilon point")
+    assert fb.release_due_feedback(session, world.actors["manager_a"], today=JUNE) == 5
+
+
+def test_a_small_sub_team_is_shown_under_its_parent_group(session, world):
+    from tests.factories import make_member
+
+    for body in ("Alpha point", "Beta point", "Gamma point"):
+        _send(session, world, body=body)  # Team A1: a1, a2, a3, a4 = 4 people, under five
+    fb.release_due_feedback(session, world.actors["manager_a"], today=JUNE)
+    session.commit()
+    [batch] = fb.list_batches(session, world.actors["admin"])
+    assert batch.team == "Team A"  # rolled up: Team A with its sub-team has 5 members
+    make_member(session, "Newcomer", world.teams["A1"])
+    session.commit()
+    [batch] = fb.list_batches(session, world.actors["admin"])
+    assert batch.team == "Team A1"  # five in A1 now

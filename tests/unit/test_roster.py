@@ -33,7 +33,7 @@ def test_a_capacity_change_is_saved_and_audited_with_before_and_after(session, w
     actor = world.actors["manager_a"]
     rows = rows_of(session, actor)
     row_for(rows, "Alice A1")["max_customers"] = 12
-    assert roster.save_members(session, actor, rows) == {"created": 0, "updated": 1}
+    assert roster.save_members(session, actor, rows).items() >= {"created": 0, "updated": 1}.items()
     session.commit()
     assert session.get(Member, world.members["a1"].id).max_customers == 12
     log = session.scalars(select(AuditLog).where(AuditLog.entity == "member", AuditLog.entity_id == world.members["a1"].id)).one()
@@ -42,7 +42,7 @@ def test_a_capacity_change_is_saved_and_audited_with_before_and_after(session, w
 
 def test_unchanged_rows_write_nothing(session, world):
     actor = world.actors["manager_a"]
-    assert roster.save_members(session, actor, rows_of(session, actor)) == {"created": 0, "updated": 0}
+    assert roster.save_members(session, actor, rows_of(session, actor)).items() >= {"created": 0, "updated": 0}.items()
     assert session.scalar(select(func.count()).select_from(AuditLog)) == 0
 
 
@@ -147,7 +147,7 @@ def test_a_new_member_gets_default_capacity_and_parsed_specialties(session, worl
         "role": "cs_specialist", "manager_id": world.members["lead_a"].id, "status": None,
         "max_customers": None, "max_open_tasks": None, "specialties": ["industry:retail", "行业：制造", "Region: 华东"],
     }]
-    assert roster.save_members(session, actor, rows) == {"created": 1, "updated": 0}
+    assert roster.save_members(session, actor, rows).items() >= {"created": 1, "updated": 0}.items()
     nina = session.scalars(select(Member).where(Member.name == "Nina New")).one()
     assert (nina.email, nina.status, nina.max_customers, nina.max_open_tasks, nina.manager_id) == (
         "nina@example.com", "active", 40, 15, world.members["lead_a"].id)
@@ -447,7 +447,7 @@ def test_an_admin_adds_a_role_that_members_can_then_hold(session, world):
     assert roster.save_roles(session, admin, rows) == {"created": 1, "updated": 0}
     members = rows_of(session, world.actors["manager_a"])
     row_for(members, "Aaron A2")["role"] = "key_account"
-    assert roster.save_members(session, world.actors["manager_a"], members) == {"created": 0, "updated": 1}
+    assert roster.save_members(session, world.actors["manager_a"], members).items() >= {"created": 0, "updated": 1}.items()
 
 
 def test_a_role_members_still_hold_cannot_be_switched_off(session, world):

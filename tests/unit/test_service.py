@@ -74,7 +74,7 @@ def test_a_complaint_needs_a_title_and_a_known_severity(session, world):
 def test_response_and_resolution_times_are_measured_from_opening(session, world):
     cid = log(session, world)
     service.respond_to_complaint(session, world.actors["member_a1"], cid, at=T0 + timedelta(hours=1, minutes=30))
-    service.resolve_complaint(session, world.actors["member_a1"], cid, at=T0 + timedelta(hours=24))
+    service.resolve_complaint(session, world.actors["member_a1"], cid, note="Fixed", at=T0 + timedelta(hours=24))
     row = service.get_complaint(session, world.actors["admin"], cid, now=T0 + timedelta(days=5))
     assert row["response_hours"] == 1.5
     assert row["resolution_hours"] == 24.0
@@ -85,7 +85,7 @@ def test_response_and_resolution_times_are_measured_from_opening(session, world)
 
 def test_resolving_without_a_response_counts_as_the_first_response(session, world):
     cid = log(session, world)
-    service.resolve_complaint(session, world.actors["admin"], cid, at=T0 + timedelta(hours=2))
+    service.resolve_complaint(session, world.actors["admin"], cid, note="Fixed", at=T0 + timedelta(hours=2))
     c = session.get(Complaint, cid)
     assert c.first_response_at == T0 + timedelta(hours=2)
 
@@ -237,11 +237,11 @@ def _report_world(session, world):
     c4 = log(session, world, opened_at=T0 + timedelta(days=3), assignee_id=a2)
     admin = world.actors["admin"]
     service.respond_to_complaint(session, admin, c1, at=T0 + timedelta(hours=1))
-    service.resolve_complaint(session, admin, c1, at=T0 + timedelta(hours=5))
+    service.resolve_complaint(session, admin, c1, note="Fixed", at=T0 + timedelta(hours=5))
     service.respond_to_complaint(session, admin, c2, at=T0 + timedelta(days=1, hours=3))
-    service.resolve_complaint(session, admin, c2, at=T0 + timedelta(days=1, hours=80))  # 80 h > 72 h
+    service.resolve_complaint(session, admin, c2, note="Fixed", at=T0 + timedelta(days=1, hours=80))  # 80 h > 72 h
     service.respond_to_complaint(session, admin, c4, at=T0 + timedelta(days=3, hours=2))
-    service.resolve_complaint(session, admin, c4, at=T0 + timedelta(days=3, hours=4))
+    service.resolve_complaint(session, admin, c4, note="Fixed", at=T0 + timedelta(days=3, hours=4))
 
 
 def test_the_report_by_member_has_hand_computed_response_times_and_resolution_rates(session, world):
@@ -349,4 +349,4 @@ def test_a_member_can_respond_to_a_complaint_assigned_to_them(session, world, vi
 
 def test_a_member_cannot_resolve_someone_elses_complaint(session, world, visibility):
     with pytest.raises(PermissionDenied):
-        service.resolve_complaint(session, world.actors["member_a1"], visibility["on_b1"], at=T0 + timedelta(minutes=3))
+        service.resolve_complaint(session, world.actors["member_a1"], visibility["on_b1"], note="Fixed", at=T0 + timedelta(minutes=3))
