@@ -59,6 +59,7 @@ def _login_view() -> None:
     lang = ui.lang()
     st.title(i18n.t("app.name", lang))
     st.caption(i18n.t("app.tagline", lang))
+    ui.show_flashes()  # e.g. "organisation set up, sign in as ..."
     error = st.session_state.pop("_login_error", None)
     if error:
         key, params = error
@@ -121,9 +122,22 @@ def _menu(role: str, lang: str) -> dict[str, list]:
     return kept[1]
 
 
+def _welcome() -> None:
+    """No login exists yet: the welcome screen (explore the demo, or set up our organisation) is
+    the only page; every real URL leads to it."""
+    from pages import welcome
+
+    pages = [st.Page(welcome.view, title=i18n.t("move.welcome_title", ui.lang()), url_path="welcome", default=True)]
+    pages += [st.Page(welcome.view, title=spec.key, url_path=spec.url_path) for spec in PAGES if spec.key != "home"]
+    st.navigation(pages, position="hidden").run()
+
+
 def main() -> None:
     _apply_language_choice()
     rev = ui.revision()
+    if ui.needs_setup(rev):
+        _welcome()
+        return
     authenticator = stauth.Authenticate(
         ui.credentials(rev), config.COOKIE_NAME, ui.cookie_key(), config.COOKIE_EXPIRY_DAYS,
         auto_hash=False, login_sleep_time=0,
@@ -148,7 +162,13 @@ def main() -> None:
     st.session_state[ui.ACTOR_KEY] = actor
     if ui.LANG_KEY not in st.session_state:
         ui.set_lang(actor.language or config.default_language())
-    navigation = st.navigation(_menu(actor.role, ui.lang()))
+    if ui.must_change_password(actor.user_id, rev):  # a one-time password: replace it first
+        from pages import first_password
+
+        navigation = st.navigation([st.Page(first_password.view, title=ui.t("move.first_password_title"),
+                                            url_path="first-password", default=True)], position="hidden")
+    else:
+        navigation = st.navigation(_menu(actor.role, ui.lang()))
     _sidebar(authenticator, actor)
     navigation.run()
 

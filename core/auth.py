@@ -100,6 +100,7 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
         return LoginResult(False, error_key="login.inactive")
     user.failed_logins = 0
     user.locked_until = None
+    user.last_login_at = now  # issue 11: managers see who has not signed in yet
     return LoginResult(True, user=user)
 
 

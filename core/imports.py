@@ -357,6 +357,16 @@ def unknown_values(session: Session, actor: Actor, kind: str, frame: pd.DataFram
 # ---------------------------------------------------------------------------------------------
 # Validation
 # ---------------------------------------------------------------------------------------------
+_MONEY_MARKS = tuple(sorted({*i18n.CURRENCY_SYMBOLS.values(), *i18n.CURRENCY_SYMBOLS, "\uffe5", ","}, key=len, reverse=True))
+
+
+def _strip_currency(text: str) -> str:
+    """An amount as written in a file: thousands separators and any currency sign or code dropped."""
+    for mark in _MONEY_MARKS:
+        text = text.replace(mark, "")
+    return text.strip()
+
+
 def _parse_date(text: str) -> date | None:
     text = text.strip().replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
     for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d-%m-%Y", "%Y%m%d"):
@@ -455,7 +465,7 @@ def prepare(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapp
                     bad(column, "imports.bad_count", value=text)
             elif spec.kind == "money":
                 try:
-                    amount = Decimal(text.replace(",", "").replace("¥", "").replace("￥", "").strip())
+                    amount = Decimal(_strip_currency(text))
                     if amount < 0 or not amount.is_finite():
                         raise InvalidOperation
                     row[spec.name] = amount
@@ -751,6 +761,9 @@ def _write_members(session: Session, actor: Actor, rows: list[dict], report) -> 
 
 
 def _write_deals(session: Session, actor: Actor, rows: list[dict], report) -> ImportResult:
+    from core.workspace import currency
+
+    workspace_currency = currency(session)
     refs_owner = {}
     now = utcnow()
     cids = sorted({r["customer_id"] for r in rows})
@@ -759,7 +772,7 @@ def _write_deals(session: Session, actor: Actor, rows: list[dict], report) -> Im
     inserts = [{
         "external_id": r.get("external_id"), "customer_id": r["customer_id"],
         "owner_id": r.get("owner_id") if r.get("owner_id") is not None else refs_owner.get(r["customer_id"]),
-        "title": r["title"], "value": r["value"], "currency": (r.get("currency") or "CNY").upper(), "stage": r.get("stage") or "lead",
+        "title": r["title"], "value": r["value"], "currency": (r.get("currency") or workspace_currency).upper(), "stage": r.get("stage") or "lead",
         "expected_close": r.get("expected_close"), "closed_on": r.get("closed_on"), "created_at": now,
     } for r in rows]
     ids = _insert_returning_ids(session, Deal, inserts, report, 0.8)

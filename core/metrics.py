@@ -10,7 +10,7 @@ attributed to people, never to teams directly:
 metric                      definition (unit)
 ==========================  =====================================================================
 sales_won                   sum of `Deal.value` with stage 'won' and `closed_on` in the period,
-                            by `Deal.owner_id` (money, CNY)
+                            by `Deal.owner_id` (money, in the workspace currency)
 new_customers               customers whose `created_at` is in the period, by current
                             `Customer.owner_id` (count)
 csat_avg                    average `Survey.csat` (1-5) of surveys responded in the period, by
@@ -66,7 +66,7 @@ LOWER_IS_BETTER: frozenset[str] = frozenset({"first_response_hours"})
 # Averages and rates: the period's value is a level, not an accumulation (no linear burn-up).
 LEVEL_METRICS: frozenset[str] = frozenset({"csat_avg", "nps", "retention_rate", "first_response_hours", "resolution_rate"})
 METRIC_UNITS: dict[str, str] = {
-    "sales_won": "CNY",
+    "sales_won": "",  # money: shown in the workspace currency by the one money formatter
     "new_customers": "",
     "csat_avg": "/5",
     "nps": "",

@@ -31,7 +31,9 @@ if users:
         width="stretch",
     )
 
-tab_new, tab_manage, tab_audit = ui.tabs([ui.t("admin.new_user"), ui.t("admin.reset_password"), ui.t("admin.audit")], key="admin_tab", lazy=False)
+tab_new, tab_manage, tab_audit, tab_workspace = ui.tabs(
+    [ui.t("admin.new_user"), ui.t("admin.reset_password"), ui.t("admin.audit"), ui.t("move.settings_title")],
+    key="admin_tab", lazy=False)
 with tab_new:
     if ui.shown(tab_new):
         with st.form("new_user", clear_on_submit=False):
@@ -92,3 +94,9 @@ with tab_audit:
                 hide_index=True,
                 width="stretch",
             )
+
+with tab_workspace:  # issue 11: workspace settings and removing the demo
+    if ui.shown(tab_workspace):
+        from pages import workspace_admin
+
+        workspace_admin.render()
