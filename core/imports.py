@@ -549,7 +549,12 @@ def _classify(session: Session, actor: Actor, kind: str, rows: list[dict], colum
     row errors that follow from the mode (a match in "create only", none in "update existing")."""
     mapped = {s.name for _, s in columns}
     if not set(KEY_FIELDS[key]) <= mapped:
-        raise InvalidInput("imports.mapping_incomplete", [FieldError("move.key_not_mapped", {"key": key})])
+        if mode != "create":
+            raise InvalidInput("imports.mapping_incomplete", [FieldError("move.key_not_mapped")])
+        for row in rows:  # nothing to match by: every row is new (unique columns still checked)
+            for _, column, value, _owner in row.pop("_unique_hits", []):
+                errors_of(row).append(FieldError("imports.duplicate_existing", {"value": value}, row=row["_line"], column=column))
+        return sum(1 for r in rows if not errors_of(r)), 0, 0
     key_column = next(c for c, s in columns if s.name == KEY_FIELDS[key][0])
     index: dict[tuple, list[dict]] = {}
     for record in _existing_records(session, actor, kind):
@@ -585,12 +590,12 @@ def _classify(session: Session, actor: Actor, kind: str, rows: list[dict], colum
         existing = row.get("_existing")
         if existing is None:
             if mode == "update":
-                errors_of(row).append(FieldError("move.not_found", {"key": key}, row=row["_line"], column=key_column))
+                errors_of(row).append(FieldError("move.not_found", row=row["_line"], column=key_column))
             else:
                 new += 1
             continue
         if mode == "create":
-            errors_of(row).append(FieldError("move.exists", {"key": key}, row=row["_line"], column=key_column))
+            errors_of(row).append(FieldError("move.exists", row=row["_line"], column=key_column))
             continue
         changes = {}
         for field_name in compared:
