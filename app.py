@@ -50,6 +50,7 @@ def _handle_login_submit(authenticator: stauth.Authenticate) -> None:
         }
     )
     st.session_state.pop("_login_error", None)
+    st.session_state.pop("_welcome_note", None)
     ui.credentials.clear()
     ui.actor_for.clear()
     authenticator.cookie_controller.set_cookie()
@@ -59,7 +60,8 @@ def _login_view() -> None:
     lang = ui.lang()
     st.title(i18n.t("app.name", lang))
     st.caption(i18n.t("app.tagline", lang))
-    ui.show_flashes()  # e.g. "organisation set up, sign in as ..."
+    if st.session_state.get("_welcome_note"):  # "organisation set up, sign in as ..." (kept until signed in:
+        st.success(st.session_state["_welcome_note"])  # the cookie component reruns this view at once)
     error = st.session_state.pop("_login_error", None)
     if error:
         key, params = error

@@ -740,6 +740,8 @@ def prepare(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapp
                 if rid is None:
                     bad(column, "imports.unknown_role", value=text)
                 row["role_id"] = rid
+        if kind == "customers" and row.get("owner_id") is not None:  # the owner's team, as the writer does
+            row["team_id"] = refs.member_team.get(row["owner_id"], row.get("team_id"))
         if default_role_id is not None and "role_id" not in row and kind == "members":
             row["role_id"] = default_role_id
         if kind == "deals" and row.get("stage") in ("won", "lost") and not row.get("closed_on") and row.get("expected_close"):

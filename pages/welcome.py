@@ -77,7 +77,7 @@ def view() -> None:
                 return
             _after_change()
             ui.set_lang(language)
-            ui.flash(t("move.setup_done_sign_in", username=username.strip().lower()))
+            st.session_state["_welcome_note"] = t("move.setup_done_sign_in", username=username.strip().lower())
             st.rerun()
 
 

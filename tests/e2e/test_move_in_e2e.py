@@ -35,7 +35,7 @@ def test_empty_database_to_a_member_signed_in_on_my_tasks(sqlite_url, live_serve
     expect(page.get_by_text("Organisation set up. Sign in as alice.")).to_be_visible()
 
     login(page, server, "alice", ADMIN_PASSWORD, path="roster")
-    page.get_by_role("tab", name="Teams").click()
+    page.get_by_role("tab", name="Team tree").click()
     wait_for_app(page)
     form = page.locator('[data-testid="stForm"]').filter(has_text="Create")
     form.get_by_label("Team name").fill("East Sales")
