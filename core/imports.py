@@ -40,7 +40,12 @@ from core.permissions import Actor, customer_filter, ensure_role, member_filter,
 from db.base import utcnow
 from db.models import (
     CHANNELS,
+    COMPLAINT_STATUSES,
     CUSTOMER_SIZES,
+    SEVERITIES,
+    Complaint,
+    Contact,
+    Survey,
     CUSTOMER_STATUSES,
     CUSTOMER_TIERS,
     DEAL_STAGES,
@@ -54,7 +59,7 @@ from db.models import (
     Team,
 )
 
-RECORD_TYPES = ("customers", "members", "deals", "interactions")
+RECORD_TYPES = ("customers", "members", "deals", "interactions", "contacts", "surveys", "complaints")
 CHUNK = 5000
 MAX_ERRORS = 500
 PREVIEW_ROWS = 20
@@ -127,6 +132,38 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         _f("next_follow_up", "date", False, "next follow up|follow up|next contact|下次跟进|下次回访|下次联系"),
     ),
 }
+
+
+# Issue 11: contacts, surveys and complaints go through the same mapping, modes and error file.
+FIELDS.update({
+    "contacts": (
+        _f("customer", "customer", True, "customer|company|account|account name|customer name|客户|客户名称|公司|公司名称"),
+        _f("name", "text", True, "name|contact|contact name|full name|person|联系人|姓名|联系人姓名", max_len=120),
+        _f("title", "text", False, "title|job title|position|role|职位|职务|岗位", max_len=120),
+        _f("phone", "text", False, "phone|mobile|tel|telephone|电话|手机|手机号|联系电话", max_len=40),
+        _f("email", "text", False, "email|e-mail|mail|邮箱|电子邮件", max_len=255),
+        _f("is_primary", "bool", False, "primary|main contact|is primary|主要联系人|首要联系人"),
+    ),
+    "surveys": (
+        _f("customer", "customer", True, "customer|company|account|customer name|客户|客户名称|公司"),
+        _f("member", "member", False, "member|agent|owner|rep|served by|负责人|客服|坐席|员工"),
+        _f("csat", "int", False, "csat|satisfaction|score|rating|满意度|评分|满意度评分"),
+        _f("nps", "int", False, "nps|net promoter|recommend|推荐值|推荐意愿|净推荐值"),
+        _f("comment", "text", False, "comment|comments|feedback|verbatim|评论|意见|反馈|备注", max_len=4000),
+        _f("responded_at", "datetime", True, "date|responded at|response date|survey date|time|日期|时间|回复时间|调查日期"),
+    ),
+    "complaints": (
+        _f("customer", "customer", True, "customer|company|account|customer name|客户|客户名称|公司"),
+        _f("title", "text", True, "title|subject|issue|summary|标题|主题|问题|投诉标题", max_len=200),
+        _f("description", "text", False, "description|details|detail|content|描述|详情|内容", max_len=4000),
+        _f("severity", "enum", False, "severity|priority|level|严重程度|级别|优先级", SEVERITIES, "severity"),
+        _f("status", "enum", False, "status|state|状态", COMPLAINT_STATUSES, "complaint_status"),
+        _f("assignee", "member", False, "assignee|assigned to|owner|agent|处理人|负责人|受理人"),
+        _f("opened_at", "datetime", True, "opened|opened at|created|date|received|投诉时间|创建时间|日期|受理时间"),
+        _f("first_response_at", "datetime", False, "first response|responded|first response at|首次响应|首次响应时间"),
+        _f("resolved_at", "datetime", False, "resolved|resolved at|closed|解决时间|关闭时间"),
+    ),
+})
 
 
 def fields_for(kind: str) -> tuple[FieldSpec, ...]:
@@ -279,7 +316,7 @@ def _load_refs(session: Session, actor: Actor, kind: str) -> _Refs:
     for rid, code, zh, en in session.execute(select(Role.id, Role.code, Role.name_zh, Role.name_en).where(Role.active.is_(True))).all():
         for key in (code, zh, en, i18n.t(f"member_role.{code}", "zh"), i18n.t(f"member_role.{code}", "en")):
             refs.roles[str(key).strip().lower()] = rid
-    if kind in ("deals", "interactions"):
+    if kind in ("deals", "interactions", "contacts", "surveys", "complaints"):
         for cid, name, ext, owner, team, tier, last in session.execute(
             select(Customer.id, Customer.name, Customer.external_id, Customer.owner_id, Customer.team_id, Customer.tier,
                    Customer.last_contact_at).where(customer_filter(scope))
@@ -474,10 +511,15 @@ KEYS: dict[str, tuple[str, ...]] = {
     "members": ("external_id", "email", "name"),
     "deals": ("external_id", "customer_title"),
     "interactions": ("customer_time",),
+    "contacts": ("customer_name", "email"),
+    "surveys": ("customer_time_only",),
+    "complaints": ("customer_title_time",),
 }
 KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "external_id": ("external_id",), "name_region": ("name", "region"), "name": ("name",), "email": ("email",),
     "customer_title": ("customer", "title"), "customer_time": ("customer", "occurred_at", "channel"),
+    "customer_name": ("customer", "name"), "customer_time_only": ("customer", "responded_at"),
+    "customer_title_time": ("customer", "title", "opened_at"),
 }
 _ROW_KEY = {"customer": "customer_id"}  # a reference field's value in a prepared row
 # Fields compared with the existing record in "update" modes (the row's name -> the column).
@@ -488,7 +530,12 @@ COMPARED: dict[str, tuple[str, ...]] = {
                 "max_open_tasks", "joined_on"),
     "deals": ("external_id", "title", "customer_id", "owner_id", "value", "currency", "stage", "expected_close", "closed_on"),
     "interactions": ("member_id", "summary", "outcome", "next_follow_up"),
+    "contacts": ("name", "title", "phone", "email", "is_primary"),
+    "surveys": ("member_id", "csat", "nps", "comment"),
+    "complaints": ("title", "description", "severity", "status", "assignee_id", "first_response_at", "resolved_at"),
 }
+_KEYED_EXTRA = {"contacts": ("customer_id",), "surveys": ("customer_id", "responded_at"),
+                "complaints": ("customer_id", "opened_at")}
 
 
 def default_key(kind: str, mapping: dict[str, str | None]) -> str:
@@ -525,10 +572,15 @@ def _existing_records(session: Session, actor: Actor, kind: str) -> list[dict]:
     elif kind == "deals":
         query = (select(Deal.id, *[getattr(Deal, c) for c in COMPARED[kind]])
                  .join(Customer, Customer.id == Deal.customer_id).where(customer_filter(scope)))
-    else:
+    elif kind == "interactions":
         query = (select(Interaction.id, Interaction.customer_id, Interaction.occurred_at, Interaction.channel,
                         *[getattr(Interaction, c) for c in COMPARED[kind]])
                  .join(Customer, Customer.id == Interaction.customer_id).where(customer_filter(scope)))
+    else:
+        model = _MODELS[kind]
+        wanted = dict.fromkeys([*_KEYED_EXTRA[kind], *COMPARED[kind]])
+        query = (select(model.id, *[getattr(model, c) for c in wanted])
+                 .join(Customer, Customer.id == model.customer_id).where(customer_filter(scope)))
     return [dict(r._mapping) for r in session.execute(query)]
 
 
@@ -693,6 +745,14 @@ def prepare(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapp
                 if code is None:
                     bad(column, "imports.bad_choice", value=text, allowed=", ".join(spec.choices))
                 row[spec.name] = code
+            elif spec.kind == "bool":
+                lowered = text.lower()
+                if lowered in ("1", "yes", "y", "true", "x", "是", "√", "✓"):
+                    row[spec.name] = True
+                elif lowered in ("0", "no", "n", "false", "否"):
+                    row[spec.name] = False
+                else:
+                    bad(column, "imports.bad_choice", value=text, allowed="yes, no")
             elif spec.kind == "int":
                 try:
                     number = int(float(text))
@@ -761,6 +821,16 @@ def prepare(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapp
             bad(next(c for c, s in columns if s.name == "email"), "customers.bad_email")
         if kind == "members" and row.get("manager_id") == -(index + 1):
             bad(next(c for c, s in columns if s.name == "manager"), "imports.own_manager")
+        if kind == "surveys":
+            for name, low, high in (("csat", 1, 5), ("nps", 0, 10)):
+                if row.get(name) is not None and not low <= row[name] <= high:
+                    bad(next(c for c, s in columns if s.name == name), "imports.bad_choice", value=row[name], allowed=f"{low}-{high}")
+            if row.get("csat") is None and row.get("nps") is None and not row_errors:
+                bad(next((c for c, s in columns if s.name in ("csat", "nps")), ""), "imports.required")
+        if kind == "complaints":
+            for name in ("first_response_at", "resolved_at"):
+                if row.get(name) and row.get("opened_at") and row[name] < row["opened_at"]:
+                    bad(next(c for c, s in columns if s.name == name), "imports.bad_date", value=row[name].isoformat(sep=" "))
         if kind == "interactions" and row.get("occurred_at") and row["occurred_at"] > utcnow() + timedelta(days=1):
             bad(next(c for c, s in columns if s.name == "occurred_at"), "comm.future_contact")
         row["_errors"] = row_errors
@@ -865,7 +935,10 @@ def commit_import(session: Session, actor: Actor, kind: str, frame: pd.DataFrame
     fresh = [r for r in valid if r.get("_match") is None]
     changed = [r for r in valid if r.get("_match") is not None and r.get("_changes")]
     writer = {"customers": _write_customers, "members": _write_members, "deals": _write_deals,
-              "interactions": _write_interactions}[kind]
+              "interactions": _write_interactions, "contacts": _write_simple, "surveys": _write_simple,
+              "complaints": _write_simple}[kind]
+    if writer is _write_simple:
+        writer = lambda s_, a_, rows_, report_: _write_simple(s_, a_, kind, rows_, report_)  # noqa: E731
     extra: dict[str, Any] = {}
     if kind == "members":
         result = _write_members(session, actor, fresh, lambda f: report(0.3 + f * 0.5, "write"),
@@ -884,8 +957,10 @@ def commit_import(session: Session, actor: Actor, kind: str, frame: pd.DataFrame
                         prepared.error_count, tuple(prepared.errors), **extra)
 
 
-_MODELS = {"customers": Customer, "members": Member, "deals": Deal, "interactions": Interaction}
-_ENTITY = {"customers": "customer", "members": "member", "deals": "deal", "interactions": "interaction"}
+_MODELS = {"customers": Customer, "members": Member, "deals": Deal, "interactions": Interaction, "contacts": Contact,
+           "surveys": Survey, "complaints": Complaint}
+_ENTITY = {"customers": "customer", "members": "member", "deals": "deal", "interactions": "interaction", "contacts": "contact",
+           "surveys": "survey", "complaints": "complaint"}
 
 
 def _jsonable(value: Any) -> Any:
@@ -1288,6 +1363,38 @@ def _write_interactions(session: Session, actor: Actor, rows: list[dict], report
                                          "source": "import"}} for u in updates])
     report(1.0)
     return ImportResult("interactions", len(inserts))
+
+
+def _write_simple(session: Session, actor: Actor, kind: str, rows: list[dict], report) -> ImportResult:
+    """Contacts, surveys and complaints: bulk inserts; a survey counts for the customer's owner and
+    a complaint goes to the customer's team and owner unless the file names someone."""
+    now = utcnow()
+    cids = sorted({r["customer_id"] for r in rows})
+    info: dict[int, tuple] = {}
+    for start in range(0, len(cids), 900):
+        info.update({cid: (owner, team) for cid, owner, team in session.execute(
+            select(Customer.id, Customer.owner_id, Customer.team_id).where(Customer.id.in_(cids[start:start + 900])))})
+    if kind == "contacts":
+        inserts = [{"customer_id": r["customer_id"], "name": r["name"], "title": r.get("title"), "phone": r.get("phone"),
+                    "email": r.get("email"), "is_primary": bool(r.get("is_primary"))} for r in rows]
+    elif kind == "surveys":
+        inserts = [{"customer_id": r["customer_id"], "interaction_id": None,
+                    "member_id": r.get("member_id") if r.get("member_id") is not None else info[r["customer_id"]][0],
+                    "csat": r.get("csat"), "nps": r.get("nps"), "comment": r.get("comment"), "responded_at": r["responded_at"]}
+                   for r in rows]
+    else:
+        inserts = [{"customer_id": r["customer_id"], "interaction_id": None, "team_id": info[r["customer_id"]][1],
+                    "assignee_id": r.get("assignee_id") if r.get("assignee_id") is not None else info[r["customer_id"]][0],
+                    "severity": r.get("severity") or "medium", "title": r["title"], "description": r.get("description"),
+                    "status": r.get("status") or ("resolved" if r.get("resolved_at") else "responded" if r.get("first_response_at") else "open"),
+                    "opened_at": r["opened_at"], "first_response_at": r.get("first_response_at"), "resolved_at": r.get("resolved_at"),
+                    "created_by": actor.user_id} for r in rows]
+    _bulk(session, _MODELS[kind], inserts)
+    report(0.8)
+    _bulk(session, AuditLog, [{"at": now, "user_id": actor.user_id, "action": f"{_ENTITY[kind]}.import", "entity": "customer",
+                               "entity_id": v["customer_id"], "before": None, "after": {"kind": _ENTITY[kind]}} for v in inserts])
+    report(1.0)
+    return ImportResult(kind, len(inserts))
 
 
 def template_frame(kind: str, lang: str = "zh") -> pd.DataFrame:

@@ -80,3 +80,44 @@ def test_empty_database_to_a_member_signed_in_on_my_tasks(sqlite_url, live_serve
         bob = s.scalar(select(User).where(User.username == "bob"))
         assert not bob.must_change_password and bob.last_login_at is not None
     engine.dispose()
+
+
+def test_demo_then_remove_demo_leaves_no_demo_rows_and_the_admin_signs_in(sqlite_url, live_server, new_page):
+    """Explore the demo from the welcome screen, then the admin removes it in one confirmed step."""
+    from core.workspace import row_counts
+
+    server = live_server(sqlite_url)
+    page = new_page()
+    page.goto(f"{server}/?lang=en")
+    wait_for_app(page)
+    page.get_by_role("button", name="Explore the demo").click()
+    wait_for_app(page, timeout=120)
+    expect(page.get_by_text("Demo workspace is on")).to_be_visible(timeout=120_000)
+    login(page, server, "admin", "demo1234", path="admin")
+    page.get_by_role("tab", name="Workspace settings").click()
+    wait_for_app(page)
+    form = page.locator('[data-testid="stForm"]').filter(has_text="Remove demo workspace")
+    form.get_by_role("button", name="Remove demo workspace").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Type DEMO to confirm the removal.")).to_be_visible()
+    form.get_by_label("Type DEMO to confirm").fill("DEMO")
+    form.get_by_role("button", name="Remove demo workspace").click()
+    wait_for_app(page)
+    expect(page.get_by_text(re.compile(r"Demo workspace removed \(.* rows\)"))).to_be_visible()
+
+    engine = make_engine(sqlite_url)
+    with unit_of_work(engine) as s:
+        counts = row_counts(s)
+    engine.dispose()
+    kept = {"users": 1, "audit_log": 1}
+    for table, n in counts.items():
+        if table in ("roles", "revision", "settings"):
+            continue
+        assert n == kept.get(table, 0), (table, n)
+
+    again = new_page()
+    again.goto(f"{server}/?lang=en")
+    wait_for_app(again)
+    expect(again.get_by_text("Demo workspace is on")).to_have_count(0)
+    login(again, server, "admin", "demo1234", path="roster")
+    expect(again.get_by_text("You have no teams to manage yet.")).to_be_visible()

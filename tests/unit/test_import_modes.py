@@ -198,3 +198,28 @@ def test_interactions_re_imported_in_create_and_update_are_not_duplicated(sessio
         run(session, world.actors["manager_a"], "interactions", text, mode="upsert")
         session.commit()
     assert count(session, Interaction) == 1
+
+
+@pytest.mark.parametrize("kind, text, model", [
+    ("contacts", "Account,Contact,Position,E-Mail\nCustomer of Alice A1,Wu Fang,Buyer,wu@example.com\n", "Contact"),
+    ("surveys", "客户,满意度,推荐值,日期,评论\nCustomer of Alice A1,4,9,2026-01-05 10:00,Good\n", "Survey"),
+    ("complaints", "Customer,Subject,Severity,Opened,Resolved\nCustomer of Alice A1,Late delivery,high,2026-01-03 09:00,2026-01-04 09:00\n",
+     "Complaint"),
+])
+def test_contacts_surveys_and_complaints_import_with_mapping_and_do_not_duplicate(session, world, kind, text, model):
+    from db import models
+
+    table = getattr(models, model)
+    frame = frame_of(text)
+    mapping = imports.guess_mapping(list(frame.columns), kind)
+    assert None not in mapping.values()
+    first = imports.commit_import(session, world.actors["manager_a"], kind, frame, mapping, mode="upsert")
+    session.commit()
+    assert first.created == 1
+    again = imports.commit_import(session, world.actors["manager_a"], kind, frame, mapping, mode="upsert")
+    session.commit()
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    rows = session.scalars(select(table).where(table.customer_id == world.customers["a1"].id)).all()
+    assert len(rows) == 1
+    if kind == "complaints":
+        assert (rows[0].severity, rows[0].status) == ("high", "resolved")
