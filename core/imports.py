@@ -400,6 +400,8 @@ def unknown_values(session: Session, actor: Actor, kind: str, frame: pd.DataFram
         spec = specs[target]
         counts = Counter(v for v in frame[column] if v)
         if spec.kind == "free":
+            if target not in refs.free:
+                continue  # a free text without a known list (a member's office): nothing to ask
             known = refs.free.get(target, Counter())
             lower = {k.lower() for k in known}
             for value, n in sorted(counts.items()):

@@ -581,14 +581,14 @@ def render_import() -> None:
     keys = list(imports.KEYS[kind])
     match_key = c2.selectbox(ui.t("move.key"), keys, index=keys.index(imports.default_key(kind, mapping)),
                              format_func=ui.formatter(keys, lambda k: ui.t(f"move.key.{k}")), key=f"imp_key_{kind}_{digest}_{abs(hash(tuple(sorted(v for v in mapping.values() if v))))}")
-    options: dict = {"mode": mode, "key": match_key}
+    import_options: dict = {"mode": mode, "key": match_key}
     if kind == "members":
         if "role" not in set(mapping.values()):
             role_codes = [r["code"] for r in ui.cached(roster_roles)]
-            options["default_role"] = st.selectbox(ui.t("move.default_role"), role_codes, key=f"imp_default_role_{digest}",
+            import_options["default_role"] = st.selectbox(ui.t("move.default_role"), role_codes, key=f"imp_default_role_{digest}",
                                                    format_func=ui.formatter(role_codes, lambda c: ui.label("member_role", c)))
-        options["create_logins"] = st.toggle(ui.t("move.create_logins"), key=f"imp_logins_{digest}")
-    problems = imports.mapping_problems(mapping, kind, default_role=options.get("default_role"))
+        import_options["create_logins"] = st.toggle(ui.t("move.create_logins"), key=f"imp_logins_{digest}")
+    problems = imports.mapping_problems(mapping, kind, default_role=import_options.get("default_role"))
     if problems:
         ui.show_error(DomainError("imports.mapping_incomplete", problems))
         return
@@ -601,7 +601,7 @@ def render_import() -> None:
                                         min_value=1.0, value=float(defaults[i]), step=1.0, key=f"imp_bucket_{digest}_{target}_{i}")
                   for i, code in enumerate(choices_of[:-1])]
         st.caption(ui.t("move.bucket_rest", label=ui.label(specs[target].label_prefix, choices_of[-1])))
-        options.setdefault("buckets", {})[target] = limits
+        import_options.setdefault("buckets", {})[target] = limits
 
     st.markdown(f"#### {ui.t('imports.step_values')}")
     try:
@@ -642,7 +642,7 @@ def render_import() -> None:
         return
     # a large file takes seconds to check: keep the result while the mapping and file stay the same
     signature = (digest, kind, tuple(mapping.items()), tuple((f, tuple(sorted(v.items()))) for f, v in sorted(value_map.items())),
-                 repr(sorted(options.items())))
+                 repr(sorted(import_options.items())))
     cached_preview = st.session_state.get("imp_preview")
     if cached_preview and cached_preview[0] == signature:
         result = cached_preview[1]
@@ -650,7 +650,7 @@ def render_import() -> None:
         try:
             with st.spinner(ui.t("imports.phase.validate")):
                 result = ui.read(imports.preview, kind, frame, mapping, value_map,
-                                 **{k: v for k, v in options.items() if k != "create_logins"})
+                                 **{k: v for k, v in import_options.items() if k != "create_logins"})
         except DomainError as error:
             ui.show_error(error)
             return
@@ -678,7 +678,7 @@ def render_import() -> None:
             bar.progress(fraction, text=ui.t("imports.progress", phase=ui.t(f"imports.phase.{phase}"), pct=int(fraction * 100)))
 
         done = ui.write(imports.commit_import, kind, frame, mapping, value_map, progress=progress, filename=upload.name,
-                        partial=partial, **options)
+                        partial=partial, **import_options)
         if done:
             ui.flash(ui.t("move.done", new=done.created, updated=done.updated, unchanged=done.unchanged, refused=done.refused))
             if kind == "customers" and done.created:
