@@ -18,12 +18,13 @@ install: $(STAMP)
 migrate: install
 	$(PY) -m db.migrate
 
+## Create the demo workspace directly (only into a database without logins)
 demo: migrate
 	$(PY) -m db.demo --if-empty
 
-## Create the venv, install pinned requirements, migrate, create the demo workspace on an empty
-## database, then serve http://localhost:$(PORT)
-run: demo
+## Create the venv, install pinned requirements, migrate, then serve http://localhost:$(PORT).
+## An empty database opens the welcome screen: "Explore the demo" or "Set up our organisation".
+run: migrate
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 ## The whole suite: unit, AppTest and browser tests (and PostgreSQL when TEST_DATABASE_URL is set)

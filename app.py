@@ -41,6 +41,7 @@ def _handle_login_submit() -> None:
         return
     login_session.signed_in(token, auth.normalise_username(username))
     st.session_state.pop("_login_error", None)
+    st.session_state.pop("_welcome_note", None)
     ui.actor_for.clear()
 
 
@@ -48,6 +49,8 @@ def _login_view() -> None:
     lang = ui.lang()
     st.title(i18n.t("app.name", lang))
     st.caption(i18n.t("app.tagline", lang))
+    if st.session_state.get("_welcome_note"):  # "organisation set up, sign in as ..." (kept until signed in:
+        st.success(st.session_state["_welcome_note"])  # the cookie component reruns this view at once)
     error = st.session_state.pop("_login_error", None)
     if error:
         key, params = error
@@ -112,6 +115,16 @@ def _menu(role: str, lang: str) -> dict[str, list]:
     return kept[1]
 
 
+def _welcome() -> None:
+    """No login exists yet: the welcome screen (explore the demo, or set up our organisation) is
+    the only page; every real URL leads to it."""
+    from pages import welcome
+
+    pages = [st.Page(welcome.view, title=i18n.t("move.welcome_title", ui.lang()), url_path="welcome", default=True)]
+    pages += [st.Page(welcome.view, title=spec.key, url_path=spec.url_path) for spec in PAGES if spec.key != "home"]
+    st.navigation(pages, position="hidden").run()
+
+
 def main() -> None:
     _apply_language_choice()
     try:
@@ -120,6 +133,9 @@ def main() -> None:
         st.error(i18n.t("sec.config_error", ui.lang(), detail=str(error)))
         st.stop()
     rev = ui.revision()
+    if ui.needs_setup(rev):
+        _welcome()
+        return
     _handle_logout()
     _handle_login_submit()
     username = login_session.current_username()  # checks the server-side session on every run
@@ -140,7 +156,13 @@ def main() -> None:
     st.session_state[ui.ACTOR_KEY] = actor
     if ui.LANG_KEY not in st.session_state:
         ui.set_lang(actor.language or config.default_language())
-    navigation = st.navigation(_menu(actor.role, ui.lang()))
+    if ui.must_change_password(actor.user_id, rev):  # a one-time password: replace it first
+        from pages import first_password
+
+        navigation = st.navigation([st.Page(first_password.view, title=ui.t("move.first_password_title"),
+                                            url_path="first-password", default=True)], position="hidden")
+    else:
+        navigation = st.navigation(_menu(actor.role, ui.lang()))
     _sidebar(actor)
     navigation.run()
 

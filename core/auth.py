@@ -147,6 +147,7 @@ def authenticate(
     user.failed_logins = 0
     user.locked_until = None
     audit.record(session, actor_for_user(session, user), "login", "user", user.id, after={"address": address})
+    user.last_login_at = now  # issue 11: managers see who has not signed in yet
     return LoginResult(True, user=user)
 
 

@@ -481,15 +481,23 @@ def _team_scope_clause(session: Session, team_id: int):
 
 def list_goals(session: Session, actor: Actor, *, team_id: int | None = None, member_id: int | None = None,
                mine: bool = False, include_archived: bool = False, current_only: bool = True,
-               today: date | None = None, limit: int = 200) -> list[GoalRow]:
+               today: date | None = None, limit: int = 200, period: str = "current",
+               fiscal_start: int = 1) -> list[GoalRow]:
     """Visible goals with their progress: of a team (its sub-teams and their members included), of
-    one member, or the actor's own (`mine`). Current = not ended more than 30 days ago."""
+    one member, or the actor's own (`mine`). `period` (core.periods): "current" = not ended more
+    than 30 days ago; a quarter or year code = goals overlapping it (archived ones included, so a
+    past quarter can be reviewed); "all" = every goal."""
+    from core import periods
+
     today = today or date.today()
     scope = scope_for(session, actor)
     query = select(*_GOAL_COLUMNS).where(goal_filter(scope))
-    if not include_archived:
+    window = periods.bounds(period, fiscal_start) if period != periods.CURRENT else None
+    if not include_archived and period == periods.CURRENT:
         query = query.where(Goal.status == "active")
-    if current_only:
+    if window is not None:
+        query = query.where(Goal.start_date <= window[1], Goal.end_date >= window[0])
+    elif current_only and period == periods.CURRENT:
         query = query.where(Goal.end_date >= today - timedelta(days=30))
     if team_id is not None:
         query = query.where(_team_scope_clause(session, team_id))
@@ -891,9 +899,11 @@ def _overview_skeleton(labels: tuple, status_labels: tuple, big: bool) -> dict:
     return spec
 
 
-def export_frames(session: Session, actor: Actor, team_id: int, today: date | None = None) -> dict[str, pd.DataFrame]:
-    """A team's goal progress for Excel: the goals sheet (with status and rule) and check-ins."""
-    goals = list_goals(session, actor, team_id=team_id, today=today, limit=5000)
+def export_frames(session: Session, actor: Actor, team_id: int, today: date | None = None, period: str = "current",
+                  fiscal_start: int = 1) -> dict[str, pd.DataFrame]:
+    """A team's goal progress for Excel, for a period (core.periods): the goals sheet (with status
+    and rule) and check-ins."""
+    goals = list_goals(session, actor, team_id=team_id, today=today, limit=5000, period=period, fiscal_start=fiscal_start)
     frame = overview_frame(goals)
     ids = [g.id for g in goals]
     checkins = pd.DataFrame(columns=["goal_id", "value", "confidence", "comment", "at"])

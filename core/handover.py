@@ -229,6 +229,9 @@ def apply_handover(session: Session, actor: Actor, member_id: int, moves: list[d
     audit.record(session, actor, "member.handover", "member", member.id, None,
                  {**counts, "moves": [{"kind": k, "id": i.id, "to": t.id if t else None} for k, i, t in everything]})
     session.flush()
+    from core.member_logins import deactivate_after_handover  # issue 11: the login ends with the handover
+
+    deactivate_after_handover(session, actor, member)
     return counts
 
 

@@ -54,7 +54,8 @@ def leaderboard(goals: list[GoalRow]) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["attainment"], r["member"]))
 
 
-def meeting_board(session: Session, actor: Actor, team_id: int, today: date | None = None, limit: int = 8) -> MeetingBoard:
+def meeting_board(session: Session, actor: Actor, team_id: int, today: date | None = None, limit: int = 8,
+                  period: str = "current", fiscal_start: int = 1) -> MeetingBoard:
     ensure_role(actor, "admin", "manager")
     today = today or date.today()
     team = session.get(Team, team_id)
@@ -62,8 +63,8 @@ def meeting_board(session: Session, actor: Actor, team_id: int, today: date | No
         raise NotFound("meeting.error.no_team")
     ensure_team(scope_for(session, actor), team_id)
     teams = sorted(subtree_team_ids(session, {team_id}))
-    goals = list_goals(session, actor, team_id=team_id, today=today, limit=300)
-    current = [g for g in goals if g.end_date >= today]
+    goals = list_goals(session, actor, team_id=team_id, today=today, limit=300, period=period, fiscal_start=fiscal_start)
+    current = [g for g in goals if g.end_date >= today] if period == "current" else goals
 
     overdue_total = session.scalar(select(func.count()).select_from(Customer).where(
         Customer.team_id.in_(teams), follow_up_overdue(today))) or 0

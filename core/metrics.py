@@ -93,7 +93,7 @@ LOWER_IS_BETTER: frozenset[str] = frozenset({"first_response_hours"})
 # Averages and rates: the period's value is a level, not an accumulation (no linear burn-up).
 LEVEL_METRICS: frozenset[str] = frozenset({"csat_avg", "nps", "retention_rate", "first_response_hours", "resolution_rate"})
 METRIC_UNITS: dict[str, str] = {
-    "sales_won": "CNY",
+    "sales_won": "",  # money: shown in the workspace currency by the one money formatter
     "new_customers": "",
     "csat_avg": "/5",
     "nps": "",

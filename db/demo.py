@@ -216,7 +216,7 @@ TASK_NOTES = ("已与客户确认时间。", "材料初稿完成，待主管审�
               "进度正常。", "已完成一半。", "需要技术支持协助。")
 MANUAL_GOALS = (("撰写客户成功案例", 2, "篇"), ("完成客户拜访报告", 12, "篇"), ("组织客户培训", 4, "场"),
                 ("完成产品认证", 1, "项"), ("编写知识库文章", 6, "篇"), ("完成 CRM 数据治理", 100, "%"))
-METRIC_UNITS = {"sales_won": "CNY", "new_customers": "", "csat_avg": "/5", "nps": "", "retention_rate": "%",
+METRIC_UNITS = {"sales_won": "", "new_customers": "", "csat_avg": "/5", "nps": "", "retention_rate": "%",
                 "first_response_hours": "h", "resolution_rate": "%", "follow_ups_done": "", "tasks_on_time": ""}
 METRIC_LABELS = {"sales_won": "成交额", "new_customers": "新增客户", "csat_avg": "客户满意度", "nps": "净推荐值",
                  "retention_rate": "客户留存率", "first_response_hours": "首次响应时长", "resolution_rate": "投诉解决率",

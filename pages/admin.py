@@ -31,7 +31,9 @@ if users:
         width="stretch",
     )
 
-tab_new, tab_manage, tab_audit = ui.tabs([ui.t("admin.new_user"), ui.t("admin.reset_password"), ui.t("screens.admin.audit_tab")], key="admin_tab", lazy=False)
+tab_new, tab_manage, tab_audit, tab_workspace = ui.tabs(
+    [ui.t("admin.new_user"), ui.t("admin.reset_password"), ui.t("screens.admin.audit_tab"), ui.t("move.settings_title")],
+    key="admin_tab", lazy=False)
 with tab_new:
     if ui.shown(tab_new):
         with st.form("new_user", clear_on_submit=False):
@@ -112,3 +114,9 @@ with tab_audit:
             report = ui.derived(("audit_report", who, kind, record_id, since, until), lambda: audit_report(rows, ui.lang()))
             st.dataframe(report, hide_index=True, width="stretch")
             ui.export_buttons(report, ui.t("screens.admin.audit_file"), "audit_export")
+
+with tab_workspace:  # issue 11: workspace settings and removing the demo
+    if ui.shown(tab_workspace):
+        from pages import workspace_admin
+
+        workspace_admin.render()

@@ -530,7 +530,22 @@ def render_assignment() -> None:
 # ---------------------------------------------------------------------------------------------
 # Import
 # ---------------------------------------------------------------------------------------------
+def roster_roles(session, actor):
+    from core.roster import list_roles
+
+    return list_roles(session, actor)
+
+
 def render_import() -> None:
+    outcome = st.session_state.get("imp_outcome")
+    if outcome:  # what the last import gave back: the rows to fix, the new logins
+        rest, logins = outcome
+        if rest is not None:
+            st.download_button(ui.t("move.rest_file"), rest.to_csv(index=False).encode("utf-8-sig"), "rows_to_fix.csv", "text/csv",
+                               key="imp_rest_file", icon=":material/download:")
+        if logins is not None:
+            st.download_button(ui.t("move.logins_file"), logins.to_csv(index=False).encode("utf-8-sig"), "new_logins.csv", "text/csv",
+                               key="imp_logins_file", icon=":material/key:")
     kind = st.selectbox(ui.t("imports.kind"), imports.RECORD_TYPES, format_func=ui.formatter(imports.RECORD_TYPES, lambda k: ui.t(f"imports.kind.{k}")), key="imp_kind")
     generation = st.session_state.get("imp_generation", 0)
     upload = st.file_uploader(ui.t("imports.file"), type=["csv", "xlsx"], help=ui.t("imports.file_help"), key=f"imp_file_{generation}")
@@ -564,10 +579,35 @@ def render_import() -> None:
         sample = ", ".join(v for v in frame[column].head(3) if v)
         mapping[column] = st.selectbox(f"{column}  ·  {sample[:60]}", choices, index=choices.index(guess[column]),
                                        format_func=ui.formatter(choices, field_label), key=f"imp_map_{kind}_{digest}_{index}")
-    problems = imports.mapping_problems(mapping, kind)
+    # Issue 11: the mode, the key records are matched by, and what a file may leave out.
+    c1, c2 = st.columns(2)
+    modes = list(imports.MODES)
+    mode = c1.segmented_control(ui.t("move.mode"), modes, default="upsert", key=f"imp_mode_{kind}",
+                                format_func=ui.formatter(modes, lambda m: ui.t(f"move.mode.{m}"))) or "upsert"
+    keys = list(imports.KEYS[kind])
+    match_key = c2.selectbox(ui.t("move.key"), keys, index=keys.index(imports.default_key(kind, mapping)),
+                             format_func=ui.formatter(keys, lambda k: ui.t(f"move.key.{k}")), key=f"imp_key_{kind}_{digest}_{abs(hash(tuple(sorted(v for v in mapping.values() if v))))}")
+    import_options: dict = {"mode": mode, "key": match_key}
+    if kind == "members":
+        if "role" not in set(mapping.values()):
+            role_codes = [r["code"] for r in ui.cached(roster_roles)]
+            import_options["default_role"] = st.selectbox(ui.t("move.default_role"), role_codes, key=f"imp_default_role_{digest}",
+                                                   format_func=ui.formatter(role_codes, lambda c: ui.label("member_role", c)))
+        import_options["create_logins"] = st.toggle(ui.t("move.create_logins"), key=f"imp_logins_{digest}")
+    problems = imports.mapping_problems(mapping, kind, default_role=import_options.get("default_role"))
     if problems:
         ui.show_error(DomainError("imports.mapping_incomplete", problems))
         return
+    for column, target in imports.numeric_category_columns(kind, frame, mapping):
+        choices_of = specs[target].choices
+        defaults = list(imports.DEFAULT_BUCKETS.get(target, range(1, len(choices_of))))
+        st.markdown(ui.t("move.buckets", column=column))
+        cells = st.columns(len(choices_of) - 1)
+        limits = [cells[i].number_input(ui.t("move.bucket_upto", label=ui.label(specs[target].label_prefix, code)),
+                                        min_value=1.0, value=float(defaults[i]), step=1.0, key=f"imp_bucket_{digest}_{target}_{i}")
+                  for i, code in enumerate(choices_of[:-1])]
+        st.caption(ui.t("move.bucket_rest", label=ui.label(specs[target].label_prefix, choices_of[-1])))
+        import_options.setdefault("buckets", {})[target] = limits
 
     st.markdown(f"#### {ui.t('imports.step_values')}")
     try:
@@ -578,6 +618,12 @@ def render_import() -> None:
     value_map: dict[str, dict[str, str]] = {}
     if not unknown:
         st.caption(ui.t("imports.no_unknowns"))
+    new_ones = [item for item in unknown if item.may_create and item.suggestion is None]
+    accept_key = f"imp_accept_new_{kind}_{digest}"
+    if len(new_ones) > 1 and st.button(ui.t("move.accept_all_new", n=len(new_ones)), key="imp_accept_all", icon=":material/done_all:"):
+        for index, item in enumerate(unknown):
+            if item in new_ones:
+                st.session_state[f"imp_val_{kind}_{digest}_{index}"] = imports.KEEP
     for index, item in enumerate(unknown):
         options = ([imports.KEEP] if item.may_create else [None]) + list(item.options)
         default = options.index(item.suggestion) if item.suggestion in options else 0
@@ -601,35 +647,54 @@ def render_import() -> None:
     if not st.session_state.get(check_key):
         return
     # a large file takes seconds to check: keep the result while the mapping and file stay the same
-    signature = (digest, kind, tuple(mapping.items()), tuple((f, tuple(sorted(v.items()))) for f, v in sorted(value_map.items())))
+    signature = (digest, kind, tuple(mapping.items()), tuple((f, tuple(sorted(v.items()))) for f, v in sorted(value_map.items())),
+                 repr(sorted(import_options.items())))
     cached_preview = st.session_state.get("imp_preview")
     if cached_preview and cached_preview[0] == signature:
         result = cached_preview[1]
     else:
         try:
-            result = ui.read(imports.preview, kind, frame, mapping, value_map)
+            with st.spinner(ui.t("imports.phase.validate")):
+                result = ui.read(imports.preview, kind, frame, mapping, value_map,
+                                 **{k: v for k, v in import_options.items() if k != "create_logins"})
         except DomainError as error:
             ui.show_error(error)
             return
         st.session_state["imp_preview"] = (signature, result)
     st.dataframe(result.rows, hide_index=True, width="stretch",
                  column_config={"row": st.column_config.NumberColumn("#"), "ok": st.column_config.CheckboxColumn("✓")})
+    st.info(ui.t("move.plan", new=ui.fmt_number(result.new), updated=ui.fmt_number(result.updated),
+                 unchanged=ui.fmt_number(result.unchanged), refused=ui.fmt_number(result.error_rows)), icon=":material/summarize:")
+    partial = False
     if result.error_rows:
-        ui.show_error(DomainError("imports.preview_errors", list(result.errors), rows=result.error_rows, total=result.total))
-        return
-    st.success(ui.t("imports.preview_ok", total=ui.fmt_number(result.total)))
-    if st.button(ui.t("imports.commit", total=ui.fmt_number(result.total)), type="primary", key="imp_commit", icon=":material/upload:"):
+        st.error(ui.t("move.preview_errors", rows=result.error_rows, total=result.total), icon=":material/error:")
+        errors = imports.error_frame(result.errors, frame, ui.lang())
+        st.dataframe(errors, hide_index=True, width="stretch", height=min(36 * (len(errors) + 1) + 3, 400))
+        st.download_button(ui.t("move.error_file"), errors.to_csv(index=False).encode("utf-8-sig"), "import_errors.csv", "text/csv",
+                           key="imp_error_file", icon=":material/download:")
+        partial = st.checkbox(ui.t("move.partial"), key=f"imp_partial_{digest}")
+        if not partial:
+            return
+    else:
+        st.success(ui.t("imports.preview_ok", total=ui.fmt_number(result.total)))
+    if st.button(ui.t("imports.commit", total=ui.fmt_number(result.total - result.error_rows)), type="primary", key="imp_commit", icon=":material/upload:"):
         bar = st.progress(0.0)
 
         def progress(fraction: float, phase: str) -> None:
             bar.progress(fraction, text=ui.t("imports.progress", phase=ui.t(f"imports.phase.{phase}"), pct=int(fraction * 100)))
 
-        done = ui.write(imports.commit_import, kind, frame, mapping, value_map, progress=progress, filename=upload.name)
+        done = ui.write(imports.commit_import, kind, frame, mapping, value_map, progress=progress, filename=upload.name,
+                        partial=partial, **import_options)
         if done:
-            if kind == "customers":
+            ui.flash(ui.t("move.done", new=done.created, updated=done.updated, unchanged=done.unchanged, refused=done.refused))
+            if kind == "customers" and done.created:
                 ui.flash(ui.t("imports.done_assigned", created=done.created, assigned=done.assigned, queued=done.queued))
-            else:
-                ui.flash(ui.t("imports.done", created=done.created, kind=ui.t(f"imports.kind.{kind}")))
+            if done.teams:
+                ui.flash(ui.t("move.tree_built", teams=done.teams))
+            st.session_state["imp_outcome"] = (
+                imports.rejected_rows(done.errors, frame, ui.lang()) if done.errors else None,
+                pd.DataFrame(done.logins, columns=[ui.t("move.col.member"), ui.t("move.col.username"), ui.t("move.one_time_password")])
+                if done.logins else None)
             st.session_state["imp_generation"] = generation + 1
             st.session_state.pop(check_key, None)
             st.session_state.pop("imp_preview", None)

@@ -22,7 +22,7 @@ def _fmt_value(value, metric) -> str:
     if value is None:
         return "—"
     unit = ev.METRIC_UNITS.get(metric or "", "")
-    if unit == "CNY":
+    if metric == "sales_won":
         return ui.fmt_money(value)
     decimals = 0 if float(value).is_integer() else 1
     return f"{ui.fmt_number(value, decimals)}{' ' + unit if unit and unit != '%' else unit}"

@@ -11,7 +11,7 @@ import streamlit as st
 from core import goals
 from core.metrics import METRIC_UNITS
 from db.models import GOAL_METRICS
-from pages import ui
+from pages import period_ui, ui
 
 actor = ui.page_header("goals")
 is_lead = actor.role in ("admin", "manager")
@@ -137,10 +137,11 @@ def at_risk_follow_ups(team_id: int) -> None:
 
 
 @st.fragment(run_every="2s")
-def live_overview(team_id: int | None) -> None:
+def live_overview(team_id: int | None, period: str = "current") -> None:
     """Re-reads only when the data revision changed (ui.cached keys on it)."""
-    rows = (ui.cached(goals.list_goals, team_id=team_id, today=today) if team_id is not None
-            else ui.cached(goals.list_goals, today=today))
+    history = {"period": period, "fiscal_start": period_ui.fiscal_start()}
+    rows = (ui.cached(goals.list_goals, team_id=team_id, today=today, **history) if team_id is not None
+            else ui.cached(goals.list_goals, today=today, **history))
     if not rows:
         if is_lead:
             ui.empty_state(ui.t("goals.none_team"), ui.t("goals.none_team_hint"))
@@ -149,8 +150,8 @@ def live_overview(team_id: int | None) -> None:
         return
     ui.chart(lambda: goals.overview_spec(rows, overview_labels("goals.chart.overview" if is_lead else "goals.chart.mine"),
                                           status_labels()),
-             cache_key=("goals_overview", team_id, today), width="stretch")
-    goal_table(rows, key="overview_table", cache_key=("overview", team_id, today))
+             cache_key=("goals_overview", team_id, today, period), width="stretch")
+    goal_table(rows, key="overview_table", cache_key=("overview", team_id, today, period))
     st.caption(ui.t("goals.status_rule"))
 
 
@@ -163,9 +164,10 @@ with tabs[0]:
             else:
                 team_id = st.selectbox(ui.t("goals.team"), [t["id"] for t in teams], key="ov_team", persist_state="page",
                                        format_func=lambda i: next(t["name"] for t in teams if t["id"] == i))
+        period = period_ui.picker("goals_period")  # issue 11: past quarters stay reachable
         if not is_lead or team_id is not None:
             st.caption(ui.t("goals.live"))
-            live_overview(team_id)
+            live_overview(team_id, period)
         if is_lead and team_id is not None:
             rows = ui.cached(goals.list_goals, team_id=team_id, today=today)
             at_risk = goals.falling_behind(rows)
@@ -182,8 +184,8 @@ with tabs[0]:
                 with panel:
                     if ui.shown(panel):
                         at_risk_follow_ups(team_id)
-            frames = ui.cached(goals.export_frames, team_id, today)
-            st.download_button(ui.t("goals.export"), lambda: ui.to_xlsx(frames), f"goals_team_{team_id}_{today.isoformat()}.xlsx",
+            frames = ui.cached(goals.export_frames, team_id, today, period=period, fiscal_start=period_ui.fiscal_start())
+            st.download_button(ui.t("goals.export"), lambda: ui.to_xlsx(frames), f"goals_team_{team_id}_{period.replace(':', '-')}_{today.isoformat()}.xlsx",
                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_xlsx",
                                icon=":material/download:")
 
@@ -214,7 +216,8 @@ def live_burnup(goal_id: int) -> None:
 
 with tabs[1]:
     if ui.shown(tabs[1]):
-        choices = ui.cached(goals.list_goals, today=today, limit=500)
+        choices = ui.cached(goals.list_goals, today=today, limit=500, period=st.session_state.get("goals_period") or "current",
+                            fiscal_start=period_ui.fiscal_start())  # the period chosen on the overview
         if not choices:
             ui.empty_state(ui.t("goals.none_mine") if not is_lead else ui.t("goals.none_team"), ui.t("goals.none_team_hint"))
         else:

@@ -86,12 +86,24 @@ def goals_table(rows) -> pd.DataFrame:
     } for g in rows])
 
 
+# Issue 11: a past quarter or year can be reviewed (current by default; `?period=` for print links).
+from core import periods  # noqa: E402
+from pages import period_ui  # noqa: E402
+
+if print_mode:
+    period = st.query_params.get("period", periods.CURRENT)
+    if period not in periods.options(date.today(), period_ui.fiscal_start()):
+        period = periods.CURRENT
+else:
+    period = period_ui.picker("meeting_period")
+
+
 @st.fragment(run_every=None if print_mode else "2s")
-def board(team_id: int) -> None:
+def board(team_id: int, period: str = periods.CURRENT) -> None:
     """One cached read per tick: the revision query decides whether anything is recomputed."""
-    data = ui.cached(meeting.meeting_board, team_id, date.today())
+    data = ui.cached(meeting.meeting_board, team_id, date.today(), period=period, fiscal_start=period_ui.fiscal_start())
     st.header(ui.esc(data.team))
-    counts = ui.derived(("meeting_counts", team_id, data.today), lambda: {
+    counts = ui.derived(("meeting_counts", team_id, data.today, period), lambda: {
         s: sum(1 for g in data.goals if g.status == s) for s in (goals.ON_TRACK, goals.AT_RISK, goals.OFF_TRACK)})
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(ui.t("meeting.on_track"), counts[goals.ON_TRACK])
@@ -106,9 +118,9 @@ def board(team_id: int) -> None:
         ui.chart(lambda: goals.overview_spec(
             data.goals, {"title": ui.t("goals.chart.overview"), "percent": ui.t("goals.percent"), "goal": ui.t("goals.goal"),
                          "status": ui.t("goals.status")}, {s: status_label(s) for s in goals.STATUSES}, big=True),
-            cache_key=("meeting_overview", team_id, date.today()), width="stretch")
+            cache_key=("meeting_overview", team_id, date.today(), period), width="stretch")
         # Translated and converted to Arrow once per revision, not on every 2-second tick.
-        st.table(ui.derived(("meeting_goals", team_id, data.today),
+        st.table(ui.derived(("meeting_goals", team_id, data.today, period),
                             lambda: pa.Table.from_pandas(goals_table(data.goals), preserve_index=False)),
                  hide_index=True)
         st.caption(ui.t("goals.status_rule"))
@@ -119,7 +131,7 @@ def board(team_id: int) -> None:
         if not data.leaderboard:
             st.caption(ui.t("meeting.no_leaderboard"))
         else:
-            st.table(ui.derived(("meeting_leaderboard", team_id, data.today), lambda: pa.Table.from_pylist([{
+            st.table(ui.derived(("meeting_leaderboard", team_id, data.today, period), lambda: pa.Table.from_pylist([{
                 ui.t("meeting.rank"): i, ui.t("common.member"): ui.esc(r["member"]), ui.t("meeting.goals_count"): r["goals"],
                 ui.t("goals.percent"): f"{r['attainment'] * 100:.0f}%"} for i, r in enumerate(data.leaderboard, start=1)
             ])), hide_index=True)
@@ -152,4 +164,4 @@ def board(team_id: int) -> None:
     st.caption(ui.t("meeting.updated", time=datetime.now().strftime("%H:%M:%S")))
 
 
-board(team_id)
+board(team_id, period)

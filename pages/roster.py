@@ -44,8 +44,9 @@ def load_text(used: int, limit) -> str:
 if not tree:
     ui.empty_state(ui.t("roster.no_teams"), ui.t("roster.no_teams_hint"))
 
-tab_members, tab_teams, tab_handover, tab_raci = ui.tabs(
-    [ui.t("roster.tab_members"), ui.t("roster.tab_teams"), ui.t("roster.tab_handover"), ui.t("roster.tab_raci")],
+tab_members, tab_teams, tab_handover, tab_raci, tab_logins = ui.tabs(
+    [ui.t("roster.tab_members"), ui.t("roster.tab_teams"), ui.t("roster.tab_handover"), ui.t("roster.tab_raci"),
+     ui.t("move.logins_title")],
     key="roster_tab", lazy=False,  # member, RACI and role editors keep their unsaved edits
 )
 
@@ -380,3 +381,12 @@ with tab_raci:
                     columns={"name": ui.t(responsibilities.COL_NAME), "description": ui.t(responsibilities.COL_DESCRIPTION), **headers})
                 with b2:
                     ui.export_buttons(export, "responsibilities", key="raci_export")
+
+# ---------------------------------------------------------------------------------------------
+# Logins of the people on the roster (issue 11)
+# ---------------------------------------------------------------------------------------------
+with tab_logins:
+    if ui.shown(tab_logins):
+        from pages import roster_logins
+
+        roster_logins.render(actor)

@@ -108,6 +108,33 @@ def demo_on(rev: int) -> bool:
         return demo_is_on(s)
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def needs_setup(rev: int) -> bool:
+    """No login exists yet: app.py shows the welcome screen (explore the demo or set up)."""
+    from core.workspace import needs_setup as empty
+
+    with read_session(engine()) as s:
+        return empty(s)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def workspace_settings(rev: int):
+    from core.workspace import get_settings
+
+    with read_session(engine()) as s:
+        return get_settings(s)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def must_change_password(user_id: int, rev: int) -> bool:
+    """A one-time password from the roster still in use (it changes only by a write, which makes
+    a new revision)."""
+    from core.first_login import must_change_password as pending
+
+    with read_session(engine()) as s:
+        return pending(s, user_id)
+
+
 # ---------------------------------------------------------------------------------------------
 # Acting user and language
 # ---------------------------------------------------------------------------------------------
@@ -173,8 +200,15 @@ def fmt_number(value, decimals: int = 0) -> str:
     return i18n.format_number(value, lang(), decimals)
 
 
-def fmt_money(value, currency: str = i18n.DEFAULT_CURRENCY) -> str:
-    return i18n.format_money(value, lang(), currency)
+def currency() -> str:
+    """The workspace currency (Admin → Workspace settings)."""
+    return workspace_settings(revision()).currency
+
+
+def fmt_money(value, currency_code: str | None = None) -> str:
+    """Every amount on screen goes through here: in the workspace currency unless the record
+    carries its own."""
+    return i18n.format_money(value, lang(), currency_code or currency())
 
 
 def fmt_percent(value, decimals: int = 0) -> str:

@@ -75,7 +75,7 @@ MESSAGES = {
     "reward.when": ("条件", "When"),
     "reward.rule_text": ("{metric} ≥ {threshold}", "{metric} ≥ {threshold}"),
     "reward.kind": ("奖励类型", "Reward"),
-    "reward.amount": ("金额（元）", "Amount (CNY)"),
+    "reward.amount": ("金额", "Amount"),
     "reward.description": ("说明", "Description"),
     "reward.metric": ("依据", "Based on"),
     "reward.threshold": ("阈值", "Threshold"),

@@ -28,7 +28,7 @@ MESSAGES = {
     "goals.owner_member": ("成员：{name}", "Member: {name}"),
     "goals.metric": ("指标", "Metric"),
     "goals.title": ("目标名称", "Title"),
-    "goals.title_help": ("写清楚要达成什么，例如“第二季度华东区赢单 50 万”。", "Say what will be achieved, e.g. “Win ¥500k in East China in Q2”."),
+    "goals.title_help": ("写清楚要达成什么，例如“第二季度华东区赢单 50 万”。", "Say what will be achieved, e.g. “Win 500k in East China in Q2”."),
     "goals.target": ("目标值", "Target"),
     "goals.unit": ("单位", "Unit"),
     "goals.baseline": ("基线值", "Baseline"),

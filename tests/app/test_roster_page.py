@@ -56,7 +56,7 @@ def test_the_page_renders_for_admins_and_managers_in_both_languages(app_at, worl
     at = app_at(url, username, page=PAGE, lang=lang)
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == title
-    assert len(at.tabs) == 4
+    assert len(at.tabs) == 5  # members, teams, handover, RACI and (issue 11) logins
     if username == "manager_a":
         assert "Bella B1" not in _texts(at)
 
