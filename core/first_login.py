@@ -11,7 +11,7 @@ from core.errors import FieldError, InvalidInput
 from core.permissions import Actor
 from db.models import User
 
-MIN_NEW_PASSWORD = 12
+from core.auth import MIN_PASSWORD_LENGTH as MIN_NEW_PASSWORD  # noqa: E402 - the one password policy
 
 
 def must_change_password(session: Session, user_id: int) -> bool:
@@ -19,17 +19,16 @@ def must_change_password(session: Session, user_id: int) -> bool:
 
 
 def new_password_problems(password: str, repeat: str) -> list[FieldError]:
-    problems = []
-    if len(password or "") < MIN_NEW_PASSWORD:
-        problems.append(FieldError("move.password_short", {"n": MIN_NEW_PASSWORD}, column="move.new_password"))
-    elif len(password.encode("utf-8")) > 72:
-        problems.append(FieldError("login.too_long", column="move.new_password"))
+    from core.auth import password_problems  # the one password policy (length, common passwords)
+
+    problems = [FieldError(e.key, e.params, column="move.new_password") for e in password_problems(password)]
     if password != repeat:
         problems.append(FieldError("move.password_mismatch", column="move.repeat_password"))
     return problems
 
 
-def replace_one_time_password(session: Session, actor: Actor, current: str, new: str, repeat: str) -> None:
+def replace_one_time_password(session: Session, actor: Actor, current: str, new: str, repeat: str,
+                              keep_session: str | None = None) -> None:
     """The signed-in user replaces the one-time password they were given (which they must type
     again) by their own; the new one must differ and have at least 12 characters."""
     from core.auth import check_password, hash_password
@@ -46,4 +45,8 @@ def replace_one_time_password(session: Session, actor: Actor, current: str, new:
         raise InvalidInput("error.invalid", problems)
     user.password_hash = hash_password(new)
     user.must_change_password = False
+    # whoever else signed in with the handed-out password is signed out (this browser stays)
+    from core import sessions
+
+    sessions.revoke_all(session, user.id, keep_token=keep_session)
     audit.record(session, actor, "user.first_password", "user", user.id)

@@ -64,7 +64,7 @@ def create_login(session: Session, actor: Actor, member_id: int, username: str, 
                  role: str | None = None, language: str = "zh") -> tuple[User, str]:
     """Create and link a login for a roster member; returns it with its one-time password (given,
     or generated). The member must replace the password at the first sign-in."""
-    from core.auth import USERNAME_RE, hash_password, normalise_username
+    from core.auth import USERNAME_RE, hash_password, normalise_username, password_problems
 
     member = _member_in_scope(session, actor, member_id)
     if member.user_id is not None:
@@ -76,8 +76,7 @@ def create_login(session: Session, actor: Actor, member_id: int, username: str, 
     if not USERNAME_RE.match(username):
         errors.append(FieldError("auth.username_invalid", column="admin.username"))
     password = password or one_time_password()
-    if len(password) < MIN_NEW_PASSWORD:
-        errors.append(FieldError("move.password_short", {"n": MIN_NEW_PASSWORD}, column="admin.password"))
+    errors += [FieldError(e.key, e.params, column="admin.password") for e in password_problems(password, username=username)]
     if errors:
         raise InvalidInput("error.invalid", errors)
     chosen = _chosen_role(session, actor, member, role)

@@ -60,16 +60,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.permissions import subtree_team_ids
-from db.models import GOAL_METRICS, Complaint, Customer, Deal, Interaction, Member, Setting, Survey, Task
-
-DEFAULT_CURRENCY = "CNY"
-CURRENCY_SETTING = "currency"  # issue 11 adds the workspace setting; until then CNY
-
+from db.models import GOAL_METRICS, Complaint, Customer, Deal, Interaction, Member, Survey, Task
 
 def workspace_currency(session: Session) -> str:
-    """The currency money metrics are summed in (the workspace's, CNY until one is set)."""
-    value = session.scalar(select(Setting.value).where(Setting.key == CURRENCY_SETTING))
-    return (value or DEFAULT_CURRENCY).strip().upper() or DEFAULT_CURRENCY
+    """The currency money metrics are summed in: the workspace's (core.workspace)."""
+    from core import workspace  # settings live there; imported here to keep metrics importable alone
+
+    return workspace.currency(session).strip().upper()
 
 
 def other_currencies(session: Session, *, member_ids: Collection[int] | None = None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.first_login import MIN_NEW_PASSWORD, replace_one_time_password
-from pages import ui
+from pages import login_session, ui
 
 
 def view() -> None:
@@ -17,7 +17,8 @@ def view() -> None:
         new = st.text_input(ui.t("move.new_password"), type="password", key="fp_new", autocomplete="new-password")
         repeat = st.text_input(ui.t("move.repeat_password"), type="password", key="fp_repeat", autocomplete="new-password")
         submitted = st.form_submit_button(ui.t("move.first_password_submit"), type="primary")
-    if submitted and ui.write(replace_one_time_password, current, new, repeat):
+    if submitted and ui.write(replace_one_time_password, current, new, repeat,
+                                  keep_session=st.session_state.get(login_session.TOKEN_KEY)):
         ui.flash(ui.t("move.first_password_done"))
         st.rerun()
 

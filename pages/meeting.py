@@ -158,7 +158,7 @@ def board(team_id: int, period: str = periods.CURRENT) -> None:
             st.caption(ui.t("meeting.no_wins"))
         else:
             st.markdown("\n".join(
-                f"- :green[{ui.t('meeting.win_deal')}] **{ui.esc(w['who'])}** · {ui.esc(w['what'])} · {ui.fmt_money(w['value'], w.get('currency') or 'CNY')}"
+                f"- :green[{ui.t('meeting.win_deal')}] **{ui.esc(w['who'])}** · {ui.esc(w['what'])} · {ui.fmt_money(w['value'], w.get('currency'))}"
                 if w["kind"] == "deal" else f"- :violet[{ui.t('meeting.win_recognition')}] **{ui.esc(w['who'])}** · {ui.esc(w['what'])}"
                 for w in data.wins))
     st.caption(ui.t("meeting.updated", time=datetime.now().strftime("%H:%M:%S")))

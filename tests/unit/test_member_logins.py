@@ -27,7 +27,7 @@ def test_the_one_time_password_must_be_replaced_by_a_long_different_one(session,
     actor = actor_for_user(session, user)
     with pytest.raises(InvalidInput) as short:
         first_login.replace_one_time_password(session, actor, password, "short", "short")
-    assert [e.key for e in short.value.errors] == ["move.password_short"]
+    assert [e.key for e in short.value.errors] == ["sec.password_short"]  # the one policy, core.auth
     with pytest.raises(InvalidInput) as wrong:
         first_login.replace_one_time_password(session, actor, "not-it", "a-brand-new-secret", "a-brand-new-secret")
     assert wrong.value.errors[0].key == "move.current_wrong"

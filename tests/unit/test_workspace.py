@@ -45,7 +45,7 @@ def test_setup_refuses_a_short_password_and_bad_settings(engine):
                                      admin_username="alice", admin_password="short")
     keys = {e.key for e in refused.value.errors}
     assert keys == {"move.org_name_required", "move.currency_invalid", "move.timezone_invalid", "move.fiscal_invalid",
-                    "move.password_short"}
+                    "sec.password_short"}  # the one password policy (core.auth)
 
 
 def test_two_racing_setups_create_exactly_one_admin(engine):
