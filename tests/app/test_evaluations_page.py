@@ -85,6 +85,10 @@ def test_the_manager_rates_a_member_and_releases_then_the_member_sees_only_their
     assert not at.exception
     assert "Saved 1 ratings." in _texts(at)
     at.checkbox(key="release_confirm").check().run()
+    assert at.button(key="release_btn").disabled  # issue 12: each gap of the checklist is confirmed first
+    for box in [c for c in at.checkbox if c.key.startswith("release_gap_")]:
+        box.check()
+    at.run()
     at.button(key="release_btn").click().run()
     assert "Released: 2 scorecards locked" in _texts(at)
 

@@ -23,8 +23,17 @@ def world_url(sqlite_url):
     engine = make_engine(sqlite_url)
     with unit_of_work(engine) as s:
         w = build_world(s)
-        for body in ("Release one", "Release two", "Release three"):
-            fb.send_feedback(s, w.actors["member_a1"], "team", body, today=date(2020, 1, 10))
+        # issue 12: a batch needs three different senders, so two colleagues join Team A1
+        from core.permissions import actor_for_user
+        from tests.factories import make_member, make_user
+
+        senders = [w.actors["member_a1"]]
+        for name in ("member_a3", "member_a4"):
+            user = make_user(s, name, "member")
+            make_member(s, name.title(), w.teams["A1"], user=user)
+            senders.append(actor_for_user(s, user))
+        for body, sender in zip(("Release one", "Release two", "Release three"), senders):
+            fb.send_feedback(s, sender, "team", body, today=date(2020, 1, 10))
         fb.release_due_feedback(s, w.actors["manager_a"], today=date(2020, 2, 1))
         fb.send_feedback(s, w.actors["member_a1"], "manager", "Waiting alone", today=date(2020, 1, 10))
     engine.dispose()
