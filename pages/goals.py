@@ -30,9 +30,9 @@ def status_badge(code: str) -> str:
 def fmt_value(value, metric: str, unit: str = "") -> str:
     if value is None:
         return "—"
-    if metric == "sales_won":
+    if metric in ("sales_won", "pipeline_created"):
         return ui.fmt_money(value)
-    decimals = 0 if metric in ("new_customers", "follow_ups_done", "tasks_on_time") else 1
+    decimals = 0 if metric in ("new_customers", "follow_ups_done", "tasks_on_time", "deals_new") else 1
     return f"{ui.fmt_number(value, decimals)}{(' ' + unit) if unit else ''}"
 
 
