@@ -11,7 +11,7 @@ import streamlit as st
 from core import goals
 from core.metrics import METRIC_UNITS
 from db.models import GOAL_METRICS
-from pages import ui
+from pages import pipeline_view, ui
 
 actor = ui.page_header("goals")
 is_lead = actor.role in ("admin", "manager")
@@ -374,3 +374,5 @@ if is_lead:
                                   for (_, r), c in zip(edited.iterrows(), proposal)]
                         if ui.write(goals.save_children, parent_id, drafts, success=ui.t("goals.decomposed", n=len(drafts))):
                             st.rerun()
+
+pipeline_view.forecast_expander("goals_fc")  # issue 13: forecast against the sales quota, past quarters

@@ -165,6 +165,11 @@ MESSAGES = {
     "pipeline.stuck_title": ("在同一阶段停留超过 {days} 天的商机", "Deals in the same stage for more than {days} days"),
     "pipeline.stuck_days": ("停留天数阈值", "Days in stage threshold"),
     "pipeline.no_stuck": ("没有停滞的商机。", "No stuck deals."),
+    "pipeline.action.create": ("创建", "Created"),
+    "pipeline.action.update": ("修改", "Edited"),
+    "pipeline.action.move": ("移动阶段", "Moved"),
+    "pipeline.action.won": ("赢单", "Won"),
+    "pipeline.action.lost": ("输单", "Lost"),
     # forecast
     "forecast.title": ("销售预测", "Sales forecast"),
     "forecast.quarter": ("季度", "Quarter"),
