@@ -104,6 +104,7 @@ class Forecast:
     total: ForecastRow
     stuck_days: int
     other_currency: int = 0  # deals in another currency, left out of every sum
+    total_key: str = "forecast.organisation"  # how an unnamed total reads: the organisation, or "my teams"
 
 
 def _days(session: Session, later, earlier) -> Any:
@@ -256,7 +257,8 @@ def forecast(session: Session, actor: Actor, *, team_id: int | None = None, quar
     quotas = [r.quota for r in rows if r.quota is not None]
     total = replace(total, quota=sum(quotas) if quotas else None)
     other = _other_currency(session, None if scope.everything else list(agg), start, end, currency)
-    return Forecast(start, end, currency, tuple(rows), total, stuck_days, other)
+    return Forecast(start, end, currency, tuple(rows), total, stuck_days, other,
+                    "forecast.organisation" if scope.everything else "forecast.my_teams")
 
 
 def stage_funnel(session: Session, actor: Actor, *, team_id: int | None = None, quarter: int = 0,
@@ -305,7 +307,7 @@ def forecast_frame(result: Forecast, lang: str) -> pd.DataFrame:
             "average_deal": row.average_deal, "cycle_days": row.cycle_days, "open_count": row.open_count,
             "stuck": row.stuck,
         }
-    total_label = result.total.label or i18n.t("forecast.organisation", lang)
+    total_label = result.total.label or i18n.t(result.total_key, lang)
     records = [record(r, r.label) for r in result.rows]
     if len(result.rows) != 1 or result.total.kind != "org" or result.rows[0].kind != "member":
         records.append(record(result.total, i18n.t("forecast.total", lang, name=total_label)))
@@ -318,7 +320,7 @@ def forecast_chart(result: Forecast, lang: str, max_rows: int = 25) -> alt.Chart
     rows = sorted(result.rows, key=lambda r: -r.best_case)[:max_rows]
     if len(rows) > 1 or result.total.kind != "org":
         rows = [*rows, replace(result.total, label=i18n.t("forecast.total", lang, name=result.total.label
-                                                               or i18n.t("forecast.organisation", lang)))]
+                                                               or i18n.t(result.total_key, lang)))]
     parts = {"won": i18n.t("forecast.won", lang), "commit": i18n.t("forecast.commit", lang),
              "rest": i18n.t("forecast.rest", lang)}
     bars, ticks = [], []
@@ -349,7 +351,7 @@ def forecast_chart(result: Forecast, lang: str, max_rows: int = 25) -> alt.Chart
         ))
     return alt.layer(*layers).properties(
         title=i18n.t("forecast.chart_title", lang, quarter=quarter_label(result.start, lang)),
-        height=max(120, 28 * len(rows)),
+        height=alt.Step(34),
     )
 
 
@@ -367,7 +369,7 @@ def funnel_chart(frame: pd.DataFrame, lang: str, quarter_start: date, currency: 
                  alt.Tooltip("amount:Q", title=axis, format=",.0f"),
                  alt.Tooltip("weighted:Q", title=i18n.t("forecast.weighted", lang), format=",.0f")],
     ).properties(title=i18n.t("forecast.funnel_title", lang, quarter=quarter_label(quarter_start, lang)),
-                 height=max(120, 30 * len(data)))
+                 height=alt.Step(30))
 
 
 __all__ = ["DEFAULT_STUCK_DAYS", "ForecastRow", "Forecast", "forecast", "stage_funnel", "forecast_frame",

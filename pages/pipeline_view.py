@@ -53,7 +53,7 @@ def forecast_section(key: str, team_id: int | None = None, *, choose_team: bool 
     if choose_team and actor.role != "member":
         teams = ui.cached(deals.team_choices)
         everyone = 0
-        options = {everyone: ui.t("forecast.organisation"), **teams}
+        options = {everyone: ui.t("forecast.organisation" if actor.is_admin else "forecast.my_teams"), **teams}
         chosen = c2.selectbox(ui.t("pipeline.team"), list(options), format_func=options.get, key=f"{key}_team")
         team_id = None if chosen == everyone else chosen
     stuck_days = forecast.DEFAULT_STUCK_DAYS
@@ -116,7 +116,7 @@ def _table(result: forecast.Forecast, currency: str) -> dict:
     """The review table from the aggregated rows (one per member or team, then the total)."""
     rows = list(result.rows)
     if not (len(rows) == 1 and rows[0].kind == "member"):
-        name = result.total.label or ui.t("forecast.organisation")
+        name = result.total.label or ui.t(result.total_key)
         rows.append(replace(result.total, label=ui.t("forecast.total", name=name)))
 
     def money(value) -> str:

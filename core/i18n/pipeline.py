@@ -175,6 +175,7 @@ MESSAGES = {
     "forecast.quarter": ("季度", "Quarter"),
     "forecast.quarter_label": ("{year} 年第 {q} 季度", "Q{q} {year}"),
     "forecast.organisation": ("全公司", "Whole organisation"),
+    "forecast.my_teams": ("我管理的团队", "My teams"),
     "forecast.total": ("合计：{name}", "Total: {name}"),
     "forecast.won": ("已赢单", "Won"),
     "forecast.commit": ("承诺", "Commit"),
