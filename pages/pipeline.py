@@ -79,7 +79,8 @@ def apply_move(deal_id: int, version: int, to_stage: str, reason: str | None = N
         text, kind = ui.t("pipeline.lost", title=result.title), "success"
     else:
         text, kind = ui.t("pipeline.moved", title=result.title, stage=NAMES.get(to_stage, to_stage)), "success"
-    if rerun:
+    if rerun:  # from a dialog: close it and show the outcome on the redrawn page
+        close_dialog()
         ui.flash(text, kind)
         st.rerun()
     getattr(st, kind)(text)
@@ -109,9 +110,7 @@ def lost_body(deal_id: int, version: int) -> None:
     st.caption(ui.t("pipeline.lost_hint"))
     reason = st.text_input(ui.t("pipeline.col.reason"), max_chars=deals.REASON_MAX, key="lost_reason")
     if st.button(ui.t("pipeline.close_lost"), type="primary", key="lost_submit", icon=":material/thumb_down:"):
-        if apply_move(deal_id, version, deals.LOST, reason=reason):
-            close_dialog()
-            st.rerun()
+        apply_move(deal_id, version, deals.LOST, reason=reason, rerun=True)
 
 
 def deal_body(deal_id: int) -> None:
@@ -133,9 +132,7 @@ def deal_body(deal_id: int) -> None:
         reason = c2.text_input(ui.t("pipeline.col.reason"), key="dlg_reason", max_chars=deals.REASON_MAX,
                                label_visibility="collapsed", placeholder=ui.t("pipeline.col.reason"))
         if st.button(ui.t("pipeline.move"), type="primary", key="dlg_move", icon=":material/move_item:"):
-            if apply_move(detail.id, detail.version, target, reason=reason or None):
-                close_dialog()
-                st.rerun()
+            apply_move(detail.id, detail.version, target, reason=reason or None, rerun=True)
         st.divider()
     deal_editor(detail, key=f"edit_{detail.id}")
     st.markdown(f"**{ui.t('pipeline.history')}**")
@@ -250,9 +247,7 @@ def deal_editor(detail: deals.DealDetail | None, key: str) -> None:
             st.rerun()
     if detail.stage not in deals.CLOSED:
         if b2.button(ui.t("pipeline.close_won"), key=f"{k}_won", icon=":material/thumb_up:"):
-            if apply_move(detail.id, detail.version, deals.WON):
-                close_dialog()
-                st.rerun()
+            apply_move(detail.id, detail.version, deals.WON, rerun=True)
         if b3.button(ui.t("pipeline.close_lost"), key=f"{k}_lost", icon=":material/thumb_down:"):
             open_dialog("lost", detail.id, detail.version)
             st.rerun()
@@ -294,13 +289,19 @@ def draw_board(filters: deals.DealFilters, per_column: int) -> None:
                 st.markdown(f"**{pv.plain(NAMES.get(column.stage.code, column.stage.code))}** · {column.stage.probability}%")
                 st.caption(ui.t("pipeline.column_totals", n=column.count, amount=money(column.amount),
                                 weighted=money(column.weighted)))
+                if column.cards:  # one picker per column, not a button per card (widgets dominate a rerun)
+                    titles = {c.id: c.title for c in column.cards}
+                    nonce = st.session_state.get("_pipe_pick_nonce", 0)
+                    picked = st.selectbox(label, list(titles), index=None, format_func=titles.get, placeholder=label,
+                                          key=f"dpick-{column.stage.code}-{nonce}", label_visibility="collapsed")
+                    if picked is not None:
+                        st.session_state["_pipe_pick_nonce"] = nonce + 1
+                        open_dialog("deal", picked, next(c.version for c in column.cards if c.id == picked))
                 key = f"pcol-{column.stage.code}"
                 with st.container(key=key, border=True):
                     for card in column.cards:
                         with st.container(key=f"deal-{card.id}-v{card.version}", border=True):
                             card_body(card)
-                            if st.button(label, key=f"dmv-{card.id}", type="tertiary"):
-                                open_dialog("deal", card.id, card.version)
                 container_keys.append(key)
                 drawn[key] = [card.id for card in column.cards]
                 if column.hidden:

@@ -124,3 +124,50 @@ def test_the_customer_book_filters_where_i_collaborate_and_shows_the_account_tea
     assert not at.exception, at.exception
     texts = "\n".join(str(d.value) for d in at.dataframe)
     assert "Customer of Alice A1" in texts and "Customer of Bella B1" not in texts
+
+
+def test_move_to_from_the_column_picker_moves_without_dragging(app_at, pipe_db):
+    url, ids, engine = pipe_db
+    at = app_at(url, "manager_a", page="pages/pipeline.py")
+    at.selectbox(key="dpick-lead-0").set_value(ids["deal"]).run()
+    assert not at.exception, at.exception
+    at.selectbox(key="dlg_stage").set_value("proposal").run()
+    at.button(key="dlg_move").click().run()
+    assert not at.exception, at.exception
+    with unit_of_work(engine) as s:
+        deal = s.get(Deal, ids["deal"])
+        assert (deal.stage, deal.probability) == ("proposal", 50)
+    assert any("Moved “Alice big deal” to “Proposal”" in s.value for s in at.success)
+
+
+def test_a_member_creates_a_deal_with_a_catalogue_line_from_the_form(app_at, pipe_db):
+    url, _, engine = pipe_db
+    at = app_at(url, "member_a1", page="pages/pipeline.py")
+    at.session_state["pipe_section"] = "new"
+    at.run()
+    at.text_input(key="pipe_new_0_title").input("Expansion 2027")
+    at.multiselect(key="pipe_new_0_products").select(next(iter(at.multiselect(key="pipe_new_0_products").options)))
+    at.run()
+    product_keys = [n.key for n in at.number_input if n.key and n.key.startswith("pipe_new_0_q")]
+    at.number_input(key=product_keys[0]).set_value(3.0)
+    at.run()
+    at.button(key="pipe_new_0_create").click().run()
+    assert not at.exception, at.exception
+    assert any("Created the deal “Expansion 2027”" in s.value for s in at.success)
+    with unit_of_work(engine) as s:
+        deal = s.scalar(select(Deal).where(Deal.title == "Expansion 2027"))
+        assert deal.value == 3000 and deal.stage == "lead" and deal.probability == 10
+
+
+def test_a_lost_deal_needs_its_reason_in_the_dialog(app_at, pipe_db):
+    url, ids, engine = pipe_db
+    at = app_at(url, "manager_a", page="pages/pipeline.py")
+    _drop(at, ids["deal"], 1, "lead", "lost", "e9")
+    at.button(key="lost_submit").click().run()
+    assert any("Say why the deal was lost" in e.value for e in at.error)
+    at.text_input(key="lost_reason").input("Budget cut").run()
+    at.button(key="lost_submit").click().run()
+    assert not at.exception, at.exception
+    with unit_of_work(engine) as s:
+        deal = s.get(Deal, ids["deal"])
+        assert (deal.stage, deal.close_reason, deal.probability) == ("lost", "Budget cut", 0)
