@@ -364,6 +364,7 @@ class Deal(Base):
         Index("ix_deals_owner_stage_closed", "owner_id", "stage", "closed_on"),
         Index("ix_deals_stage_expected_close", "stage", "expected_close"),
         Index("ix_deals_owner_created", "owner_id", "created_at"),
+        Index("ix_deals_stage_value", "stage", "value"),  # the pipeline's columns, largest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
