@@ -319,7 +319,7 @@ def pipeline(session: Session, actor: Actor, filters: DealFilters = DealFilters(
     currency = workspace_currency(session)
     clauses = _clauses(session, actor, filters, today)
     clauses.append(Deal.currency == currency)
-    grouped = select(Deal.stage, func.count(Deal.id), func.sum(Deal.value), _weighted()).where(*clauses)
+    grouped = select(Deal.stage, func.count(), func.sum(Deal.value), _weighted()).where(*clauses)
     if not scope_for(session, actor).everything or (filters.search or "").strip():
         grouped = grouped.join(Customer, Customer.id == Deal.customer_id)
     totals = {

@@ -151,7 +151,7 @@ def _aggregates(session: Session, member_ids: Collection[int] | None, start: dat
 
 
 def _other_currency(session: Session, member_ids: Collection[int] | None, start: date, end: date, currency: str) -> int:
-    stmt = select(func.count(Deal.id)).where(
+    stmt = select(func.count()).select_from(Deal).where(
         Deal.currency != currency,
         (Deal.closed_on >= start) & (Deal.closed_on <= end) | Deal.stage.not_in(CLOSED),
     )
@@ -274,14 +274,12 @@ def stage_funnel(session: Session, actor: Actor, *, team_id: int | None = None, 
         (Deal.stage == WON) & (Deal.closed_on >= start) & (Deal.closed_on <= end))
     from db.models import Customer
 
-    rows = dict(
-        (stage, (int(n), float(a or 0), float(w or 0)))
-        for stage, n, a, w in session.execute(
-            select(Deal.stage, func.count(Deal.id), func.sum(Deal.value), func.sum(Deal.value * Deal.probability / 100.0))
-            .join(Customer, Customer.id == Deal.customer_id)
-            .where(*clauses, in_q, Deal.currency == workspace_currency(session)).group_by(Deal.stage)
-        ).all()
-    )
+    grouped = select(Deal.stage, func.count(), func.sum(Deal.value), func.sum(Deal.value * Deal.probability / 100.0)).where(
+        *clauses, in_q, Deal.currency == workspace_currency(session))
+    if not scope_for(session, actor).everything:
+        grouped = grouped.join(Customer, Customer.id == Deal.customer_id)
+    rows = {stage: (int(n), float(a or 0), float(w or 0))
+            for stage, n, a, w in session.execute(grouped.group_by(Deal.stage)).all()}
     stages = [s for s in list_stages(session) if s.kind != "lost"]
     return pd.DataFrame(
         [(s.code, s.name, *rows.get(s.code, (0, 0.0, 0.0))) for s in stages],

@@ -364,7 +364,12 @@ class Deal(Base):
         Index("ix_deals_owner_stage_closed", "owner_id", "stage", "closed_on"),
         Index("ix_deals_stage_expected_close", "stage", "expected_close"),
         Index("ix_deals_owner_created", "owner_id", "created_at"),
-        Index("ix_deals_stage_value", "stage", "value"),  # the pipeline's columns, largest first
+        # Covering indexes (read from the index alone, never the wide rows): the pipeline's columns,
+        # largest first, and their totals; the forecast's per-owner aggregates.
+        Index("ix_deals_stage_value", "stage", "value", "probability", "currency", "expected_close", "closed_on",
+              "owner_id"),
+        Index("ix_deals_forecast", "owner_id", "stage", "closed_on", "expected_close", "value", "probability",
+              "in_commit", "currency", "stage_entered_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

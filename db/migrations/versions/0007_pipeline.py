@@ -92,7 +92,11 @@ def upgrade() -> None:
         batch_op.create_check_constraint(op.f("ck_deals_version"), "version >= 1")
         batch_op.create_index("ix_deals_stage_expected_close", ["stage", "expected_close"], unique=False)
         batch_op.create_index("ix_deals_owner_created", ["owner_id", "created_at"], unique=False)
-        batch_op.create_index("ix_deals_stage_value", ["stage", "value"], unique=False)
+        batch_op.create_index("ix_deals_stage_value", ["stage", "value", "probability", "currency", "expected_close",
+                                                       "closed_on", "owner_id"], unique=False)
+        batch_op.create_index("ix_deals_forecast", ["owner_id", "stage", "closed_on", "expected_close", "value",
+                                                    "probability", "in_commit", "currency", "stage_entered_at",
+                                                    "created_at"], unique=False)
     op.execute("UPDATE deals SET probability = (SELECT probability FROM deal_stages WHERE deal_stages.code = deals.stage),"
                " stage_entered_at = created_at")
 
@@ -162,6 +166,7 @@ def downgrade() -> None:
     op.drop_table("deal_lines")
     op.execute("DELETE FROM deals WHERE stage NOT IN ('lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost')")
     with op.batch_alter_table("deals", schema=None) as batch_op:
+        batch_op.drop_index("ix_deals_forecast")
         batch_op.drop_index("ix_deals_stage_value")
         batch_op.drop_index("ix_deals_owner_created")
         batch_op.drop_index("ix_deals_stage_expected_close")
