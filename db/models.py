@@ -370,6 +370,7 @@ class Deal(Base):
               "owner_id"),
         Index("ix_deals_forecast", "owner_id", "stage", "closed_on", "expected_close", "value", "probability",
               "in_commit", "currency", "stage_entered_at", "created_at"),
+        Index("ix_deals_stage_entered_at", "stage_entered_at"),  # stuck deals, longest in their stage first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -97,6 +97,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_deals_forecast", ["owner_id", "stage", "closed_on", "expected_close", "value",
                                                     "probability", "in_commit", "currency", "stage_entered_at",
                                                     "created_at"], unique=False)
+        batch_op.create_index("ix_deals_stage_entered_at", ["stage_entered_at"], unique=False)
     op.execute("UPDATE deals SET probability = (SELECT probability FROM deal_stages WHERE deal_stages.code = deals.stage),"
                " stage_entered_at = created_at")
 
@@ -166,6 +167,7 @@ def downgrade() -> None:
     op.drop_table("deal_lines")
     op.execute("DELETE FROM deals WHERE stage NOT IN ('lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost')")
     with op.batch_alter_table("deals", schema=None) as batch_op:
+        batch_op.drop_index("ix_deals_stage_entered_at")
         batch_op.drop_index("ix_deals_forecast")
         batch_op.drop_index("ix_deals_stage_value")
         batch_op.drop_index("ix_deals_owner_created")
