@@ -23,6 +23,7 @@ from core.permissions import (
     allowed,
     customer_filter,
     ensure_role,
+    may_work_on,
     ensure_team,
     scope_for,
     team_filter,
@@ -150,12 +151,12 @@ def log_interaction(
     next_follow_up: date | None = None,
     occurred_at: datetime | None = None,
 ) -> int:
-    """Record a contact with a customer. Members log on their own customers; managers on their
-    teams' customers. Updates the customer's last contact and next follow-up."""
+    """Record a contact with a customer. Members log on their own customers and those whose account
+    team they are on; managers on the customers they see. Updates the customer's last contact and next follow-up."""
     customer = session.get(Customer, customer_id) if isinstance(customer_id, int) else None
     if customer is None or not allowed(session, actor, READ, customer):
         raise NotFound("customers.not_found", id=str(customer_id))
-    if not (actor.is_admin or actor.is_manager) and customer.owner_id != actor.member_id:
+    if not may_work_on(session, actor, customer):
         raise NotFound("customers.not_found", id=str(customer_id))
     now = utcnow()
     occurred_at = occurred_at or now

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core import audit, safe_text, versions
@@ -23,7 +23,9 @@ from core.permissions import (
     WRITE,
     Actor,
     allowed,
-    customer_filter,
+    collaborating_customers,
+    customer_read_filter,
+    may_work_on,
     ensure,
     ensure_member,
     ensure_role,
@@ -82,6 +84,7 @@ class CustomerFilters:
     team_ids: tuple[int, ...] = ()
     overdue_only: bool = False
     unassigned_only: bool = False
+    relation: str = ""  # "" any | "mine" I own | "team" my team's | "collab" where I am on the account team
 
 
 @dataclass(frozen=True)
@@ -118,8 +121,27 @@ class FilterOptions:
 # ---------------------------------------------------------------------------------------------
 # Lists
 # ---------------------------------------------------------------------------------------------
+RELATIONS = ("mine", "team", "collab")
+
+
+def _relation_clause(scope, relation: str):
+    """The customer book's "mine / my team's / where I collaborate" choice."""
+    me = scope.actor.member_id
+    if relation == "mine":
+        return Customer.owner_id == me if me is not None else false()
+    if relation == "team":
+        if scope.actor.is_manager:
+            return Customer.team_id.in_(sorted(scope.team_ids)) if scope.team_ids else false()
+        return Customer.team_id == scope.actor.team_id if scope.actor.team_id is not None else false()
+    if relation == "collab":
+        return Customer.id.in_(collaborating_customers(scope, [me])) if me is not None else false()
+    raise InvalidInput("error.invalid", [FieldError("customers.error.bad_relation", {"value": relation})])
+
+
 def _where(scope, filters: CustomerFilters, today: date) -> list:
-    clauses = [customer_filter(scope), Customer.archived_at.is_(None)]
+    clauses = [customer_read_filter(scope), Customer.archived_at.is_(None)]
+    if filters.relation:
+        clauses.append(_relation_clause(scope, filters.relation))
     text = filters.search.strip()
     if text:
         like = f"%{text.lower()}%"
@@ -250,7 +272,7 @@ def export_frame(session: Session, actor: Actor, filters: CustomerFilters = Cust
 def filter_options(session: Session, actor: Actor) -> FilterOptions:
     """The choices for the filters: values present among visible customers, visible people and teams."""
     scope = scope_for(session, actor)
-    visible = customer_filter(scope)
+    visible = customer_read_filter(scope)
     industries = list(session.scalars(select(Customer.industry).where(visible).distinct().order_by(Customer.industry)))
     regions = list(session.scalars(select(Customer.region).where(visible).distinct().order_by(Customer.region)))
     if actor.is_admin or actor.is_manager:
@@ -354,7 +376,7 @@ def get_customer(session: Session, actor: Actor, customer_id: Any, lang: str = "
         columns=["at", "who", "action", "change"],
     )
     can_edit = allowed(session, actor, WRITE, customer) and actor.role in ("admin", "manager")
-    can_log = actor.role in ("admin", "manager") or (actor.member_id is not None and customer.owner_id == actor.member_id)
+    can_log = may_work_on(session, actor, customer)
     return CustomerDetail(info, contacts, assignments, interactions, deals, complaints, surveys, tasks, audit_frame,
                           can_edit, can_log)
 
@@ -523,7 +545,7 @@ def add_contact(session: Session, actor: Actor, customer_id: int, name: str, tit
 def customer_choices(session: Session, actor: Actor, search: str = "", limit: int = 50) -> dict[int, str]:
     """A short list of visible customers for pickers (search by name)."""
     scope = scope_for(session, actor)
-    stmt = select(Customer.id, Customer.name).where(customer_filter(scope))
+    stmt = select(Customer.id, Customer.name).where(customer_read_filter(scope))
     if search.strip():
         stmt = stmt.where(func.lower(Customer.name).like(f"%{search.strip().lower()}%"))
     return dict(session.execute(stmt.order_by(Customer.name).limit(limit)).all())

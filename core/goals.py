@@ -589,7 +589,8 @@ def split_amounts(total: float, weights: Sequence[float], decimals: int = 0) -> 
 
 
 def _decimals(metric: str, target: float) -> int:
-    return 0 if metric in ("sales_won", "new_customers", "follow_ups_done", "tasks_on_time") else 2
+    return 0 if metric in ("sales_won", "new_customers", "follow_ups_done", "tasks_on_time", "deals_new",
+                           "pipeline_created") else 2
 
 
 def previous_period(start: date, end: date) -> tuple[date, date]:

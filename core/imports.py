@@ -53,6 +53,7 @@ from db.models import (
     AuditLog,
     Customer,
     Deal,
+    DealStage,
     Interaction,
     Member,
     Role,
@@ -1310,11 +1311,13 @@ def _write_deals(session: Session, actor: Actor, rows: list[dict], report) -> Im
     cids = sorted({r["customer_id"] for r in rows})
     for start in range(0, len(cids), 900):
         refs_owner.update(dict(session.execute(select(Customer.id, Customer.owner_id).where(Customer.id.in_(cids[start:start + 900]))).all()))
+    probability = dict(session.execute(select(DealStage.code, DealStage.probability)).all())  # the stage's default
     inserts = [{
         "external_id": r.get("external_id"), "customer_id": r["customer_id"],
         "owner_id": r.get("owner_id") if r.get("owner_id") is not None else refs_owner.get(r["customer_id"]),
         "title": r["title"], "value": r["value"], "currency": (r.get("currency") or workspace_currency).upper(), "stage": r.get("stage") or "lead",
         "expected_close": r.get("expected_close"), "closed_on": r.get("closed_on"), "created_at": now,
+        "probability": probability.get(r.get("stage") or "lead", 0), "stage_entered_at": now, "version": 1,
     } for r in rows]
     ids = _insert_returning_ids(session, Deal, inserts, report, 0.8)
     _bulk(session, AuditLog, [{"at": now, "user_id": actor.user_id, "action": "deal.import", "entity": "customer",

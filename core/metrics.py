@@ -35,6 +35,11 @@ follow_ups_done             interactions logged (`occurred_at`) in the period, b
 tasks_on_time               tasks with status 'done', `completed_at` in the period and the date of
                             `completed_at` <= `due_date`, by `Task.assignee_id` (count; tasks
                             without a due date are not "on time")
+deals_new                   deals whose `created_at` is in the period, by `Deal.owner_id` (count)
+win_rate                    over deals closed in the period (`closed_on` in it, stage 'won' or
+                            'lost'): 100 * won / closed, by `Deal.owner_id` (%)
+pipeline_created            sum of `Deal.value` of deals created in the period, whatever their stage
+                            now, by `Deal.owner_id` (money, CNY)
 ==========================  =====================================================================
 
 Missing data is `None`, never 0: an average or a rate with an empty denominator (no surveys, no
@@ -88,7 +93,8 @@ MEASURED_METRICS: tuple[str, ...] = tuple(m for m in GOAL_METRICS if m != "manua
 # Lower values are better for these (pace and status invert for them).
 LOWER_IS_BETTER: frozenset[str] = frozenset({"first_response_hours"})
 # Averages and rates: the period's value is a level, not an accumulation (no linear burn-up).
-LEVEL_METRICS: frozenset[str] = frozenset({"csat_avg", "nps", "retention_rate", "first_response_hours", "resolution_rate"})
+LEVEL_METRICS: frozenset[str] = frozenset({"csat_avg", "nps", "retention_rate", "first_response_hours", "resolution_rate",
+                                           "win_rate"})
 METRIC_UNITS: dict[str, str] = {
     "sales_won": "",  # money: shown in the workspace currency by the one money formatter
     "new_customers": "",
@@ -99,6 +105,9 @@ METRIC_UNITS: dict[str, str] = {
     "resolution_rate": "%",
     "follow_ups_done": "",
     "tasks_on_time": "",
+    "deals_new": "",
+    "win_rate": "%",
+    "pipeline_created": "CNY",
 }
 
 
@@ -229,6 +238,24 @@ _SPECS: dict[str, _Spec] = {
             func.date(Task.completed_at) <= func.date(Task.due_date),
         ],
         lambda s, hi: func.count(Task.id),
+        level=False,
+    ),
+    "deals_new": _Spec(
+        "deal", Deal.id, Deal.owner_id,
+        lambda s, lo, hi, d0, d1: [Deal.created_at >= lo, Deal.created_at < hi],
+        lambda s, hi: func.count(Deal.id),
+        level=False,
+    ),
+    "win_rate": _Spec(
+        "deal", Deal.id, Deal.owner_id,
+        lambda s, lo, hi, d0, d1: [Deal.stage.in_(("won", "lost")), Deal.closed_on >= d0, Deal.closed_on <= d1],
+        lambda s, hi: _pct(func.sum(case((Deal.stage == "won", 1), else_=0)), func.count(Deal.id)),
+        level=True,
+    ),
+    "pipeline_created": _Spec(
+        "deal", Deal.id, Deal.owner_id,
+        lambda s, lo, hi, d0, d1: [Deal.created_at >= lo, Deal.created_at < hi],
+        lambda s, hi: func.coalesce(func.sum(Deal.value), 0),
         level=False,
     ),
 }

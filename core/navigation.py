@@ -24,6 +24,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("my_tasks", "pages/my_tasks.py", "my-tasks", ":material/checklist:", ALL_ROLES, "work"),
     PageSpec("customers", "pages/customers.py", "customers", ":material/storefront:", ALL_ROLES, "work"),
     PageSpec("board", "pages/board.py", "board", ":material/view_kanban:", LEADS, "work"),
+    PageSpec("pipeline", "pages/pipeline.py", "pipeline", ":material/filter_alt:", ALL_ROLES, "work"),
     PageSpec("goals", "pages/goals.py", "goals", ":material/flag:", ALL_ROLES, "work"),
     PageSpec("meeting", "pages/meeting.py", "meeting", ":material/co_present:", LEADS, "work"),
     PageSpec("service", "pages/service.py", "service", ":material/support_agent:", ALL_ROLES, "work"),

@@ -23,7 +23,9 @@ from core.errors import NotFound, PermissionDenied
 from db.models import (
     Complaint,
     Customer,
+    CustomerCollaborator,
     Deal,
+    DealCollaborator,
     Evaluation,
     Feedback,
     Goal,
@@ -189,7 +191,24 @@ def _owned(team_col, member_col, scope: Scope) -> ColumnElement[bool]:
 
 
 def customer_filter(scope: Scope) -> ColumnElement[bool]:
+    """Customers the actor's scope owns (by team or owner): the ones it may manage and reassign."""
     return _owned(Customer.team_id, Customer.owner_id, scope)
+
+
+def collaborating_customers(scope: Scope, member_ids=None):
+    """Ids of customers on whose account team someone of the scope (or `member_ids`) works."""
+    ids = _ids(frozenset(member_ids)) if member_ids is not None else _ids(scope.member_ids)
+    return select(CustomerCollaborator.customer_id).where(CustomerCollaborator.member_id.in_(ids))
+
+
+def customer_read_filter(scope: Scope) -> ColumnElement[bool]:
+    """Customers the actor may see: owned ones plus those where someone of the scope is on the
+    account team (collaborators see the customer, its communication and its deals)."""
+    if scope.everything:
+        return true()
+    if not scope.member_ids:
+        return customer_filter(scope)
+    return or_(customer_filter(scope), Customer.id.in_(collaborating_customers(scope)))
 
 
 def task_filter(scope: Scope) -> ColumnElement[bool]:
@@ -205,15 +224,20 @@ def goal_filter(scope: Scope) -> ColumnElement[bool]:
 
 
 def interaction_filter(scope: Scope) -> ColumnElement[bool]:
-    """Interactions on visible customers. Join Customer on Interaction.customer_id to use it."""
-    return customer_filter(scope)
+    """Interactions on visible customers (account teams included). Join Customer on
+    Interaction.customer_id to use it."""
+    return customer_read_filter(scope)
 
 
 def deal_filter(scope: Scope) -> ColumnElement[bool]:
-    """Deals on visible customers or owned by visible members. Join Customer on Deal.customer_id."""
+    """Deals on visible customers (account teams included), owned by visible members or worked on
+    by them as deal collaborators. Join Customer on Deal.customer_id."""
     if scope.everything:
         return true()
-    return or_(customer_filter(scope), _owned(None, Deal.owner_id, scope))
+    clauses = [customer_read_filter(scope), _owned(None, Deal.owner_id, scope)]
+    if scope.member_ids:
+        clauses.append(Deal.id.in_(select(DealCollaborator.deal_id).where(DealCollaborator.member_id.in_(_ids(scope.member_ids)))))
+    return or_(*clauses)
 
 
 def complaint_filter(scope: Scope) -> ColumnElement[bool]:
@@ -292,6 +316,8 @@ def _owners(session: Session, record: Any) -> tuple[set[int], set[int]]:
     if isinstance(record, (Interaction, Deal, Survey)):
         teams, members = customer_owners(record.customer_id)
         own = record.owner_id if isinstance(record, Deal) else record.member_id
+        if isinstance(record, Deal) and record.id is not None:  # deal collaborators work it too
+            members |= set(session.scalars(select(DealCollaborator.member_id).where(DealCollaborator.deal_id == record.id)))
         return teams, members | ({own} - {None})
     if isinstance(record, Complaint):
         teams, members = customer_owners(record.customer_id)
@@ -306,6 +332,20 @@ def _owners(session: Session, record: Any) -> tuple[set[int], set[int]]:
     if isinstance(record, Training):
         return {record.team_id} - {None}, set()
     raise TypeError(f"no ownership rule for {type(record).__name__}")
+
+
+def _account_team(session: Session, record: Any) -> set[int]:
+    """Members on the account team of the customer a record belongs to: they may read it (the
+    customer, its communication, its deals) but not change what they do not own."""
+    if isinstance(record, Customer):
+        customer_id = record.id
+    elif isinstance(record, (Interaction, Deal)):
+        customer_id = record.customer_id
+    else:
+        return set()
+    if customer_id is None:
+        return set()
+    return set(session.scalars(select(CustomerCollaborator.member_id).where(CustomerCollaborator.customer_id == customer_id)))
 
 
 # What a plain member may change on records they own (everything else is read-only to them).
@@ -326,11 +366,13 @@ def allowed(session: Session, actor: Actor, action: str, record: Any, scope: Sco
         return session.scalar(select(Training.id).where(Training.id == record.id, training_filter(scope))) is not None
     teams, members = _owners(session, record)
     if actor.is_manager:
-        return bool(teams & scope.team_ids) or bool(members & scope.member_ids)
+        if bool(teams & scope.team_ids) or bool(members & scope.member_ids):
+            return True
+        return action == READ and bool(_account_team(session, record) & scope.member_ids)
     # member
     mine = actor.member_id is not None and actor.member_id in members
     if action == READ:
-        if mine:
+        if mine or (actor.member_id is not None and actor.member_id in _account_team(session, record)):
             return True
         if isinstance(record, Team):
             return record.id == actor.team_id
@@ -340,6 +382,19 @@ def allowed(session: Session, actor: Actor, action: str, record: Any, scope: Sco
     if isinstance(record, Goal):
         return record.member_id is not None and record.member_id == actor.member_id
     return mine and isinstance(record, _MEMBER_WRITABLE)
+
+
+def may_work_on(session: Session, actor: Actor, customer: Customer) -> bool:
+    """Whether the actor may work on a customer: log communication, take tasks and deals on it.
+    Admins and managers on customers they see; members on their own and on those whose account
+    team they are on."""
+    if not allowed(session, actor, READ, customer):
+        return False
+    if actor.is_admin or actor.is_manager:
+        return True
+    return actor.member_id is not None and (
+        customer.owner_id == actor.member_id or actor.member_id in _account_team(session, customer)
+    )
 
 
 def ensure(session: Session, actor: Actor, action: str, record: Any, scope: Scope | None = None) -> None:
@@ -387,6 +442,7 @@ __all__ = [
     "scope_for",
     "subtree_team_ids",
     "allowed",
+    "may_work_on",
     "ensure",
     "load",
     "ensure_role",
@@ -395,6 +451,8 @@ __all__ = [
     "team_filter",
     "member_filter",
     "customer_filter",
+    "customer_read_filter",
+    "collaborating_customers",
     "task_filter",
     "goal_filter",
     "interaction_filter",

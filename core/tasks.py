@@ -421,10 +421,10 @@ def task_history_text(session: Session, actor: Actor, task_id: int, lang: str, l
 
 def find_customers(session: Session, actor: Actor, query: str = "", limit: int = 20, include_id: int | None = None) -> list[dict]:
     """Customers in the actor's scope whose name contains `query` (for pickers over 100,000 rows)."""
-    from core.permissions import customer_filter
+    from core.permissions import customer_read_filter
 
     scope = scope_for(session, actor)
-    stmt = select(Customer.id, Customer.name).where(customer_filter(scope))
+    stmt = select(Customer.id, Customer.name).where(customer_read_filter(scope))
     if query.strip():
         stmt = stmt.where(Customer.name.ilike(f"%{query.strip()}%"))
     rows = [{"id": r.id, "name": r.name} for r in session.execute(stmt.order_by(Customer.name).limit(limit)).all()]

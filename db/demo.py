@@ -54,7 +54,11 @@ from db.models import (
     Contact,
     Criterion,
     Customer,
+    CustomerCollaborator,
     Deal,
+    DealCollaborator,
+    DealLine,
+    DealStage,
     Evaluation,
     EvaluationCycle,
     Feedback,
@@ -64,6 +68,7 @@ from db.models import (
     Meeting,
     Member,
     MemberSpecialty,
+    Product,
     Notification,
     OneOnOne,
     PeerReviewer,
@@ -119,7 +124,7 @@ class Scale:
 SCALES: dict[str, Scale] = {
     "small": Scale((0, 0, 0, 0), members=25, customers=400, interactions=2_400, deals=260, tasks=300, goals=120,
                    complaints=60, surveys=320, trainings=8, recognitions=24),
-    "large": Scale((6, 3, 6, 1), members=500, customers=100_000, interactions=1_000_000, deals=50_000, tasks=50_000,
+    "large": Scale((6, 3, 6, 1), members=500, customers=100_000, interactions=1_000_000, deals=200_000, tasks=50_000,
                    goals=5_000, complaints=12_000, surveys=60_000, trainings=40, recognitions=1_500),
 }
 
@@ -140,6 +145,15 @@ DEAL_VALUE_BY_SIZE = {"small": (20_000, 80_000), "medium": (80_000, 300_000), "l
                       "enterprise": (800_000, 3_000_000)}
 PRODUCTS = ("CRM 标准版", "CRM 企业版", "数据分析平台", "智能客服云", "实施与培训服务")
 DEAL_KINDS = ("新购", "续约", "扩容", "升级", "增购模块")
+PRODUCT_CATALOGUE = (  # name, code, list unit price (CNY)
+    ("CRM 标准版", "CRM-STD", Decimal("3600")), ("CRM 企业版", "CRM-ENT", Decimal("9800")),
+    ("数据分析平台", "BI-PLAT", Decimal("58000")), ("智能客服云", "CS-CLOUD", Decimal("2400")),
+    ("实施与培训服务", "SVC-IMPL", Decimal("12000")),
+)
+DEAL_SOURCES = ("老客户推荐", "官网咨询", "展会", "电话拓展", "合作伙伴", "续约")
+NEXT_STEPS = ("发送报价单", "安排产品演示", "约见采购负责人", "提交技术方案", "确认合同条款", "等待客户内部审批", "安排试用")
+WON_REASONS = ("价格与服务综合最优", "产品功能匹配", "老客户续约", "实施周期短")
+LOST_REASONS = ("预算取消", "选择了竞争对手", "价格过高", "项目延期", "需求不匹配")
 LANGUAGE_SPECIALTIES = ("普通话", "英语", "粤语")
 CHANNEL_WEIGHTS = (("phone", 30), ("wechat", 28), ("email", 15), ("visit", 11), ("meeting", 11), ("other", 5))
 SEVERITY_WEIGHTS = (("low", 35), ("medium", 40), ("high", 20), ("critical", 5))
@@ -1103,37 +1117,91 @@ class _Builder:
         return dict(customer_id=c.id, interaction_id=interaction_id, member_id=self.members[who].id if who is not None else None,
                     csat=csat, nps=nps, comment=comment, responded_at=responded)
 
-    # -- deals --------------------------------------------------------------------------------
+    # -- deals ----------------------------------------------------------------------------------
     def build_deals(self) -> None:
+        """The live pipeline: products, deals in every stage with lines, probabilities, next steps
+        and commit flags, deal collaborators, and account teams on the key accounts."""
         rng, today = self.rng, self.today
         t_ord, w_ord = today.toordinal(), self.window_start.toordinal()
         stage_pick = _Picker(DEAL_STAGE_WEIGHTS)
+        probability = dict(self.s.execute(select(DealStage.code, DealStage.probability)).all())
+        product_ids = self.insert(Product, [dict(name=n, code=c, unit_price=p, currency="CNY", active=True)
+                                            for n, c, p in PRODUCT_CATALOGUE], returning=True)
+        prices = [p for _, _, p in PRODUCT_CATALOGUE]
+        q_end = self.cur_q[1]
         candidates = [c for c in self.customers if c.owner is not None]
         weights = [{"A": 3.0, "B": 1.5, "C": 0.6}[c.tier] * (0.5 if c.status == "churned" else 1.0) for c in candidates]
-        rows = []
+        by_top: dict[int, list[int]] = defaultdict(list)
+        for m in self.members:
+            if m.status == "active":
+                by_top[self.teams[m.team].top].append(m.idx)
+        rows, lines, helpers = [], [], []
         for k, c in enumerate(rng.choices(candidates, weights=weights, k=self.scale.deals)):
             owner = self.members[c.owner]
             stage = "lost" if c.status == "churned" and rng.random() < 0.7 else stage_pick(rng)
             if c.status == "prospect" and stage == "won":
                 stage = "proposal"
             lo, hi = DEAL_VALUE_BY_SIZE[c.size]
-            value = round(rng.uniform(lo, hi) * (1 + 0.1 * owner.quality), -3)
+            product = rng.randrange(len(prices))
+            qty = max(1, round(rng.uniform(lo, hi) * (1 + 0.1 * owner.quality) / float(prices[product])))
+            price = (prices[product] * Decimal(str(round(rng.uniform(0.85, 1.0), 2)))).quantize(Decimal("0.01"))
+            value = price * qty
+            commit, reason, next_step = False, None, None
             if stage in ("won", "lost"):
                 closed = max(w_ord, c.created_at.toordinal() + 1, t_ord - 182 + int(rng.random() * 181))
                 closed = min(closed, t_ord - 1)
                 created = self.dt(max(c.created_at.toordinal(), closed - rng.randint(14, 90)))
                 expected = date.fromordinal(closed + rng.randint(-10, 10))
                 closed_on = date.fromordinal(closed)
+                entered = self.dt(closed)
+                reason = rng.choice(WON_REASONS if stage == "won" else LOST_REASONS)
                 if stage == "won":
-                    self.stats.add("sales_won", c.owner, closed, value)
+                    self.stats.add("sales_won", c.owner, closed, float(value))
             else:
                 created = self.dt(max(c.created_at.toordinal(), t_ord - rng.randint(3, 120)))
                 closed_on = None
                 expected = today + timedelta(days=rng.randint(-20, 120))  # a few are slipping
+                entered = self.past_dt(created)
+                next_step = rng.choice(NEXT_STEPS)
+                commit = stage in ("proposal", "negotiation") and expected <= q_end and rng.random() < 0.55
             rows.append(dict(external_id=f"D{k + 1:07d}", customer_id=c.id, owner_id=owner.id,
-                             title=f"{rng.choice(PRODUCTS)} {rng.choice(DEAL_KINDS)}", value=Decimal(f"{max(0, value):.2f}"),
-                             currency="CNY", stage=stage, expected_close=expected, closed_on=closed_on, created_at=created))
-        self.insert(Deal, rows)
+                             title=f"{PRODUCT_CATALOGUE[product][0]} {rng.choice(DEAL_KINDS)}", value=value,
+                             currency="CNY", stage=stage, probability=probability[stage], expected_close=expected,
+                             closed_on=closed_on, created_at=created, stage_entered_at=entered, updated_at=entered,
+                             next_step=next_step, source=rng.choice(DEAL_SOURCES), in_commit=commit,
+                             close_reason=reason, version=1))
+            lines.append((product, qty, price))
+            team_mates = by_top[self.teams[owner.team].top]
+            helpers.append(rng.choice(team_mates) if rng.random() < 0.2 and len(team_mates) > 1 else None)
+        ids = self.insert(Deal, rows, returning=True)
+        self.insert(DealLine, [dict(deal_id=i, product_id=product_ids[p], quantity=Decimal(q), unit_price=u)
+                               for i, (p, q, u) in zip(ids, lines)])
+        self.insert(DealCollaborator, [dict(deal_id=i, member_id=self.members[h].id)
+                                       for i, h, row in zip(ids, helpers, rows)
+                                       if h is not None and self.members[h].id != row["owner_id"]])
+        self.build_account_teams(by_top)
+
+    def build_account_teams(self, by_top: dict[int, list[int]]) -> None:
+        """Key accounts (tier A) are worked by a team: a colleague in sales and someone from the
+        service centre (service or technical support)."""
+        rng = self.rng
+        support = [m for top, ms in by_top.items() if TOP_TEAMS[top].kind == "support" for m in ms]
+        rows = []
+        for c in self.customers:
+            if c.owner is None or c.tier != "A" or c.status == "churned":
+                continue
+            taken = {c.owner}
+            sales = [m for m in by_top[self.teams[self.members[c.owner].team].top] if m not in taken]
+            if sales and rng.random() < 0.7:
+                m = rng.choice(sales)
+                taken.add(m)
+                rows.append(dict(customer_id=c.id, member_id=self.members[m].id, role="sales"))
+            if support:
+                m = rng.choice(support)
+                if m not in taken:
+                    role = "technical" if self.members[m].role == "tech_support" else "service"
+                    rows.append(dict(customer_id=c.id, member_id=self.members[m].id, role=role))
+        self.insert(CustomerCollaborator, rows)
 
     # -- tasks, goals, check-ins --------------------------------------------------------------
     def build_tasks_and_goals(self) -> None:

@@ -43,7 +43,8 @@ CUSTOMER_SIZES = ("small", "medium", "large", "enterprise")
 CUSTOMER_TIERS = ("A", "B", "C")
 CUSTOMER_STATUSES = ("prospect", "active", "churned")
 CHANNELS = ("phone", "email", "visit", "wechat", "meeting", "other")
-DEAL_STAGES = ("lead", "qualified", "proposal", "negotiation", "won", "lost")
+DEAL_STAGES = (  # the built-in stage codes (seeded by migration 0007; the workspace may add more)
+    "lead", "qualified", "proposal", "negotiation", "won", "lost")
 TASK_STATUSES = ("todo", "in_progress", "blocked", "done")
 GOAL_METRICS = (
     "sales_won",
@@ -55,6 +56,9 @@ GOAL_METRICS = (
     "resolution_rate",
     "follow_ups_done",
     "tasks_on_time",
+    "deals_new",
+    "win_rate",
+    "pipeline_created",
     "manual",
 )
 GOAL_STATUSES = ("active", "archived")
@@ -358,11 +362,24 @@ class Interaction(Base):
 
 
 class Deal(Base):
+    """A sales opportunity on a customer. `stage` names a row of `deal_stages` (by code, so imports
+    and exports speak the stage's code); `version` enables optimistic concurrency like tasks."""
+
     __tablename__ = "deals"
     __table_args__ = (
-        CheckConstraint(_in("stage", DEAL_STAGES), name="stage"),
         CheckConstraint("value >= 0", name="value"),
+        CheckConstraint("probability >= 0 AND probability <= 100", name="probability"),
+        CheckConstraint("version >= 1", name="version"),
         Index("ix_deals_owner_stage_closed", "owner_id", "stage", "closed_on"),
+        Index("ix_deals_stage_expected_close", "stage", "expected_close"),
+        Index("ix_deals_owner_created", "owner_id", "created_at"),
+        # Covering indexes (read from the index alone, never the wide rows): the pipeline's columns,
+        # largest first, and their totals; the forecast's per-owner aggregates.
+        Index("ix_deals_stage_value", "stage", "value", "probability", "currency", "expected_close", "closed_on",
+              "owner_id"),
+        Index("ix_deals_forecast", "owner_id", "stage", "closed_on", "expected_close", "value", "probability",
+              "in_commit", "currency", "stage_entered_at", "created_at"),
+        Index("ix_deals_stage_entered_at", "stage_entered_at"),  # stuck deals, longest in their stage first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -370,12 +387,21 @@ class Deal(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
     owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(200))
-    value: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    value: Mapped[Decimal] = mapped_column(Numeric(14, 2))  # the amount
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
-    stage: Mapped[str] = mapped_column(String(16), default="lead")
+    stage: Mapped[str] = mapped_column(ForeignKey("deal_stages.code", ondelete="RESTRICT"), default="lead")
+    probability: Mapped[int] = mapped_column(Integer, default=10)  # % chance to win; the stage's default
     expected_close: Mapped[Optional[date]] = mapped_column(Date)
-    closed_on: Mapped[Optional[date]] = mapped_column(Date)
+    closed_on: Mapped[Optional[date]] = mapped_column(Date)  # the day it was won or lost
+    next_step: Mapped[Optional[str]] = mapped_column(String(200))
+    source: Mapped[Optional[str]] = mapped_column(String(60))
+    in_commit: Mapped[bool] = mapped_column(Boolean, default=False)  # the owner commits it to the forecast
+    close_reason: Mapped[Optional[str]] = mapped_column(String(300))  # why won or lost
+    stage_entered_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -883,6 +909,9 @@ class LoginThrottle(Base):
     lockouts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[Optional[datetime]] = mapped_column(DateTime)
     last_failure_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+
+# ---------------------------------------------------------------------------------------------
 # Issue 12 (every screen right): what a released scorecard showed, frozen at release
 # ---------------------------------------------------------------------------------------------
 class ScorecardSnapshot(Base):
@@ -907,3 +936,89 @@ class FeedbackSender(Base):
     target: Mapped[str] = mapped_column(String(16), primary_key=True)
     period: Mapped[str] = mapped_column(String(7), primary_key=True)
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 13: sales pipeline (stages, products, deal lines and collaborators, account teams)
+# ---------------------------------------------------------------------------------------------
+STAGE_KINDS = ("open", "won", "lost")
+ACCOUNT_ROLES = ("sales", "service", "technical")
+
+
+class DealStage(Base):
+    """A pipeline stage of the workspace: its order, default win probability and whether a deal in
+    it is still open, won or lost. `name` is the workspace's own name (None: the built-in,
+    translated name of the code)."""
+
+    __tablename__ = "deal_stages"
+    __table_args__ = (
+        CheckConstraint(_in("kind", STAGE_KINDS), name="kind"),
+        CheckConstraint("probability >= 0 AND probability <= 100", name="probability"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[Optional[str]] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    probability: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(8), default="open")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Product(Base):
+    """The product catalogue that deal lines are priced from."""
+
+    __tablename__ = "products"
+    __table_args__ = (CheckConstraint("unit_price >= 0", name="unit_price"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[Optional[str]] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class DealLine(Base):
+    """A product on a deal: quantity times the agreed unit price."""
+
+    __tablename__ = "deal_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("unit_price >= 0", name="unit_price"),
+        Index("ix_deal_lines_product_deal", "product_id", "deal_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="RESTRICT"))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+
+
+class DealCollaborator(Base):
+    """A colleague who works a deal with its owner (may move and edit it)."""
+
+    __tablename__ = "deal_collaborators"
+    __table_args__ = (UniqueConstraint("deal_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+
+
+class CustomerCollaborator(Base):
+    """A member of a customer's account team besides its owner, with a role on the account."""
+
+    __tablename__ = "customer_collaborators"
+    __table_args__ = (
+        CheckConstraint(_in("role", ACCOUNT_ROLES), name="role"),
+        UniqueConstraint("customer_id", "member_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="sales")
+    added_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -13,7 +13,7 @@ from core import assignment, communication, customers, imports, safe_export
 from core.customers import CustomerFilters
 from core.errors import DomainError
 from db.models import CHANNELS, CUSTOMER_SIZES, CUSTOMER_STATUSES, CUSTOMER_TIERS
-from pages import task_form, ui
+from pages import pipeline_view, task_form, ui
 
 actor = ui.page_header("customers")
 lead = actor.role in ("admin", "manager")
@@ -84,6 +84,7 @@ def render_detail(raw_id: str) -> None:
 
     if detail.can_edit:
         render_manage(detail)
+    pipeline_view.account_team_section(int(info["id"]), detail.can_edit)  # issue 13: owner + collaborators
 
     tabs = ui.tabs([ui.t("customers.communication"), ui.t("customers.contacts"), ui.t("customers.assignment_history"),
                     ui.t("customers.deals"), ui.t("customers.complaints"), ui.t("customers.surveys"), ui.t("customers.tasks"),
@@ -118,7 +119,8 @@ def render_detail(raw_id: str) -> None:
     with tabs[3]:
         if ui.shown(tabs[3]):
             frame = detail.deals.copy()
-            frame["stage"] = [ui.label("stage", s) for s in frame["stage"]]
+            stage_names = pipeline_view.stage_names()
+            frame["stage"] = [stage_names.get(s, s) for s in frame["stage"]]
             frame["value"] = [ui.fmt_money(v, c) for v, c in zip(frame["value"], frame["currency"])]
             _table(frame, {"title": ui.t("customers.col.title"), "stage": ui.t("customers.col.stage"), "value": ui.t("customers.col.value"),
                            "owner": ui.t("customers.owner"), "expected_close": ui.t("customers.col.expected_close")})
@@ -236,6 +238,9 @@ def render_list() -> None:
     customer or creating one reruns the whole app)."""
     options = ui.cached(customers.filter_options)
     search = st.text_input(ui.t("customers.search"), key="f_search", icon=":material/search:")
+    relations = {"all": ui.t("customers.relation.all"), **{r: ui.t(f"customers.relation.{r}") for r in customers.RELATIONS}}
+    relation = st.segmented_control(ui.t("customers.relation"), list(relations), default="all", format_func=relations.get,
+                                    key="f_relation", label_visibility="collapsed") or "all"
     chosen = filter_panel(options)
     industries, sizes, regions, tiers = chosen["f_industry"], chosen["f_size"], chosen["f_region"], chosen["f_tier"]
     owners, teams = (chosen["f_owner"], chosen["f_team"]) if lead else ([], [])
@@ -243,7 +248,7 @@ def render_list() -> None:
     sort, descending = chosen["f_sort"], chosen["f_desc"]
     filters = CustomerFilters(search=search, industries=tuple(industries), sizes=tuple(sizes), regions=tuple(regions),
                               tiers=tuple(tiers), owner_ids=tuple(owners), team_ids=tuple(teams), overdue_only=overdue,
-                              unassigned_only=unassigned)
+                              unassigned_only=unassigned, relation="" if relation == "all" else relation)
     if filters != st.session_state.get("_cust_filters"):
         st.session_state["_cust_filters"] = filters
         st.session_state["cust_page"] = 1

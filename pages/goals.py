@@ -11,7 +11,7 @@ import streamlit as st
 from core import goals
 from core.metrics import METRIC_UNITS
 from db.models import GOAL_METRICS
-from pages import period_ui, ui
+from pages import period_ui, pipeline_view, ui
 
 actor = ui.page_header("goals")
 is_lead = actor.role in ("admin", "manager")
@@ -30,9 +30,9 @@ def status_badge(code: str) -> str:
 def fmt_value(value, metric: str, unit: str = "") -> str:
     if value is None:
         return "—"
-    if metric == "sales_won":
+    if metric in ("sales_won", "pipeline_created"):
         return ui.fmt_money(value)
-    decimals = 0 if metric in ("new_customers", "follow_ups_done", "tasks_on_time") else 1
+    decimals = 0 if metric in ("new_customers", "follow_ups_done", "tasks_on_time", "deals_new") else 1
     return f"{ui.fmt_number(value, decimals)}{(' ' + unit) if unit else ''}"
 
 
@@ -384,3 +384,5 @@ if is_lead:
                         if ui.write(goals.save_children, parent_id, drafts, replace_existing=bool(existing),
                                     success=ui.t("goals.decomposed", n=len(drafts))):
                             st.rerun()
+
+pipeline_view.forecast_expander("goals_fc")  # issue 13: forecast against the sales quota, past quarters

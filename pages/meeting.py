@@ -8,7 +8,7 @@ import pyarrow as pa
 import streamlit as st
 
 from core import goals, meeting
-from pages import ui
+from pages import pipeline_view, ui
 
 actor = ui.page_header("meeting")
 print_mode = st.query_params.get("print") == "1"
@@ -70,7 +70,7 @@ def status_label(code: str) -> str:
 def value_text(value, goal) -> str:
     if value is None:
         return "—"
-    if goal.metric == "sales_won":
+    if goal.metric in ("sales_won", "pipeline_created"):
         return ui.fmt_money(value)
     decimals = 0 if goal.metric in ("new_customers", "follow_ups_done", "tasks_on_time") else 1
     return ui.fmt_number(value, decimals) + (f" {goal.unit}" if goal.unit else "")
@@ -165,3 +165,4 @@ def board(team_id: int, period: str = periods.CURRENT) -> None:
 
 
 board(team_id, period)
+pipeline_view.forecast_panel("meeting_fc", team_id, print_mode)  # issue 13: the team's quarter against its quota

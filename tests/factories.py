@@ -148,3 +148,21 @@ def build_world(session: Session) -> World:
     for name, user in w.users.items():
         w.actors[name] = actor_for_user(session, user)
     return w
+
+
+def make_deal(session: Session, title: str, customer: Customer, owner: Member | None, **kw: Any):
+    """A deal in the built-in stages (open 'lead' unless told), with the stage's probability."""
+    from db.base import utcnow
+    from db.models import Deal, DealStage
+
+    stage = kw.pop("stage", "lead")
+    probability = kw.pop("probability", None)
+    if probability is None:
+        probability = session.scalar(select(DealStage.probability).where(DealStage.code == stage))
+    now = utcnow()
+    deal = Deal(title=title, customer_id=customer.id, owner_id=owner.id if owner else None, stage=stage,
+                probability=probability, value=kw.pop("value", 1000), currency=kw.pop("currency", "CNY"),
+                stage_entered_at=kw.pop("stage_entered_at", now), created_at=kw.pop("created_at", now), **kw)
+    session.add(deal)
+    session.flush()
+    return deal

@@ -104,8 +104,8 @@ def test_every_page_in_the_navigation_has_its_file():
 
 
 def test_navigation_lists_only_the_roles_pages():
-    assert {p.key for p in pages_for("member")} == {"home", "my_tasks", "customers", "goals", "service", "evaluations", "feedback", "training"}
+    assert {p.key for p in pages_for("member")} == {"home", "my_tasks", "customers", "pipeline", "goals", "service", "evaluations", "feedback", "training"}
     assert "admin" in {p.key for p in pages_for("admin")}
     assert "admin" not in {p.key for p in pages_for("manager")}
     titles = {p.key for p in PAGES}
-    assert len(titles) == 12
+    assert len(titles) == 13

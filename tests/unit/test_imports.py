@@ -165,6 +165,8 @@ def test_deals_find_their_customer_by_name_and_owner_by_email(session, world):
     assert deals["Renewal"].owner_id == world.members["a2"].id and float(deals["Renewal"].value) == 12500.50
     assert deals["Renewal"].stage == "won"
     assert deals["Upsell"].owner_id == world.members["a1"].id and deals["Upsell"].stage == "lead"  # the customer's owner
+    assert (deals["Renewal"].probability, deals["Upsell"].probability) == (100, 10)  # the stage's default win probability
+    assert deals["Upsell"].version == 1 and deals["Upsell"].stage_entered_at is not None
 
 
 def test_imported_interactions_move_the_customers_follow_up(session, world):

@@ -39,6 +39,18 @@ def fx(session, world):
         Deal(customer_id=cust_a1.id, owner_id=a2.id, title="d6", value=Decimal("200"), stage="won", closed_on=date(2024, 2, 10)),
         Deal(customer_id=cust_a1.id, owner_id=b1.id, title="d7", value=Decimal("5000"), stage="won", closed_on=date(2024, 2, 1)))
 
+    # deals_new: a1 = 2 created in the period (Jan 20, Mar 31 23:00; Apr 1 is out) - the deals above
+    # were created today, outside it; pipeline_created: a1 = 4000 + 600 = 4600.
+    # win_rate: a1 closed d1 won, d2 won, d5 lost in the period (d3, d4 outside) -> 2/3 = 66.67 %.
+    add("deal_a1_created",
+        Deal(customer_id=cust_a1.id, owner_id=a1.id, title="n1", value=Decimal("4000"), stage="lead",
+             created_at=datetime(2024, 1, 20, 10)),
+        Deal(customer_id=cust_a1.id, owner_id=a1.id, title="n2", value=Decimal("600"), stage="proposal",
+             created_at=datetime(2024, 3, 31, 23)))
+    add("deal_other",
+        Deal(customer_id=cust_a1.id, owner_id=a1.id, title="n3", value=Decimal("900"), stage="lead",
+             created_at=datetime(2024, 4, 1)))
+
     # new_customers: a1 = 2 (Jan 10 and Mar 31 23:59; Apr 1 00:00 is out), a2 = 1
     ids["new_a1"] = [make_customer(session, "n1", a1, created_at=datetime(2024, 1, 10, 9)).id,
                      make_customer(session, "n2", a1, created_at=datetime(2024, 3, 31, 23, 59)).id]
@@ -117,6 +129,9 @@ A1_EXPECTED = {
     "resolution_rate": 50.0,
     "follow_ups_done": 2.0,
     "tasks_on_time": 2.0,
+    "deals_new": 2.0,
+    "win_rate": 200 / 3,
+    "pipeline_created": 4600.0,
 }
 
 
