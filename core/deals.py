@@ -60,8 +60,10 @@ QUANTITY_MAX = Decimal("9999999999.99")
 
 
 def workspace_currency(session: Session) -> str:
-    """The currency deals are entered and forecast in (the workspace setting, once there is one)."""
-    return i18n.DEFAULT_CURRENCY
+    """The currency deals are entered and forecast in: the workspace's (one rule, core.metrics)."""
+    from core.metrics import workspace_currency as currency
+
+    return currency(session)
 
 
 def quarter_of(day: date, offset: int = 0) -> tuple[date, date]:

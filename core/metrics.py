@@ -89,6 +89,7 @@ def other_currencies(session: Session, *, member_ids: Collection[int] | None = N
     ).all()
     return {currency: (int(n), float(total or 0)) for currency, n, total in rows}
 
+
 MEASURED_METRICS: tuple[str, ...] = tuple(m for m in GOAL_METRICS if m != "manual")
 # Lower values are better for these (pace and status invert for them).
 LOWER_IS_BETTER: frozenset[str] = frozenset({"first_response_hours"})
@@ -107,7 +108,7 @@ METRIC_UNITS: dict[str, str] = {
     "tasks_on_time": "",
     "deals_new": "",
     "win_rate": "%",
-    "pipeline_created": "CNY",
+    "pipeline_created": "",  # money, like sales_won
 }
 
 
