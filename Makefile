@@ -38,7 +38,7 @@ demo-large: migrate
 BENCH_URL ?= sqlite:////tmp/clientcrew-large.db
 bench: install
 	@test -f $(patsubst sqlite:///%,%,$(BENCH_URL)) || $(PY) -m db.demo --scale large --url $(BENCH_URL)
-	$(PY) -m db.migrate --url $(BENCH_URL) 2>/dev/null || DATABASE_URL=$(BENCH_URL) $(PY) -m db.migrate
+	$(PY) -m db.migrate $(BENCH_URL)
 	$(PY) -m bench.browser --url $(BENCH_URL)
 	$(PY) -m bench.browser --url $(BENCH_URL) --load --sessions 50 --seconds 60
 
