@@ -34,8 +34,14 @@ test: install
 demo-large: migrate
 	$(PY) -m db.demo --scale large
 
+## Browser bench (click to settled page in headless Chromium, ratios to a bare app measured in the
+## same run) on the large demo; BENCH_URL reuses a built one, e.g. make bench BENCH_URL=sqlite:////tmp/large.db
+BENCH_URL ?= sqlite:////tmp/clientcrew-large.db
 bench: install
-	$(PY) -m bench.pages
+	@test -f $(patsubst sqlite:///%,%,$(BENCH_URL)) || $(PY) -m db.demo --scale large --url $(BENCH_URL)
+	$(PY) -m db.migrate $(BENCH_URL)
+	$(PY) -m bench.browser --url $(BENCH_URL)
+	$(PY) -m bench.browser --url $(BENCH_URL) --load --sessions 50 --seconds 60
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -58,7 +58,7 @@ QUADRANTS = ("do", "schedule", "delegate", "eliminate")  # Eisenhower: (1,1) (1,
 DUE_WINDOWS = ("overdue", "today", "week", "month", "none")
 UNASSIGNED = "none"  # column id of the Unassigned column in the member view
 DEFAULT_CARDS_PER_COLUMN = 6
-DEFAULT_MEMBERS_PER_PAGE = 8
+DEFAULT_MEMBERS_PER_PAGE = 20  # columns side by side in one scrolling row: a whole normal-sized team (bigger: pages of 20)
 MAX_CARDS_PER_COLUMN = 200
 TITLE_MAX = 200
 NOTE_MAX = 2000
@@ -177,6 +177,14 @@ class Column:
     open_tasks: int = 0  # all open tasks of the member (capacity view), whatever the filters
     capacity: int | None = None
     team: str | None = None
+    wip_limit: int | None = None  # status columns: the board's work-in-progress limit
+    wip_count: int = 0  # status columns: every task of the board in this status, unfiltered
+
+    @property
+    def over_wip_limit(self) -> bool:
+        from core.wip_limits import over_limit
+
+        return over_limit(self.wip_count, self.wip_limit)
 
     @property
     def hidden(self) -> int:
@@ -314,8 +322,14 @@ def board(
                 open_tasks=open_counts.get(m["id"], 0), capacity=m["capacity"], team=m["team"],
             ))
     else:
+        from core import wip_limits
+
+        limits = wip_limits.limits_of(session, team_id)
+        filtered = len(where) > 2  # beyond the scope and the team: a filter is set
+        wip = wip_limits.counts_of(session, scope, team_ids) if filtered else counts
         for status in TASK_STATUSES:
-            columns.append(Column(status, None, counts.get(status, 0), take(status, status)))
+            columns.append(Column(status, None, counts.get(status, 0), take(status, status),
+                                  wip_limit=limits.get(status), wip_count=wip.get(status, 0)))
     return Board(team_id, view, tuple(columns), today, members_total=len(all_members), member_offset=member_offset,
                  members=tuple(all_members))
 

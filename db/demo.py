@@ -1233,6 +1233,11 @@ class _Builder:
                                       created_at=self.past_dt(t["created_at"], t["completed_at"] or self.midnight)))
         self.insert(TaskNote, notes)
         self.s.execute(update(Member), [{"id": m.id, "max_open_tasks": m.cap_tasks} for m in self.members])
+        # Issue 15: every top team's board limits work in progress (in progress and blocked).
+        from db.models import BoardWipLimit
+
+        self.insert(BoardWipLimit, [dict(team_id=t.id, status=status, max_cards=limit) for t in self.teams
+                                    if t.parent is None for status, limit in (("in_progress", 12), ("blocked", 4))])
 
     def plan_tasks(self) -> list[dict[str, Any]]:
         rng, today = self.rng, self.today

@@ -1022,3 +1022,20 @@ class CustomerCollaborator(Base):
     role: Mapped[str] = mapped_column(String(16), default="sales")
     added_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# Issue 15: the board's work-in-progress limits
+# ---------------------------------------------------------------------------------------------
+class BoardWipLimit(Base):
+    """At most `max_cards` tasks in one status column of one team's board (the team and its
+    sub-teams, as the board shows them); the board warns when a column holds more."""
+
+    __tablename__ = "board_wip_limits"
+    __table_args__ = (
+        CheckConstraint(_in("status", TASK_STATUSES), name="status"),
+        CheckConstraint("max_cards >= 1", name="max_cards"),
+    )
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    max_cards: Mapped[int] = mapped_column(Integer)

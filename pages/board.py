@@ -3,12 +3,14 @@ grip to reassign or reorder it (streamlit-dnd; each drop is one version-checked 
 its Move to… menu. Also the Workload view and a New task form."""
 import streamlit as st
 
-from core import tasks, workload
+from core import avatars, tasks, wip_limits, workload
+from pages import board_wall
 from pages import task_form as tf
 from pages import ui
 
 actor = ui.page_header("board", ui.t("board.caption"))
 tf.inject_css()
+board_wall.inject()
 
 teams = ui.cached(tasks.board_teams)
 if not teams:
@@ -64,12 +66,72 @@ g1, g2 = st.columns([3, 1])
 customer_query = g1.text_input(ui.t("board.customer_search"), key="board_customer")
 include_done = g2.toggle(ui.t("board.include_done"), key="board_done") if view == "member" else True
 
+def _column_label(column: tasks.Column, view: str) -> str:
+    if view == "status":
+        return ui.label("task_status", column.id)
+    # labels go into markdown (headings, buttons, warnings): a member's name is shown as typed
+    return ui.esc(column.title) if column.member_id is not None else ui.t("board.unassigned")
+
+
+def _avatar(member_id, name: str | None) -> str:
+    """Initials in a coloured badge (letters and digits only: never markup)."""
+    return f":{avatars.colour(member_id)}-badge[{avatars.initials(name)}]" if name else ""
+
+
+def _card_markdown(card: tasks.Card) -> str:
+    """A whole card in one markdown element: avatar, title, customer, due date, priority, progress."""
+    meta = [tf.due_text(card), tf.quadrant_badge(card.quadrant), ui.t("board.progress", p=card.progress)]
+    if card.customer:
+        meta.insert(0, f":material/storefront: {ui.esc(card.customer)}")
+    avatar = _avatar(card.assignee_id, card.assignee) or f":gray-badge[{ui.t('board.unassigned')}]"
+    return f"{avatar} **{ui.esc(card.title)}**  \n" + " · ".join(meta)
+
+
+def _quick_add_target(column_key: str, team_id: int) -> dict:
+    """create_task arguments for a card added at the top of a column."""
+    kind, _, target = column_key.removeprefix("bcol-").partition("-")
+    if kind == "s":
+        return {"team_id": team_id, "status": target}
+    if target == tasks.UNASSIGNED:
+        return {"team_id": team_id, "assignee_id": None}
+    return {"team_id": None, "assignee_id": int(target)}  # the task joins the member's own team
+
+
+def _apply_quick_add(team_id: int, labels: dict[str, str]) -> None:
+    """A quick-add form submitted since the last run: create the task before drawing the board."""
+    column_key = st.session_state.get("_board_qa")
+    if not column_key or not st.session_state.get("qa-go"):
+        return
+    title = (st.session_state.get("qa-title") or "").strip()
+    if ui.write(tasks.create_task, title=title, **_quick_add_target(column_key, team_id)):
+        st.success(ui.t("wall.added", title=title, column=labels.get(column_key, "")), icon=":material/add_task:")
+
+
+def _wip_editor(team_id: int, data: tasks.Board) -> None:
+    """One popover for the status columns' limits; its body is drawn only while it is open."""
+    pop = st.popover(ui.t("wall.wip.button"), icon=":material/speed:", key="board_wip", on_change="rerun")
+    if pop.open is False:
+        return
+    with pop:
+        st.caption(ui.t("wall.wip.help"))
+        values = {}
+        for column in data.columns:
+            values[column.id] = st.number_input(ui.label("task_status", column.id), min_value=0,
+                                                max_value=wip_limits.MAX_LIMIT, step=1, value=column.wip_limit or 0,
+                                                key=f"wip-{team_id}-{column.id}")
+        if st.button(ui.t("wall.wip.save"), type="primary", key="board_wip_save", icon=":material/save:"):
+            if ui.write(wip_limits.set_wip_limits, team_id, values):
+                st.session_state.pop("board_wip", None)
+                st.rerun(scope="fragment")
+
+
 @st.fragment
 def draw_board(team_id: int, view: str, customer_query: str, quadrant: str | None, due: str | None,
                include_done: bool) -> None:
-    """The columns and cards. A fragment: a drop and a card's Move to… button rerun the board alone,
-    not the app shell and filters; Show more, member paging and a move made in the dialog rerun
-    the whole app."""
+    """The columns and cards, side by side in one scrolling row. A fragment: a drop, a quick-add
+    and a card's Move to… button rerun the board alone, not the app shell and filters; Show more,
+    member paging and a move made in the dialog rerun the whole app."""
+    prefix = "m" if view == "member" else "s"
     # A drop reported by the browser since the last run: apply it before drawing, so this run shows
     # the result (or the refusal) from the database.
     drop = tf.pending_drop("stdnd")
@@ -81,6 +143,7 @@ def draw_board(team_id: int, view: str, customer_query: str, quadrant: str | Non
         elif not drop["same"] and kind == "s":
             move["to_status"] = target
         tf.apply_move(drop["task_id"], drop["version"], index=drop["index"], neighbours=drop["neighbours"], **move)
+    _apply_quick_add(team_id, st.session_state.get("_board_labels", {}))
 
     limits_state = st.session_state.setdefault("_board_limits", {})
     column_limits = limits_state.get((team_id, view), {})
@@ -91,9 +154,19 @@ def draw_board(team_id: int, view: str, customer_query: str, quadrant: str | Non
         member_offset=member_offset, member_limit=tasks.DEFAULT_MEMBERS_PER_PAGE,
     )
     members = list(data.members)  # the Move to… menu offers the whole team
-    st.caption(ui.t("board.shown", shown=data.shown, total=data.total))
+    labels = {f"bcol-{prefix}-{c.id}": _column_label(c, view) for c in data.columns}
+    st.session_state["_board_labels"] = labels
+    for column in data.columns:
+        if column.over_wip_limit:
+            st.warning(ui.t("wall.wip.over", column=labels[f"bcol-s-{column.id}"], n=column.wip_count,
+                            limit=column.wip_limit), icon=":material/warning:")
+    h1, h2 = st.columns([4, 1], vertical_alignment="center")
+    h1.caption(ui.t("board.shown", shown=data.shown, total=data.total) + " · " + ui.t("wall.scroll_hint"))
+    if view == "status":
+        with h2:
+            _wip_editor(team_id, data)
     if view == "member" and data.members_total > tasks.DEFAULT_MEMBERS_PER_PAGE:
-        # Big teams: a page of members at a time (the Unassigned column stays on every page).
+        # Very large teams: a page of members at a time (the Unassigned column stays on every page).
         page_size = tasks.DEFAULT_MEMBERS_PER_PAGE
         last = (data.members_total - 1) // page_size * page_size
         p1, p2, p3 = st.columns([1, 3, 1])
@@ -108,29 +181,45 @@ def draw_board(team_id: int, view: str, customer_query: str, quadrant: str | Non
     if view == "member" and len(data.columns) == 1:
         st.info(ui.t("board.no_members"), icon=":material/group_off:")
 
-    PER_ROW = 4
     move_label = ui.t("board.card_menu")
-    prefix = "m" if view == "member" else "s"
+    open_add = st.session_state.get("_board_qa")
+    targets = [(key, label) for key, label in labels.items()]
     container_keys: list[str] = []
     drawn: dict[str, list[int]] = {}
-    for start in range(0, len(data.columns), PER_ROW):
-        for slot, column in zip(st.columns(PER_ROW), data.columns[start:start + PER_ROW]):
-            with slot:
+    with st.container(key="board-row", horizontal=True, wrap=False, gap="small"):
+        for column in data.columns:
+            key = f"bcol-{prefix}-{column.id}"
+            with st.container(key=f"bwrap-{prefix}-{column.id}", width=board_wall.COLUMN_WIDTH, gap="small"):
                 if view == "status":
-                    st.markdown(f"#### {ui.label('task_status', column.id)} · {column.total}")
+                    head = f"#### {labels[key]} · {column.total}"
+                    if column.wip_limit:
+                        wip = ui.t("wall.wip.count", n=column.wip_count, limit=column.wip_limit)
+                        head += "  \n" + (f":red[:material/warning: **{wip}**]" if column.over_wip_limit else wip)
+                    st.markdown(head)
                 elif column.member_id is None:
-                    st.markdown(f"#### {ui.t('board.unassigned')} · {column.total}")
+                    st.markdown(f"#### {labels[key]} · {column.total}")
                 else:
                     load = ui.t("board.load", open=column.open_tasks, capacity=column.capacity)
-                    st.markdown(f"#### {ui.esc(column.title)}\n{ui.esc(column.team)} · " + (f":red[**{load}**]" if column.over_capacity else load))
-                key = f"bcol-{prefix}-{column.id}"
+                    st.markdown(f"#### {_avatar(column.member_id, column.title)} {ui.esc(column.title)} · {column.total}\n"
+                                f"{ui.esc(column.team)} · " + (f":red[**{load}**]" if column.over_capacity else load))
+                if open_add == key:
+                    with st.form("qa-form", clear_on_submit=True, border=False):
+                        st.text_input(ui.t("wall.add_title"), key="qa-title", max_chars=tasks.TITLE_MAX,
+                                      placeholder=ui.t("wall.add_placeholder"), label_visibility="collapsed")
+                        st.form_submit_button(ui.t("wall.add_submit"), key="qa-go", type="primary", icon=":material/add:")
+                    if st.button(ui.t("wall.add_close"), key="qa-close", type="tertiary"):
+                        st.session_state.pop("_board_qa", None)
+                        st.rerun(scope="fragment")
+                elif st.button(ui.t("wall.add_card"), key=f"qa-open-{key}", type="tertiary", icon=":material/add:"):
+                    st.session_state["_board_qa"] = key
+                    st.rerun(scope="fragment")
                 with st.container(key=key, border=True):
                     for card in column.cards:
                         with st.container(key=tf.card_key(card), border=True):
-                            tf.card_body(card, show_assignee=view == "status")
+                            st.markdown(_card_markdown(card))
                             # One button per card (widgets dominate the rerun time): Move to… and Details.
                             if st.button(move_label, key=f"mv-{card.id}", type="tertiary"):
-                                tf.open_card_dialog(card, members)
+                                tf.open_card_dialog(card, members, targets=[t for t in targets if t[0] != key])
                 container_keys.append(key)
                 drawn[key] = [card.id for card in column.cards]
                 if column.hidden:

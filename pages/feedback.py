@@ -61,6 +61,10 @@ with tab_one:
             if not people:
                 ui.empty_state(ui.t("one_on_one.no_members"))
             else:
+                linked = st.query_params.get("member")  # /feedback?member=<id>: the Meeting screen's 1:1 links
+                if linked and linked.isdigit() and int(linked) in people and st.session_state.get("_oo_linked") != linked:
+                    st.session_state["oo_member"] = int(linked)  # once per link: the user may choose another
+                    st.session_state["_oo_linked"] = linked
                 member_id = st.selectbox(ui.t("common.member"), list(people), format_func=people.get, key="oo_member")
                 with st.expander(ui.t("one_on_one.agenda_now"), expanded=True):
                     render_agenda(ui.cached(oo.agenda, member_id))

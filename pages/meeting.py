@@ -1,17 +1,26 @@
 """Meeting: a read-only team dashboard for screen sharing. Large type, refreshes itself every few
 seconds (a fragment polls the data revision; nothing is kept in the server process), shareable as
-/meeting?team=<id>&lang=zh, printable with ?print=1 (no sidebar, no refresh)."""
+/meeting?team=<id>&lang=zh, printable with ?print=1 (no sidebar, no refresh), and for the wall with
+?kiosk=1: no sidebar, keeps refreshing, one 1920×1080 screen without scrolling whose sections
+rotate every 20 s. ?period=month|quarter|year picks the goals' period (this month by default)."""
+import time
 from datetime import date, datetime
 
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import goals, meeting
-from pages import pipeline_view, ui
+from core import goals, meeting, meeting_wall, periods
+from pages import period_ui, pipeline_view, ui
 
-actor = ui.page_header("meeting")
-print_mode = st.query_params.get("print") == "1"
+kiosk = st.query_params.get("kiosk") == "1"
+print_mode = st.query_params.get("print") == "1" and not kiosk
+if kiosk:
+    ui.require_page("meeting")  # the wall shows the team's name, not the page title
+    ui.show_flashes()
+    actor = ui.actor()
+else:
+    actor = ui.page_header("meeting")
 
 st.html("""<style>
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
@@ -22,10 +31,20 @@ st.html("""<style>
 [data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
 [data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.35rem; padding: .45rem .7rem; }
 </style>""")
-if print_mode:
+if print_mode or kiosk:
     st.html("""<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header, [data-testid="stToolbar"] { display: none !important; }
 @media print { [data-testid="stMain"] { padding: 0 !important; } }
+</style>""")
+if kiosk:  # one screen: tighter spacing, nothing above the content
+    st.html("""<style>
+[data-testid="stMainBlockContainer"] { padding: 1.2rem 2.5rem 0 2.5rem !important; max-width: none !important; }
+[data-testid="stMain"] h2 { font-size: 2.4rem; padding: 0 0 .3rem 0; }
+[data-testid="stMain"] h3 { font-size: 1.7rem; padding: .2rem 0; }
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.3rem; line-height: 1.4; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3rem !important; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.2rem; padding: .3rem .6rem; }
 </style>""")
 
 teams = ui.cached(meeting.meeting_teams)
@@ -46,21 +65,40 @@ else:
         st.error(ui.t("meeting.foreign_team", value=team_id), icon=":material/block:")
         st.stop()
 
-if not print_mode:
-    chosen = st.selectbox(ui.t("meeting.team"), list(names), index=list(names).index(team_id),
+# This month / quarter / year (the wall), or a past quarter, year or all of history (issue 11).
+fiscal_start = period_ui.fiscal_start()
+PERIOD_LABELS = {p: ui.t(f"wall.period.{p}") for p in meeting_wall.PERIODS}
+PERIOD_LABELS |= {c: period_ui.label(c) for c in periods.options(date.today(), fiscal_start) if c != periods.CURRENT}
+period = st.query_params.get("period", "month")
+if period not in PERIOD_LABELS:
+    period = "month"
+include_not_started = st.query_params.get("not_started") == "1"
+ROTATE_SECONDS = 20
+
+if not print_mode and not kiosk:
+    f1, f2, f3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    chosen = f1.selectbox(ui.t("meeting.team"), list(names), index=list(names).index(team_id),
                           format_func=lambda i: names[i], key="meeting_team")
     if chosen != team_id:
         st.query_params["team"] = str(chosen)
         st.rerun()
-    link = f"/meeting?team={team_id}&lang={ui.lang()}"
-    c1, c2 = st.columns([3, 1])
-    c1.caption(ui.t("meeting.share_link", link=link))
-    c2.markdown(f"[{ui.t('meeting.print')}](meeting?team={team_id}&lang={ui.lang()}&print=1)")
-else:
+    picked = f2.selectbox(ui.t("wall.period"), list(PERIOD_LABELS), index=list(PERIOD_LABELS).index(period),
+                          format_func=PERIOD_LABELS.get, key="meeting_period") or period
+    starting = f3.toggle(ui.t("wall.include_not_started"), value=include_not_started, key="meeting_not_started")
+    if picked != period or starting != include_not_started:
+        st.query_params["period"] = picked
+        if starting:
+            st.query_params["not_started"] = "1"
+        else:
+            st.query_params.pop("not_started", None)
+        st.rerun()
+    query = f"team={team_id}&lang={ui.lang()}&period={period}" + ("&not_started=1" if include_not_started else "")
+    c1, c2, c3 = st.columns([3, 1, 1])
+    c1.caption(ui.t("meeting.share_link", link=f"/meeting?{query}"))
+    c2.markdown(f"[{ui.t('wall.kiosk')}](meeting?{query}&kiosk=1)")
+    c3.markdown(f"[{ui.t('meeting.print')}](meeting?{query}&print=1)")
+elif print_mode:
     st.caption(ui.t("meeting.print_hint"))
-
-
-SHOWN_AT_RISK = 10  # readable from across the room; the chart above shows every goal
 
 
 def status_label(code: str) -> str:
@@ -86,65 +124,103 @@ def goals_table(rows) -> pd.DataFrame:
     } for g in rows])
 
 
-# Issue 11: a past quarter or year can be reviewed (current by default; `?period=` for print links).
-from core import periods  # noqa: E402
-from pages import period_ui  # noqa: E402
+def _pct(value: float | None) -> str:
+    return "—" if value is None else ui.fmt_percent(value)
 
-if print_mode:
-    period = st.query_params.get("period", periods.CURRENT)
-    if period not in periods.options(date.today(), period_ui.fiscal_start()):
-        period = periods.CURRENT
-else:
-    period = period_ui.picker("meeting_period")
+
+def headline(wall: meeting_wall.MeetingWall) -> None:
+    behind = wall.counts.get(goals.AT_RISK, 0) + wall.counts.get(goals.OFF_TRACK, 0)
+    cells = st.columns(5)
+    cells[0].metric(ui.t("wall.headline.goals"), wall.goals)
+    cells[1].metric(ui.t("wall.headline.attainment"), _pct(wall.attainment))
+    cells[2].metric(ui.t("meeting.on_track"), wall.counts.get(goals.ON_TRACK, 0))
+    cells[3].metric(ui.t("wall.chart.behind"), behind)
+    cells[4].metric(ui.t("meeting.overdue"), wall.overdue_follow_ups)
+
+
+def section_goals(wall: meeting_wall.MeetingWall, key: tuple) -> None:
+    """Goals rolled up by sub-team, and the ten furthest behind."""
+    left, right = st.columns([5, 6])
+    with left:
+        st.subheader(ui.t("wall.goals_by_team"))
+        if not wall.by_team:
+            st.caption(ui.t("wall.no_goals_period"))
+        else:
+            labels = {k: ui.t(f"wall.chart.{k}") for k in ("title", "team", "percent", "goals", "behind")}
+            ui.chart(lambda: meeting_wall.rollup_spec(wall.by_team, labels), cache_key=("wall_rollup", *key), width="stretch")
+    with right:
+        st.subheader(ui.t("wall.furthest_behind"))
+        if not wall.behind:
+            st.success(ui.t("wall.none_behind"))
+        else:
+            st.table(ui.derived(("wall_behind", *key), lambda: pa.Table.from_pylist([{
+                ui.t("goals.goal"): ui.esc(g.title), ui.t("goals.owner"): ui.esc(g.owner),
+                ui.t("goals.progress"): "—" if g.percent is None else f"{g.percent:.0f}%",
+                ui.t("goals.status"): status_label(g.status)} for g in wall.behind])), hide_index=True)
+
+
+def section_people(wall: meeting_wall.MeetingWall) -> None:
+    """Each member's attainment with a link to their 1:1 agenda; service and pipeline summaries."""
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader(ui.t("wall.members"))
+        if not wall.members:
+            st.caption(ui.t("meeting.no_leaderboard"))
+        else:
+            shown = wall.members[:27]  # three columns of nine fit the wall
+            per = max(1, -(-len(shown) // 3))
+            for cell, start in zip(st.columns(3), range(0, len(shown), per)):
+                cell.markdown("\n".join(
+                    f"- [{ui.esc(m.name)}](feedback?member={m.member_id}) · {_pct(m.attainment)} · "
+                    + ui.t("meeting.goals_count") + f" {m.goals}" for m in shown[start:start + per]))
+    with right:
+        st.subheader(ui.t("wall.service"))
+        s1, s2, s3 = st.columns(3)
+        s1.metric(ui.t("wall.service.open"), wall.service["open"])
+        s2.metric(ui.t("wall.service.breached"), wall.service["breached"])
+        s3.metric(ui.t("wall.service.resolved"), wall.service["resolved"])
+        if wall.pipeline:  # issue 13's pipeline plugs in through core.meeting_wall.PIPELINE_SUMMARY
+            st.subheader(ui.t("wall.pipeline"))
+            p1, p2, p3 = st.columns(3)
+            p1.metric(ui.t("wall.pipeline.open"), wall.pipeline["open"])
+            p2.metric(ui.t("wall.pipeline.value"), " / ".join(ui.fmt_money(v, c) for c, v in wall.pipeline["open_value"].items()) or "—")
+            p3.metric(ui.t("wall.pipeline.won"), wall.pipeline["won"])
 
 
 @st.fragment(run_every=None if print_mode else "2s")
-def board(team_id: int, period: str = periods.CURRENT) -> None:
+def board(team_id: int, period: str = "month") -> None:
     """One cached read per tick: the revision query decides whether anything is recomputed."""
-    data = ui.cached(meeting.meeting_board, team_id, date.today(), period=period, fiscal_start=period_ui.fiscal_start())
-    st.header(ui.esc(data.team))
-    counts = ui.derived(("meeting_counts", team_id, data.today, period), lambda: {
-        s: sum(1 for g in data.goals if g.status == s) for s in (goals.ON_TRACK, goals.AT_RISK, goals.OFF_TRACK)})
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric(ui.t("meeting.on_track"), counts[goals.ON_TRACK])
-    c2.metric(ui.t("meeting.at_risk"), counts[goals.AT_RISK])
-    c3.metric(ui.t("meeting.off_track"), counts[goals.OFF_TRACK])
-    c4.metric(ui.t("meeting.overdue"), data.overdue_total)
+    wall = ui.cached(meeting_wall.meeting_wall, team_id, period, include_not_started, date.today(),
+                     fiscal_start=fiscal_start)
+    key = (team_id, period, include_not_started, wall.today)
+    st.header(f"{ui.esc(wall.team)} · {PERIOD_LABELS[period]}")
+    headline(wall)
+    if kiosk:  # the wall: one section at a time, the next one every ROTATE_SECONDS
+        sections = [lambda: section_goals(wall, key), lambda: section_people(wall)]
+        index = int(time.time() // ROTATE_SECONDS) % len(sections)
+        sections[index]()
+        st.caption(ui.t("wall.section", i=index + 1, n=len(sections)) + " · "
+                   + ui.t("meeting.updated", time=datetime.now().strftime("%H:%M:%S")))
+        return
+    section_goals(wall, key)
+    section_people(wall)
 
+    data = ui.cached(meeting.meeting_board, team_id, date.today(), period=meeting_wall.goals_period(period),
+                     fiscal_start=fiscal_start)
+    start, end = wall.period_start, wall.period_end
+    shown_goals = [g for g in data.goals if meeting_wall.in_period(g, start, end, include_not_started, data.today)]
     st.subheader(ui.t("meeting.goals"))
-    if not data.goals:
+    if not shown_goals:
         ui.empty_state(ui.t("goals.none_team"), ui.t("goals.none_team_hint"))
     else:
-        ui.chart(lambda: goals.overview_spec(
-            data.goals, {"title": ui.t("goals.chart.overview"), "percent": ui.t("goals.percent"), "goal": ui.t("goals.goal"),
-                         "status": ui.t("goals.status")}, {s: status_label(s) for s in goals.STATUSES}, big=True),
-            cache_key=("meeting_overview", team_id, date.today(), period), width="stretch")
         # Translated and converted to Arrow once per revision, not on every 2-second tick.
-        st.table(ui.derived(("meeting_goals", team_id, data.today, period),
-                            lambda: pa.Table.from_pandas(goals_table(data.goals), preserve_index=False)),
+        st.table(ui.derived(("meeting_goals", *key),
+                            lambda: pa.Table.from_pandas(goals_table(shown_goals), preserve_index=False)),
                  hide_index=True)
         st.caption(ui.t("goals.status_rule"))
 
     left, right = st.columns(2)
     with left:
-        st.subheader(ui.t("meeting.leaderboard"))
-        if not data.leaderboard:
-            st.caption(ui.t("meeting.no_leaderboard"))
-        else:
-            st.table(ui.derived(("meeting_leaderboard", team_id, data.today, period), lambda: pa.Table.from_pylist([{
-                ui.t("meeting.rank"): i, ui.t("common.member"): ui.esc(r["member"]), ui.t("meeting.goals_count"): r["goals"],
-                ui.t("goals.percent"): f"{r['attainment'] * 100:.0f}%"} for i, r in enumerate(data.leaderboard, start=1)
-            ])), hide_index=True)
-        st.subheader(ui.t("meeting.at_risk_goals"))
-        if not data.at_risk:
-            st.success(ui.t("goals.no_at_risk"))
-        else:  # the worst first, as many as a shared screen can show; one element, not one per line
-            st.markdown("\n".join(
-                f"- **{ui.esc(g.title)}** · {ui.esc(g.owner)} · :{'red' if g.status == goals.OFF_TRACK else 'orange'}[{status_label(g.status)}] · "
-                f"{value_text(g.progress.actual, g)} / {value_text(g.target, g)}" for g in data.at_risk[:SHOWN_AT_RISK]))
-            if len(data.at_risk) > SHOWN_AT_RISK:
-                st.caption(ui.t("meeting.at_risk_more", n=len(data.at_risk)))
-    with right:
         st.subheader(ui.t("meeting.overdue"))
         if not data.overdue:
             st.success(ui.t("meeting.no_overdue"))
@@ -153,6 +229,7 @@ def board(team_id: int, period: str = periods.CURRENT) -> None:
                                    f":red[{ui.t('meeting.days_overdue', n=item['days'])}]" for item in data.overdue))
             if data.overdue_total > len(data.overdue):
                 st.caption(ui.t("meeting.overdue_more", n=data.overdue_total))
+    with right:
         st.subheader(ui.t("meeting.wins", n=meeting.WINS_DAYS))
         if not data.wins:
             st.caption(ui.t("meeting.no_wins"))

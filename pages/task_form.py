@@ -159,8 +159,9 @@ def apply_move(task_id: int, version: int, title: str | None = None, *, to_membe
 DIALOG_KEY = "_task_dialog"
 
 
-def open_card_dialog(card: tasks.Card, members: list[dict] | None) -> None:
-    st.session_state[DIALOG_KEY] = ("card", (card, members))
+def open_card_dialog(card: tasks.Card, members: list[dict] | None, targets: list[tuple[str, str]] | None = None) -> None:
+    """`targets`: the board's other columns as (container key, label), shown as one-tap buttons."""
+    st.session_state[DIALOG_KEY] = ("card", (card, members, targets))
 
 
 def open_move_dialog(card: tasks.Card, members: list[dict] | None = None) -> None:
@@ -184,13 +185,33 @@ def show_open_dialog() -> None:
         st.dialog(ui.t("board.move_to"), on_dismiss=_close_dialog)(_move_body)(*args)
 
 
-def _card_body(card: tasks.Card, members: list[dict] | None) -> None:
+def _card_body(card: tasks.Card, members: list[dict] | None, targets: list[tuple[str, str]] | None = None) -> None:
     """Move to… first (the keyboard and touch twin of a drop), then the details, notes and history."""
+    if targets:
+        _move_sheet(card, targets)
     st.markdown(f"##### {ui.t('board.move_to')}")
     _move_body(card, members)
     st.divider()
     st.markdown(f"##### {ui.t('common.edit')}")
     _details_body(card.id)
+
+
+def _move_sheet(card: tasks.Card, targets: list[tuple[str, str]]) -> None:
+    """One tap per destination column (touch screens: no drag needed). Keys are the board's
+    container keys: bcol-m-<member id | none> or bcol-s-<status>."""
+    st.markdown(f"##### {ui.t('wall.move_sheet')}")
+    st.caption(ui.t("wall.move_sheet_hint"))
+    with st.container(horizontal=True, gap="small", key="move-sheet"):
+        for key, label in targets:
+            if st.button(label, key=f"sheet-{key}", icon=":material/arrow_forward:"):
+                kind, _, target = key.removeprefix("bcol-").partition("-")
+                _close_dialog()
+                if kind == "s":
+                    apply_move(card.id, card.version, card.title, to_status=target, rerun=True)
+                else:
+                    apply_move(card.id, card.version, card.title,
+                               to_member_id=None if target == tasks.UNASSIGNED else int(target), rerun=True)
+    st.divider()
 
 
 def _move_body(card: tasks.Card, members: list[dict] | None) -> None:

@@ -48,7 +48,7 @@ def _open_meeting(new_page, base_url: str, team_id: int):
     page = new_page()
     login(page, base_url, "manager_a", PASSWORD)
     _go(page, "Meeting")  # the first of manager_a's teams by name: Team A (id team_id)
-    expect(page.get_by_role("heading", name="Team A", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Team A · This month", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="Team goals")).to_be_visible()
     row = page.get_by_role("row").filter(has_text="Goal of Alice A1")
     expect(row).to_contain_text("No data yet")
