@@ -17,8 +17,6 @@ lead = actor.role in ("admin", "manager")
 # Labels as dicts built in this run (AppTest calls format_func outside the script run).
 SEVERITY_LABELS = {s: ui.label("severity", s) for s in reversed(SEVERITIES)}
 GROUP_LABELS = {g: ui.t(f"service.group.{g}") for g in service.GROUPS}
-if ui.due("escalation", service.ESCALATION_INTERVAL_SECONDS):
-    ui.write(service.run_escalation)  # idempotent: writes only when a new breach appears
 
 
 def duration(seconds: float) -> str:
@@ -104,8 +102,6 @@ with tabs["complaints"]:
 
         @st.fragment(run_every=LIVE_SECONDS)
         def live_list() -> None:
-            if ui.due("escalation", service.ESCALATION_INTERVAL_SECONDS):
-                ui.write(service.run_escalation)
             offset = st.session_state.get("svc_offset", 0)
             now = timer_now()
             result = ui.cached(service.list_complaints, now=now, status=status, severity=severity, search=search,

@@ -106,6 +106,19 @@ def test_an_empty_title_is_refused_with_a_clear_message(app_at, service_url):
 
 
 def test_home_shows_the_escalation_badge_and_list_to_the_manager(app_at, service_url):
+    from sqlalchemy import func, select
+
+    from core import service
+    from db.engine import make_engine
+    from db.models import Notification
+    from db.session import unit_of_work
+
+    engine = make_engine(service_url)
+    at = app_at(service_url, "manager_b")  # pages only read: opening Home escalates nothing
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Notification)) == 0
+        service.escalate_breaches(s)  # what the worker's SLA job does
+    engine.dispose()
     at = app_at(service_url, "manager_b")
     assert not at.exception
     assert any("Complaint response target breached" in m.value and "Outage B1" in m.value for m in at.markdown)
