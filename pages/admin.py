@@ -5,7 +5,7 @@ import streamlit as st
 from core import auth, i18n
 from core.admin import recent_audit, user_rows
 from db.models import USER_ROLES
-from pages import ui
+from pages import automation_ui, ui
 
 actor = ui.page_header("admin")
 
@@ -31,7 +31,8 @@ if users:
         width="stretch",
     )
 
-tab_new, tab_manage, tab_audit = ui.tabs([ui.t("admin.new_user"), ui.t("admin.reset_password"), ui.t("admin.audit")], key="admin_tab", lazy=False)
+tab_new, tab_manage, tab_audit, tab_mail = ui.tabs([ui.t("admin.new_user"), ui.t("admin.reset_password"), ui.t("admin.audit"),
+                                                   ui.t("automation.mail.tab")], key="admin_tab", lazy=False)
 with tab_new:
     if ui.shown(tab_new):
         with st.form("new_user", clear_on_submit=False):
@@ -92,3 +93,7 @@ with tab_audit:
                 hide_index=True,
                 width="stretch",
             )
+
+with tab_mail:
+    if ui.shown(tab_mail):
+        automation_ui.mail_section()

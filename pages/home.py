@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from core import goals, home, notifications, service
-from pages import ui
+from pages import automation_ui, ui
 
 actor = ui.page_header("home")
 st.subheader(ui.t("home.greeting", name=actor.display_name))
@@ -19,6 +19,7 @@ if notes["items"]:
             st.markdown(text if note["read"] else f"**{text}**")
         if notes["unread"] and st.button(ui.t("service.notify.mark_read"), key="home_notes_read"):
             ui.write(service.mark_notifications_read, success=ui.t("service.notify.marked"), rerun=True)
+automation_ui.preferences_section()
 
 if actor.role in ("admin", "manager"):
     summary = ui.cached(home.team_summary)

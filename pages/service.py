@@ -10,7 +10,7 @@ from core import service, surveys
 from core.errors import DomainError
 from db.base import utcnow
 from db.models import SEVERITIES
-from pages import ui
+from pages import automation_ui, ui
 
 actor = ui.page_header("service", ui.t("service.caption"))
 lead = actor.role in ("admin", "manager")
@@ -82,7 +82,7 @@ def export_frame(frame: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-names = ["complaints", "new", "surveys", "reports"] + (["targets"] if lead else [])
+names = ["complaints", "new", "surveys", "reports"] + (["targets", "automation"] if lead else [])
 tabs = dict(zip(names, ui.tabs([ui.t(f"service.tab.{n}") for n in names], key="service_tab", lazy=False)))
 
 # ---------------------------------------------------------------------------------------------
@@ -90,7 +90,7 @@ tabs = dict(zip(names, ui.tabs([ui.t(f"service.tab.{n}") for n in names], key="s
 # ---------------------------------------------------------------------------------------------
 with tabs["complaints"]:
     if ui.shown(tabs["complaints"]):
-        statuses = ["unresolved", "all", "open", "responded", "resolved"]
+        statuses = ["unresolved", "all", "open", "responded", "waiting", "resolved"]
         c1, c2, c3 = st.columns([1, 1, 2])
         status = c1.selectbox(ui.t("service.filter.status"), statuses, key="svc_status",
                               format_func={"unresolved": ui.t("service.filter.unresolved"), "all": ui.t("common.all"),
@@ -135,12 +135,13 @@ with tabs["complaints"]:
             st.markdown(f"**{item['title']}** · {item['customer']} · {ui.label('complaint_status', item['status'])}")
             if item["description"]:
                 st.caption(item["description"])
+            note = automation_ui.complaint_work(item)
             b1, b2 = st.columns(2)
             if b1.button(ui.t("service.work.respond"), key="svc_respond", disabled=item["first_response_at"] is not None,
                          width="stretch"):
-                ui.write(service.respond_to_complaint, chosen, success=ui.t("service.responded"), rerun=True)
+                ui.write(service.respond_to_complaint, chosen, note=note or None, success=ui.t("service.responded"), rerun=True)
             if b2.button(ui.t("service.work.resolve"), key="svc_resolve", type="primary", width="stretch"):
-                ui.write(service.resolve_complaint, chosen, success=ui.t("service.resolved"), rerun=True)
+                ui.write(service.resolve_complaint, chosen, note=note or None, success=ui.t("service.resolved"), rerun=True)
             if lead:
                 people = ui.cached(service.member_choices)
                 if people:
@@ -317,6 +318,7 @@ with tabs["reports"]:
                     shown = export_frame(missed)
                     st.dataframe(shown, hide_index=True, width="stretch")
                     ui.export_buttons(shown, "service_breaches", "svc_b_export")
+            automation_ui.calls_section(start, end, lead)
 
 # ---------------------------------------------------------------------------------------------
 # Targets (managers and admins)
@@ -361,3 +363,8 @@ if lead:
                     elif ui.write(service.save_service_targets, team_id, changes, success=ui.t("service.targets.saved")):
                         st.rerun()
                 ui.export_buttons(frame.drop(columns=["severity"]), "service_targets", "svc_t_export")
+                automation_ui.calendar_section(team_id)
+
+    with tabs["automation"]:
+        if ui.shown(tabs["automation"]):
+            automation_ui.rules_section()
