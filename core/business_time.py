@@ -116,6 +116,8 @@ def business_seconds(start: datetime, end: datetime, calendar: WorkCalendar | No
     """Working seconds in [start, end), pauses excluded (0 when end <= start)."""
     if end <= start:
         return 0.0
+    if calendar is None and not pauses:  # round the clock, nothing paused: plain subtraction
+        return (end - start).total_seconds()
     total = 0.0
     for lo, hi in counted_windows(calendar, start, pauses):
         if lo >= end:
@@ -128,6 +130,8 @@ def add_business_seconds(start: datetime, seconds: float, calendar: WorkCalendar
                          pauses: Iterable[Interval] = ()) -> datetime:
     """The moment at which `seconds` working seconds after `start` have passed (pauses excluded).
     Zero seconds is `start` itself, moved forward to the next counted moment if it is outside."""
+    if calendar is None and not pauses:
+        return start + timedelta(seconds=seconds)
     remaining = float(seconds)
     for lo, hi in counted_windows(calendar, start, pauses):
         if hi == datetime.max:

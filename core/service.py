@@ -151,6 +151,12 @@ class TargetBook:
                       self.policy(team_id).calendar, self.pauses.get(complaint_id, ()))
 
     def get(self, team_id: int | None, severity: str) -> Target:
+        cache = self.__dict__.setdefault("_target_cache", {})
+        if (team_id, severity) not in cache:
+            cache[(team_id, severity)] = self._lookup(team_id, severity)
+        return cache[(team_id, severity)]
+
+    def _lookup(self, team_id: int | None, severity: str) -> Target:
         current, seen, first = team_id, set(), True
         while current is not None and current not in seen:
             seen.add(current)
@@ -293,7 +299,7 @@ def timing(opened_at: datetime, first_response_at: datetime | None, resolved_at:
            pauses: Any = ()) -> Timing:
     """Clocks and breach flags of one complaint at `now` in business time (see the module rules).
     `pauses` are (started, ended or None) intervals; an open one runs until `now`."""
-    closed = [(lo, hi or max(now, lo)) for lo, hi in pauses]
+    closed = [(lo, hi or max(now, lo)) for lo, hi in pauses] if pauses else ()
     paused = any(hi is None for _lo, hi in pauses)
     response_stop = first_response_at or resolved_at
     response_seconds = business_seconds(opened_at, response_stop, calendar, closed) if response_stop else None
