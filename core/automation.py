@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import audit, notifications
@@ -33,6 +32,7 @@ from core.errors import FieldError, InvalidInput, NotFound
 from core.i18n import t
 from core.permissions import Actor, ensure_role, ensure_team, scope_for
 from db.base import utcnow
+from db.upsert import insert_ignore
 from db.models import (
     AUTOMATION_ACTIONS,
     AUTOMATION_TRIGGERS,
@@ -407,15 +407,16 @@ def plan_rule(session: Session, rule: AutomationRule, now: datetime, lang: str =
 def _execute(session: Session, actor: Actor | None, rule: AutomationRule, plan: list[Planned], now: datetime) -> int:
     done = 0
     for item in plan:
-        try:
-            with session.begin_nested():
-                session.add(AutomationRun(rule_id=rule.id, ref=item.ref[:80], outcome="", ran_at=now))
-                session.flush()
-                outcome = item.apply()
-                audit.record(session, actor, "automation.run", "automation_rule", rule.id, None,
-                             {"ref": item.ref, "action": rule.action, "outcome": outcome})
-        except IntegrityError:  # another worker acted on it first
+        # The run row first: its unique key decides who acts (a failing action rolls it back with the rest).
+        run_id = insert_ignore(session, AutomationRun, {"rule_id": rule.id, "ref": item.ref[:80], "outcome": "", "ran_at": now},
+                               ["rule_id", "ref"])
+        if run_id is None:  # another worker acted on it first
             continue
+        outcome = item.apply()
+        session.execute(update(AutomationRun).where(AutomationRun.id == run_id).values(outcome=str(outcome)[:300])
+                        .execution_options(synchronize_session=False))
+        audit.record(session, actor, "automation.run", "automation_rule", rule.id, None,
+                     {"ref": item.ref, "action": rule.action, "outcome": outcome})
         done += 1
     return done
 

@@ -17,7 +17,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -25,6 +24,7 @@ from core.errors import InvalidInput
 from core.i18n import t
 from core.permissions import Actor
 from db.base import utcnow
+from db.upsert import insert_ignore
 from db.models import NOTIFY_MODES, EmailOutbox, Notification, NotificationPreference, User
 
 # Every kind the app raises (the preference screen lists them).
@@ -92,23 +92,20 @@ class Notifier:
         user = self._user(user_id)
         if user is None or not user.active:
             return False
-        try:
-            with self.session.begin_nested():
-                note = Notification(user_id=user_id, kind=kind, ref=ref, message=message[:300], created_at=self.now)
-                self.session.add(note)
-                self.session.flush()
-                if user.email and self.mode(user_id, kind) == "immediate":
-                    lang = user.language
-                    label = kind_label(kind, lang)
-                    self.session.add(EmailOutbox(
-                        dedupe_key=f"notification:{note.id}", user_id=user_id, to_address=user.email,
-                        subject=f"ClientCrew · {label}"[:300],
-                        body="\n\n".join([label, message, t("notify.mail.footer", lang)]),
-                        created_at=self.now,
-                    ))
-                    self.session.flush()
-        except IntegrityError:  # someone else wrote it first
+        note_id = insert_ignore(self.session, Notification, {"user_id": user_id, "kind": kind, "ref": ref,
+                                                             "message": message[:300], "created_at": self.now},
+                                ["user_id", "kind", "ref"])
+        if note_id is None:  # someone else wrote it first
             return False
+        if user.email and self.mode(user_id, kind) == "immediate":
+            lang = user.language
+            label = kind_label(kind, lang)
+            insert_ignore(self.session, EmailOutbox, {
+                "dedupe_key": f"notification:{note_id}", "user_id": user_id, "to_address": user.email,
+                "subject": f"ClientCrew · {label}"[:300],
+                "body": "\n\n".join([label, message, t("notify.mail.footer", lang)]),
+                "created_at": self.now, "attempts": 0,
+            }, ["dedupe_key"])
         return True
 
 
@@ -186,18 +183,12 @@ def queue_digests(session: Session, today: date, now: datetime | None = None) ->
             continue
         lang = user.language
         lines = [f"- {kind_label(n.kind, lang)}: {n.message}" for n in notes]
-        try:
-            with session.begin_nested():
-                session.add(EmailOutbox(
-                    dedupe_key=key, user_id=user_id, to_address=user.email,
-                    subject=t("notify.mail.digest_subject", lang, n=len(notes)),
-                    body="\n".join([t("notify.mail.digest_intro", lang, n=len(notes)), "", *lines, "", t("notify.mail.footer", lang)]),
-                    created_at=now,
-                ))
-                session.flush()
-            queued += 1
-        except IntegrityError:
-            pass
+        queued += insert_ignore(session, EmailOutbox, {
+            "dedupe_key": key, "user_id": user_id, "to_address": user.email,
+            "subject": t("notify.mail.digest_subject", lang, n=len(notes)),
+            "body": "\n".join([t("notify.mail.digest_intro", lang, n=len(notes)), "", *lines, "", t("notify.mail.footer", lang)]),
+            "created_at": now, "attempts": 0,
+        }, ["dedupe_key"]) is not None
     return queued
 
 

@@ -32,7 +32,6 @@ from typing import Any
 import altair as alt
 import pandas as pd
 from sqlalchemy import case, delete, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from core import audit, metrics, notifications

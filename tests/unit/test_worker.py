@@ -213,3 +213,18 @@ def test_the_command_line_runs_one_pass(sqlite_url):
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(JobRun)) == len(worker.JOBS)
     engine.dispose()
+
+
+def test_a_notification_is_part_of_its_transaction_and_rolls_back_with_it(db_url):
+    """No savepoint that, on SQLite, would commit on its own before anything else was written."""
+    engine = make_engine(db_url)
+    ids = _setup(engine, 25)
+    with pytest.raises(RuntimeError):
+        with unit_of_work(engine) as s:
+            assert service.escalate_breaches(s, T0 + timedelta(hours=3)) > 0
+            raise RuntimeError("the action fails after the notifications were written")
+    assert _notes(engine) == []
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(func.count()).select_from(EmailOutbox)) == 0
+    assert ids
+    engine.dispose()
