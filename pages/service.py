@@ -308,6 +308,7 @@ with tabs["reports"]:
                                                **{c: ui.t(f"service.col.{c}") for c in report.columns if c != "group"}})
                 st.dataframe(table, hide_index=True, width="stretch",
                              column_config={ui.t("service.col.avg_response_hours"): st.column_config.NumberColumn(format="%.1f"),
+                                            ui.t("service.col.avg_response_business_hours"): st.column_config.NumberColumn(format="%.1f"),
                                             ui.t("service.col.resolution_rate"): st.column_config.NumberColumn(format="%.0f%%")})
                 ui.export_buttons(table, "service_report", "svc_r_export")
                 st.subheader(ui.t("service.report.breaches"))
