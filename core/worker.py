@@ -37,7 +37,7 @@ from core import feedback, mailer, notifications, service
 from core.i18n import t
 from core.permissions import Actor
 from db.base import utcnow
-from db.models import Customer, EvaluationCycle, Evaluation, JobRun, Member, Setting, Team, User
+from db.models import Customer, Evaluation, EvaluationCycle, JobRun, Member, Setting, User
 from db.session import unit_of_work
 
 log = logging.getLogger("clientcrew.worker")
@@ -168,8 +168,11 @@ class Job:
         return f"{self.every_seconds}s:{bucket}"
 
 
+# How often the SLA job runs (seconds; every worker on a database must use the same value).
+SLA_SECONDS = max(1, int(os.environ.get("CLIENTCREW_SLA_SECONDS", "60") or 60))
+
 JOBS: tuple[Job, ...] = (
-    Job("sla", job_sla, 60),
+    Job("sla", job_sla, SLA_SECONDS),
     Job("automation", job_automation, 300),
     Job("follow_ups", job_follow_ups, None),
     Job("feedback_release", job_feedback_release, None),
