@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate demo demo-large bench clean
+.PHONY: run worker test install migrate demo demo-large bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -22,10 +22,17 @@ migrate: install
 demo: migrate
 	$(PY) -m db.demo --if-empty
 
-## Create the venv, install pinned requirements, migrate, then serve http://localhost:$(PORT).
+## Create the venv, install pinned requirements, migrate, then serve http://localhost:$(PORT) with the
+## worker (escalations, reminders, e-mail) running beside it; stopping the server stops the worker.
 ## An empty database opens the welcome screen: "Explore the demo" or "Set up our organisation".
 run: migrate
+	@$(PY) -m core.worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+## The worker alone (a deployment runs it as its own service): a pass every 30 seconds
+worker: migrate
+	$(PY) -m core.worker
 
 ## The whole suite: unit, AppTest and browser tests (and PostgreSQL when TEST_DATABASE_URL is set)
 test: install

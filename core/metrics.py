@@ -39,7 +39,15 @@ deals_new                   deals whose `created_at` is in the period, by `Deal.
 win_rate                    over deals closed in the period (`closed_on` in it, stage 'won' or
                             'lost'): 100 * won / closed, by `Deal.owner_id` (%)
 pipeline_created            sum of `Deal.value` of deals created in the period, whatever their stage
-                            now, by `Deal.owner_id` (money, CNY)
+                            now, by `Deal.owner_id` (money, in the workspace currency)
+call_answer_rate            calls (`Call.occurred_at` in the period) by `Call.member_id` (the
+                            agent): 100 * answered / all calls offered to the agent (%)
+call_first_contact_resolution  answered calls: 100 * those resolved in that call / answered (%)
+call_speed_of_answer        average `speed_of_answer_seconds` of answered calls (seconds; lower
+                            is better)
+call_handle_time            average `talk_seconds` of answered calls (seconds; lower is better;
+                            call-centre sheets carry talk time, so hold and wrap-up are not in it)
+call_csat                   average `Call.csat` (1-5) of calls with a rating (score 1-5)
 ==========================  =====================================================================
 
 Missing data is `None`, never 0: an average or a rate with an empty denominator (no surveys, no
@@ -65,7 +73,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.permissions import subtree_team_ids
-from db.models import GOAL_METRICS, Complaint, Customer, Deal, Interaction, Member, Survey, Task
+from db.models import GOAL_METRICS, Call, Complaint, Customer, Deal, Interaction, Member, Survey, Task
 
 def workspace_currency(session: Session) -> str:
     """The currency money metrics are summed in: the workspace's (core.workspace)."""
@@ -92,10 +100,11 @@ def other_currencies(session: Session, *, member_ids: Collection[int] | None = N
 
 MEASURED_METRICS: tuple[str, ...] = tuple(m for m in GOAL_METRICS if m != "manual")
 # Lower values are better for these (pace and status invert for them).
-LOWER_IS_BETTER: frozenset[str] = frozenset({"first_response_hours"})
+LOWER_IS_BETTER: frozenset[str] = frozenset({"first_response_hours", "call_speed_of_answer", "call_handle_time"})
 # Averages and rates: the period's value is a level, not an accumulation (no linear burn-up).
 LEVEL_METRICS: frozenset[str] = frozenset({"csat_avg", "nps", "retention_rate", "first_response_hours", "resolution_rate",
-                                           "win_rate"})
+                                           "win_rate", "call_answer_rate", "call_first_contact_resolution", "call_speed_of_answer",
+                                           "call_handle_time", "call_csat"})
 METRIC_UNITS: dict[str, str] = {
     "sales_won": "",  # money: shown in the workspace currency by the one money formatter
     "new_customers": "",
@@ -109,6 +118,11 @@ METRIC_UNITS: dict[str, str] = {
     "deals_new": "",
     "win_rate": "%",
     "pipeline_created": "",  # money, like sales_won
+    "call_answer_rate": "%",
+    "call_first_contact_resolution": "%",
+    "call_speed_of_answer": "s",
+    "call_handle_time": "s",
+    "call_csat": "/5",
 }
 
 
@@ -258,6 +272,38 @@ _SPECS: dict[str, _Spec] = {
         lambda s, lo, hi, d0, d1: [Deal.created_at >= lo, Deal.created_at < hi],
         lambda s, hi: func.coalesce(func.sum(Deal.value), 0),
         level=False,
+    ),
+    "call_answer_rate": _Spec(
+        "call", Call.id, Call.member_id,
+        lambda s, lo, hi, d0, d1: [Call.occurred_at >= lo, Call.occurred_at < hi],
+        lambda s, hi: _pct(func.sum(case((Call.answered.is_(True), 1), else_=0)), func.count(Call.id)),
+        level=True,
+    ),
+    "call_first_contact_resolution": _Spec(
+        "call", Call.id, Call.member_id,
+        lambda s, lo, hi, d0, d1: [Call.answered.is_(True), Call.occurred_at >= lo, Call.occurred_at < hi],
+        lambda s, hi: _pct(func.sum(case((Call.resolved.is_(True), 1), else_=0)), func.count(Call.id)),
+        level=True,
+    ),
+    "call_speed_of_answer": _Spec(
+        "call", Call.id, Call.member_id,
+        lambda s, lo, hi, d0, d1: [Call.answered.is_(True), Call.speed_of_answer_seconds.is_not(None),
+                                   Call.occurred_at >= lo, Call.occurred_at < hi],
+        lambda s, hi: func.avg(cast(Call.speed_of_answer_seconds, Float)),
+        level=True,
+    ),
+    "call_handle_time": _Spec(
+        "call", Call.id, Call.member_id,
+        lambda s, lo, hi, d0, d1: [Call.answered.is_(True), Call.talk_seconds.is_not(None),
+                                   Call.occurred_at >= lo, Call.occurred_at < hi],
+        lambda s, hi: func.avg(cast(Call.talk_seconds, Float)),
+        level=True,
+    ),
+    "call_csat": _Spec(
+        "call", Call.id, Call.member_id,
+        lambda s, lo, hi, d0, d1: [Call.csat.is_not(None), Call.occurred_at >= lo, Call.occurred_at < hi],
+        lambda s, hi: func.avg(cast(Call.csat, Float)),
+        level=True,
     ),
 }
 

@@ -3,15 +3,22 @@
 manager, and the service reports (response time and resolution rate by member, team and period).
 
 Rules (one place):
-- Elapsed time is measured in seconds from `opened_at`. The response clock stops at the first
-  response; the resolution clock at resolution. Resolving a complaint that had no response yet
-  counts as its first response too.
+- Elapsed time is measured in business seconds from `opened_at` (core.business_time): on the
+  working calendar of the complaint's team (or its nearest ancestor with one; none = round the
+  clock), never while the complaint waits on the customer (status "waiting", a ComplaintPause).
+  The response clock stops at the first response; the resolution clock at resolution. Resolving a
+  complaint that had no response yet counts as its first response too.
 - A target of T seconds is met when the clock stops (or, still running, `now` is) at most T seconds
   after opening: exactly T is on time, T + 1 s is a breach (`elapsed > T`).
 - Targets: the team's own row for the severity, else the nearest ancestor team's row, else
   DEFAULT_TARGETS.
 - Average response time and resolution rate are core.metrics' `first_response_hours` and
   `resolution_rate` (one definition; the reports call it per member, team and period).
+- Escalation has levels: the owner (the assignee's login) is warned when WARN_SHARE of a target
+  has run; at the breach plus the calendar's lead delay the assignee's manager (the team lead) is
+  notified; at the breach plus the manager delay (business time) the lead's own manager. Each
+  level notifies once (the notification's unique key), and a level whose time comes after the
+  clock stopped (responded or resolved in time for it) is not reached.
 - "The assignee's manager": Member.manager_id's linked user, else the manager_user_id of the
   assignee's team or the nearest ancestor team with one (skipping the assignee themselves). With no
   assignee, the manager of the complaint's team.
@@ -25,10 +32,10 @@ from typing import Any
 import altair as alt
 import pandas as pd
 from sqlalchemy import case, delete, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from core import audit, metrics, safe_text, versions
+from core import audit, metrics, notifications, safe_text, versions
+from core.business_time import WorkCalendar, add_business_seconds, business_seconds
 from core.errors import Conflict, FieldError, InvalidInput, NotFound
 from core.i18n import t
 from core.permissions import (
@@ -49,7 +56,21 @@ from core.permissions import (
     team_filter,
 )
 from db.base import utcnow
-from db.models import SEVERITIES, Complaint, Customer, Interaction, Member, Notification, ServiceTarget, Team, User
+from db.models import (
+    SEVERITIES,
+    CalendarHoliday,
+    Complaint,
+    ComplaintNote,
+    ComplaintPause,
+    Customer,
+    Interaction,
+    Member,
+    Notification,
+    ServiceCalendar,
+    ServiceTarget,
+    Team,
+    User,
+)
 
 HOUR = 3600
 DEFAULT_TARGETS: dict[str, tuple[int, int]] = {
@@ -60,6 +81,13 @@ DEFAULT_TARGETS: dict[str, tuple[int, int]] = {
 }
 NOTIFY_RESPONSE = "complaint_response_breach"
 NOTIFY_RESOLUTION = "complaint_resolution_breach"
+WARN_RESPONSE = "complaint_response_warning"
+WARN_RESOLUTION = "complaint_resolution_warning"
+ESCALATE_RESPONSE = "complaint_response_escalated"
+ESCALATE_RESOLUTION = "complaint_resolution_escalated"
+WARN_SHARE = 0.8  # the owner is warned when this share of a target has run
+DEFAULT_LEAD_DELAY_MINUTES = 0
+DEFAULT_MANAGER_DELAY_MINUTES = 240
 # Resolved complaints keep being checked for a late breach for this long after resolution.
 ESCALATION_LOOKBACK = timedelta(days=7)
 
@@ -83,8 +111,53 @@ class TargetBook:
             (r.team_id, r.severity): (r.response_seconds, r.resolution_seconds)
             for r in session.execute(select(ServiceTarget)).scalars()
         }
+        holidays: dict[int, set[date]] = {}
+        for calendar_id, day in session.execute(select(CalendarHoliday.calendar_id, CalendarHoliday.day)):
+            holidays.setdefault(calendar_id, set()).add(day)
+        self.calendars: dict[int, Policy] = {
+            c.team_id: policy_of(c, holidays.get(c.id, set())) for c in session.scalars(select(ServiceCalendar))
+        }
+        self.pauses: dict[int, list[tuple[datetime, datetime | None]]] = {}
+        self._policy_cache: dict[int | None, Policy] = {}
+
+    def load_pauses(self, session: Session, complaint_ids: list[int]) -> None:
+        """Waiting-on-customer intervals of these complaints (one query per 500)."""
+        ids = sorted(set(complaint_ids) - set(self.pauses))
+        for i in ids:
+            self.pauses[i] = []
+        for start in range(0, len(ids), 500):
+            for r in session.execute(
+                select(ComplaintPause.complaint_id, ComplaintPause.started_at, ComplaintPause.ended_at)
+                .where(ComplaintPause.complaint_id.in_(ids[start:start + 500])).order_by(ComplaintPause.started_at)
+            ):
+                self.pauses[r.complaint_id].append((r.started_at, r.ended_at))
+
+    def policy(self, team_id: int | None) -> "Policy":
+        """The team's calendar and escalation delays, else the nearest ancestor's, else round the
+        clock with the default delays."""
+        if team_id not in self._policy_cache:
+            current, seen, found = team_id, set(), DEFAULT_POLICY
+            while current is not None and current not in seen:
+                seen.add(current)
+                if current in self.calendars:
+                    found = self.calendars[current]
+                    break
+                current = self.parent.get(current)
+            self._policy_cache[team_id] = found
+        return self._policy_cache[team_id]
+
+    def timing(self, complaint_id: int, team_id: int | None, severity: str, opened_at: datetime,
+               first_response_at: datetime | None, resolved_at: datetime | None, now: datetime) -> "Timing":
+        return timing(opened_at, first_response_at, resolved_at, self.get(team_id, severity), now,
+                      self.policy(team_id).calendar, self.pauses.get(complaint_id, ()))
 
     def get(self, team_id: int | None, severity: str) -> Target:
+        cache = self.__dict__.setdefault("_target_cache", {})
+        if (team_id, severity) not in cache:
+            cache[(team_id, severity)] = self._lookup(team_id, severity)
+        return cache[(team_id, severity)]
+
+    def _lookup(self, team_id: int | None, severity: str) -> Target:
         current, seen, first = team_id, set(), True
         while current is not None and current not in seen:
             seen.add(current)
@@ -95,6 +168,32 @@ class TargetBook:
             current = self.parent.get(current)
         response, resolution = DEFAULT_TARGETS[severity]
         return Target(response, resolution, "default")
+
+
+@dataclass(frozen=True)
+class Policy:
+    calendar: WorkCalendar | None
+    lead_delay_seconds: int = DEFAULT_LEAD_DELAY_MINUTES * 60
+    manager_delay_seconds: int = DEFAULT_MANAGER_DELAY_MINUTES * 60
+
+
+DEFAULT_POLICY = Policy(None)
+
+
+def policy_of(row: ServiceCalendar, holidays: set[date]) -> Policy:
+    from datetime import time as _time
+
+    def clock(minute: int) -> _time:
+        return _time(0, 0) if minute >= 1440 else _time(minute // 60, minute % 60)
+
+    calendar = WorkCalendar(
+        timezone=row.timezone,
+        working_days=frozenset(int(d) for d in row.working_days.split(",") if d.strip()),
+        start=clock(row.day_start_minute),
+        end=clock(row.day_end_minute),
+        holidays=frozenset(holidays),
+    )
+    return Policy(calendar, row.lead_delay_minutes * 60, row.manager_delay_minutes * 60)
 
 
 def targets_for_team(session: Session, actor: Actor, team_id: int) -> list[dict[str, Any]]:
@@ -177,6 +276,9 @@ class Timing:
     resolution_elapsed: float
     response_breached: bool
     resolution_breached: bool
+    response_target: float = 0.0
+    resolution_target: float = 0.0
+    paused: bool = False
 
     @property
     def breached(self) -> bool:
@@ -184,35 +286,40 @@ class Timing:
 
     @property
     def response_left(self) -> float | None:
-        """Seconds left before the response target (negative once overdue); None once responded."""
-        return None if self.response_seconds is not None else (self.response_due - self._now).total_seconds()
+        """Business seconds left before the response target (negative once overdue); None once
+        responded."""
+        return None if self.response_seconds is not None else self.response_target - self.response_elapsed
 
     @property
     def resolution_left(self) -> float | None:
-        return None if self.resolution_seconds is not None else (self.resolution_due - self._now).total_seconds()
-
-    _now: datetime = field(default=None, repr=False)  # type: ignore[assignment]
+        return None if self.resolution_seconds is not None else self.resolution_target - self.resolution_elapsed
 
 
 def timing(opened_at: datetime, first_response_at: datetime | None, resolved_at: datetime | None,
-           target: Target, now: datetime) -> Timing:
-    """Clocks and breach flags of one complaint at `now` (see the module rules)."""
+           target: Target, now: datetime, calendar: WorkCalendar | None = None,
+           pauses: Any = ()) -> Timing:
+    """Clocks and breach flags of one complaint at `now` in business time (see the module rules).
+    `pauses` are (started, ended or None) intervals; an open one runs until `now`."""
+    closed = [(lo, hi or max(now, lo)) for lo, hi in pauses] if pauses else ()
+    paused = any(hi is None for _lo, hi in pauses)
     response_stop = first_response_at or resolved_at
-    response_seconds = (response_stop - opened_at).total_seconds() if response_stop else None
-    resolution_seconds = (resolved_at - opened_at).total_seconds() if resolved_at else None
-    running = max((now - opened_at).total_seconds(), 0.0)
+    response_seconds = business_seconds(opened_at, response_stop, calendar, closed) if response_stop else None
+    resolution_seconds = business_seconds(opened_at, resolved_at, calendar, closed) if resolved_at else None
+    running = business_seconds(opened_at, now, calendar, closed) if (response_stop is None or resolved_at is None) else 0.0
     response_elapsed = response_seconds if response_seconds is not None else running
     resolution_elapsed = resolution_seconds if resolution_seconds is not None else running
     return Timing(
-        response_due=opened_at + timedelta(seconds=target.response_seconds),
-        resolution_due=opened_at + timedelta(seconds=target.resolution_seconds),
+        response_due=add_business_seconds(opened_at, target.response_seconds, calendar, closed),
+        resolution_due=add_business_seconds(opened_at, target.resolution_seconds, calendar, closed),
         response_seconds=response_seconds,
         resolution_seconds=resolution_seconds,
         response_elapsed=response_elapsed,
         resolution_elapsed=resolution_elapsed,
         response_breached=response_elapsed > target.response_seconds,
         resolution_breached=resolution_elapsed > target.resolution_seconds,
-        _now=now,
+        response_target=target.response_seconds,
+        resolution_target=target.resolution_seconds,
+        paused=paused,
     )
 
 
@@ -310,15 +417,37 @@ def _check_time(complaint: Complaint, at: datetime) -> None:
         raise InvalidInput("service.error.before_opened", errors=[FieldError("service.error.before_opened", column="at")])
 
 
+NOTE_MAX = 4000
+
+
+def _add_note(session: Session, actor: Actor, complaint: Complaint, kind: str, body: str | None, at: datetime) -> None:
+    body = (body or "").strip()
+    if not body:
+        return
+    if len(body) > NOTE_MAX:
+        raise InvalidInput("error.invalid", errors=[FieldError("automation.error.note_too_long", {"n": NOTE_MAX}, column="note")])
+    session.add(ComplaintNote(complaint_id=complaint.id, kind=kind, body=body, user_id=actor.user_id, created_at=at))
+
+
+def _end_pause(session: Session, complaint: Complaint, at: datetime) -> None:
+    """Closing the wait on the customer (a response or resolution also ends it)."""
+    pause = session.scalar(select(ComplaintPause).where(ComplaintPause.complaint_id == complaint.id, ComplaintPause.ended_at.is_(None)))
+    if pause is not None:
+        pause.ended_at = max(at, pause.started_at)
+        complaint.status = pause.resume_status
+
+
 def respond_to_complaint(session: Session, actor: Actor, complaint_id: int, *, at: datetime | None = None,
-                         expected_version: int | None = None) -> None:
-    """Record the first response (once)."""
+                         note: str | None = None, expected_version: int | None = None) -> None:
+    """Record the first response (once), with what was said."""
     complaint = _writable(session, actor, complaint_id)
     if complaint.first_response_at is not None or complaint.status == "resolved":
         raise Conflict("service.error.already_responded")
     at = at or utcnow()
     _check_time(complaint, at)
     versions.claim(session, complaint, expected_version)
+    _add_note(session, actor, complaint, "response", note, at)
+    _end_pause(session, complaint, at)
     before = audit.snapshot(complaint, ["status", "first_response_at"])
     complaint.first_response_at = at
     complaint.status = "responded"
@@ -341,6 +470,8 @@ def resolve_complaint(session: Session, actor: Actor, complaint_id: int, *, note
         raise InvalidInput("error.invalid", [FieldError("screens.complaint.note_too_long", {"n": 2000}, column="screens.complaint.note")])
     at = at or utcnow()
     _check_time(complaint, at)
+    _add_note(session, actor, complaint, "resolution", note, at)
+    _end_pause(session, complaint, at)
     if complaint.first_response_at is not None and at < complaint.first_response_at:
         raise InvalidInput("service.error.before_response", errors=[FieldError("service.error.before_response", column="at")])
     versions.claim(session, complaint, expected_version)
@@ -352,6 +483,53 @@ def resolve_complaint(session: Session, actor: Actor, complaint_id: int, *, note
     complaint.status = "resolved"
     session.flush()
     audit.record(session, actor, "complaint.resolve", "complaint", complaint.id, before, audit.snapshot(complaint, fields))
+
+
+def wait_on_customer(session: Session, actor: Actor, complaint_id: int, *, at: datetime | None = None,
+                     note: str | None = None) -> None:
+    """Status "waiting": the clocks stop until `resume_complaint` (or a response/resolution)."""
+    complaint = _writable(session, actor, complaint_id)
+    if complaint.status in ("resolved", "waiting"):
+        raise Conflict("automation.error.cannot_wait")
+    at = at or utcnow()
+    _check_time(complaint, at)
+    before = audit.snapshot(complaint, ["status"])
+    session.add(ComplaintPause(complaint_id=complaint.id, started_at=at, resume_status=complaint.status))
+    _add_note(session, actor, complaint, "note", note, at)
+    complaint.status = "waiting"
+    session.flush()
+    audit.record(session, actor, "complaint.wait", "complaint", complaint.id, before, audit.snapshot(complaint, ["status"]))
+
+
+def resume_complaint(session: Session, actor: Actor, complaint_id: int, *, at: datetime | None = None) -> None:
+    """The customer answered: the clocks run again from `at`."""
+    complaint = _writable(session, actor, complaint_id)
+    if complaint.status != "waiting":
+        raise Conflict("automation.error.not_waiting")
+    at = at or utcnow()
+    before = audit.snapshot(complaint, ["status"])
+    _end_pause(session, complaint, at)
+    session.flush()
+    audit.record(session, actor, "complaint.resume", "complaint", complaint.id, before, audit.snapshot(complaint, ["status"]))
+
+
+def add_complaint_note(session: Session, actor: Actor, complaint_id: int, body: str) -> None:
+    complaint = _writable(session, actor, complaint_id)
+    if not (body or "").strip():
+        raise InvalidInput("error.invalid", errors=[FieldError("automation.error.note_required", column="note")])
+    _add_note(session, actor, complaint, "note", body, utcnow())
+    session.flush()
+
+
+def complaint_notes(session: Session, actor: Actor, complaint_id: int) -> list[dict[str, Any]]:
+    """Response, resolution and working notes, oldest first."""
+    load(session, actor, Complaint, complaint_id, READ)
+    rows = session.execute(
+        select(ComplaintNote.kind, ComplaintNote.body, ComplaintNote.created_at, User.display_name)
+        .outerjoin(User, User.id == ComplaintNote.user_id)
+        .where(ComplaintNote.complaint_id == complaint_id).order_by(ComplaintNote.created_at, ComplaintNote.id)
+    ).all()
+    return [{"kind": r.kind, "body": r.body, "at": r.created_at, "by": r.display_name} for r in rows]
 
 
 def reassign_complaint(session: Session, actor: Actor, complaint_id: int, assignee_id: int,
@@ -423,8 +601,7 @@ def _complaint_columns():
 
 
 def _row_dict(row: Any, book: TargetBook, now: datetime) -> dict[str, Any]:
-    target = book.get(row.team_id, row.severity)
-    tm = timing(row.opened_at, row.first_response_at, row.resolved_at, target, now)
+    tm = book.timing(row.id, row.team_id, row.severity, row.opened_at, row.first_response_at, row.resolved_at, now)
     return {
         "id": row.id, "title": row.title, "description": row.description, "severity": row.severity,
         "status": row.status, "customer_id": row.customer_id, "customer": row.customer,
@@ -435,7 +612,8 @@ def _row_dict(row: Any, book: TargetBook, now: datetime) -> dict[str, Any]:
         "resolution_hours": None if tm.resolution_seconds is None else tm.resolution_seconds / HOUR,
         "response_left_seconds": tm.response_left, "resolution_left_seconds": tm.resolution_left,
         "response_breached": tm.response_breached, "resolution_breached": tm.resolution_breached,
-        "breached": tm.breached,
+        "breached": tm.breached, "paused": tm.paused,
+        "response_business_hours": None if tm.response_seconds is None else tm.response_seconds / HOUR,
     }
 
 
@@ -481,15 +659,18 @@ def list_complaints(
         like = f"%{search.strip()}%"
         query = query.where(or_(Complaint.title.ilike(like), Customer.name.ilike(like)))
     severity_rank = case({s: i for i, s in enumerate(reversed(SEVERITIES))}, value=Complaint.severity, else_=9)
-    status_rank = case({"open": 0, "responded": 1, "resolved": 2}, value=Complaint.status, else_=3)
+    status_rank = case({"open": 0, "responded": 1, "waiting": 2, "resolved": 3}, value=Complaint.status, else_=3)
     ordered = query.order_by(status_rank, severity_rank, Complaint.opened_at, Complaint.id)
     book = TargetBook(session)
     if breached_only:
-        rows = [_row_dict(r, book, now) for r in session.execute(ordered).all()]
+        found = session.execute(ordered).all()
+        book.load_pauses(session, [r.id for r in found])
+        rows = [_row_dict(r, book, now) for r in found]
         rows = [r for r in rows if r["breached"]]
         return ComplaintPage(len(rows), rows[offset: offset + limit])
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(ordered.limit(limit).offset(offset)).all()
+    book.load_pauses(session, [r.id for r in rows])
     return ComplaintPage(total, [_row_dict(r, book, now) for r in rows])
 
 
@@ -499,8 +680,11 @@ def get_complaint(session: Session, actor: Actor, complaint_id: int, now: dateti
         raise NotFound("error.not_found")
     ensure(session, actor, READ, complaint)
     row = session.execute(_complaint_columns().where(Complaint.id == complaint_id)).one()
-    out = _row_dict(row, TargetBook(session), now or utcnow())
+    book = TargetBook(session)
+    book.load_pauses(session, [complaint_id])
+    out = _row_dict(row, book, now or utcnow())
     out["history"] = audit.history(session, "complaint", complaint_id)
+    out["notes"] = complaint_notes(session, actor, complaint_id)
     out["can_write"] = True
     return out
 
@@ -529,6 +713,7 @@ def _period_rows(session: Session, actor: Actor, start: date, end: date, now: da
         .order_by(Complaint.opened_at, Complaint.id)
     ).all()
     book = TargetBook(session)
+    book.load_pauses(session, [r.id for r in rows])
     return [_row_dict(r, book, now) for r in rows]
 
 
@@ -550,8 +735,8 @@ def period_buckets(start: date, end: date, period: str) -> list[tuple[str, date,
     return out
 
 
-REPORT_COLUMNS = ["group", "complaints", "responded", "avg_response_hours", "resolved", "resolution_rate",
-                  "response_breaches", "resolution_breaches"]
+REPORT_COLUMNS = ["group", "complaints", "responded", "avg_response_hours", "avg_response_business_hours", "resolved",
+                  "resolution_rate", "response_breaches", "resolution_breaches"]
 
 
 def service_report(
@@ -597,6 +782,7 @@ def service_report(
             "complaints": len(part),
             "responded": sum(1 for r in part if r["first_response_at"] is not None),
             "avg_response_hours": response,
+            "avg_response_business_hours": _mean([r["response_business_hours"] for r in part]),
             "resolved": round((rate or 0.0) * len(part) / 100),
             "resolution_rate": rate,
             "response_breaches": sum(1 for r in part if r["response_breached"]),
@@ -604,9 +790,14 @@ def service_report(
         })
     frame = pd.DataFrame(out, columns=REPORT_COLUMNS)
     # Numeric columns as floats: a missing average is NaN (shown blank), not the word "None".
-    for column in ("avg_response_hours", "resolution_rate"):
+    for column in ("avg_response_hours", "avg_response_business_hours", "resolution_rate"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     return frame
+
+
+def _mean(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
 
 
 def subtree_members(session: Session, team_id: int) -> list[int]:
@@ -710,10 +901,26 @@ def manager_user_for(session: Session, member_id: int | None, team_id: int | Non
     return ManagerResolver(session)(member_id, team_id)
 
 
+def manager_above(session: Session, resolve: ManagerResolver, user_id: int) -> int | None:
+    """The next manager up from a user (the lead's manager): through the user's member record
+    when they have one, else above the teams they manage."""
+    member = session.execute(select(Member.id, Member.team_id).where(Member.user_id == user_id)).first()
+    if member is not None:
+        found = resolve(member.id, member.team_id)
+        if found is not None and found != user_id:
+            return found
+    for team_id, parent_id in session.execute(select(Team.id, Team.parent_id).where(Team.manager_user_id == user_id)):
+        found = resolve(None, parent_id)
+        if found is not None and found != user_id:
+            return found
+    return None
+
+
 def escalate_breaches(session: Session, now: datetime | None = None) -> int:
-    """Notify the assignee's manager of every breached target, once per (manager, kind, complaint):
-    safe to run on every page render and from several servers (the unique key refuses a duplicate
-    and that insert alone is rolled back). Returns the number of new notifications."""
+    """The escalation levels of every open (or recently resolved) complaint as of `now` (see the
+    module rules): owner warning, team lead at the breach, the lead's manager after the delay.
+    Each level notifies once, however often and from however many workers this runs. Returns the
+    number of new notifications."""
     now = now or utcnow()
     rows = session.execute(
         select(Complaint.id, Complaint.title, Complaint.severity, Complaint.team_id, Complaint.assignee_id,
@@ -724,54 +931,57 @@ def escalate_breaches(session: Session, now: datetime | None = None) -> int:
     if not rows:
         return 0
     book = TargetBook(session)
+    book.load_pauses(session, [r.id for r in rows])
     wanted: list[tuple[int, str, str, str]] = []
     managers: dict[tuple[int | None, int | None], int | None] = {}
+    above: dict[int, int | None] = {}
     resolve = ManagerResolver(session)
     resolve.preload({r.assignee_id for r in rows if r.assignee_id is not None})
     for r in rows:
-        tm = timing(r.opened_at, r.first_response_at, r.resolved_at, book.get(r.team_id, r.severity), now)
-        if not tm.breached:
-            continue
-        key = (r.assignee_id, r.team_id)
-        if key not in managers:
-            managers[key] = resolve(r.assignee_id, r.team_id)
-        user_id = managers[key]
-        if user_id is None:
-            continue
+        tm = book.timing(r.id, r.team_id, r.severity, r.opened_at, r.first_response_at, r.resolved_at, now)
         message = f"{r.customer} · {r.title}"[:300]
-        if tm.response_breached:
-            wanted.append((user_id, NOTIFY_RESPONSE, f"complaint:{r.id}", message))
-        if tm.resolution_breached:
-            wanted.append((user_id, NOTIFY_RESOLUTION, f"complaint:{r.id}", message))
+        ref = f"complaint:{r.id}"
+        stages = (
+            (tm.response_elapsed, tm.response_target, tm.response_seconds is None, tm.response_due,
+             r.first_response_at or r.resolved_at, WARN_RESPONSE, NOTIFY_RESPONSE, ESCALATE_RESPONSE),
+            (tm.resolution_elapsed, tm.resolution_target, tm.resolution_seconds is None, tm.resolution_due,
+             r.resolved_at, WARN_RESOLUTION, NOTIFY_RESOLUTION, ESCALATE_RESOLUTION),
+        )
+        for elapsed, target, running, due, stopped_at, warn_kind, lead_kind, manager_kind in stages:
+            if running and elapsed >= WARN_SHARE * target and r.assignee_id is not None:
+                owner = resolve._member(r.assignee_id)[0]
+                if owner is not None:
+                    wanted.append((owner, warn_kind, ref, message))
+            if elapsed <= target:
+                continue
+            policy = book.policy(r.team_id)
+            key = (r.assignee_id, r.team_id)
+            if key not in managers:
+                managers[key] = resolve(r.assignee_id, r.team_id)
+            lead = managers[key]
+            if lead is None:
+                continue
+            lead_at = add_business_seconds(due, policy.lead_delay_seconds, policy.calendar)
+            if lead_at <= now and (stopped_at is None or stopped_at > lead_at):
+                wanted.append((lead, lead_kind, ref, message))
+            manager_at = add_business_seconds(due, policy.manager_delay_seconds, policy.calendar)
+            if manager_at <= now and (stopped_at is None or stopped_at > manager_at):
+                if lead not in above:
+                    above[lead] = manager_above(session, resolve, lead)
+                if above[lead] is not None:
+                    wanted.append((above[lead], manager_kind, ref, message))
     if not wanted:
         return 0
-    existing = set(session.execute(
-        select(Notification.user_id, Notification.kind, Notification.ref)
-        .where(Notification.ref.in_(sorted({w[2] for w in wanted})))
-    ).all())
+    notifier = notifications.Notifier(session, now)
+    existing = notifier.existing(w[2] for w in wanted)
     created = 0
     for user_id, kind, ref, message in wanted:
         if (user_id, kind, ref) in existing:
             continue
-        try:
-            with session.begin_nested():
-                session.add(Notification(user_id=user_id, kind=kind, ref=ref, message=message, created_at=now))
-            created += 1
-        except IntegrityError:  # another server wrote it first
-            pass
         existing.add((user_id, kind, ref))
+        if notifier.notify(user_id, kind, ref, message):
+            created += 1
     return created
-
-
-# How often an open page (Home, Service) escalates breaches for its session: a breach reaches the
-# manager within this many seconds of an open page noticing it.
-ESCALATION_INTERVAL_SECONDS = 30
-
-
-def run_escalation(session: Session, actor: Actor, now: datetime | None = None) -> int:
-    """Page hook (Service and Home): escalate breaches as of now. Any signed-in user may trigger
-    it; what it writes does not depend on who triggered it."""
-    return escalate_breaches(session, now)
 
 
 def list_notifications(session: Session, actor: Actor, *, unread_only: bool = False, limit: int = 20) -> dict[str, Any]:

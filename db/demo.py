@@ -1691,6 +1691,10 @@ class _Builder:
                                       created_at=at, read_at=min(at + timedelta(hours=2), self.midnight) if rng.random() < 0.4 else None))
         self.insert(Notification, notifications)
 
+        from db.demo_worker import add_worker_demo  # issue 14's tables
+
+        add_worker_demo(self)
+
         self.audit_rows.append(dict(at=self.midnight - timedelta(minutes=1), user_id=self.users["admin"],
                                     action="workspace.demo_created", entity="workspace", entity_id=None,
                                     after={"seed": self.seed, "today": today.isoformat(), "members": len(self.members),

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -60,10 +61,16 @@ GOAL_METRICS = (
     "win_rate",
     "pipeline_created",
     "manual",
+    # Issue 14: contact-centre call records
+    "call_answer_rate",
+    "call_first_contact_resolution",
+    "call_speed_of_answer",
+    "call_handle_time",
+    "call_csat",
 )
 GOAL_STATUSES = ("active", "archived")
 SEVERITIES = ("low", "medium", "high", "critical")
-COMPLAINT_STATUSES = ("open", "responded", "resolved")
+COMPLAINT_STATUSES = ("open", "responded", "waiting", "resolved")  # waiting (on the customer) pauses the clock
 CYCLE_KINDS = ("month", "quarter", "custom")
 CYCLE_STATUSES = ("draft", "open", "released")
 CRITERION_KINDS = ("measured", "rated")
@@ -1039,3 +1046,189 @@ class BoardWipLimit(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
     max_cards: Mapped[int] = mapped_column(Integer)
+
+
+# Issue 14: worker, notifications by e-mail, automation rules, business-hours SLA, call records
+# ---------------------------------------------------------------------------------------------
+NOTIFY_MODES = ("immediate", "digest", "off")
+COMPLAINT_NOTE_KINDS = ("response", "resolution", "note")
+AUTOMATION_TRIGGERS = (
+    "customer_created", "complaint_breached", "follow_up_overdue", "deal_stage_changed", "deal_won",
+    "goal_behind", "task_overdue",
+)
+AUTOMATION_ACTIONS = ("notify", "create_task", "assign", "escalate")
+
+
+class ServiceCalendar(Base):
+    """A team's working calendar (sub-teams inherit it) and its escalation delays. Times are local
+    to `timezone`; `working_days` are ISO weekday numbers 1 (Monday) .. 7 as "1,2,3,4,5"."""
+
+    __tablename__ = "service_calendars"
+    __table_args__ = (
+        CheckConstraint("day_start_minute >= 0 AND day_end_minute <= 1440 AND day_start_minute < day_end_minute", name="hours"),
+        CheckConstraint("lead_delay_minutes >= 0 AND manager_delay_minutes >= 0", name="delays"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), unique=True)
+    timezone: Mapped[str] = mapped_column(String(60), default="Asia/Shanghai")
+    working_days: Mapped[str] = mapped_column(String(20), default="1,2,3,4,5")
+    day_start_minute: Mapped[int] = mapped_column(Integer, default=9 * 60)
+    day_end_minute: Mapped[int] = mapped_column(Integer, default=18 * 60)
+    lead_delay_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    manager_delay_minutes: Mapped[int] = mapped_column(Integer, default=240)
+
+
+class CalendarHoliday(Base):
+    """A day off on a team's calendar (local date)."""
+
+    __tablename__ = "calendar_holidays"
+    __table_args__ = (UniqueConstraint("calendar_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calendar_id: Mapped[int] = mapped_column(ForeignKey("service_calendars.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    name: Mapped[Optional[str]] = mapped_column(String(120))
+
+
+class ComplaintPause(Base):
+    """A stretch while a complaint waited on the customer: its clocks do not run. Open while
+    `ended_at` is NULL."""
+
+    __tablename__ = "complaint_pauses"
+    __table_args__ = (CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    resume_status: Mapped[str] = mapped_column(String(16), default="open")
+
+
+class ComplaintNote(Base):
+    """What was said in the response, how the complaint was resolved, or a working note."""
+
+    __tablename__ = "complaint_notes"
+    __table_args__ = (CheckConstraint(_in("kind", COMPLAINT_NOTE_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class JobRun(Base):
+    """One run of a scheduled job for one time slot. The unique (job, slot) row is inserted in the
+    same transaction as the job's work: whichever worker inserts it first runs the job; every
+    other worker's insert fails (on PostgreSQL it waits for the first to commit), so a due job
+    runs exactly once however many workers share the database."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    slot: Mapped[str] = mapped_column(String(40))
+    worker: Mapped[str] = mapped_column(String(80))
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    result: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class NotificationPreference(Base):
+    """How a user wants one kind of notification by e-mail: at once, in the daily digest, or not."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (UniqueConstraint("user_id", "kind"), CheckConstraint(_in("mode", NOTIFY_MODES), name="mode"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    mode: Mapped[str] = mapped_column(String(16))
+
+
+class EmailOutbox(Base):
+    """An e-mail to send, written in the same transaction as what caused it; the worker sends it.
+    `dedupe_key` makes the same mail impossible to queue twice; the claim columns are a lease so
+    two workers never send one mail twice."""
+
+    __tablename__ = "email_outbox"
+    __table_args__ = (Index("ix_email_outbox_pending", "sent_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    to_address: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    attachment_name: Mapped[Optional[str]] = mapped_column(String(200))
+    attachment: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    claimed_by: Mapped[Optional[str]] = mapped_column(String(80))
+    claimed_until: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[Optional[str]] = mapped_column(String(500))
+
+
+class AutomationRule(Base):
+    """When `trigger` happens to a record matching `conditions` (team, industry, tier, priority),
+    do `action`. `team_id` is the scope (NULL: the whole workspace, admins only)."""
+
+    __tablename__ = "automation_rules"
+    __table_args__ = (
+        CheckConstraint(_in("trigger", AUTOMATION_TRIGGERS), name="trigger"),
+        CheckConstraint(_in("action", AUTOMATION_ACTIONS), name="action"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    team_id: Mapped[Optional[int]] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    trigger: Mapped[str] = mapped_column(String(32))
+    trigger_days: Mapped[int] = mapped_column(Integer, default=0)
+    conditions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    action: Mapped[str] = mapped_column(String(16))
+    action_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AutomationRun(Base):
+    """A rule applied to one record (`ref`), once: the unique key keeps a rerun from acting twice."""
+
+    __tablename__ = "automation_runs"
+    __table_args__ = (UniqueConstraint("rule_id", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("automation_rules.id", ondelete="CASCADE"), index=True)
+    ref: Mapped[str] = mapped_column(String(80))
+    outcome: Mapped[str] = mapped_column(String(300))
+    ran_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Call(Base):
+    """One contact-centre call handled (or missed) by an agent. `fingerprint` identifies a call
+    across re-imports of the same sheet."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        CheckConstraint("speed_of_answer_seconds IS NULL OR speed_of_answer_seconds >= 0", name="speed"),
+        CheckConstraint("talk_seconds IS NULL OR talk_seconds >= 0", name="talk"),
+        CheckConstraint("csat IS NULL OR (csat >= 1 AND csat <= 5)", name="csat"),
+        Index("ix_calls_member_at", "member_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)
+    topic: Mapped[Optional[str]] = mapped_column(String(120))
+    answered: Mapped[bool] = mapped_column(Boolean)
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    speed_of_answer_seconds: Mapped[Optional[int]] = mapped_column(Integer)
+    talk_seconds: Mapped[Optional[int]] = mapped_column(Integer)
+    csat: Mapped[Optional[int]] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -5,7 +5,7 @@ import streamlit as st
 from core import auth, i18n
 from core.admin import audit_entities, audit_log, audit_report, user_rows
 from db.models import USER_ROLES
-from pages import ui
+from pages import automation_ui, ui
 
 actor = ui.page_header("admin")
 
@@ -31,8 +31,9 @@ if users:
         width="stretch",
     )
 
-tab_new, tab_manage, tab_audit, tab_workspace = ui.tabs(
-    [ui.t("admin.new_user"), ui.t("admin.reset_password"), ui.t("screens.admin.audit_tab"), ui.t("move.settings_title")],
+tab_new, tab_manage, tab_audit, tab_workspace, tab_mail = ui.tabs(
+    [ui.t("admin.new_user"), ui.t("admin.reset_password"), ui.t("screens.admin.audit_tab"), ui.t("move.settings_title"),
+     ui.t("automation.mail.tab")],
     key="admin_tab", lazy=False)
 with tab_new:
     if ui.shown(tab_new):
@@ -120,3 +121,7 @@ with tab_workspace:  # issue 11: workspace settings and removing the demo
         from pages import workspace_admin
 
         workspace_admin.render()
+
+with tab_mail:  # issue 14: SMTP settings and a test send
+    if ui.shown(tab_mail):
+        automation_ui.mail_section()

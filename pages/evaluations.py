@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core import evaluations as ev
+from core import scorecard_report
 from pages import ui
 
 actor = ui.page_header("evaluations", ui.t("evaluations.caption"))
@@ -200,6 +201,11 @@ with tab_cards:
                     render_card(ui.cached(ev.get_scorecard, evaluation_id), show_self=True)
                 with right:
                     rating_form(evaluation_id, "mgr")
+                    if cycle["status"] == "released" and st.button(ui.t("report.send"), key=f"report_{evaluation_id}",
+                                                                   icon=":material/forward_to_inbox:"):
+                        sent_to = ui.write(scorecard_report.send_scorecard, evaluation_id)
+                        if sent_to:
+                            st.success(ui.t("report.sent", to=sent_to))
                     if cycle["status"] == "open":
                         form = ui.cached(ev.review_form, evaluation_id)
                         candidates = ui.cached(ev.peer_candidates, evaluation_id)

@@ -2,25 +2,24 @@
 import pandas as pd
 import streamlit as st
 
-from core import goals, home, service
-from pages import ui
+from core import goals, home, notifications, service
+from pages import automation_ui, ui
 
 actor = ui.page_header("home")
 st.subheader(ui.t("home.greeting", name=ui.esc(actor.display_name)))
 
-# Service-target breaches escalated to this user (idempotent; writes only on a new breach).
-if ui.due("escalation", service.ESCALATION_INTERVAL_SECONDS):
-    ui.write(service.run_escalation)
+# Notifications are written by the worker (python -m core.worker); this page only reads them.
 notes = ui.cached(service.list_notifications)
 if notes["items"]:
     if notes["unread"]:
         st.badge(ui.t("service.notify.badge", n=notes["unread"]), icon=":material/notifications_active:", color="red")
     with st.expander(ui.t("service.notify.title"), expanded=notes["unread"] > 0, icon=":material/notifications:"):
         for note in notes["items"]:
-            text = f"{ui.t('service.notify.' + note['kind'])} · {ui.esc(note['message'])} · {ui.fmt_date(note['created_at'])}"
+            text = f"{notifications.kind_label(note['kind'], ui.lang())} · {ui.esc(note['message'])} · {ui.fmt_date(note['created_at'])}"
             st.markdown(text if note["read"] else f"**{text}**")
         if notes["unread"] and st.button(ui.t("service.notify.mark_read"), key="home_notes_read"):
             ui.write(service.mark_notifications_read, success=ui.t("service.notify.marked"), rerun=True)
+automation_ui.preferences_section()
 
 if actor.role in ("admin", "manager"):
     summary = ui.cached(home.team_summary)

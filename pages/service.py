@@ -10,15 +10,13 @@ from core import safe_export, service, surveys
 from core.errors import DomainError
 from db.base import utcnow
 from db.models import SEVERITIES
-from pages import ui
+from pages import automation_ui, ui
 
 actor = ui.page_header("service", ui.t("service.caption"))
 lead = actor.role in ("admin", "manager")
 # Labels as dicts built in this run (AppTest calls format_func outside the script run).
 SEVERITY_LABELS = {s: ui.label("severity", s) for s in reversed(SEVERITIES)}
 GROUP_LABELS = {g: ui.t(f"service.group.{g}") for g in service.GROUPS}
-if ui.due("escalation", service.ESCALATION_INTERVAL_SECONDS):
-    ui.write(service.run_escalation)  # idempotent: writes only when a new breach appears
 
 
 def duration(seconds: float) -> str:
@@ -84,7 +82,7 @@ def export_frame(frame: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-names = ["complaints", "new", "surveys", "reports"] + (["targets"] if lead else [])
+names = ["complaints", "new", "surveys", "reports"] + (["targets", "automation"] if lead else [])
 tabs = dict(zip(names, ui.tabs([ui.t(f"service.tab.{n}") for n in names], key="service_tab", lazy=False)))
 
 # ---------------------------------------------------------------------------------------------
@@ -92,7 +90,7 @@ tabs = dict(zip(names, ui.tabs([ui.t(f"service.tab.{n}") for n in names], key="s
 # ---------------------------------------------------------------------------------------------
 with tabs["complaints"]:
     if ui.shown(tabs["complaints"]):
-        statuses = ["unresolved", "all", "open", "responded", "resolved"]
+        statuses = ["unresolved", "all", "open", "responded", "waiting", "resolved"]
         c1, c2, c3 = st.columns([1, 1, 2])
         status = c1.selectbox(ui.t("service.filter.status"), statuses, key="svc_status",
                               format_func={"unresolved": ui.t("service.filter.unresolved"), "all": ui.t("common.all"),
@@ -104,8 +102,6 @@ with tabs["complaints"]:
 
         @st.fragment(run_every=LIVE_SECONDS)
         def live_list() -> None:
-            if ui.due("escalation", service.ESCALATION_INTERVAL_SECONDS):
-                ui.write(service.run_escalation)
             offset = st.session_state.get("svc_offset", 0)
             now = timer_now()
             result = ui.cached(service.list_complaints, now=now, status=status, severity=severity, search=search,
@@ -142,10 +138,11 @@ with tabs["complaints"]:
             st.markdown(f"**{ui.esc(item['title'])}** · {ui.esc(item['customer'])} · {ui.label('complaint_status', item['status'])}")
             if item["description"]:
                 st.caption(ui.esc(item["description"]))
+            note = automation_ui.complaint_work(item)  # issue 14: working notes, waiting on the customer
             b1, b2 = st.columns(2)
             if b1.button(ui.t("service.work.respond"), key="svc_respond", disabled=item["first_response_at"] is not None,
                          width="stretch"):
-                ui.write(service.respond_to_complaint, chosen, success=ui.t("service.responded"), rerun=True)
+                ui.write(service.respond_to_complaint, chosen, note=note or None, success=ui.t("service.responded"), rerun=True)
             if b2.button(ui.t("service.work.resolve"), key="svc_resolve", type="primary", width="stretch"):
                 st.session_state["svc_resolving"] = chosen
             if st.session_state.get("svc_resolving") == chosen:
@@ -329,6 +326,7 @@ with tabs["reports"]:
                                                **{c: ui.t(f"service.col.{c}") for c in report.columns if c != "group"}})
                 st.dataframe(table, hide_index=True, width="stretch",
                              column_config={ui.t("service.col.avg_response_hours"): st.column_config.NumberColumn(format="%.1f"),
+                                            ui.t("service.col.avg_response_business_hours"): st.column_config.NumberColumn(format="%.1f"),
                                             ui.t("service.col.resolution_rate"): st.column_config.NumberColumn(format="%.0f%%")})
                 ui.export_buttons(table, "service_report", "svc_r_export")
                 st.subheader(ui.t("service.report.breaches"))
@@ -339,6 +337,7 @@ with tabs["reports"]:
                     shown = export_frame(missed)
                     st.dataframe(shown, hide_index=True, width="stretch")
                     ui.export_buttons(shown, "service_breaches", "svc_b_export")
+            automation_ui.calls_section(start, end, lead)
 
 # ---------------------------------------------------------------------------------------------
 # Targets (managers and admins)
@@ -383,3 +382,8 @@ if lead:
                     elif ui.write(service.save_service_targets, team_id, changes, success=ui.t("service.targets.saved")):
                         st.rerun()
                 ui.export_buttons(frame.drop(columns=["severity"]), "service_targets", "svc_t_export")
+                automation_ui.calendar_section(team_id)
+
+    with tabs["automation"]:
+        if ui.shown(tabs["automation"]):
+            automation_ui.rules_section()

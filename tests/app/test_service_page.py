@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import service
 from db.base import utcnow
@@ -78,7 +78,7 @@ def test_a_member_logs_a_complaint_with_the_suggested_assignee(app_at, service_u
     at = app_at(service_url, "member_a1", page=PAGE, tab=NEW_COMPLAINT_TAB)
     form_inputs = [t for t in at.text_input if t.label == "Title"]
     form_inputs[0].input("Invoice wrong")
-    at.text_area[0].input("Billed twice in March")
+    next(t for t in at.text_area if not (t.key or "").startswith("svc_worknote")).input("Billed twice in March")
     submit = [b for b in at.button if b.label == "Log complaint"][0]
     submit.click().run()
     assert not at.exception
@@ -108,6 +108,19 @@ def test_an_empty_title_is_refused_with_a_clear_message(app_at, service_url):
 
 
 def test_home_shows_the_escalation_badge_and_list_to_the_manager(app_at, service_url):
+    from sqlalchemy import func, select
+
+    from core import service
+    from db.engine import make_engine
+    from db.models import Notification
+    from db.session import unit_of_work
+
+    engine = make_engine(service_url)
+    at = app_at(service_url, "manager_b")  # pages only read: opening Home escalates nothing
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Notification)) == 0
+        service.escalate_breaches(s)  # what the worker's SLA job does
+    engine.dispose()
     at = app_at(service_url, "manager_b")
     assert not at.exception
     assert any("Complaint response target breached" in m.value and "Outage B1" in m.value for m in at.markdown)
@@ -154,4 +167,40 @@ def test_mark_resolved_needs_a_note_and_a_confirmation_and_nothing_is_preselecte
     with AppSession(bind=engine) as s:
         complaint = s.get(Complaint, cid)
         assert (complaint.status, complaint.resolution_note) == ("resolved", "Credited the invoice")
+
+
+def test_a_response_note_is_saved_with_the_first_response(app_at, service_url):
+    at = app_at(service_url, "member_a1", page=PAGE)
+    note = next(t for t in at.text_area if (t.key or "").startswith("svc_worknote"))
+    note.input("Called back, refund on its way")
+    [b for b in at.button if b.label == "Record first response"][0].click().run()
+    assert not at.exception
+    from db.models import ComplaintNote
+
+    engine = make_engine(service_url)
+    with read_session(engine) as s:
+        assert s.execute(select(ComplaintNote.kind, ComplaintNote.body)).all() == [("response", "Called back, refund on its way")]
+    engine.dispose()
+
+
+def test_a_manager_creates_a_rule_and_dry_runs_it_without_writing(app_at, service_url):
+    from db.models import AutomationRun, Task
+
+    at = app_at(service_url, "manager_a", page=PAGE)
+    assert not at.exception
+    assert "No automation rules yet" in _texts(at)
+    form_name = next(t for t in at.text_input if t.label == "Name")
+    form_name.input("Breach: tell the lead")
+    next(s for s in at.selectbox if s.label == "When").set_value("complaint_breached")
+    next(s for s in at.selectbox if s.label == "Action").set_value("notify")
+    next(s for s in at.selectbox if s.label == "Notify whom").set_value("manager")
+    [b for b in at.button if b.label == "Create"][-1].click().run()
+    assert not at.exception
+    assert any("Rule saved" in s.value for s in at.success)
+    [b for b in at.button if b.label == "Dry run (saves nothing)"][0].click().run()
+    assert not at.exception
+    assert any("it would act on" in i.value or "nothing to do" in i.value for i in at.info)
+    engine = make_engine(service_url)
+    with read_session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(AutomationRun)) == 0
     engine.dispose()

@@ -1,6 +1,12 @@
 """A member logs a complaint in the browser; once the team's 3-second response target passes, the
-manager sees the breach flag on the Service page and the escalation on Home."""
+manager sees the breach flag on the Service page and, written by the worker running beside the
+server (as `make run` starts it), the escalation on Home."""
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -22,7 +28,16 @@ def server(sqlite_url, live_server):
         # Team A1 (member_a1's team): respond to medium complaints within 3 seconds
         service.set_service_target(s, w.actors["admin"], w.teams["A1"].id, "medium", 3, 60)
     engine.dispose()
-    return live_server(sqlite_url)
+    root = Path(__file__).resolve().parents[2]
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "core.worker", "--interval", "1", "--url", sqlite_url], cwd=root,
+        env={**os.environ, "CLIENTCREW_SLA_SECONDS": "2"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield live_server(sqlite_url)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
 
 
 def open_service(page) -> None:

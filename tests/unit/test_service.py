@@ -171,32 +171,34 @@ def test_the_list_flags_a_breach_against_the_teams_own_target(session, world):
 def test_a_breach_notifies_the_manager_of_the_assignees_team_or_nearest_ancestor(session, world):
     log(session, world, severity="critical")  # a1 in Team A1 (no manager) -> Team A -> manager_a
     created = service.escalate_breaches(session, now=T0 + timedelta(seconds=3601))
-    notes = session.execute(select(Notification.user_id, Notification.kind)).all()
-    assert created == 1
-    assert notes == [(world.users["manager_a"].id, service.NOTIFY_RESPONSE)]
+    notes = set(session.execute(select(Notification.user_id, Notification.kind)).all())
+    # the owner's warning (level 0, at 80 % of the target) and the team lead at the breach
+    assert created == 2
+    assert notes == {(world.users["member_a1"].id, service.WARN_RESPONSE), (world.users["manager_a"].id, service.NOTIFY_RESPONSE)}
 
 
 def test_escalation_is_idempotent(session, world):
     log(session, world, severity="critical")
     now = T0 + timedelta(hours=2)
-    assert service.escalate_breaches(session, now) == 1
+    assert service.escalate_breaches(session, now) == 2  # the owner's response warning, the lead
     assert service.escalate_breaches(session, now) == 0
     session.commit()
     assert service.escalate_breaches(session, now + timedelta(minutes=1)) == 0
-    assert session.scalar(select(func.count()).select_from(Notification)) == 1
+    assert session.scalar(select(func.count()).select_from(Notification)) == 2
 
 
 def test_a_later_resolution_breach_adds_its_own_notification(session, world):
     log(session, world, severity="critical")
-    assert service.escalate_breaches(session, T0 + timedelta(hours=2)) == 1
-    assert service.escalate_breaches(session, T0 + timedelta(hours=9)) == 1
-    kinds = set(session.scalars(select(Notification.kind)))
+    service.escalate_breaches(session, T0 + timedelta(hours=2))
+    assert service.escalate_breaches(session, T0 + timedelta(hours=9)) == 2  # resolution: owner warning, lead
+    kinds = set(session.scalars(select(Notification.kind).where(Notification.user_id == world.users["manager_a"].id)))
     assert kinds == {service.NOTIFY_RESPONSE, service.NOTIFY_RESOLUTION}
 
 
 def test_no_notification_before_the_target_passes(session, world):
     log(session, world, severity="critical")
-    assert service.escalate_breaches(session, T0 + timedelta(seconds=3600)) == 0
+    service.escalate_breaches(session, T0 + timedelta(seconds=3600))
+    assert session.scalar(select(func.count()).select_from(Notification).where(Notification.user_id == world.users["manager_a"].id)) == 0
 
 
 def test_the_members_own_manager_link_comes_before_the_team_manager(session, world):
@@ -218,7 +220,7 @@ def test_notifications_list_only_the_actors_own_and_can_be_marked_read(session, 
     log(session, world, severity="critical")
     service.escalate_breaches(session, T0 + timedelta(hours=2))
     mine = service.list_notifications(session, world.actors["manager_a"])
-    assert mine["unread"] == 1 and len(mine["items"]) == 1
+    assert mine["unread"] == 1 and len(mine["items"]) == 1  # the lead level; the warnings went to the owner
     assert service.list_notifications(session, world.actors["manager_b"])["unread"] == 0
     assert service.mark_notifications_read(session, world.actors["manager_a"]) == 1
     assert service.list_notifications(session, world.actors["manager_a"])["unread"] == 0
@@ -279,7 +281,8 @@ def test_the_report_by_team_and_by_period(session, world):
                                   group="period", period="week", now=now)
     (row,) = part.to_dict("records")
     assert row["avg_response_hours"] == pytest.approx(2.0)  # (1 + 3) / 2
-    assert {k: v for k, v in row.items() if k != "avg_response_hours"} == {
+    assert row["avg_response_business_hours"] == pytest.approx(2.0)  # no calendar: round the clock
+    assert {k: v for k, v in row.items() if k not in ("avg_response_hours", "avg_response_business_hours")} == {
         "group": "2025-01-06", "complaints": 2, "responded": 2, "resolved": 1,
         "resolution_rate": 50.0, "response_breaches": 0, "resolution_breaches": 1,
     }
