@@ -37,7 +37,7 @@ from core import feedback, mailer, notifications, service
 from core.i18n import t
 from core.permissions import Actor
 from db.base import utcnow
-from db.models import Customer, Evaluation, EvaluationCycle, JobRun, Member, Setting, User
+from db.models import Customer, Evaluation, EvaluationCycle, JobRun, Member, User
 from db.session import unit_of_work
 
 log = logging.getLogger("clientcrew.worker")
@@ -49,10 +49,10 @@ EVALUATION_WARN_DAYS = 3
 
 
 def workspace_zone(session: Session) -> ZoneInfo:
-    """The workspace time zone for daily jobs (the `workspace.timezone` setting, else
-    CLIENTCREW_TIMEZONE, else Asia/Shanghai)."""
-    name = session.scalar(select(Setting.value).where(Setting.key == "workspace.timezone")) \
-        or os.environ.get("CLIENTCREW_TIMEZONE") or "Asia/Shanghai"
+    """The workspace time zone for daily jobs (Admin → Workspace settings, core.workspace)."""
+    from core import workspace
+
+    name = workspace.get_settings(session).timezone
     try:
         return ZoneInfo(name)
     except Exception:  # a bad setting must not stop the worker
