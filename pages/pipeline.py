@@ -35,7 +35,7 @@ KIND = {s.code: s.kind for s in STAGES}
 
 
 def money(value) -> str:
-    return ui.fmt_money(value, deals.workspace_currency(None))
+    return ui.fmt_money(value)  # the workspace currency
 
 
 section = st.segmented_control(ui.t("pipeline.tab.board"), list(SECTIONS), default="board", key="pipe_section",

@@ -80,8 +80,8 @@ def test_goal_and_complaint_edits_claim_their_version(session, world):
     session.flush()
     service.respond_to_complaint(session, manager, complaint.id, expected_version=1)
     with pytest.raises(Conflict):
-        service.resolve_complaint(session, manager, complaint.id, expected_version=1)
-    service.resolve_complaint(session, manager, complaint.id, expected_version=2)
+        service.resolve_complaint(session, manager, complaint.id, note="Fixed", expected_version=1)
+    service.resolve_complaint(session, manager, complaint.id, note="Fixed", expected_version=2)
     assert session.get(Complaint, complaint.id).status == "resolved"
 
 
