@@ -76,14 +76,23 @@ include_not_started = st.query_params.get("not_started") == "1"
 ROTATE_SECONDS = 20
 
 if not print_mode and not kiosk:
-    f1, f2, f3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    f1, f2, f4, f3 = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
     chosen = f1.selectbox(ui.t("meeting.team"), list(names), index=list(names).index(team_id),
                           format_func=lambda i: names[i], key="meeting_team")
     if chosen != team_id:
         st.query_params["team"] = str(chosen)
         st.rerun()
-    picked = f2.selectbox(ui.t("wall.period"), list(PERIOD_LABELS), index=list(PERIOD_LABELS).index(period),
-                          format_func=PERIOD_LABELS.get, key="meeting_period") or period
+    # this month / quarter / year at one tap; a past quarter, year or all of history from the list beside it
+    current = list(meeting_wall.PERIODS)
+    history = [c for c in PERIOD_LABELS if c not in current]
+    # choosing in one of the two clears the other, so exactly one says which period is shown
+    picked = f2.segmented_control(ui.t("wall.period"), current, default=period if period in current else None,
+                                  format_func=PERIOD_LABELS.get, key="meeting_period",
+                                  on_change=lambda: st.session_state.update(meeting_history=None))
+    past = f4.selectbox(ui.t("move.period"), history, index=history.index(period) if period in history else None,
+                        format_func=PERIOD_LABELS.get, placeholder="—", key="meeting_history",
+                        on_change=lambda: st.session_state.update(meeting_period=None))
+    picked = picked or past or period
     starting = f3.toggle(ui.t("wall.include_not_started"), value=include_not_started, key="meeting_not_started")
     if picked != period or starting != include_not_started:
         st.query_params["period"] = picked
