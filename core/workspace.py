@@ -28,7 +28,9 @@ DEMO_KEY = "demo"
 from core.auth import MIN_PASSWORD_LENGTH as NEW_PASSWORD_MIN  # noqa: E402 - the one password policy
 # Tables a removed demo leaves alone: the managed role list and the revision counter (seeded by
 # the migrations), and the settings (the workspace's own choices).
-KEPT_TABLES = {"roles", "revision", "settings", "alembic_version"}
+# Configuration the organisation starts from (roles, pipeline stages), and sign-in sessions: the
+# removing admin stays signed in; everybody else's sessions go with their logins (ON DELETE CASCADE).
+KEPT_TABLES = {"roles", "revision", "settings", "alembic_version", "deal_stages", "user_sessions"}
 
 
 @dataclass(frozen=True)
