@@ -21,7 +21,7 @@ def test_a_released_scorecard_is_mailed_to_the_member_in_their_language_with_the
     ev.rate(session, manager, evaluation_id, cycle["criteria"]["Teamwork"], 3, "=HYPERLINK(\"x\") works well with others")
     with pytest.raises(Conflict):  # not released yet
         scorecard_report.send_scorecard(session, manager, evaluation_id)
-    ev.release_cycle(session, manager, cycle["id"])
+    ev.release_cycle(session, manager, cycle["id"], confirmed=ev.RELEASE_GAPS)  # issue 12: gaps confirmed
     session.get(User, world.users["member_a1"].id).language = "zh"
     assert scorecard_report.send_scorecard(session, manager, evaluation_id) == "member_a1@example.com"
     mail = session.scalar(select(EmailOutbox))
@@ -42,7 +42,7 @@ def test_a_released_scorecard_is_mailed_to_the_member_in_their_language_with_the
 
 
 def test_only_the_cycles_managers_send_reports(session, world, cycle):
-    ev.release_cycle(session, world.actors["manager_a"], cycle["id"])
+    ev.release_cycle(session, world.actors["manager_a"], cycle["id"], confirmed=ev.RELEASE_GAPS)
     with pytest.raises(PermissionDenied):
         scorecard_report.send_scorecard(session, world.actors["manager_b"], cycle["evals"]["Alice A1"])
     with pytest.raises(PermissionDenied):
