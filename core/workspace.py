@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, i18n
 from core.errors import Conflict, FieldError, InvalidInput
 from core.i18n import CURRENCY_SYMBOLS, DEFAULT_CURRENCY, LANGUAGES
 from core.permissions import Actor, ensure_role
@@ -181,7 +181,7 @@ def remove_demo(session: Session, actor: Actor, confirmation: str) -> dict[str, 
     ensure_role(actor, "admin")
     if not demo_is_on(session):
         raise Conflict("move.no_demo")
-    if (confirmation or "").strip().upper() != "DEMO":
+    if (confirmation or "").strip().upper() not in {i18n.t("sweep.remove_demo_word", lang).upper() for lang in ("zh", "en")}:
         raise InvalidInput("error.invalid", [FieldError("move.confirm_word", column="confirm")])
     # Break the references inside tables first, so each table empties in one statement.
     session.execute(update(Team).values(parent_id=None, leader_id=None, manager_user_id=None))

@@ -223,7 +223,7 @@ MESSAGES = {
     # Admin: mail
     "automation.mail.tab": ("邮件", "Mail"),
     "automation.mail.caption": (
-        "通知邮件由后台 worker 通过此 SMTP 服务器发送。密码不存数据库：在 worker 的环境变量 CLIENTCREW_SMTP_PASSWORD 中设置。",
+        "通知邮件由后台进程通过此 SMTP 服务器发送。密码不存数据库：在后台进程的环境变量 CLIENTCREW_SMTP_PASSWORD 中设置。",
         "The worker sends notification mail through this SMTP server. The password is not stored in the database: set CLIENTCREW_SMTP_PASSWORD in the worker's environment.",
     ),
     "automation.mail.host": ("SMTP 服务器", "SMTP host"),

@@ -79,9 +79,9 @@ MESSAGES = {
     # roles (managed list)
     "roster.roles": ("角色列表", "Roles"),
     "roster.roles_hint": (
-        "成员可选的角色。新增角色请填写代码（小写英文，如 key_account）和中英文名称；仍有成员使用的角色不能停用。",
-        "The roles members can hold. A new role needs a code (lower-case, e.g. key_account) and names in both "
-        "languages; a role current members hold cannot be switched off.",
+        "成员可选的角色。新增角色请填写代码（2–40 个小写字母、数字或下划线，以字母开头）和中英文名称；仍有成员使用的角色不能停用。",
+        "The roles members can hold. A new role needs a code (2-40 lower-case letters, digits or underscores, starting "
+        "with a letter) and names in both languages; a role current members hold cannot be switched off.",
     ),
     "roster.save_roles": ("保存角色", "Save roles"),
     "roster.roles_saved": ("角色已保存：新增 {created}，修改 {updated}。", "Roles saved: {created} added, {updated} changed."),
