@@ -171,6 +171,13 @@ def test_mark_resolved_needs_a_note_and_a_confirmation_and_nothing_is_preselecte
 
 def test_a_response_note_is_saved_with_the_first_response(app_at, service_url):
     at = app_at(service_url, "member_a1", page=PAGE)
+    from db.models import Complaint
+
+    engine = make_engine(service_url)
+    with read_session(engine) as s:  # issue 12: no complaint is preselected; a1's is chosen on purpose
+        cid = s.scalar(select(Complaint.id).where(Complaint.title == "Late delivery A1"))
+    engine.dispose()
+    at.selectbox(key="svc_pick").set_value(cid).run()
     note = next(t for t in at.text_area if (t.key or "").startswith("svc_worknote"))
     note.input("Called back, refund on its way")
     [b for b in at.button if b.label == "Record first response"][0].click().run()
