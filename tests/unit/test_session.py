@@ -29,3 +29,63 @@ def test_committed_writes_bump_the_revision_and_reads_do_not(engine):
         s.scalars(select(Role)).all()
     with read_session(engine) as s:
         assert current_revision(s) == start + 2
+
+
+def _revision(engine) -> int:
+    with read_session(engine) as s:
+        return current_revision(s)
+
+
+def test_bookkeeping_writes_alone_leave_the_revision_and_so_every_cache_alone(engine):
+    """The worker claims a job slot every minute, sign-ins stamp their session, failed logins count,
+    mail delivery leases and stamps its rows: none of it is data a page shows."""
+    from datetime import datetime, timedelta
+
+    from core import sessions
+    from db.models import EmailOutbox, JobRun, LoginThrottle, User
+
+    with unit_of_work(engine) as s:
+        s.add(User(username="kept", email="kept@example.com", password_hash="x", role="member", display_name="Kept"))
+    start = _revision(engine)
+    with unit_of_work(engine) as s:
+        s.add(JobRun(job="sla", slot="60s:1", worker="w", started_at=datetime(2026, 12, 1)))
+    with unit_of_work(engine) as s:
+        run = s.scalars(select(JobRun)).one()
+        run.result, run.finished_at = 3, datetime(2026, 12, 1, 0, 1)
+    with unit_of_work(engine) as s:
+        user_id = s.scalar(select(User.id).where(User.username == "kept"))
+        token = sessions.start(s, user_id)
+    with unit_of_work(engine) as s:
+        sessions.revoke(s, token)
+    with unit_of_work(engine) as s:
+        s.add(LoginThrottle(key="user:kept", failures=1))
+    with unit_of_work(engine) as s:
+        s.add(EmailOutbox(dedupe_key="k1", to_address="a@example.com", subject="s", body="b"))
+    with unit_of_work(engine) as s:
+        s.execute(update(EmailOutbox).values(sent_at=datetime(2026, 12, 1), claimed_until=datetime(2026, 12, 1) + timedelta(minutes=5)))
+    assert _revision(engine) == start
+
+
+def test_a_job_that_changes_data_moves_the_revision_with_its_bookkeeping(engine):
+    from datetime import datetime
+
+    from db.models import JobRun
+
+    start = _revision(engine)
+    with unit_of_work(engine) as s:
+        s.add(JobRun(job="digest", slot="2026-12-01", worker="w", started_at=datetime(2026, 12, 1)))
+        s.add(Role(code="job_made", name_zh="任务", name_en="Job made"))
+    assert _revision(engine) == start + 1
+    with unit_of_work(engine) as s:  # a delete of data counts too
+        s.delete(s.scalars(select(Role).where(Role.code == "job_made")).one())
+    assert _revision(engine) == start + 2
+
+
+def test_a_worker_pass_with_nothing_due_leaves_the_revision(engine):
+    """A pass that only claims its slots (no complaint, rule or reminder to act on) invalidates nothing."""
+    from core import worker
+
+    start = _revision(engine)
+    result = worker.Worker(engine, name="test").run_pass(deliver=True)
+    assert result.ran  # the slots were claimed: job_runs rows were written
+    assert _revision(engine) == start
