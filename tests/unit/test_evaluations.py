@@ -347,3 +347,38 @@ def test_release_lists_its_gaps_and_refuses_until_each_is_confirmed(session, wor
         ev.release_cycle(session, manager, cycle["id"], confirmed=["early"], today=date(2026, 5, 20))
     assert ev.release_cycle(session, manager, cycle["id"], confirmed=["early", "missing_ratings", "pending_self"],
                             today=date(2026, 5, 20)) == 3
+
+
+def _value(v):
+    return None if v is None or v != v else v  # a frame shows a missing total as NaN
+
+
+def test_the_cycle_lists_compute_every_total_as_its_own_scorecard_does(session, world, cycle):
+    """list_results and calibration compute a cycle's scorecards at once (grouped queries); each
+    total, coverage and line score is the one the member's own scorecard shows."""
+    manager = world.actors["manager_a"]
+    template_id = ev.create_template(session, manager, world.teams["A"].id, "With goals", [
+        ev.CriterionInput("CSAT", "measured", 40, "csat_avg", CSAT),
+        ev.CriterionInput("Goals", "measured", 30, ev.GOAL_ATTAINMENT, {"thresholds": [50, 75, 90, 100], "higher_is_better": True}),
+        ev.CriterionInput("Teamwork", "rated", 30),
+    ])
+    make_goal(session, "CSAT 5", member=world.members["a1"], metric="csat_avg", target=5.0, baseline=0.0,
+              start_date=date(2026, 5, 1), end_date=date(2026, 5, 31))
+    cycle_id = ev.create_cycle(session, manager, world.teams["A"].id, template_id, "May goals", "month", MAY)
+    evaluations = {e["member"]: e["evaluation_id"] for e in ev.evaluation_members(session, manager, cycle_id)}
+    teamwork = next(c["id"] for t in ev.list_templates(session, manager) if t["name"] == "With goals"
+                    for c in t["criteria"] if c["name"] == "Teamwork")
+    ev.rate(session, manager, evaluations["Alice A1"], teamwork, 4)
+    ev.rate(session, manager, evaluations["Aaron A2"], teamwork, 2)
+    for cid in (cycle["id"], cycle_id):
+        results = ev.list_results(session, manager, cid)
+        cal = ev.calibration(session, manager, cid)
+        assert len(results) == 3
+        for row in results.itertuples():
+            card = ev.get_scorecard(session, manager, row.evaluation_id)
+            assert (_value(row.total), row.coverage) == (card.total, card.coverage)
+            assert _value(cal.results.set_index("member_id").loc[row.member_id, "total"]) == card.total
+            shown = cal.heatmap[cal.heatmap["member"] == row.member]
+            assert [_value(s) for s in shown["score"].tolist()] == [line.score for line in card.lines]
+    alice = ev.get_scorecard(session, manager, evaluations["Alice A1"])
+    assert [line.score for line in alice.lines] == [5, 4, 4.0]  # CSAT 4.5, goals 90 %, Teamwork 4
