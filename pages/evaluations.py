@@ -63,12 +63,16 @@ def render_card(card: ev.Scorecard, show_self: bool) -> None:
                         st.warning(ui.t("screens.currency.left_out", deals=ui.count("deal", n),
                                         amount=ui.fmt_money(amount, currency)), icon=":material/currency_exchange:")
                 st.caption(ui.t("evaluations.scale_rule") + " " + _rule_text(line.scale))
-                with st.expander(ui.t("evaluations.records", n=len(line.records)), icon=":material/receipt_long:"):
-                    if not line.records:
-                        st.caption(ui.t("evaluations.no_records"))
-                    else:
-                        frame = ui.cached(ev.records_frame, card.evaluation_id, line.criterion_id)
-                        st.dataframe(frame, hide_index=True, width="stretch")
+                # the records table is read and sent only while its expander is open (one per measured line)
+                records = st.expander(ui.t("evaluations.records", n=len(line.records)), icon=":material/receipt_long:",
+                                      key=f"ev_records_{card.evaluation_id}_{line.criterion_id}", on_change="rerun")
+                if records.open is not False:
+                    with records:
+                        if not line.records:
+                            st.caption(ui.t("evaluations.no_records"))
+                        else:
+                            frame = ui.cached(ev.records_frame, card.evaluation_id, line.criterion_id)
+                            st.dataframe(frame, hide_index=True, width="stretch")
             else:
                 if line.manager_comment:
                     st.caption(f"{ui.t('evaluations.manager_comment')}: {ui.esc(line.manager_comment)}")
@@ -247,7 +251,7 @@ with tab_cards:
                 ui.export_buttons(shown, "evaluation_results", "results_export")
 
 with tab_cal:
-    if ui.shown(tab_cal):
+    if ui.in_view(tab_cal):  # read-only and live (refreshes every 5 s): drawn only while open
         if cycle is None:
             ui.empty_state(ui.t("evaluations.no_cycles"))
         else:
@@ -296,7 +300,8 @@ with tab_cal:
             if not results.empty:
                 st.divider()
                 people = dict(zip(results["member_id"], results["member"]))
-                member_id = st.selectbox(ui.t("evaluations.compare_member"), list(people), format_func=people.get, key="cal_member")
+                member_id = st.selectbox(ui.t("evaluations.compare_member"), list(people), format_func=people.get, key="cal_member",
+                                         persist_state="page")
 
                 @st.fragment(run_every="5s")
                 def member_charts() -> None:

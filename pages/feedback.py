@@ -249,14 +249,15 @@ with tab_rewards:
 # Leaderboard
 # ---------------------------------------------------------------------------------------------
 with tab_board:
-    if ui.shown(tab_board):
+    if ui.in_view(tab_board):  # read-only: drawn only while open
         st.caption(ui.t("leaderboard.rule"))
         cycles = ui.cached(rc.leaderboard_cycles)
         if not cycles:
             ui.empty_state(ui.t("leaderboard.no_cycles"))
         else:
             names = {c["id"]: c["name"] for c in cycles}
-            cycle_id = st.selectbox(ui.t("evaluations.cycle"), list(names), format_func=names.get, key="board_cycle")
+            cycle_id = st.selectbox(ui.t("evaluations.cycle"), list(names), format_func=names.get, key="board_cycle",
+                                    persist_state="page")
             board = ui.cached(rc.leaderboard, cycle_id)
             if board.empty:
                 ui.empty_state(ui.t("leaderboard.empty"))

@@ -273,7 +273,8 @@ with tabs["surveys"]:
         st.subheader(ui.t("surveys.list"))
         today = date.today()
         s_range = st.date_input(ui.t("surveys.range"), value=(today - timedelta(days=180), today), key="srv_range")
-        if isinstance(s_range, tuple) and len(s_range) == 2:
+        # the list and trends are read-only: computed and drawn only while the tab is open
+        if ui.in_view(tabs["surveys"]) and isinstance(s_range, tuple) and len(s_range) == 2:
             s_start, s_end = s_range
             offset = st.session_state.get("srv_offset", 0)
             total, frame = ui.cached(surveys.list_surveys, start=s_start, end=s_end, limit=50, offset=offset)
@@ -290,7 +291,8 @@ with tabs["surveys"]:
                 ui.export_buttons(shown, "surveys", "srv_export")
                 st.subheader(ui.t("surveys.trends"))
                 trend_group = st.segmented_control(ui.t("surveys.trend_group"), ["team", "member"], default="team",
-                                                   format_func=GROUP_LABELS.get, key="srv_group") or "team"
+                                                   format_func=GROUP_LABELS.get, key="srv_group",
+                                                   persist_state="page") or "team"
                 trends = ui.cached(surveys.survey_trends, start=s_start, end=s_end, group=trend_group)
                 if not trends.empty:
                     g1, g2 = st.columns(2)
@@ -314,29 +316,30 @@ with tabs["reports"]:
                               disabled=group != "period")
         if isinstance(r_range, tuple) and len(r_range) == 2:
             start, end = r_range
-            report = ui.cached(service.service_report, start=start, end=end, group=group, period=period)
-            if report.empty:
-                ui.empty_state(ui.t("service.report.empty"))
-            else:
-                k1, k2 = st.columns(2)
-                ui.chart(service.response_time_chart(report, group, ui.lang()), container=k1, width="stretch")
-                ui.chart(service.resolution_rate_chart(report, group, ui.lang()), container=k2, width="stretch")
-                st.caption(ui.t("service.report.note"))
-                table = report.rename(columns={"group": ui.t(f"service.group.{group}"),
-                                               **{c: ui.t(f"service.col.{c}") for c in report.columns if c != "group"}})
-                st.dataframe(table, hide_index=True, width="stretch",
-                             column_config={ui.t("service.col.avg_response_hours"): st.column_config.NumberColumn(format="%.1f"),
-                                            ui.t("service.col.avg_response_business_hours"): st.column_config.NumberColumn(format="%.1f"),
-                                            ui.t("service.col.resolution_rate"): st.column_config.NumberColumn(format="%.0f%%")})
-                ui.export_buttons(table, "service_report", "svc_r_export")
-                st.subheader(ui.t("service.report.breaches"))
-                missed = ui.cached(service.breaches, start=start, end=end)
-                if missed.empty:
-                    st.success(ui.t("service.report.no_breaches"))
+            if ui.in_view(tabs["reports"]):  # the report is read-only: computed and drawn only while its tab is open
+                report = ui.cached(service.service_report, start=start, end=end, group=group, period=period)
+                if report.empty:
+                    ui.empty_state(ui.t("service.report.empty"))
                 else:
-                    shown = export_frame(missed)
-                    st.dataframe(shown, hide_index=True, width="stretch")
-                    ui.export_buttons(shown, "service_breaches", "svc_b_export")
+                    k1, k2 = st.columns(2)
+                    ui.chart(service.response_time_chart(report, group, ui.lang()), container=k1, width="stretch")
+                    ui.chart(service.resolution_rate_chart(report, group, ui.lang()), container=k2, width="stretch")
+                    st.caption(ui.t("service.report.note"))
+                    table = report.rename(columns={"group": ui.t(f"service.group.{group}"),
+                                                   **{c: ui.t(f"service.col.{c}") for c in report.columns if c != "group"}})
+                    st.dataframe(table, hide_index=True, width="stretch",
+                                 column_config={ui.t("service.col.avg_response_hours"): st.column_config.NumberColumn(format="%.1f"),
+                                                ui.t("service.col.avg_response_business_hours"): st.column_config.NumberColumn(format="%.1f"),
+                                                ui.t("service.col.resolution_rate"): st.column_config.NumberColumn(format="%.0f%%")})
+                    ui.export_buttons(table, "service_report", "svc_r_export")
+                    st.subheader(ui.t("service.report.breaches"))
+                    missed = ui.cached(service.breaches, start=start, end=end)
+                    if missed.empty:
+                        st.success(ui.t("service.report.no_breaches"))
+                    else:
+                        shown = export_frame(missed)
+                        st.dataframe(shown, hide_index=True, width="stretch")
+                        ui.export_buttons(shown, "service_breaches", "svc_b_export")
             automation_ui.calls_section(start, end, lead)
 
 # ---------------------------------------------------------------------------------------------

@@ -42,18 +42,19 @@ with tabs["list"]:
 labels = {r["id"]: f"{r['topic']} · {ui.fmt_date(r['held_on'])}" for r in trainings.to_dict("records")}
 
 with tabs["effect"]:
-    if ui.shown(tabs["effect"]):
+    if ui.in_view(tabs["effect"]):  # read-only: drawn only while open
         if not labels:
             ui.empty_state(ui.t("training.empty"))
         else:
-            chosen = st.selectbox(ui.t("training.pick"), list(labels), format_func=labels.get, key="trn_effect_pick")
+            chosen = st.selectbox(ui.t("training.pick"), list(labels), format_func=labels.get, key="trn_effect_pick",
+                                  persist_state="page")
             own_metric = trainings.set_index("id").loc[chosen, "effect_metric"]
             metric_ids = list(METRIC_LABELS)
             c1, c2 = st.columns([2, 1])
-            metric = c1.selectbox(ui.t("training.effect.metric"), metric_ids, format_func=METRIC_LABELS.get, key=f"trn_metric_{chosen}",
+            metric = c1.selectbox(ui.t("training.effect.metric"), metric_ids, format_func=METRIC_LABELS.get, key=f"trn_metric_{chosen}", persist_state="page",
                                   index=metric_ids.index(own_metric) if own_metric in metric_ids else 0)
             days = c2.number_input(ui.t("training.effect.window"), min_value=7, max_value=365, value=training.DEFAULT_WINDOW_DAYS,
-                                   step=7, key="trn_window")
+                                   step=7, key="trn_window", persist_state="page")
             effect = ui.cached(training.training_effect, chosen, metric=metric, window_days=int(days))
             b, a = effect.before, effect.after
             st.caption(ui.t("training.effect.windows", b0=ui.fmt_date(b[0]), b1=ui.fmt_date(b[1]),

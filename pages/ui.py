@@ -410,6 +410,15 @@ def shown(container: Any) -> bool:
     return container.open is not False
 
 
+def in_view(container: Any) -> bool:
+    """Whether a tab is the open one, for eager tabs too: a read-only body (reports, charts, a
+    live calibration) holds no input the user could lose, so it is drawn only while its tab is
+    open. Eager tabs rerun the page when the user switches (their on_change callback), so the
+    body appears then. Its own pickers keep their value meanwhile with persist_state="page"."""
+    tab = getattr(container, "_tab", container)
+    return tab.open is not False
+
+
 def empty_state(message: str, hint: str | None = None) -> None:
     st.info(message + (f"\n\n{hint}" if hint else ""), icon=":material/inbox:")
 

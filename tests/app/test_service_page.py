@@ -211,3 +211,23 @@ def test_a_manager_creates_a_rule_and_dry_runs_it_without_writing(app_at, servic
     with read_session(engine) as s:
         assert s.scalar(select(func.count()).select_from(AutomationRun)) == 0
     engine.dispose()
+
+
+def test_the_read_only_report_is_built_only_while_its_tab_is_open(app_at, service_url, monkeypatch):
+    """Tabs holding forms stay drawn (eager); the report holds no input, so a visit to another tab
+    neither computes nor sends it, and opening its tab shows it."""
+    built = []
+    real = service.service_report
+
+    def counting(*args, **kwargs):
+        built.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "service_report", counting)
+    at = app_at(service_url, "manager_a", page=PAGE)
+    assert not at.exception and not built
+    at = app_at(service_url, "manager_a", page=PAGE, tab=("service_tab", "service.tab.reports"))
+    assert not at.exception and built
+    from core import i18n
+
+    assert any(i18n.t("service.col.complaints", "en") in frame.value.columns for frame in at.dataframe)
