@@ -164,9 +164,31 @@ def timed(page, act) -> float:
     """Milliseconds from the input event `act()` causes to the settled page."""
     page.bring_to_front()  # a tab in the background gets no animation frames: it would never settle
     page.evaluate(ARM, STABLE_MS)
+    before = WIRE.get(page, 0)
     act()
     handle = page.wait_for_function("() => window.__ccBench.check()", timeout=120000, polling=50)
+    LAST[page] = {"bytes": WIRE.get(page, 0) - before, **page.evaluate(COUNT)}
     return float(handle.json_value())
+
+
+# What the browser received and draws, per page (the physical side of each figure): bytes the
+# server sent over the websocket during the action, and the settled page's size.
+WIRE: dict = {}  # page -> bytes received over the websocket so far
+LAST: dict = {}  # page -> {"bytes", "elements", "nodes", "height"} of the last timed action
+COUNT = """() => ({
+  elements: document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]').length,
+  nodes: document.querySelectorAll('[data-testid="stMain"] *').length,
+  height: Math.round(document.querySelector('[data-testid="stMain"]').scrollHeight),
+})"""
+
+
+def count_wire(page) -> None:
+    """Count the websocket bytes `page` receives (register before the page connects)."""
+    def on_socket(ws):
+        def frame(payload):
+            WIRE[page] = WIRE.get(page, 0) + len(payload)
+        ws.on("framereceived", frame)
+    page.on("websocket", on_socket)
 
 
 def login(page, base: str, username: str) -> None:
@@ -252,6 +274,10 @@ class Samples:
     def add(self, key: str, ms: float) -> None:
         self.values.setdefault(key, []).append(ms)
 
+    def add_sizes(self, key: str, sizes: dict) -> None:
+        for name, value in sizes.items():
+            self.add(f"{key}_{name}", value)
+
     def median(self, key: str) -> float | None:
         v = self.values.get(key)
         return statistics.median(v) if v else None
@@ -261,7 +287,9 @@ def bare_round(bare, samples: Samples, state: dict) -> None:
     """One bare page switch (A <-> B) and one bare button rerun, measured like the app's."""
     state["bare_page"] = "b" if state.get("bare_page") == "" else ""  # "": page A, the default, served at "/"
     samples.add("bare_switch", timed(bare, lambda: nav_link(bare, state["bare_page"]).click()))
+    samples.add_sizes("bare_switch", LAST[bare])
     samples.add("bare_button", timed(bare, lambda: bare.get_by_role("button", name="Press").click()))
+    samples.add_sizes("bare_button", LAST[bare])
 
 
 def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rounds: int) -> list[dict]:
@@ -270,9 +298,11 @@ def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rou
     specs = [s for s in pages_for(role) if not pages or s.key in pages]
     ctx = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
     page = ctx.new_page()
+    count_wire(page)
     login(page, app_url, role)
     bare_ctx = browser.new_context(viewport={"width": 1400, "height": 900})
     bare = bare_ctx.new_page()
+    count_wire(bare)
     bare.goto(f"{bare_url}/")
     settle(bare)
     samples: dict[str, Samples] = {s.key: Samples() for s in specs}
@@ -287,17 +317,20 @@ def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rou
                 nav_link(page, specs[-1].url_path).click()
                 settle(page)
             samples[spec.key].add("switch", timed(page, lambda: nav_link(page, spec.url_path).click()))
+            samples[spec.key].add_sizes("switch", LAST[page])
             found = widget_change(page)
             if found:
                 widgets[spec.key] = found[0]
                 bare_round(bare, base, state)
                 samples[spec.key].add("widget", timed(page, found[1]))
+                samples[spec.key].add_sizes("widget", LAST[page])
             if spec.key == "board":
                 act = board_drop(page)
                 if act:
                     floor_n["board"] = page.locator('[class*="st-key-task-"]').count()
                     bare_round(bare, base, state)
                     samples[spec.key].add("action", timed(page, act))
+                    samples[spec.key].add_sizes("action", LAST[page])
         print(f"  {role}: round {r + 1}/{rounds} done", flush=True)
     floor = Samples()
     if "board" in floor_n:
@@ -305,6 +338,7 @@ def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rou
         settle(bare)
         for _ in range(max(3, rounds)):
             floor.add("floor", timed(bare, lambda: bare.get_by_role("button", name="Press").click()))
+            floor.add_sizes("floor", LAST[bare])
         bare.goto(f"{bare_url}/")
         settle(bare)
     ctx.close()
@@ -313,11 +347,17 @@ def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rou
     rows = []
     for spec in specs:
         s = samples[spec.key]
+        sizes = {f"{k}_{n}": s.median(f"{k}_{n}") for k in ("switch", "widget", "action")
+                 for n in ("bytes", "elements", "nodes", "height")}
+        sizes.update({f"{k}_{n}": base.median(f"{k}_{n}") for k in ("bare_switch", "bare_button")
+                      for n in ("bytes", "elements", "nodes", "height")})
+        if spec.key == "board":
+            sizes.update({f"floor_{n}": floor.median(f"floor_{n}") for n in ("bytes", "elements", "nodes", "height")})
         rows.append({"role": role, "page": spec.key, "switch": s.median("switch"), "widget": s.median("widget"),
                      "widget_kind": widgets.get(spec.key, ""), "action": s.median("action"),
                      "bare_switch": sw, "bare_button": bt,
                      "floor": floor.median("floor") if spec.key == "board" else None,
-                     "floor_n": floor_n.get(spec.key)})
+                     "floor_n": floor_n.get(spec.key), **sizes})
     return rows
 
 
@@ -347,6 +387,27 @@ def print_table(rows: list[dict]) -> None:
                   f"rerun {r['floor']:.0f} ms")
     print("targets: switch <= 2x bare (manager), <= 3x (admin); widget and action <= 2x bare button; "
           "board drop <= 1.5x floor")
+    print_sizes(rows)
+
+
+def print_sizes(rows: list[dict]) -> None:
+    """What each figure is made of: KB received over the websocket during the action, element
+    containers and DOM nodes in the settled main area, and its height in px (medians)."""
+    def cell(r, k):
+        b, e, n, h = (r.get(f"{k}_{x}") for x in ("bytes", "elements", "nodes", "height"))
+        return "—" if b is None else f"{b / 1024:.1f} KB {e:.0f} el {n:.0f} nodes {h:.0f} px"
+
+    print(f"\n{'role':<8} {'page':<12} {'page switch':<40} {'widget change':<40} {'main action':<40}")
+    print("-" * 140)
+    for r in rows:
+        print(f"{r['role']:<8} {r['page']:<12} {cell(r, 'switch'):<40} {cell(r, 'widget'):<40} {cell(r, 'action'):<40}")
+    seen = set()
+    for r in rows:
+        if r["role"] not in seen:
+            seen.add(r["role"])
+            print(f"bare app ({r['role']}'s rounds): switch {cell(r, 'bare_switch')}; button {cell(r, 'bare_button')}")
+        if r.get("floor_bytes") is not None:
+            print(f"floor ({r['floor_n']} containers): {cell(r, 'floor')}")
 
 
 async def _load(app: Server, username: str, sessions: int, seconds: float, page_paths: list[str]) -> None:

@@ -14,9 +14,11 @@ if notes["items"]:
     if notes["unread"]:
         st.badge(ui.t("service.notify.badge", n=notes["unread"]), icon=":material/notifications_active:", color="red")
     with st.expander(ui.t("service.notify.title"), expanded=notes["unread"] > 0, icon=":material/notifications:"):
+        lines = []  # one markdown for the list: each element costs the browser a redraw
         for note in notes["items"]:
             text = f"{notifications.kind_label(note['kind'], ui.lang())} · {ui.esc(note['message'])} · {ui.fmt_date(note['created_at'])}"
-            st.markdown(text if note["read"] else f"**{text}**")
+            lines.append(text if note["read"] else f"**{text}**")
+        st.markdown("  \n".join(lines))
         if notes["unread"] and st.button(ui.t("service.notify.mark_read"), key="home_notes_read"):
             ui.write(service.mark_notifications_read, success=ui.t("service.notify.marked"), rerun=True)
 automation_ui.preferences_section()
@@ -33,10 +35,12 @@ if actor.role in ("admin", "manager"):
         risky = ui.cached(goals.at_risk_goals)
         if risky:
             st.subheader(ui.t("goals.home_at_risk"))
+            lines = []  # one markdown for the list
             for g in risky:
                 pct = "—" if g.percent is None else f"{g.percent:.0f}%"
                 color = "red" if g.status == goals.OFF_TRACK else "orange"
-                st.markdown(f"- **{ui.esc(g.title)}** · {ui.esc(g.owner)} · :{color}[{ui.t('goals.status.' + g.status)}] · {pct}")
+                lines.append(f"- **{ui.esc(g.title)}** · {ui.esc(g.owner)} · :{color}[{ui.t('goals.status.' + g.status)}] · {pct}")
+            st.markdown("\n".join(lines))
         st.subheader(ui.t("home.team_summary"))
         frame = pd.DataFrame(
             [
