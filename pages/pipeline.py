@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from core import customers, deals
+from core import customers, deals, drops
 from core.errors import DomainError
 from pages import pipeline_view as pv
 from pages import task_form as tf
@@ -260,13 +260,17 @@ def deal_editor(detail: deals.DealDetail | None, key: str) -> None:
 def draw_board(filters: deals.DealFilters, per_column: int) -> None:
     """The stage columns and their cards. A fragment: a drop and a card's button rerun the board
     alone. A drop is applied before drawing, so this run shows the result (or the refusal)."""
-    drop = tf.pending_drop(DND_KEY)
-    if drop and not drop["same"]:
-        to_stage = drop["to"].removeprefix("pcol-")
-        if KIND.get(to_stage) == deals.LOST:
-            open_dialog("lost", drop["task_id"], drop["version"])
-        else:
-            apply_move(drop["task_id"], drop["version"], to_stage)
+    drop = tf.pending_drop(DND_KEY, "deal")
+    if drop:
+        try:
+            to_stage = drops.pipeline_destination(drop, list(KIND))
+        except DomainError as error:
+            ui.show_error(error)
+            to_stage = None
+        if to_stage is not None and KIND.get(to_stage) == deals.LOST:
+            open_dialog("lost", drop.record_id, drop.version)
+        elif to_stage is not None:
+            apply_move(drop.record_id, drop.version, to_stage)
 
     limits_state = st.session_state.setdefault("_pipe_limits", {})
     data = ui.cached(deals.pipeline, filters, limit=per_column, limits=tuple(sorted(limits_state.items())))
