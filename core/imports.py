@@ -33,6 +33,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core import audit, i18n
+from core import limits as value_limits
 from core.assignment import _candidates, active_rules, encode_reason, matching_rule, rule_target_team, score_candidate
 from core.communication import DEFAULT_CADENCE, cadence_for, next_follow_up_date
 from core.errors import Conflict, FieldError, InvalidInput
@@ -165,6 +166,11 @@ FIELDS.update({
         _f("resolved_at", "datetime", False, "resolved|resolved at|closed|解决时间|关闭时间"),
     ),
 })
+
+
+# The table each kind of row is written to: its columns' limits (core.limits) apply to every row.
+MODELS = {"customers": Customer, "members": Member, "deals": Deal, "interactions": Interaction,
+          "contacts": Contact, "surveys": Survey, "complaints": Complaint}
 
 
 def fields_for(kind: str) -> tuple[FieldSpec, ...]:
@@ -758,11 +764,11 @@ def prepare(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapp
                     bad(column, "imports.bad_choice", value=text, allowed="yes, no")
             elif spec.kind == "int":
                 try:
-                    number = int(float(text))
+                    number = int(float(text))  # "inf" raises OverflowError, "nan" ValueError
                     if number < 0:
                         raise ValueError
                     row[spec.name] = number
-                except ValueError:
+                except (ValueError, OverflowError):
                     bad(column, "imports.bad_count", value=text)
             elif spec.kind == "money":
                 try:
@@ -803,6 +809,10 @@ def prepare(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapp
                 if rid is None:
                     bad(column, "imports.unknown_role", value=text)
                 row["role_id"] = rid
+        # the same limits as every other write (NUL bytes, lengths, finite and bounded numbers),
+        # named by the file's own column
+        headers = {spec.name: column for column, spec in columns if spec.kind in ("text", "free", "int", "money")}
+        row_errors.extend(value_limits.problems(MODELS[kind], {n: row[n] for n in headers if n in row}, row=line, columns=headers))
         if kind == "customers" and row.get("owner_id") is not None:  # the owner's team, as the writer does
             row["team_id"] = refs.member_team.get(row["owner_id"], row.get("team_id"))
         if default_role_id is not None and "role_id" not in row and kind == "members":

@@ -55,7 +55,7 @@ _NUMBER_KIND_OF = {
 # Written by the system, not typed by users: only NUL bytes and non-finite numbers are refused there.
 SYSTEM_TABLES = frozenset({
     "audit_log", "settings", "revision", "user_sessions", "login_throttles", "scorecard_snapshots",
-    "job_runs", "email_outbox", "automation_runs", "notifications",
+    "job_runs", "email_outbox", "automation_runs", "notifications", "feedback_senders",
 })
 LABEL_PREFIX = "limits.field."
 

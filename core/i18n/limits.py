@@ -85,6 +85,7 @@ MESSAGES = {
     "limits.field.source": ("来源", "Source"),
     "limits.field.speed_of_answer_seconds": ("接听等待时间", "Time to answer"),
     "limits.field.status": ("状态", "Status"),
+    "limits.field.stage": ("阶段", "Stage"),
     "limits.field.summary": ("摘要", "Summary"),
     "limits.field.evaluations.summary": ("评估总结", "Evaluation summary"),
     "limits.field.talk_seconds": ("通话时长", "Talk time"),
