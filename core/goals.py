@@ -396,6 +396,7 @@ class GoalRow:
     progress: Progress
     confidence: int | None = None
     last_comment: str | None = None
+    version: int = 1  # what an edit form carries back (core.versions)
 
     @property
     def status(self) -> str:
@@ -407,7 +408,7 @@ class GoalRow:
 
 
 _GOAL_COLUMNS = (Goal.id, Goal.title, Goal.metric, Goal.unit, Goal.target, Goal.baseline, Goal.start_date, Goal.end_date,
-                 Goal.team_id, Goal.member_id, Goal.parent_id, Goal.importance, Goal.urgency)
+                 Goal.team_id, Goal.member_id, Goal.parent_id, Goal.importance, Goal.urgency, Goal.version)
 
 
 def _actuals(session: Session, rows: Sequence[Any], today: date) -> dict[int, float | None]:
@@ -468,7 +469,7 @@ def _rows_to_goals(session: Session, rows: Sequence[Any], today: date) -> list[G
             start_date=r.start_date, end_date=r.end_date, team_id=r.team_id, member_id=r.member_id, owner=owner,
             parent_id=r.parent_id, importance=r.importance, urgency=r.urgency,
             progress=evaluate(r.metric, r.baseline or 0.0, r.target, r.start_date, r.end_date, today, actuals.get(r.id)),
-            confidence=conf[0], last_comment=conf[1],
+            confidence=conf[0], last_comment=conf[1], version=getattr(r, "version", None) or 1,
         ))
     return out
 
@@ -671,11 +672,12 @@ def active_children_count(session: Session, actor: Actor, goal_id: int) -> int:
 
 
 def save_children(session: Session, actor: Actor, parent_id: int, children: Sequence[ChildDraft],
-                  replace_existing: bool = False) -> list[int]:
+                  replace_existing: bool = False, expected_version: int | None = None) -> list[int]:
     """Create the (possibly edited) children of a goal in one transaction. Every child must be
     valid, owned within the actor's scope, use the parent's metric and lie within its period.
     A goal that already has children is refused (a second set would double its roll-up) unless
-    `replace_existing`: then the old children are archived in the same transaction (a re-split)."""
+    `replace_existing`: then the old children are archived in the same transaction (a re-split).
+    `expected_version` is the parent's version the split was proposed from; a newer one refuses."""
     parent = _load(session, actor, parent_id, WRITE)
     if actor.role == "member":
         raise PermissionDenied("error.permission_denied")
@@ -696,6 +698,8 @@ def save_children(session: Session, actor: Actor, parent_id: int, children: Sequ
                                                                   "end": parent.end_date.isoformat()}, row=row, column="period"))
     if errors:
         raise InvalidInput("error.invalid", errors)
+    # two managers splitting the same goal at once: one split wins, the other is told (no double set)
+    versions.claim(session, parent, expected_version)
     for old in existing:
         _load(session, actor, old.id, WRITE)
         old.status = "archived"

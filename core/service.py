@@ -486,13 +486,14 @@ def resolve_complaint(session: Session, actor: Actor, complaint_id: int, *, note
 
 
 def wait_on_customer(session: Session, actor: Actor, complaint_id: int, *, at: datetime | None = None,
-                     note: str | None = None) -> None:
+                     note: str | None = None, expected_version: int | None = None) -> None:
     """Status "waiting": the clocks stop until `resume_complaint` (or a response/resolution)."""
     complaint = _writable(session, actor, complaint_id)
     if complaint.status in ("resolved", "waiting"):
         raise Conflict("automation.error.cannot_wait")
     at = at or utcnow()
     _check_time(complaint, at)
+    versions.claim(session, complaint, expected_version)
     before = audit.snapshot(complaint, ["status"])
     session.add(ComplaintPause(complaint_id=complaint.id, started_at=at, resume_status=complaint.status))
     _add_note(session, actor, complaint, "note", note, at)
@@ -501,12 +502,14 @@ def wait_on_customer(session: Session, actor: Actor, complaint_id: int, *, at: d
     audit.record(session, actor, "complaint.wait", "complaint", complaint.id, before, audit.snapshot(complaint, ["status"]))
 
 
-def resume_complaint(session: Session, actor: Actor, complaint_id: int, *, at: datetime | None = None) -> None:
+def resume_complaint(session: Session, actor: Actor, complaint_id: int, *, at: datetime | None = None,
+                     expected_version: int | None = None) -> None:
     """The customer answered: the clocks run again from `at`."""
     complaint = _writable(session, actor, complaint_id)
     if complaint.status != "waiting":
         raise Conflict("automation.error.not_waiting")
     at = at or utcnow()
+    versions.claim(session, complaint, expected_version)
     before = audit.snapshot(complaint, ["status"])
     _end_pause(session, complaint, at)
     session.flush()
@@ -591,7 +594,7 @@ def _complaint_columns():
         select(
             Complaint.id, Complaint.title, Complaint.description, Complaint.severity, Complaint.status,
             Complaint.opened_at, Complaint.first_response_at, Complaint.resolved_at, Complaint.team_id,
-            Complaint.assignee_id, Customer.id.label("customer_id"), Customer.name.label("customer"),
+            Complaint.assignee_id, Complaint.version, Customer.id.label("customer_id"), Customer.name.label("customer"),
             _Assignee.name.label("assignee"), Team.name.label("team"),
         )
         .join(Customer, Customer.id == Complaint.customer_id)
@@ -612,7 +615,7 @@ def _row_dict(row: Any, book: TargetBook, now: datetime) -> dict[str, Any]:
         "resolution_hours": None if tm.resolution_seconds is None else tm.resolution_seconds / HOUR,
         "response_left_seconds": tm.response_left, "resolution_left_seconds": tm.resolution_left,
         "response_breached": tm.response_breached, "resolution_breached": tm.resolution_breached,
-        "breached": tm.breached, "paused": tm.paused,
+        "breached": tm.breached, "paused": tm.paused, "version": row.version,
         "response_business_hours": None if tm.response_seconds is None else tm.response_seconds / HOUR,
     }
 

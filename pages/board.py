@@ -5,9 +5,8 @@ import streamlit as st
 
 from core import avatars, drops, tasks, wip_limits, workload
 from core.errors import DomainError
-from pages import board_wall
+from pages import board_wall, ui
 from pages import task_form as tf
-from pages import ui
 
 actor = ui.page_header("board", ui.t("board.caption"))
 tf.inject_css()

@@ -165,6 +165,7 @@ def render_manage(detail) -> None:
             if st.form_submit_button(ui.t("assignment.move")):
                 if ui.write(assignment.move_customer, cid, to, reason, success=ui.t("assignment.moved")):
                     st.rerun()
+    ui.loaded_version("customer", cid, info.get("version"))
     with st.expander(ui.t("customers.edit"), icon=":material/edit:"):
         with st.form("edit_customer"):
             name = st.text_input(ui.t("common.name"), info["name"])
@@ -181,7 +182,9 @@ def render_manage(detail) -> None:
             if st.form_submit_button(ui.t("common.save"), type="primary"):
                 data = {"name": name, "industry": industry, "region": region, "size": size, "tier": tier, "status": status,
                         "external_id": external_id, "notes": notes}
-                seen = {k: info.get(k) for k in data} | {"version": info.get("version")}
+                # the version the form was loaded with (remembered when it was first shown), not the click's re-read
+                seen = {k: info.get(k) for k in data} | {"version": ui.loaded_version("customer", cid, info.get("version"))}
+                ui.forget_version("customer", cid)
                 if ui.write(customers.update_customer, cid, data, seen, success=ui.t("customers.saved")):
                     st.rerun()
     ui.remove_controls("customer", cid, info["name"], "cust_remove", allow_delete=True,

@@ -99,11 +99,8 @@ def pending_drop(dnd_key: str, card_prefix: str = "task") -> drops.Drop | None:
         return None
     seen_key = f"_stdnd_seen_{dnd_key}"
     event_id = raw.get("event_id") if isinstance(raw, dict) else repr(raw)
-    try:
-        if st.session_state.get(seen_key) == event_id:
-            return None
-    except Exception:  # an event id that does not even compare: refused below like any malformed drop
-        pass
+    if st.session_state.get(seen_key) == event_id:
+        return None
     st.session_state[seen_key] = event_id
     drawn = st.session_state.get(f"{DRAWN_KEY}_{dnd_key}", {})
     try:

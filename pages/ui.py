@@ -298,6 +298,32 @@ def write(fn: Callable[..., Any], *args: Any, success: str | None = None, rerun:
     return result if result is not None else True
 
 
+_LOADED_VERSIONS = "_loaded_versions"
+
+
+def loaded_version(record: str, record_id: Any, current: Any) -> Any:
+    """The version of `record` #`record_id` this browser's edit forms were loaded with: remembered
+    the first run that shows it (`current`), kept across reruns until an edit of it is attempted,
+    so a save is checked against what the user saw, not against what the click's run re-read."""
+    remembered = st.session_state.setdefault(_LOADED_VERSIONS, {})
+    return remembered.setdefault((record, record_id), current)
+
+
+def versioned_write(record: str, record_id: Any, current: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """`write(fn, ...)` with `expected_version=` the version the form was loaded with (core refuses
+    a stale edit with a clear message); afterwards the next run remembers the record's new version."""
+    seen = loaded_version(record, record_id, current)
+    try:
+        return write(fn, *args, expected_version=seen, **kwargs)
+    finally:
+        forget_version(record, record_id)
+
+
+def forget_version(record: str, record_id: Any) -> None:
+    """After an edit was attempted: the next run remembers the version it then shows."""
+    st.session_state.get(_LOADED_VERSIONS, {}).pop((record, record_id), None)
+
+
 def show_error(error: DomainError) -> None:
     """Tell the user what was refused and, row by row, what to fix."""
     key = error.key if i18n.has_key(error.key) else (
