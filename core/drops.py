@@ -56,7 +56,7 @@ def _index(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise _refuse("drop.error.bad_index")
     text = str(value).strip()
-    if not text.isdigit() or int(text) > MAX_INDEX:
+    if not (text.isascii() and text.isdigit()) or len(text) > 6 or int(text) > MAX_INDEX:
         raise _refuse("drop.error.bad_index")
     return int(text)
 

@@ -63,7 +63,7 @@ def mail_section() -> None:
         if st.form_submit_button(ui.t("automation.mail.test_send"), icon=":material/send:"):
             sent_to = ui.write(mailer.send_test, to or None)
             if sent_to:
-                st.success(ui.t("automation.mail.test_sent", to=sent_to))
+                st.success(ui.say("automation.mail.test_sent", to=sent_to))
 
 
 # ---------------------------------------------------------------------------------------------

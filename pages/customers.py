@@ -357,7 +357,7 @@ def _create_form() -> None:
             if cid:
                 detail = ui.read(customers.get_customer, cid, lang)
                 owner_name = detail.info["owner"]
-                ui.flash(ui.t("customers.created_owner", owner=owner_name) if owner_name else ui.t("customers.created_queue"),
+                ui.flash(ui.say("customers.created_owner", owner=owner_name) if owner_name else ui.t("customers.created_queue"),
                          "success" if owner_name else "warning")
                 st.session_state.pop(NEW_CUSTOMER_OPEN, None)
                 st.rerun()
@@ -609,7 +609,7 @@ def render_import() -> None:
     for column, target in imports.numeric_category_columns(kind, frame, mapping):
         choices_of = specs[target].choices
         defaults = list(imports.DEFAULT_BUCKETS.get(target, range(1, len(choices_of))))
-        st.markdown(ui.t("move.buckets", column=column))
+        st.markdown(ui.say("move.buckets", column=column))
         cells = st.columns(len(choices_of) - 1)
         limits = [cells[i].number_input(ui.t("move.bucket_upto", label=ui.label(specs[target].label_prefix, code)),
                                         min_value=1.0, value=float(defaults[i]), step=1.0, key=f"imp_bucket_{digest}_{target}_{i}")

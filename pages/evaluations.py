@@ -214,7 +214,7 @@ with tab_cards:
                                                                    icon=":material/forward_to_inbox:"):
                         sent_to = ui.write(scorecard_report.send_scorecard, evaluation_id)
                         if sent_to:
-                            st.success(ui.t("report.sent", to=sent_to))
+                            st.success(ui.say("report.sent", to=sent_to))
                     if cycle["status"] == "open":
                         form = ui.cached(ev.review_form, evaluation_id)
                         ui.loaded_version("evaluation", evaluation_id, form["version"])

@@ -57,7 +57,7 @@ if mode == "list":
                 result = ui.write(tasks.report_progress, card.id, card.version, status=status or card.status,
                                   progress=progress, note=note)
                 if result:
-                    ui.flash(ui.t("my_tasks.saved", title=card.title) if result.changed else ui.t("board.nothing_changed"),
+                    ui.flash(ui.say("my_tasks.saved", title=card.title) if result.changed else ui.t("board.nothing_changed"),
                              "success" if result.changed else "info")
                     st.rerun()
     if len(order) > shown:

@@ -74,11 +74,11 @@ def apply_move(deal_id: int, version: int, to_stage: str, reason: str | None = N
     if not result.changed:
         text, kind = ui.t("pipeline.nothing_changed"), "info"
     elif KIND.get(to_stage) == deals.WON:
-        text, kind = ui.t("pipeline.won", title=result.title), "success"
+        text, kind = ui.say("pipeline.won", title=result.title), "success"
     elif KIND.get(to_stage) == deals.LOST:
-        text, kind = ui.t("pipeline.lost", title=result.title), "success"
+        text, kind = ui.say("pipeline.lost", title=result.title), "success"
     else:
-        text, kind = ui.t("pipeline.moved", title=result.title, stage=NAMES.get(to_stage, to_stage)), "success"
+        text, kind = ui.say("pipeline.moved", title=result.title, stage=NAMES.get(to_stage, to_stage)), "success"
     if rerun:  # from a dialog: close it and show the outcome on the redrawn page
         close_dialog()
         ui.flash(text, kind)
@@ -231,7 +231,7 @@ def deal_editor(detail: deals.DealDetail | None, key: str) -> None:
                                owner_id=owner_id if is_lead else None, lines=lines or None, **fields)
             if created:
                 st.session_state[f"{key}_nonce"] = nonce + 1
-                ui.flash(ui.t("pipeline.created", title=title.strip()))
+                ui.flash(ui.say("pipeline.created", title=title.strip()))
                 st.rerun()
         return
     b1, b2, b3 = st.columns(3)
@@ -243,7 +243,7 @@ def deal_editor(detail: deals.DealDetail | None, key: str) -> None:
         result = ui.write(deals.update_deal, detail.id, detail.version, owner_id=owner_id, **fields)
         if result:
             close_dialog()
-            ui.flash(ui.t("pipeline.saved", title=result.title) if result.changed else ui.t("pipeline.nothing_changed"))
+            ui.flash(ui.say("pipeline.saved", title=result.title) if result.changed else ui.t("pipeline.nothing_changed"))
             st.rerun()
     if detail.stage not in deals.CLOSED:
         if b2.button(ui.t("pipeline.close_won"), key=f"{k}_won", icon=":material/thumb_up:"):
@@ -440,4 +440,4 @@ elif section == "settings" and actor.is_admin:
         pactive = g4.checkbox(ui.t("pipeline.col.active"), value=True, key="product_active")
         if st.form_submit_button(ui.t("pipeline.save"), type="primary"):
             ui.write(deals.save_product, product_id or None, name=pname, unit_price=price, code=pcode, active=pactive,
-                     success=ui.t("pipeline.product_saved", name=pname.strip()), rerun=True)
+                     success=ui.say("pipeline.product_saved", name=pname.strip()), rerun=True)

@@ -151,7 +151,7 @@ with tabs["complaints"]:
                 with st.form(f"svc_resolve_form_{chosen}", border=True):
                     note = st.text_area(ui.t("screens.complaint.note"), key=f"svc_note_{chosen}", max_chars=2000,
                                         placeholder=ui.t("screens.complaint.note_hint"))
-                    sure = st.checkbox(ui.t("screens.complaint.confirm", title=item["title"]), key=f"svc_sure_{chosen}")
+                    sure = st.checkbox(ui.say("screens.complaint.confirm", title=item["title"]), key=f"svc_sure_{chosen}")
                     ok, cancel = st.columns(2)
                     if ok.form_submit_button(ui.t("screens.complaint.resolve_now"), type="primary", width="stretch"):
                         if not sure:

@@ -131,7 +131,7 @@ def apply_move(task_id: int, version: int, title: str | None = None, *, to_membe
     if result.changed:
         name = result.title or title or f"#{task_id}"
         moved = to_member_id is not KEEP or to_status is not None
-        messages.append(("success", ui.t("board.moved" if moved else "board.reordered", title=name)))
+        messages.append(("success", ui.say("board.moved" if moved else "board.reordered", title=name)))
     else:
         messages.append(("info", ui.t("board.nothing_changed")))
     if result.warning:
@@ -318,7 +318,7 @@ def task_editor(detail: tasks.TaskDetail | None, key: str, team_id: int | None =
     if detail is None:
         if st.button(ui.t("common.create"), type="primary", key=f"{k}_create", icon=":material/add_task:"):
             task_id = ui.write(tasks.create_task, team_id=team_id, assignee_id=assignee_id, **fields,
-                               success=ui.t("board.created", title=title.strip()))
+                               success=ui.say("board.created", title=title.strip()))
             if task_id:
                 st.session_state[f"{key}_nonce"] = nonce + 1
                 st.rerun()
@@ -329,7 +329,7 @@ def task_editor(detail: tasks.TaskDetail | None, key: str, team_id: int | None =
         result = ui.write(tasks.update_task, detail.id, detail.version, **fields)
         if result:
             _close_dialog()
-            ui.flash(ui.t("board.saved", title=title.strip()) if result.changed else ui.t("board.nothing_changed"),
+            ui.flash(ui.say("board.saved", title=title.strip()) if result.changed else ui.t("board.nothing_changed"),
                      "success" if result.changed else "info")
             if result.warning:
                 ui.flash(ui.t(result.warning, **result.params), "warning")
@@ -348,5 +348,5 @@ def quick_add_form(customer_id: int, key: str) -> None:
         urgency = st.toggle(ui.t("board.field.urgency"), key=f"{key}_urg")
         if st.form_submit_button(ui.t("common.create"), type="primary", icon=":material/add_task:"):
             if ui.write(tasks.quick_add_for_customer, customer_id, title, due_date=due_date, importance=int(importance),
-                        urgency=int(urgency), success=ui.t("board.created", title=title.strip())):
+                        urgency=int(urgency), success=ui.say("board.created", title=title.strip())):
                 st.rerun()

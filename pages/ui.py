@@ -344,6 +344,12 @@ def show_error(error: DomainError) -> None:
     st.error("\n".join(lines), icon=":material/error:")
 
 
+def say(key: str, **params: Any) -> str:
+    """`t(key, ...)` for a message rendered as markdown (st.success, st.warning, flash, a checkbox
+    label): every text parameter (a title, a name, a file's column) is escaped, shown as typed."""
+    return t(key, **_escaped(params))
+
+
 def _escaped(params: dict[str, Any]) -> dict[str, Any]:
     return {k: esc(v) if isinstance(v, str) else v for k, v in params.items()}
 
@@ -519,11 +525,11 @@ def remove_controls(kind: str, record_id: int, name: str, key: str, *, allow_del
 
     with st.expander(t("screens.remove.title"), icon=":material/delete:"):
         st.caption(t("screens.remove.help"))
-        sure = st.checkbox(t("screens.remove.confirm", name=name), key=f"{key}_sure")
+        sure = st.checkbox(say("screens.remove.confirm", name=name), key=f"{key}_sure")
         c1, c2 = st.columns(2)
         done = None
         if c1.button(t("screens.remove.archive"), key=f"{key}_archive", disabled=not sure, icon=":material/archive:"):
-            done = write(removal.archive, kind, record_id, success=t("screens.remove.archived", name=name))
+            done = write(removal.archive, kind, record_id, success=say("screens.remove.archived", name=name))
         if allow_delete and actor().is_admin:
             if c2.button(t("screens.remove.delete"), key=f"{key}_delete", disabled=not sure, icon=":material/delete_forever:"):
                 refs = read(removal.references, kind, record_id) if actor().is_admin else {}
@@ -531,7 +537,7 @@ def remove_controls(kind: str, record_id: int, name: str, key: str, *, allow_del
                     st.error(t("screens.remove.referenced_by", what=", ".join(
                         i18n.format_count(n, f"ref.{what}", lang()) for what, n in refs.items())))
                 else:
-                    done = write(removal.delete, kind, record_id, success=t("screens.remove.deleted", name=name))
+                    done = write(removal.delete, kind, record_id, success=say("screens.remove.deleted", name=name))
         if done:
             if after:
                 after()

@@ -96,3 +96,8 @@ def test_my_tasks_status_columns():
     assert drops.task_status(drops.parse_drop(good, drawn, "task"), "mycol-") == "done"
     with pytest.raises(InvalidInput):
         drops.task_status(drops.parse_drop({**good, "to_container": "mycol-nope"}, drawn, "task"), "mycol-")
+
+
+@pytest.mark.parametrize("index", ["²", "١", "99999999999999999999"])
+def test_unicode_digits_and_huge_positions_are_refused_not_raised(index):
+    assert _reason({**GOOD, "from_index": index}) == "drop.error.bad_index"
