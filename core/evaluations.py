@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, metrics, versions
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
-from core.permissions import Actor, ensure_member, ensure_team, evaluation_filter, scope_for, team_filter
+from core.permissions import Actor, ensure_member, ensure_team, scope_clause, scope_for
 from db.base import Base, utcnow
 from db.models import (
     CRITERION_KINDS,
@@ -306,7 +306,7 @@ def list_cycles(session: Session, actor: Actor) -> list[dict[str, Any]]:
     query = select(EvaluationCycle, Team.name).join(Team, Team.id == EvaluationCycle.team_id)
     if not scope.everything:
         if actor.is_manager:
-            query = query.where(team_filter(scope))
+            query = query.where(scope_clause(scope, Team))
         else:
             mine = select(Evaluation.cycle_id).where(Evaluation.member_id == actor.member_id)
             peer = (
@@ -677,7 +677,7 @@ def list_results(session: Session, actor: Actor, cycle_id: int) -> pd.DataFrame:
             return pd.DataFrame(columns=["evaluation_id", "member_id", "member", "total", "coverage"])
         query = query.where(Evaluation.member_id == actor.member_id)
     else:
-        query = query.where(evaluation_filter(scope))
+        query = query.where(scope_clause(scope, Evaluation))
     rows = []
     for evaluation, name in session.execute(query).all():
         card = _compute(session, cycle, evaluation)
@@ -949,6 +949,6 @@ def team_options(session: Session, actor: Actor) -> list[dict[str, Any]]:
     scope = scope_for(session, actor)
     if not (scope.everything or actor.is_manager):
         return []
-    rows = session.execute(select(Team.id, Team.name).where(team_filter(scope)).order_by(Team.name)).all()
+    rows = session.execute(select(Team.id, Team.name).where(scope_clause(scope, Team)).order_by(Team.name)).all()
     return [{"id": i, "name": n} for i, n in rows]
 

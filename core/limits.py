@@ -52,6 +52,12 @@ _NUMBER_KIND_OF = {
     "max_cards": "capacity", "quantity": "quantity", "csat": "rating", "nps": "rating", "score": "rating",
     "confidence": "rating", "hours": "hours",
 }
+# Fields whose own rule is tighter than their kind (a praise is a short message, a check-in comment
+# or a resolution note a paragraph): the modules read these maxima from here (`max_length`).
+FIELD_MAX: dict[tuple[str, str], int] = {
+    ("recognitions", "message"): 500, ("feedback", "body"): 2_000, ("check_ins", "comment"): 2_000,
+    ("interactions", "summary"): 2_000, ("complaints", "resolution_note"): 2_000, ("task_notes", "body"): 2_000,
+}
 # Written by the system, not typed by users: only NUL bytes and non-finite numbers are refused there.
 SYSTEM_TABLES = frozenset({
     "audit_log", "settings", "revision", "user_sessions", "login_throttles", "scorecard_snapshots",
@@ -78,10 +84,19 @@ def text_limit(table: str, column: Any) -> int | None:
     if table in SYSTEM_TABLES:
         return width
     kind = _TEXT_KIND_OF.get(column.name)
-    limit = TEXT_KINDS[kind] if kind else None
+    limit = FIELD_MAX.get((table, column.name), TEXT_KINDS[kind] if kind else None)
     if width and (limit is None or width < limit):
         limit = width
     return limit if limit is not None else TEXT_KINDS["note"]
+
+
+def max_length(model: Any, column: str) -> int:
+    """Characters allowed in `model`.`column` (what a module's own check and its form say)."""
+    table = model.__table__
+    limit = text_limit(table.name, table.columns[column])
+    if limit is None:
+        raise TypeError(f"{table.name}.{column} is not text")
+    return limit
 
 
 def number_range(table: str, column: Any) -> tuple[float, float] | None:
