@@ -585,7 +585,7 @@ def render_import() -> None:
     mapping: dict[str, str | None] = {}
     for index, column in enumerate(frame.columns):
         sample = ", ".join(v for v in frame[column].head(3) if v)
-        mapping[column] = st.selectbox(f"{column}  ·  {sample[:60]}", choices, index=choices.index(guess[column]),
+        mapping[column] = st.selectbox(f"{ui.esc(column)}  ·  {ui.esc(sample[:60])}", choices, index=choices.index(guess[column]),
                                        format_func=ui.formatter(choices, field_label), key=f"imp_map_{kind}_{digest}_{index}")
     # Issue 11: the mode, the key records are matched by, and what a file may leave out.
     c1, c2 = st.columns(2)

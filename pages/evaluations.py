@@ -97,7 +97,7 @@ def rating_form(evaluation_id: int, key: str) -> None:
         st.markdown(f"**{ui.t('evaluations.rate_as.' + form['rater_kind'])}** · {ui.esc(form['member'])}")
         values = {}
         for c in form["criteria"]:
-            score = st.radio(f"{c['name']} ({c['weight']}%)", SCORES, index=(c["score"] - 1) if c["score"] else None,
+            score = st.radio(f"{ui.esc(c['name'])} ({c['weight']}%)", SCORES, index=(c["score"] - 1) if c["score"] else None,
                              horizontal=True, key=f"{key}_score_{evaluation_id}_{c['id']}")
             comment = st.text_input(ui.t("evaluations.comment"), value=c["comment"] or "", key=f"{key}_comment_{evaluation_id}_{c['id']}")
             values[c["id"]] = (score, comment)
