@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import assignment, audit, i18n
+from core import assignment, audit, i18n, limits
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from core.permissions import (
     READ,
@@ -585,6 +585,8 @@ def _validate_rows(session: Session, actor: Actor, scope: Scope, rows: list[dict
             number, problem = _count(cell)
             if problem:
                 err(problem, column, value=cell)
+            else:  # bounded in core.limits (0-100,000): 1e10 is a row error here, not a failed save
+                errors.extend(limits.problems(Member, {field: number}, row=position, columns={field: column}))
             values[field] = number
         specialties: list[tuple[str, str]] = []
         for tag in _tags(row.get("specialties")):

@@ -168,3 +168,24 @@ def test_an_import_refuses_nul_bytes_row_by_row(session, world):
     frame = imports.read_table(csv_bytes(text), "f.csv")
     prepared = imports.prepare(session, world.actors["manager_a"], "deals", frame, {c: c for c in frame.columns})
     assert [(e.row, e.column, e.key) for e in prepared.errors] == [(3, "title", "sec.nul_refused")]
+
+
+# Forms: a number typed into an edited table is bounded on its own row ------------------------
+@pytest.mark.parametrize("field,value,ok", [("max_customers", 10**10, False), ("max_open_tasks", 1e10, False),
+                                            ("max_customers", math.inf, False), ("max_customers", 100_000, True)])
+def test_a_roster_capacity_out_of_range_is_a_row_error(session, world, field, value, ok):
+    from core import roster
+    from tests.unit.test_roster import refusal, row_for, rows_of
+
+    actor = world.actors["manager_a"]
+    rows = rows_of(session, actor)
+    row_for(rows, "Aaron A2")[field] = value
+    if ok:
+        roster.save_members(session, actor, rows)
+        assert session.get(Member, world.members["a2"].id).max_customers == value
+        return
+    error = refusal(roster.save_members, session, actor, rows)
+    position = [r["name"] for r in rows].index("Aaron A2") + 1
+    column = roster.COL_MAX_CUSTOMERS if field == "max_customers" else roster.COL_MAX_OPEN_TASKS
+    assert [(e.row, e.column) for e in error.errors] == [(position, column)]
+    assert error.errors[0].key in ("limits.out_of_range", "roster.capacity_not_number")
