@@ -33,12 +33,11 @@ from core.permissions import (
     Actor,
     Scope,
     allowed,
-    customer_filter,
     ensure,
     ensure_member,
     ensure_role,
     ensure_team,
-    member_filter,
+    scope_clause,
     scope_for,
     subtree_team_ids,
     team_filter,
@@ -126,7 +125,7 @@ def _candidates(session: Session, scope: Scope, team_ids: set[int] | None = None
     """Active members the actor may assign to, optionally only within `team_ids`."""
     stmt = (select(Member.id, Member.name, Member.team_id, Team.name, Member.max_customers)
             .join(Team, Team.id == Member.team_id)
-            .where(member_filter(scope), Member.status == "active"))
+            .where(scope_clause(scope, Member), Member.status == "active"))
     if team_ids is not None:
         stmt = stmt.where(Member.team_id.in_(sorted(team_ids)))
     rows = [r for r in session.execute(stmt.order_by(Member.id)).all() if not exclude or r[0] not in exclude]
@@ -448,7 +447,7 @@ def assign_queue(session: Session, actor: Actor, customer_ids: list[int] | None 
     Returns how many were assigned and how many are still waiting."""
     ensure_role(actor, "admin", "manager")
     scope = scope_for(session, actor)
-    stmt = select(Customer).where(customer_filter(scope), Customer.owner_id.is_(None), Customer.status != "churned")
+    stmt = select(Customer).where(scope_clause(scope, Customer), Customer.owner_id.is_(None), Customer.status != "churned")
     if customer_ids:
         stmt = stmt.where(Customer.id.in_(customer_ids))
     assigned = waiting = 0

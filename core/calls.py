@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from core import audit, metrics
 from core.errors import FieldError, InvalidInput
 from core.i18n import t
-from core.permissions import Actor, ensure_role, member_filter, scope_for, team_filter
+from core.permissions import Actor, ensure_role, scope_clause, scope_for
 from db.base import utcnow
 from db.models import Call, Member, Team
 
@@ -155,7 +155,7 @@ class AgentBook:
     def __init__(self, session: Session, actor: Actor) -> None:
         scope = scope_for(session, actor)
         self.by_key: dict[str, int] = {}
-        for r in session.execute(select(Member.id, Member.name, Member.external_id, Member.email).where(member_filter(scope))):
+        for r in session.execute(select(Member.id, Member.name, Member.external_id, Member.email).where(scope_clause(scope, Member))):
             for key in (r.name, r.external_id, r.email):
                 if key:
                     self.by_key.setdefault(_norm(key), r.id)
@@ -274,7 +274,7 @@ def call_report(session: Session, actor: Actor, *, start: date, end: date, group
     from sqlalchemy import func
 
     lo, hi = datetime.combine(start, datetime.min.time()), datetime.combine(end, datetime.max.time())
-    people = {r.id: r.name for r in session.execute(select(Member.id, Member.name).where(member_filter(scope)).order_by(Member.name))}
+    people = {r.id: r.name for r in session.execute(select(Member.id, Member.name).where(scope_clause(scope, Member)).order_by(Member.name))}
     if not people:
         return pd.DataFrame(columns=REPORT_COLUMNS)
     counts = dict(session.execute(
@@ -290,7 +290,7 @@ def call_report(session: Session, actor: Actor, *, start: date, end: date, group
     else:
         from core.permissions import subtree_team_ids
 
-        for team in session.execute(select(Team.id, Team.name).where(team_filter(scope)).order_by(Team.name)).all():
+        for team in session.execute(select(Team.id, Team.name).where(scope_clause(scope, Team)).order_by(Team.name)).all():
             members = set(session.scalars(select(Member.id).where(Member.team_id.in_(sorted(subtree_team_ids(session, {team.id}))))))
             ids = sorted(m for m in members if m in people and counts.get(m))
             if not ids:

@@ -15,25 +15,32 @@ import pandas as pd
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, limits
 from core.errors import FieldError, InvalidInput, NotFound
 from core.permissions import (
     READ,
     Actor,
     allowed,
-    customer_filter,
     ensure_role,
-    may_work_on,
     ensure_team,
+    may_work_on,
+    scope_clause,
     scope_for,
-    team_filter,
 )
 from db.base import utcnow
-from db.models import CHANNELS, CUSTOMER_TIERS, Customer, FollowUpCadence, Interaction, Member, Team
+from db.models import (
+    CHANNELS,
+    CUSTOMER_TIERS,
+    Customer,
+    FollowUpCadence,
+    Interaction,
+    Member,
+    Team,
+)
 
 DEFAULT_CADENCE: dict[str, int] = {"A": 7, "B": 30, "C": 90}
-MAX_SUMMARY = 2000
-MAX_OUTCOME = 200
+MAX_SUMMARY = limits.max_length(Interaction, "summary")  # 2,000, from core.limits
+MAX_OUTCOME = limits.max_length(Interaction, "outcome")  # 200
 MAX_CADENCE_DAYS = 366
 
 
@@ -74,7 +81,7 @@ def cadence_frame(session: Session, actor: Actor) -> pd.DataFrame:
     """Effective cadence (days) per visible team and tier, and whether the team set it itself."""
     ensure_role(actor, "admin", "manager")
     scope = scope_for(session, actor)
-    teams = session.execute(select(Team.id, Team.name).where(team_filter(scope)).order_by(Team.name)).all()
+    teams = session.execute(select(Team.id, Team.name).where(scope_clause(scope, Team)).order_by(Team.name)).all()
     own = {(r.team_id, r.tier) for r in session.execute(select(FollowUpCadence.team_id, FollowUpCadence.tier)).all()}
     records = []
     for team in teams:
@@ -246,7 +253,7 @@ def due_follow_ups(session: Session, actor: Actor, today: date | None = None, ho
     today = today or date.today()
     scope = scope_for(session, actor)
     until = today + timedelta(days=max(0, int(horizon_days)))
-    where = [customer_filter(scope), follow_up_due_by(until)]
+    where = [scope_clause(scope, Customer), follow_up_due_by(until)]
     if member_id is not None:
         where.append(Customer.owner_id == member_id)
     stmt = (
@@ -285,7 +292,7 @@ def follow_up_rollup(session: Session, actor: Actor, today: date | None = None) 
             func.sum(case((Customer.next_follow_up == today, 1), else_=0)),
             func.sum(case((Customer.next_follow_up.between(today + timedelta(days=1), week), 1), else_=0)),
         )
-        .where(customer_filter(scope), follow_up_due_by(week))
+        .where(scope_clause(scope, Customer), follow_up_due_by(week))
         .group_by(Customer.owner_id)
     ).all()
     ids = [r[0] for r in rows if r[0] is not None]

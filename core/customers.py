@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from core import audit, safe_text, versions
+from core import audit, limits, safe_text, versions
 from core.errors import Conflict, FieldError, InvalidInput, NotFound
 from core.permissions import (
     READ,
@@ -24,15 +24,13 @@ from core.permissions import (
     Actor,
     allowed,
     collaborating_customers,
-    customer_read_filter,
-    may_work_on,
     ensure,
     ensure_member,
     ensure_role,
     ensure_team,
-    member_filter,
+    may_work_on,
+    scope_clause,
     scope_for,
-    team_filter,
 )
 from db.base import utcnow
 from db.models import (
@@ -54,8 +52,8 @@ from db.models import (
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 5000
-MAX_NAME = 200
-MAX_SHORT = 60
+MAX_NAME = limits.max_length(Customer, "name")  # 200, from core.limits
+MAX_SHORT = limits.max_length(Customer, "region")  # 60
 EDITABLE_FIELDS = ("name", "industry", "size", "region", "tier", "status", "external_id", "notes", "team_id")
 
 # Sort keys the list offers; the id is always the tie-breaker so pages never overlap.
@@ -139,7 +137,7 @@ def _relation_clause(scope, relation: str):
 
 
 def _where(scope, filters: CustomerFilters, today: date) -> list:
-    clauses = [customer_read_filter(scope), Customer.archived_at.is_(None)]
+    clauses = [scope_clause(scope, Customer, collaborating=True), Customer.archived_at.is_(None)]
     if filters.relation:
         clauses.append(_relation_clause(scope, filters.relation))
     text = filters.search.strip()
@@ -272,14 +270,14 @@ def export_frame(session: Session, actor: Actor, filters: CustomerFilters = Cust
 def filter_options(session: Session, actor: Actor) -> FilterOptions:
     """The choices for the filters: values present among visible customers, visible people and teams."""
     scope = scope_for(session, actor)
-    visible = customer_read_filter(scope)
+    visible = scope_clause(scope, Customer, collaborating=True)
     industries = list(session.scalars(select(Customer.industry).where(visible).distinct().order_by(Customer.industry)))
     regions = list(session.scalars(select(Customer.region).where(visible).distinct().order_by(Customer.region)))
     if actor.is_admin or actor.is_manager:
         owners = dict(session.execute(
-            select(Member.id, Member.name).where(member_filter(scope), Member.status != "left").order_by(Member.name)
+            select(Member.id, Member.name).where(scope_clause(scope, Member), Member.status != "left").order_by(Member.name)
         ).all())
-        teams = dict(session.execute(select(Team.id, Team.name).where(team_filter(scope)).order_by(Team.name)).all())
+        teams = dict(session.execute(select(Team.id, Team.name).where(scope_clause(scope, Team)).order_by(Team.name)).all())
     else:
         owners = dict(session.execute(select(Member.id, Member.name).where(Member.id == actor.member_id)).all())
         teams = dict(session.execute(select(Team.id, Team.name).where(Team.id == actor.team_id)).all())
@@ -418,20 +416,11 @@ def validate_customer(data: dict[str, Any], partial: bool = False) -> dict[str, 
 
     for name in ("name", "industry", "size", "region"):
         need(name)
-    if values.get("name") and len(values["name"]) > MAX_NAME:
-        errors.append(FieldError("customers.too_long", {"max": MAX_NAME}, column="name"))
-    for name in ("industry", "region"):
-        if values.get(name) and len(values[name]) > MAX_SHORT:
-            errors.append(FieldError("customers.too_long", {"max": MAX_SHORT}, column=name))
+    # lengths and NUL bytes: core.limits, the one place (name 200, industry/region 60, notes 10,000)
+    errors.extend(limits.problems(Customer, {k: v for k, v in values.items() if isinstance(v, str)}))
     for name, allowed_values in (("size", CUSTOMER_SIZES), ("tier", CUSTOMER_TIERS), ("status", CUSTOMER_STATUSES)):
         if values.get(name) is not None and values[name] not in allowed_values:
             errors.append(FieldError("customers.bad_choice", {"value": values[name], "allowed": ", ".join(allowed_values)}, column=name))
-    for name, value in values.items():  # issue 17: NUL bytes (PostgreSQL refuses them) and a bound on notes
-        if isinstance(value, str):
-            errors.extend(safe_text.text_problems(value, name, safe_text.NOTE_MAX if name == "notes" else 10_000)
-                          if "\x00" in value or name == "notes" else [])
-    if values.get("external_id") and len(values["external_id"]) > 64:
-        errors.append(FieldError("customers.too_long", {"max": 64}, column="external_id"))
     if not partial:
         values.setdefault("tier", "B")
         values["tier"] = values["tier"] or "B"
@@ -545,7 +534,7 @@ def add_contact(session: Session, actor: Actor, customer_id: int, name: str, tit
 def customer_choices(session: Session, actor: Actor, search: str = "", limit: int = 50) -> dict[int, str]:
     """A short list of visible customers for pickers (search by name)."""
     scope = scope_for(session, actor)
-    stmt = select(Customer.id, Customer.name).where(customer_read_filter(scope))
+    stmt = select(Customer.id, Customer.name).where(scope_clause(scope, Customer, collaborating=True))
     if search.strip():
         stmt = stmt.where(func.lower(Customer.name).like(f"%{search.strip().lower()}%"))
     return dict(session.execute(stmt.order_by(Customer.name).limit(limit)).all())

@@ -29,24 +29,32 @@ import pandas as pd
 from sqlalchemy import Numeric, and_, case, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from core import audit, i18n
+from core import audit, i18n, limits
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from core.permissions import (
     READ,
     WRITE,
     Actor,
     allowed,
-    deal_filter,
     ensure,
     ensure_member,
     ensure_role,
     may_work_on,
-    member_filter,
+    scope_clause,
     scope_for,
     subtree_team_ids,
 )
 from db.base import utcnow
-from db.models import Customer, Deal, DealCollaborator, DealLine, DealStage, Member, Product, Team
+from db.models import (
+    Customer,
+    Deal,
+    DealCollaborator,
+    DealLine,
+    DealStage,
+    Member,
+    Product,
+    Team,
+)
 
 WON, LOST = "won", "lost"
 CLOSED = (WON, LOST)
@@ -54,7 +62,9 @@ CLOSE_PERIODS = ("this_quarter", "next_quarter", "this_month", "overdue", "all")
 SORTS = ("value", "expected_close", "probability", "created_at", "title", "stage_entered_at")
 DEFAULT_CARDS_PER_COLUMN = 20
 MAX_CARDS_PER_COLUMN = 200
-TITLE_MAX, NEXT_STEP_MAX, SOURCE_MAX, REASON_MAX, STAGE_NAME_MAX, PRODUCT_NAME_MAX = 200, 200, 60, 300, 60, 120
+# from core.limits: 200, 200, 60, 300, 60, 120
+TITLE_MAX, NEXT_STEP_MAX, SOURCE_MAX, REASON_MAX = (limits.max_length(Deal, c) for c in ("title", "next_step", "source", "close_reason"))
+STAGE_NAME_MAX, PRODUCT_NAME_MAX = limits.max_length(DealStage, "name"), limits.max_length(Product, "name")
 AMOUNT_MAX = Decimal("999999999999.99")
 QUANTITY_MAX = Decimal("9999999999.99")
 
@@ -285,7 +295,7 @@ class Pipeline:
 
 def _clauses(session: Session, actor: Actor, filters: DealFilters, today: date) -> list:
     scope = scope_for(session, actor)
-    clauses = [deal_filter(scope)]
+    clauses = [scope_clause(scope, Deal)]
     if filters.team_id is not None:
         teams = sorted(subtree_team_ids(session, {filters.team_id}))
         clauses.append(Deal.owner_id.in_(select(Member.id).where(Member.team_id.in_(teams))))
@@ -463,7 +473,7 @@ def owner_choices(session: Session, actor: Actor) -> dict[int, str]:
     scope = scope_for(session, actor)
     stmt = select(Member.id, Member.name).where(Member.status != "left").order_by(Member.name)
     if not scope.everything:
-        stmt = stmt.where(member_filter(scope))
+        stmt = stmt.where(scope_clause(scope, Member))
     return dict(session.execute(stmt).all())
 
 
@@ -481,10 +491,8 @@ def collaborator_choices(session: Session, actor: Actor, search: str = "", inclu
 
 
 def team_choices(session: Session, actor: Actor) -> dict[int, str]:
-    from core.permissions import team_filter
-
     scope = scope_for(session, actor)
-    return dict(session.execute(select(Team.id, Team.name).where(team_filter(scope)).order_by(Team.name)).all())
+    return dict(session.execute(select(Team.id, Team.name).where(scope_clause(scope, Team)).order_by(Team.name)).all())
 
 
 # ---------------------------------------------------------------------------------------------

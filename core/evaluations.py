@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, metrics, versions
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
-from core.permissions import Actor, ensure_member, ensure_team, evaluation_filter, scope_for, team_filter
+from core.permissions import Actor, ensure_member, ensure_team, scope_clause, scope_for
 from db.base import Base, utcnow
 from db.models import (
     CRITERION_KINDS,
@@ -306,7 +306,7 @@ def list_cycles(session: Session, actor: Actor) -> list[dict[str, Any]]:
     query = select(EvaluationCycle, Team.name).join(Team, Team.id == EvaluationCycle.team_id)
     if not scope.everything:
         if actor.is_manager:
-            query = query.where(team_filter(scope))
+            query = query.where(scope_clause(scope, Team))
         else:
             mine = select(Evaluation.cycle_id).where(Evaluation.member_id == actor.member_id)
             peer = (
@@ -480,19 +480,29 @@ def rate(session: Session, actor: Actor, evaluation_id: int, criterion_id: int, 
                  {"evaluation_id": evaluation.id, "criterion_id": criterion.id, "rater_kind": kind, "score": score, "comment": comment})
 
 
-def rate_many(session: Session, actor: Actor, evaluation_id: int, scores: dict[int, tuple[int, str | None]]) -> int:
-    """Save several ratings of one scorecard at once (one form, one transaction)."""
+def rate_many(session: Session, actor: Actor, evaluation_id: int, scores: dict[int, tuple[int, str | None]],
+              expected_version: int | None = None) -> int:
+    """Save several ratings of one scorecard at once (one form, one transaction). With
+    `expected_version` (the scorecard's version the form was loaded with) the save claims the
+    scorecard: of two simultaneous saves from forms of the same version, one is refused."""
+    if expected_version is not None:
+        evaluation, _cycle = _evaluation(session, evaluation_id)
+        if rater_kind(session, actor, evaluation, _cycle) is None:
+            raise PermissionDenied("error.permission_denied")
+        versions.claim(session, evaluation, expected_version)
     for criterion_id, (score, comment) in scores.items():
         rate(session, actor, evaluation_id, criterion_id, score, comment)
     return len(scores)
 
 
-def set_peers(session: Session, actor: Actor, evaluation_id: int, peer_member_ids: list[int]) -> None:
+def set_peers(session: Session, actor: Actor, evaluation_id: int, peer_member_ids: list[int],
+              expected_version: int | None = None) -> None:
     """The manager chooses which peers rate a member (members with a login, not the member)."""
     evaluation, cycle = _evaluation(session, evaluation_id)
     _ensure_manages_cycle(session, actor, cycle)
     if cycle.status == "released":
         raise Conflict("evaluations.error.locked")
+    versions.claim(session, evaluation, expected_version)
     scope = scope_for(session, actor)
     wanted = set(peer_member_ids) - {evaluation.member_id}
     for member_id in wanted:
@@ -709,7 +719,7 @@ def list_results(session: Session, actor: Actor, cycle_id: int) -> pd.DataFrame:
             return pd.DataFrame(columns=["evaluation_id", "member_id", "member", "total", "coverage"])
         query = query.where(Evaluation.member_id == actor.member_id)
     else:
-        query = query.where(evaluation_filter(scope))
+        query = query.where(scope_clause(scope, Evaluation))
     rows = []
     found = session.execute(query).all()
     cards = _compute_many(session, cycle, [evaluation for evaluation, _ in found])
@@ -767,7 +777,7 @@ def review_form(session: Session, actor: Actor, evaluation_id: int) -> dict[str,
     peers = session.execute(select(PeerReviewer.reviewer_member_id).where(PeerReviewer.evaluation_id == evaluation.id)).scalars().all()
     return {
         "evaluation_id": evaluation.id, "member": member.name, "member_id": member.id, "cycle": cycle.name,
-        "locked": cycle.status == "released", "rater_kind": kind,
+        "locked": cycle.status == "released", "rater_kind": kind, "version": evaluation.version,
         "peers": sorted(peers) if kind == "manager" else [],
         "criteria": [
             {"id": c.id, "name": c.name, "weight": c.weight,
@@ -984,6 +994,6 @@ def team_options(session: Session, actor: Actor) -> list[dict[str, Any]]:
     scope = scope_for(session, actor)
     if not (scope.everything or actor.is_manager):
         return []
-    rows = session.execute(select(Team.id, Team.name).where(team_filter(scope)).order_by(Team.name)).all()
+    rows = session.execute(select(Team.id, Team.name).where(scope_clause(scope, Team)).order_by(Team.name)).all()
     return [{"id": i, "name": n} for i, n in rows]
 

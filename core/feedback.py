@@ -21,25 +21,24 @@ members read released feedback addressed to their own team.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, limits
 from core.errors import FieldError, InvalidInput, PermissionDenied
-from core.permissions import Actor, feedback_filter, scope_for
+from core.permissions import Actor, scope_clause, scope_for
 from db.models import FEEDBACK_TARGETS, Feedback, FeedbackSender, Member, Setting, Team
 
 MIN_BATCH = 3
 MIN_GROUP = 5
 _SALT_KEY = "feedback_sender_salt"
-MIN_LENGTH, MAX_LENGTH = 5, 2000
+MIN_LENGTH, MAX_LENGTH = 5, limits.max_length(Feedback, "body")  # 2,000, from core.limits
 
 
 def period_of(day: date) -> str:
@@ -96,7 +95,7 @@ def _due_groups(session: Session, actor: Actor, today: date) -> list[tuple[int, 
         return []
     rows = session.execute(
         select(Feedback.team_id, Feedback.target, func.count())
-        .where(Feedback.released.is_(False), Feedback.period < period_of(today), feedback_filter(scope))
+        .where(Feedback.released.is_(False), Feedback.period < period_of(today), scope_clause(scope, Feedback))
         .group_by(Feedback.team_id, Feedback.target)
     ).all()
     current = period_of(today)
@@ -173,7 +172,7 @@ def list_batches(session: Session, actor: Actor, limit: int = 24) -> list[Batch]
     groups = session.execute(
         select(Feedback.team_id, Team.name, Feedback.target, Feedback.period)
         .join(Team, Team.id == Feedback.team_id)
-        .where(Feedback.released.is_(True), feedback_filter(scope))
+        .where(Feedback.released.is_(True), scope_clause(scope, Feedback))
         .group_by(Feedback.team_id, Team.name, Feedback.target, Feedback.period)
         .order_by(Feedback.period.desc(), Team.name, Feedback.target)
         .limit(limit)
@@ -184,7 +183,7 @@ def list_batches(session: Session, actor: Actor, limit: int = 24) -> list[Batch]
     for team_id, team, target, period in groups:
         bodies = session.scalars(
             select(Feedback.body).where(Feedback.team_id == team_id, Feedback.target == target,
-                                        Feedback.period == period, Feedback.released.is_(True), feedback_filter(scope))
+                                        Feedback.period == period, Feedback.released.is_(True), scope_clause(scope, Feedback))
         ).all()
         group_id, group_name = labels.get(team_id, (team_id, team))
         names[group_id] = group_name

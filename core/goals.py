@@ -35,9 +35,15 @@ import pandas as pd
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core import audit, permissions, versions
+from core import audit, limits, permissions, versions
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
-from core.metrics import LEVEL_METRICS, LOWER_IS_BETTER, MEASURED_METRICS, measure_by_member, measure_value
+from core.metrics import (
+    LEVEL_METRICS,
+    LOWER_IS_BETTER,
+    MEASURED_METRICS,
+    measure_by_member,
+    measure_value,
+)
 from core.permissions import (
     READ,
     WRITE,
@@ -46,7 +52,7 @@ from core.permissions import (
     ensure,
     ensure_member,
     ensure_team,
-    goal_filter,
+    scope_clause,
     scope_for,
     subtree_team_ids,
 )
@@ -359,7 +365,7 @@ def record_check_in(session: Session, actor: Actor, goal_id: int, value: float |
         errors.append(FieldError("error.required", {"field": "value"}, column="value"))
     if not isinstance(confidence, int) or not 1 <= confidence <= 5:
         errors.append(FieldError("goals.error.confidence", column="confidence"))
-    if comment and len(comment) > 2000:
+    if comment and len(comment) > limits.max_length(CheckIn, "comment"):  # 2,000, from core.limits
         errors.append(FieldError("goals.error.comment_long", column="comment"))
     if goal.status != "active":
         errors.append(FieldError("goals.error.archived", column="goal"))
@@ -396,6 +402,7 @@ class GoalRow:
     progress: Progress
     confidence: int | None = None
     last_comment: str | None = None
+    version: int = 1  # what an edit form carries back (core.versions)
 
     @property
     def status(self) -> str:
@@ -407,7 +414,7 @@ class GoalRow:
 
 
 _GOAL_COLUMNS = (Goal.id, Goal.title, Goal.metric, Goal.unit, Goal.target, Goal.baseline, Goal.start_date, Goal.end_date,
-                 Goal.team_id, Goal.member_id, Goal.parent_id, Goal.importance, Goal.urgency)
+                 Goal.team_id, Goal.member_id, Goal.parent_id, Goal.importance, Goal.urgency, Goal.version)
 
 
 def _actuals(session: Session, rows: Sequence[Any], today: date) -> dict[int, float | None]:
@@ -468,7 +475,7 @@ def _rows_to_goals(session: Session, rows: Sequence[Any], today: date) -> list[G
             start_date=r.start_date, end_date=r.end_date, team_id=r.team_id, member_id=r.member_id, owner=owner,
             parent_id=r.parent_id, importance=r.importance, urgency=r.urgency,
             progress=evaluate(r.metric, r.baseline or 0.0, r.target, r.start_date, r.end_date, today, actuals.get(r.id)),
-            confidence=conf[0], last_comment=conf[1],
+            confidence=conf[0], last_comment=conf[1], version=getattr(r, "version", None) or 1,
         ))
     return out
 
@@ -491,7 +498,7 @@ def list_goals(session: Session, actor: Actor, *, team_id: int | None = None, me
 
     today = today or date.today()
     scope = scope_for(session, actor)
-    query = select(*_GOAL_COLUMNS).where(goal_filter(scope))
+    query = select(*_GOAL_COLUMNS).where(scope_clause(scope, Goal))
     window = periods.bounds(period, fiscal_start) if period != periods.CURRENT else None
     if not include_archived and period == periods.CURRENT:
         query = query.where(Goal.status == "active")
@@ -518,16 +525,14 @@ def get_goal(session: Session, actor: Actor, goal_id: int, today: date | None = 
 
 def goal_teams(session: Session, actor: Actor) -> list[dict]:
     """Teams whose goals the actor may look at (for pickers)."""
-    from core.permissions import team_filter
 
     scope = scope_for(session, actor)
-    rows = session.execute(select(Team.id, Team.name, Team.parent_id).where(team_filter(scope)).order_by(Team.name)).all()
+    rows = session.execute(select(Team.id, Team.name, Team.parent_id).where(scope_clause(scope, Team)).order_by(Team.name)).all()
     return [{"id": r.id, "name": r.name, "parent_id": r.parent_id} for r in rows]
 
 
 def goal_owners(session: Session, actor: Actor) -> dict[str, list[dict]]:
     """Teams and members the actor may set goals for."""
-    from core.permissions import member_filter, team_filter
 
     scope = scope_for(session, actor)
     if actor.role == "member":
@@ -535,9 +540,9 @@ def goal_owners(session: Session, actor: Actor) -> dict[str, list[dict]]:
             return {"teams": [], "members": []}
         m = session.get(Member, actor.member_id)
         return {"teams": [], "members": [{"id": m.id, "name": m.name, "team_id": m.team_id}]}
-    teams = session.execute(select(Team.id, Team.name).where(team_filter(scope)).order_by(Team.name)).all()
+    teams = session.execute(select(Team.id, Team.name).where(scope_clause(scope, Team)).order_by(Team.name)).all()
     members = session.execute(select(Member.id, Member.name, Member.team_id)
-                              .where(member_filter(scope), Member.status != "left").order_by(Member.name)).all()
+                              .where(scope_clause(scope, Member), Member.status != "left").order_by(Member.name)).all()
     return {"teams": [{"id": t.id, "name": t.name} for t in teams],
             "members": [{"id": m.id, "name": m.name, "team_id": m.team_id} for m in members]}
 
@@ -671,11 +676,12 @@ def active_children_count(session: Session, actor: Actor, goal_id: int) -> int:
 
 
 def save_children(session: Session, actor: Actor, parent_id: int, children: Sequence[ChildDraft],
-                  replace_existing: bool = False) -> list[int]:
+                  replace_existing: bool = False, expected_version: int | None = None) -> list[int]:
     """Create the (possibly edited) children of a goal in one transaction. Every child must be
     valid, owned within the actor's scope, use the parent's metric and lie within its period.
     A goal that already has children is refused (a second set would double its roll-up) unless
-    `replace_existing`: then the old children are archived in the same transaction (a re-split)."""
+    `replace_existing`: then the old children are archived in the same transaction (a re-split).
+    `expected_version` is the parent's version the split was proposed from; a newer one refuses."""
     parent = _load(session, actor, parent_id, WRITE)
     if actor.role == "member":
         raise PermissionDenied("error.permission_denied")
@@ -696,6 +702,8 @@ def save_children(session: Session, actor: Actor, parent_id: int, children: Sequ
                                                                   "end": parent.end_date.isoformat()}, row=row, column="period"))
     if errors:
         raise InvalidInput("error.invalid", errors)
+    # two managers splitting the same goal at once: one split wins, the other is told (no double set)
+    versions.claim(session, parent, expected_version)
     for old in existing:
         _load(session, actor, old.id, WRITE)
         old.status = "archived"
@@ -737,7 +745,7 @@ def goal_rollup(session: Session, actor: Actor, goal_id: int, today: date | None
     parent = _load(session, actor, goal_id, READ)
     scope = scope_for(session, actor)
     rows = session.execute(select(*_GOAL_COLUMNS).where(Goal.parent_id == goal_id, Goal.status == "active",
-                                                        goal_filter(scope)).order_by(Goal.start_date, Goal.id)).all()
+                                                        scope_clause(scope, Goal)).order_by(Goal.start_date, Goal.id)).all()
     children = _rows_to_goals(session, rows, today)
     return rollup_of(parent.metric, parent.target, [c.target for c in children],
                      [c.progress.actual for c in children]), children

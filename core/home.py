@@ -8,7 +8,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from core.communication import follow_up_due_by, follow_up_overdue
-from core.permissions import Actor, customer_filter, scope_for, task_filter, team_filter
+from core.permissions import Actor, scope_clause, scope_for
 from db.models import Customer, Goal, Member, Task, Team
 
 
@@ -45,7 +45,7 @@ def team_summary(session: Session, actor: Actor, today: date | None = None) -> T
     today = today or date.today()
     scope = scope_for(session, actor)
     teams = session.execute(
-        select(Team.id, Team.name, Team.parent_id).where(team_filter(scope), Team.archived_at.is_(None)).order_by(Team.parent_id.is_not(None), Team.name)
+        select(Team.id, Team.name, Team.parent_id).where(scope_clause(scope, Team), Team.archived_at.is_(None)).order_by(Team.parent_id.is_not(None), Team.name)
     ).all()
     if not teams:
         return TeamSummary()
@@ -58,7 +58,7 @@ def team_summary(session: Session, actor: Actor, today: date | None = None) -> T
         team_id: (total, overdue or 0)
         for team_id, total, overdue in session.execute(
             select(Customer.team_id, func.count(), func.sum(case((follow_up_overdue(today), 1), else_=0)))
-            .where(Customer.team_id.in_(ids), Customer.archived_at.is_(None), customer_filter(scope))
+            .where(Customer.team_id.in_(ids), Customer.archived_at.is_(None), scope_clause(scope, Customer))
             .group_by(Customer.team_id)
         ).all()
     }
@@ -66,7 +66,7 @@ def team_summary(session: Session, actor: Actor, today: date | None = None) -> T
         team_id: (open_, overdue or 0)
         for team_id, open_, overdue in session.execute(
             select(Task.team_id, func.count(), func.sum(case((Task.due_date < today, 1), else_=0)))
-            .where(Task.team_id.in_(ids), Task.status != "done", Task.archived_at.is_(None), task_filter(scope))
+            .where(Task.team_id.in_(ids), Task.status != "done", Task.archived_at.is_(None), scope_clause(scope, Task))
             .group_by(Task.team_id)
         ).all()
     }

@@ -33,30 +33,44 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core import audit, i18n
-from core.assignment import _candidates, active_rules, encode_reason, matching_rule, rule_target_team, score_candidate
+from core import limits as value_limits
+from core.assignment import (
+    _candidates,
+    active_rules,
+    encode_reason,
+    matching_rule,
+    rule_target_team,
+    score_candidate,
+)
 from core.communication import DEFAULT_CADENCE, cadence_for, next_follow_up_date
 from core.errors import Conflict, FieldError, InvalidInput
-from core.permissions import Actor, customer_filter, ensure_role, member_filter, scope_for, subtree_team_ids, team_filter
+from core.permissions import (
+    Actor,
+    ensure_role,
+    scope_clause,
+    scope_for,
+    subtree_team_ids,
+)
 from db.base import utcnow
 from db.models import (
     CHANNELS,
     COMPLAINT_STATUSES,
     CUSTOMER_SIZES,
-    SEVERITIES,
-    Complaint,
-    Contact,
-    Survey,
     CUSTOMER_STATUSES,
     CUSTOMER_TIERS,
     DEAL_STAGES,
+    SEVERITIES,
     AssignmentHistory,
     AuditLog,
+    Complaint,
+    Contact,
     Customer,
     Deal,
     DealStage,
     Interaction,
     Member,
     Role,
+    Survey,
     Team,
 )
 
@@ -165,6 +179,11 @@ FIELDS.update({
         _f("resolved_at", "datetime", False, "resolved|resolved at|closed|解决时间|关闭时间"),
     ),
 })
+
+
+# The table each kind of row is written to: its columns' limits (core.limits) apply to every row.
+MODELS = {"customers": Customer, "members": Member, "deals": Deal, "interactions": Interaction,
+          "contacts": Contact, "surveys": Survey, "complaints": Complaint}
 
 
 def fields_for(kind: str) -> tuple[FieldSpec, ...]:
@@ -305,11 +324,11 @@ def _add(index: dict[str, list[int]], key: Any, value: int) -> None:
 def _load_refs(session: Session, actor: Actor, kind: str) -> _Refs:
     scope = scope_for(session, actor)
     refs = _Refs()
-    for tid, name in session.execute(select(Team.id, Team.name).where(team_filter(scope))).all():
+    for tid, name in session.execute(select(Team.id, Team.name).where(scope_clause(scope, Team))).all():
         _add(refs.teams, name, tid)
         refs.team_names[tid] = name
     for mid, name, email, ext, team_id in session.execute(
-        select(Member.id, Member.name, Member.email, Member.external_id, Member.team_id).where(member_filter(scope), Member.status != "left")
+        select(Member.id, Member.name, Member.email, Member.external_id, Member.team_id).where(scope_clause(scope, Member), Member.status != "left")
     ).all():
         for key in (ext, email, name):
             _add(refs.members, key, mid)
@@ -320,7 +339,7 @@ def _load_refs(session: Session, actor: Actor, kind: str) -> _Refs:
     if kind in ("deals", "interactions", "contacts", "surveys", "complaints"):
         for cid, name, ext, owner, team, tier, last in session.execute(
             select(Customer.id, Customer.name, Customer.external_id, Customer.owner_id, Customer.team_id, Customer.tier,
-                   Customer.last_contact_at).where(customer_filter(scope))
+                   Customer.last_contact_at).where(scope_clause(scope, Customer))
         ).all():
             _add(refs.customers, ext, cid)
             _add(refs.customers, name, cid)
@@ -329,7 +348,7 @@ def _load_refs(session: Session, actor: Actor, kind: str) -> _Refs:
         for column, standard in (("industry", STANDARD_INDUSTRIES), ("region", STANDARD_REGIONS)):
             col = getattr(Customer, column)
             counts = Counter({v: n for v, n in session.execute(
-                select(col, func.count()).where(customer_filter(scope)).group_by(col)).all()})
+                select(col, func.count()).where(scope_clause(scope, Customer)).group_by(col)).all()})
             for value in standard:
                 counts.setdefault(value, 0)
             refs.free[column] = counts
@@ -569,21 +588,21 @@ def _existing_records(session: Session, actor: Actor, kind: str) -> list[dict]:
     """The records an import may match (inside the actor's scope), with the compared columns."""
     scope = scope_for(session, actor)
     if kind == "customers":
-        query = select(Customer.id, *[getattr(Customer, c) for c in COMPARED[kind]]).where(customer_filter(scope))
+        query = select(Customer.id, *[getattr(Customer, c) for c in COMPARED[kind]]).where(scope_clause(scope, Customer))
     elif kind == "members":
-        query = select(Member.id, *[getattr(Member, c) for c in COMPARED[kind]]).where(member_filter(scope), Member.status != "left")
+        query = select(Member.id, *[getattr(Member, c) for c in COMPARED[kind]]).where(scope_clause(scope, Member), Member.status != "left")
     elif kind == "deals":
         query = (select(Deal.id, *[getattr(Deal, c) for c in COMPARED[kind]])
-                 .join(Customer, Customer.id == Deal.customer_id).where(customer_filter(scope)))
+                 .join(Customer, Customer.id == Deal.customer_id).where(scope_clause(scope, Customer)))
     elif kind == "interactions":
         query = (select(Interaction.id, Interaction.customer_id, Interaction.occurred_at, Interaction.channel,
                         *[getattr(Interaction, c) for c in COMPARED[kind]])
-                 .join(Customer, Customer.id == Interaction.customer_id).where(customer_filter(scope)))
+                 .join(Customer, Customer.id == Interaction.customer_id).where(scope_clause(scope, Customer)))
     else:
         model = _MODELS[kind]
         wanted = dict.fromkeys([*_KEYED_EXTRA[kind], *COMPARED[kind]])
         query = (select(model.id, *[getattr(model, c) for c in wanted])
-                 .join(Customer, Customer.id == model.customer_id).where(customer_filter(scope)))
+                 .join(Customer, Customer.id == model.customer_id).where(scope_clause(scope, Customer)))
     return [dict(r._mapping) for r in session.execute(query)]
 
 
@@ -758,11 +777,11 @@ def prepare(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapp
                     bad(column, "imports.bad_choice", value=text, allowed="yes, no")
             elif spec.kind == "int":
                 try:
-                    number = int(float(text))
+                    number = int(float(text))  # "inf" raises OverflowError, "nan" ValueError
                     if number < 0:
                         raise ValueError
                     row[spec.name] = number
-                except ValueError:
+                except (ValueError, OverflowError):
                     bad(column, "imports.bad_count", value=text)
             elif spec.kind == "money":
                 try:
@@ -803,6 +822,10 @@ def prepare(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapp
                 if rid is None:
                     bad(column, "imports.unknown_role", value=text)
                 row["role_id"] = rid
+        # the same limits as every other write (NUL bytes, lengths, finite and bounded numbers),
+        # named by the file's own column
+        headers = {spec.name: column for column, spec in columns if spec.kind in ("text", "free", "int", "money")}
+        row_errors.extend(value_limits.problems(MODELS[kind], {n: row[n] for n in headers if n in row}, row=line, columns=headers))
         if kind == "customers" and row.get("owner_id") is not None:  # the owner's team, as the writer does
             row["team_id"] = refs.member_team.get(row["owner_id"], row.get("team_id"))
         if default_role_id is not None and "role_id" not in row and kind == "members":
@@ -1082,7 +1105,7 @@ def _write_customers(session: Session, actor: Actor, rows: list[dict], report) -
         return subtree_cache[team_id]
 
     member_team = {mid: c.team_id for mid, c in people.items()}
-    member_team.update(dict(session.execute(select(Member.id, Member.team_id).where(member_filter(scope))).all()))
+    member_team.update(dict(session.execute(select(Member.id, Member.team_id).where(scope_clause(scope, Member))).all()))
     cadences: dict[int | None, dict[str, int]] = {}
     rules = active_rules(session, scope)
     subtrees: dict[int, set[int]] = {}  # team -> its sub-teams, for matching rules to rows

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from core.first_login import MIN_NEW_PASSWORD
-from core.permissions import Actor, ensure_role, member_filter, scope_for
+from core.permissions import Actor, ensure_role, scope_clause, scope_for
 from db.models import USER_ROLES, Customer, Member, Task, Team, User
 
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
@@ -64,7 +64,12 @@ def create_login(session: Session, actor: Actor, member_id: int, username: str, 
                  role: str | None = None, language: str = "zh") -> tuple[User, str]:
     """Create and link a login for a roster member; returns it with its one-time password (given,
     or generated). The member must replace the password at the first sign-in."""
-    from core.auth import USERNAME_RE, hash_password, normalise_username, password_problems
+    from core.auth import (
+        USERNAME_RE,
+        hash_password,
+        normalise_username,
+        password_problems,
+    )
 
     member = _member_in_scope(session, actor, member_id)
     if member.user_id is not None:
@@ -147,7 +152,7 @@ def login_status(session: Session, actor: Actor) -> list[LoginStatus]:
     rows = session.execute(
         select(Member.id, Member.name, User.username, User.role, User.active, User.last_login_at, User.must_change_password)
         .outerjoin(User, User.id == Member.user_id)
-        .where(member_filter(scope), Member.status != "left").order_by(Member.name)
+        .where(scope_clause(scope, Member), Member.status != "left").order_by(Member.name)
     ).all()
     return [LoginStatus(r[0], r[1], r[2], r[3], bool(r[4]) if r[2] else False, r[5] is not None, r[5], bool(r[6]))
             for r in rows]

@@ -22,8 +22,17 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
-from core.permissions import READ, WRITE, Actor, allowed, one_on_one_filter, scope_for
-from db.models import ActionItem, Complaint, Customer, Evaluation, EvaluationCycle, Member, OneOnOne, Task
+from core.permissions import READ, WRITE, Actor, allowed, scope_clause, scope_for
+from db.models import (
+    ActionItem,
+    Complaint,
+    Customer,
+    Evaluation,
+    EvaluationCycle,
+    Member,
+    OneOnOne,
+    Task,
+)
 
 AGENDA_LIMIT = 10
 
@@ -153,7 +162,7 @@ def list_one_on_ones(session: Session, actor: Actor, member_id: int | None = Non
     """1:1s the actor takes part in (as the manager or the member), newest first."""
     query = (
         select(OneOnOne, Member.name).join(Member, Member.id == OneOnOne.member_id)
-        .where(one_on_one_filter(scope_for(session, actor)))
+        .where(scope_clause(scope_for(session, actor), OneOnOne))
         .order_by(OneOnOne.held_on.desc(), OneOnOne.id.desc()).limit(limit)
     )
     if member_id is not None:

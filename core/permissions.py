@@ -480,11 +480,15 @@ def _record_filters() -> dict[type, Any]:
 _NEEDS_CUSTOMER_JOIN = (Interaction,)
 
 
-def scope_clause(scope: Scope, model: type) -> ColumnElement[bool]:
+def scope_clause(scope: Scope, model: type, *, collaborating: bool = False) -> ColumnElement[bool]:
     """The WHERE clause limiting `model` rows to what the scope reaches: the one place a list query
-    gets its record rule from (interactions: join Customer on Interaction.customer_id)."""
+    gets its record rule from (interactions: join Customer on Interaction.customer_id). Customers:
+    the book the scope owns, or with `collaborating` also those its members work on as account
+    team (what they may read)."""
     if model in _NEEDS_CUSTOMER_JOIN:
         return interaction_filter(scope)
+    if model is Customer and collaborating:
+        return customer_read_filter(scope)
     try:
         return _record_filters()[model](scope)
     except KeyError:

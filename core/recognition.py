@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, limits
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from core.permissions import READ, Actor, allowed, ensure_member, ensure_team, scope_for, scoped
 from db.base import utcnow
@@ -43,7 +43,7 @@ from db.models import (
     User,
 )
 
-MAX_MESSAGE = 500
+MAX_MESSAGE = limits.max_length(Recognition, "message")  # 500, from core.limits
 
 
 def _visible_member_ids(session: Session, actor: Actor) -> set[int] | None:

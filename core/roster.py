@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import assignment, audit, i18n
+from core import assignment, audit, i18n, limits
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from core.permissions import (
     READ,
@@ -28,10 +28,9 @@ from core.permissions import (
     ensure,
     ensure_role,
     ensure_team,
-    member_filter,
+    scope_clause,
     scope_for,
     subtree_team_ids,
-    team_filter,
 )
 from db.models import (
     MEMBER_STATUSES,
@@ -268,7 +267,7 @@ def team_tree(session: Session, actor: Actor) -> list[TeamNode]:
     rows = session.execute(
         select(Team.id, Team.name, Team.kind, Team.parent_id, Team.leader_id, Team.manager_user_id, User.display_name)
         .outerjoin(User, User.id == Team.manager_user_id)
-        .where(team_filter(scope), Team.archived_at.is_(None))
+        .where(scope_clause(scope, Team), Team.archived_at.is_(None))
         .order_by(Team.name)
     ).all()
     if not rows:
@@ -444,7 +443,7 @@ def roster_frame(session: Session, actor: Actor, team_id: int | None = None, inc
         select(Member, Role.code, User.username)
         .join(Role, Role.id == Member.role_id)
         .outerjoin(User, User.id == Member.user_id)
-        .where(member_filter(scope))
+        .where(scope_clause(scope, Member))
         .order_by(Member.team_id, Member.name, Member.id)
     )
     if team_id is not None:
@@ -486,7 +485,7 @@ def member_choices(session: Session, actor: Actor) -> list[dict]:
     return [
         {"id": i, "name": n, "team_id": t, "status": s}
         for i, n, t, s in session.execute(
-            select(Member.id, Member.name, Member.team_id, Member.status).where(member_filter(scope)).order_by(Member.name)
+            select(Member.id, Member.name, Member.team_id, Member.status).where(scope_clause(scope, Member)).order_by(Member.name)
         )
     ]
 
@@ -586,6 +585,8 @@ def _validate_rows(session: Session, actor: Actor, scope: Scope, rows: list[dict
             number, problem = _count(cell)
             if problem:
                 err(problem, column, value=cell)
+            else:  # bounded in core.limits (0-100,000): 1e10 is a row error here, not a failed save
+                errors.extend(limits.problems(Member, {field: number}, row=position, columns={field: column}))
             values[field] = number
         specialties: list[tuple[str, str]] = []
         for tag in _tags(row.get("specialties")):

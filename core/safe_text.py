@@ -92,7 +92,7 @@ def parse_id(value: Any) -> int | None:
     if value is None or isinstance(value, bool):
         return None
     text = str(value).strip()
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:  # "²".isdigit() is True, int("²") raises
         return None
     number = int(text)
     return number if 0 < number < 2**63 else None

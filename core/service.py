@@ -34,7 +34,7 @@ import pandas as pd
 from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from core import audit, metrics, notifications, safe_text, versions
+from core import audit, limits, metrics, notifications, versions
 from core.business_time import WorkCalendar, add_business_seconds, business_seconds
 from core.errors import Conflict, FieldError, InvalidInput, NotFound
 from core.i18n import t
@@ -42,18 +42,15 @@ from core.permissions import (
     READ,
     WRITE,
     Actor,
-    complaint_filter,
-    customer_filter,
     ensure,
     ensure_member,
     ensure_role,
     ensure_team,
-    member_filter,
     linked,
     load,
+    scope_clause,
     scope_for,
     subtree_team_ids,
-    team_filter,
 )
 from db.base import utcnow
 from db.models import (
@@ -369,8 +366,7 @@ def log_complaint(
         errors.append(FieldError("service.error.title_too_long", column="title"))
     if severity not in SEVERITIES:
         errors.append(FieldError("service.error.severity", column="severity"))
-    errors.extend(safe_text.text_problems(title, "title", 200) if "\x00" in title else [])
-    errors.extend(safe_text.text_problems(description, "description", safe_text.NOTE_MAX))
+    errors.extend(limits.problems(Complaint, {"title": title if "\x00" in title else None, "description": description}))
     if errors:
         raise InvalidInput("error.invalid", errors=errors)
     customer = session.get(Customer, customer_id)
@@ -466,8 +462,9 @@ def resolve_complaint(session: Session, actor: Actor, complaint_id: int, *, note
     note = (note or "").strip()
     if not note:
         raise InvalidInput("error.invalid", [FieldError("screens.complaint.note_required", column="screens.complaint.note")])
-    if len(note) > 2000:
-        raise InvalidInput("error.invalid", [FieldError("screens.complaint.note_too_long", {"n": 2000}, column="screens.complaint.note")])
+    if len(note) > limits.max_length(Complaint, "resolution_note"):  # 2,000, from core.limits
+        raise InvalidInput("error.invalid", [FieldError("screens.complaint.note_too_long", {"n": limits.max_length(Complaint, "resolution_note")},
+                                                        column="screens.complaint.note")])
     at = at or utcnow()
     _check_time(complaint, at)
     _add_note(session, actor, complaint, "resolution", note, at)
@@ -486,13 +483,14 @@ def resolve_complaint(session: Session, actor: Actor, complaint_id: int, *, note
 
 
 def wait_on_customer(session: Session, actor: Actor, complaint_id: int, *, at: datetime | None = None,
-                     note: str | None = None) -> None:
+                     note: str | None = None, expected_version: int | None = None) -> None:
     """Status "waiting": the clocks stop until `resume_complaint` (or a response/resolution)."""
     complaint = _writable(session, actor, complaint_id)
     if complaint.status in ("resolved", "waiting"):
         raise Conflict("automation.error.cannot_wait")
     at = at or utcnow()
     _check_time(complaint, at)
+    versions.claim(session, complaint, expected_version)
     before = audit.snapshot(complaint, ["status"])
     session.add(ComplaintPause(complaint_id=complaint.id, started_at=at, resume_status=complaint.status))
     _add_note(session, actor, complaint, "note", note, at)
@@ -501,12 +499,14 @@ def wait_on_customer(session: Session, actor: Actor, complaint_id: int, *, at: d
     audit.record(session, actor, "complaint.wait", "complaint", complaint.id, before, audit.snapshot(complaint, ["status"]))
 
 
-def resume_complaint(session: Session, actor: Actor, complaint_id: int, *, at: datetime | None = None) -> None:
+def resume_complaint(session: Session, actor: Actor, complaint_id: int, *, at: datetime | None = None,
+                     expected_version: int | None = None) -> None:
     """The customer answered: the clocks run again from `at`."""
     complaint = _writable(session, actor, complaint_id)
     if complaint.status != "waiting":
         raise Conflict("automation.error.not_waiting")
     at = at or utcnow()
+    versions.claim(session, complaint, expected_version)
     before = audit.snapshot(complaint, ["status"])
     _end_pause(session, complaint, at)
     session.flush()
@@ -556,7 +556,7 @@ def reassign_complaint(session: Session, actor: Actor, complaint_id: int, assign
 def customer_choices(session: Session, actor: Actor, search: str = "", limit: int = 50) -> list[dict[str, Any]]:
     """Visible customers whose name (or external id) contains `search`, for the complaint form."""
     scope = scope_for(session, actor)
-    query = select(Customer.id, Customer.name, Customer.tier).where(customer_filter(scope))
+    query = select(Customer.id, Customer.name, Customer.tier).where(scope_clause(scope, Customer))
     search = (search or "").strip()
     if search:
         like = f"%{search}%"
@@ -571,7 +571,7 @@ def member_choices(session: Session, actor: Actor) -> list[dict[str, Any]]:
     rows = session.execute(
         select(Member.id, Member.name, Team.name.label("team"))
         .join(Team, Team.id == Member.team_id)
-        .where(member_filter(scope), Member.status != "left")
+        .where(scope_clause(scope, Member), Member.status != "left")
         .order_by(Team.name, Member.name)
     ).all()
     return [{"id": r.id, "name": r.name, "team": r.team} for r in rows]
@@ -579,7 +579,7 @@ def member_choices(session: Session, actor: Actor) -> list[dict[str, Any]]:
 
 def team_choices(session: Session, actor: Actor) -> list[dict[str, Any]]:
     scope = scope_for(session, actor)
-    rows = session.execute(select(Team.id, Team.name).where(team_filter(scope)).order_by(Team.name)).all()
+    rows = session.execute(select(Team.id, Team.name).where(scope_clause(scope, Team)).order_by(Team.name)).all()
     return [{"id": r.id, "name": r.name} for r in rows]
 
 
@@ -591,7 +591,7 @@ def _complaint_columns():
         select(
             Complaint.id, Complaint.title, Complaint.description, Complaint.severity, Complaint.status,
             Complaint.opened_at, Complaint.first_response_at, Complaint.resolved_at, Complaint.team_id,
-            Complaint.assignee_id, Customer.id.label("customer_id"), Customer.name.label("customer"),
+            Complaint.assignee_id, Complaint.version, Customer.id.label("customer_id"), Customer.name.label("customer"),
             _Assignee.name.label("assignee"), Team.name.label("team"),
         )
         .join(Customer, Customer.id == Complaint.customer_id)
@@ -612,7 +612,7 @@ def _row_dict(row: Any, book: TargetBook, now: datetime) -> dict[str, Any]:
         "resolution_hours": None if tm.resolution_seconds is None else tm.resolution_seconds / HOUR,
         "response_left_seconds": tm.response_left, "resolution_left_seconds": tm.resolution_left,
         "response_breached": tm.response_breached, "resolution_breached": tm.resolution_breached,
-        "breached": tm.breached, "paused": tm.paused,
+        "breached": tm.breached, "paused": tm.paused, "version": row.version,
         "response_business_hours": None if tm.response_seconds is None else tm.response_seconds / HOUR,
     }
 
@@ -644,7 +644,7 @@ def list_complaints(
     the breach computation, so it is offered for unresolved complaints (a small set)."""
     now = now or utcnow()
     scope = scope_for(session, actor)
-    query = _complaint_columns().where(complaint_filter(scope))
+    query = _complaint_columns().where(scope_clause(scope, Complaint))
     if status == "unresolved":
         query = query.where(Complaint.status != "resolved")
     elif status != "all":
@@ -709,7 +709,7 @@ def _period_rows(session: Session, actor: Actor, start: date, end: date, now: da
     lo = datetime.combine(start, datetime.min.time())
     hi = datetime.combine(end + timedelta(days=1), datetime.min.time())
     rows = session.execute(
-        _complaint_columns().where(complaint_filter(scope), Complaint.opened_at >= lo, Complaint.opened_at < hi)
+        _complaint_columns().where(scope_clause(scope, Complaint), Complaint.opened_at >= lo, Complaint.opened_at < hi)
         .order_by(Complaint.opened_at, Complaint.id)
     ).all()
     book = TargetBook(session)
@@ -753,7 +753,7 @@ def service_report(
     now = now or utcnow()
     scope = scope_for(session, actor)
     people = {r.id: (r.name, r.team_id) for r in session.execute(
-        select(Member.id, Member.name, Member.team_id).where(member_filter(scope)).order_by(Member.name))}
+        select(Member.id, Member.name, Member.team_id).where(scope_clause(scope, Member)).order_by(Member.name))}
     if not people:
         return pd.DataFrame(columns=REPORT_COLUMNS)
     rows = [r for r in _period_rows(session, actor, start, end, now) if r["assignee_id"] in people]
@@ -762,7 +762,7 @@ def service_report(
         for member_id, (name, _team) in people.items():
             groups.append((name, [member_id], start, end, [r for r in rows if r["assignee_id"] == member_id]))
     elif group == "team":
-        teams = session.execute(select(Team.id, Team.name).where(team_filter(scope)).order_by(Team.name)).all()
+        teams = session.execute(select(Team.id, Team.name).where(scope_clause(scope, Team)).order_by(Team.name)).all()
         for team in teams:
             ids = [m for m in subtree_members(session, team.id) if m in people]
             groups.append((team.name, ids, start, end, [r for r in rows if r["assignee_id"] in ids]))

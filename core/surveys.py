@@ -28,7 +28,15 @@ from sqlalchemy.orm import Session
 from core import audit, metrics
 from core.errors import FieldError, InvalidInput, NotFound
 from core.i18n import t
-from core.permissions import READ, Actor, allowed, ensure, member_filter, scope_for, scoped, survey_filter, team_filter
+from core.permissions import (
+    READ,
+    Actor,
+    allowed,
+    ensure,
+    scope_clause,
+    scope_for,
+    scoped,
+)
 from core.service import period_buckets, subtree_members
 from db.base import utcnow
 from db.models import Customer, Interaction, Member, Survey, Team
@@ -274,7 +282,7 @@ def list_surveys(
                Survey.csat, Survey.nps, Survey.comment, Survey.interaction_id)
         .join(Customer, Customer.id == Survey.customer_id)
         .outerjoin(Member, Member.id == Survey.member_id)
-        .where(survey_filter(scope), Survey.responded_at >= lo, Survey.responded_at < hi)
+        .where(scope_clause(scope, Survey), Survey.responded_at >= lo, Survey.responded_at < hi)
     )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(Survey.responded_at.desc(), Survey.id.desc()).limit(limit).offset(offset)).all()
@@ -290,10 +298,10 @@ def survey_trends(
     scope = scope_for(session, actor)
     if group == "member":
         entities = [(r.name, [r.id]) for r in session.execute(
-            select(Member.id, Member.name).where(member_filter(scope), Member.status != "left").order_by(Member.name))]
+            select(Member.id, Member.name).where(scope_clause(scope, Member), Member.status != "left").order_by(Member.name))]
     else:
         entities = [(r.name, subtree_members(session, r.id)) for r in session.execute(
-            select(Team.id, Team.name).where(team_filter(scope)).order_by(Team.name))]
+            select(Team.id, Team.name).where(scope_clause(scope, Team)).order_by(Team.name))]
     out = []
     for label, lo, hi in period_buckets(start, end, period):
         for name, ids in entities:

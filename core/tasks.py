@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, limits
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from core.permissions import (
     READ,
@@ -30,12 +30,11 @@ from core.permissions import (
     allowed,
     ensure_member,
     ensure_role,
-    scope_for,
     load,
+    scope_clause,
+    scope_for,
     scoped,
     subtree_team_ids,
-    task_filter,
-    team_filter,
 )
 from db.base import utcnow
 from db.models import (
@@ -60,8 +59,8 @@ UNASSIGNED = "none"  # column id of the Unassigned column in the member view
 DEFAULT_CARDS_PER_COLUMN = 6
 DEFAULT_MEMBERS_PER_PAGE = 20  # columns side by side in one scrolling row: a whole normal-sized team (bigger: pages of 20)
 MAX_CARDS_PER_COLUMN = 200
-TITLE_MAX = 200
-NOTE_MAX = 2000
+TITLE_MAX = limits.max_length(Task, "title")  # 200, from core.limits
+NOTE_MAX = limits.max_length(TaskNote, "body")  # 2,000
 
 
 class _Keep:
@@ -217,7 +216,7 @@ class Board:
 def board_teams(session: Session, actor: Actor) -> list[dict]:
     """Teams the actor can put on the board (id, name, parent name), parents first."""
     scope = scope_for(session, actor)
-    rows = session.execute(select(Team.id, Team.name, Team.parent_id).where(team_filter(scope)).order_by(Team.name)).all()
+    rows = session.execute(select(Team.id, Team.name, Team.parent_id).where(scope_clause(scope, Team)).order_by(Team.name)).all()
     names = {r.id: r.name for r in rows}
     return [
         {"id": r.id, "name": r.name if r.parent_id is None else f"{names.get(r.parent_id, '…')} / {r.name}"}
@@ -273,7 +272,7 @@ def board(
     members = all_members[member_offset:member_offset + member_limit] if view == "member" else all_members
     member_ids = [m["id"] for m in members]
 
-    where = [task_filter(scope), Task.archived_at.is_(None)]
+    where = [scope_clause(scope, Task), Task.archived_at.is_(None)]
     if view == "member":
         where.append(or_(Task.assignee_id.in_(member_ids), and_(Task.assignee_id.is_(None), Task.team_id.in_(team_ids))))
         if not include_done:
@@ -435,10 +434,9 @@ def task_history_text(session: Session, actor: Actor, task_id: int, lang: str, l
 
 def find_customers(session: Session, actor: Actor, query: str = "", limit: int = 20, include_id: int | None = None) -> list[dict]:
     """Customers in the actor's scope whose name contains `query` (for pickers over 100,000 rows)."""
-    from core.permissions import customer_read_filter
 
     scope = scope_for(session, actor)
-    stmt = select(Customer.id, Customer.name).where(customer_read_filter(scope))
+    stmt = select(Customer.id, Customer.name).where(scope_clause(scope, Customer, collaborating=True))
     if query.strip():
         stmt = stmt.where(Customer.name.ilike(f"%{query.strip()}%"))
     rows = [{"id": r.id, "name": r.name} for r in session.execute(stmt.order_by(Customer.name).limit(limit)).all()]
@@ -451,10 +449,9 @@ def find_customers(session: Session, actor: Actor, query: str = "", limit: int =
 
 def goal_choices(session: Session, actor: Actor, team_id: int | None = None, limit: int = 100) -> list[dict]:
     """Active goals the actor can see (optionally of one team and its members)."""
-    from core.permissions import goal_filter
 
     scope = scope_for(session, actor)
-    stmt = select(Goal.id, Goal.title).where(goal_filter(scope), Goal.status == "active")
+    stmt = select(Goal.id, Goal.title).where(scope_clause(scope, Goal), Goal.status == "active")
     if team_id is not None:
         team_ids = subtree_team_ids(session, {team_id})
         stmt = stmt.where(or_(Goal.team_id.in_(team_ids), Goal.member_id.in_(select(Member.id).where(Member.team_id.in_(team_ids)))))

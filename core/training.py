@@ -37,9 +37,9 @@ from core.permissions import (
     ensure,
     ensure_role,
     ensure_team,
+    scope_clause,
     scope_for,
     subtree_team_ids,
-    training_filter,
 )
 from db.models import Member, Team, Training, TrainingAttendance
 
@@ -141,7 +141,7 @@ def list_trainings(session: Session, actor: Actor) -> pd.DataFrame:
         select(Training, Team.name.label("team"), stats.c.attendees, stats.c.avg_pre, stats.c.avg_post)
         .outerjoin(Team, Team.id == Training.team_id)
         .outerjoin(stats, stats.c.training_id == Training.id)
-        .where(training_filter(scope))
+        .where(scope_clause(scope, Training))
         .order_by(Training.held_on.desc(), Training.id.desc())
     ).all()
     columns = ["id", "topic", "skill", "held_on", "hours", "trainer", "team", "effect_metric", "attendees",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.errors import FieldError, InvalidInput
-from core.permissions import Actor, ensure_role, ensure_team, scope_for, task_filter
+from core.permissions import Actor, ensure_role, ensure_team, scope_clause, scope_for
 from db.models import TASK_STATUSES, BoardWipLimit, Task
 
 MAX_LIMIT = 999
@@ -25,7 +25,7 @@ def limits_of(session: Session, team_id: int) -> dict[str, int]:
 def counts_of(session: Session, scope, team_ids: list[int]) -> dict[str, int]:
     """Tasks per status on a board of `team_ids`, unfiltered (what a limit counts)."""
     rows = session.execute(
-        select(Task.status, func.count()).where(task_filter(scope), Task.team_id.in_(team_ids)).group_by(Task.status)
+        select(Task.status, func.count()).where(scope_clause(scope, Task), Task.team_id.in_(team_ids)).group_by(Task.status)
     )
     return {status: int(n) for status, n in rows}
 

@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from core import i18n
-from core.permissions import Actor, member_filter, scope_for, subtree_team_ids, task_filter
+from core.permissions import Actor, scope_clause, scope_for, subtree_team_ids
 from core.tasks import _due_clause, _quadrant_clause
 from db.models import Member, Task, Team
 
@@ -25,7 +25,7 @@ def workload_frame(
     the priority and due filters, their limit, overdue open tasks, load = open / limit."""
     today = today or date.today()
     scope = scope_for(session, actor)
-    conditions = [Task.assignee_id == Member.id, Task.status != "done", task_filter(scope)]
+    conditions = [Task.assignee_id == Member.id, Task.status != "done", scope_clause(scope, Task)]
     for clause in (_due_clause(due, today), _quadrant_clause(quadrant)):
         if clause is not None:
             conditions.append(clause)
@@ -37,7 +37,7 @@ def workload_frame(
         )
         .join(Team, Team.id == Member.team_id)
         .outerjoin(Task, and_(*conditions))
-        .where(member_filter(scope), Member.status != "left")
+        .where(scope_clause(scope, Member), Member.status != "left")
         .group_by(Member.id, Member.name, Team.name, Member.max_open_tasks)
         .order_by(Team.name, Member.name)
     )

@@ -49,7 +49,7 @@ with tab_new:
                 created = ui.write(auth.create_user, username=username, display_name=display_name, email=email,
                                    password=password, role=role, language=language)
                 if created:
-                    ui.flash(ui.t("admin.user_created", username=auth.normalise_username(username)))
+                    ui.flash(ui.say("admin.user_created", username=auth.normalise_username(username)))
                     st.rerun()
 
 with tab_manage:
@@ -66,12 +66,12 @@ with tab_manage:
                     new_password = st.text_input(ui.t("admin.new_password"), type="password")
                     if st.form_submit_button(ui.t("admin.reset_password")):
                         if ui.write(auth.reset_password, chosen, new_password):
-                            ui.flash(ui.t("admin.password_reset", username=target["username"]))
+                            ui.flash(ui.say("admin.password_reset", username=target["username"]))
                             st.rerun()
                 if st.button(ui.t("sec.sign_out_everywhere"), key="sign_out_everywhere", icon=":material/devices:"):
                     ended = ui.write(auth.sign_out_everywhere, chosen)
                     if ended is not None:
-                        ui.flash(ui.t("sec.signed_out_everywhere", username=target["username"], n=0 if ended is True else ended))
+                        ui.flash(ui.say("sec.signed_out_everywhere", username=target["username"], n=0 if ended is True else ended))
                         st.rerun()
                 if target["active"]:
                     with st.container(border=True):
@@ -83,11 +83,11 @@ with tab_manage:
                                                     username=ui.esc(target["username"])), key=f"deactivate_sure_{chosen}")
                             if st.button(ui.t("admin.deactivate"), key="deactivate", disabled=not sure, icon=":material/block:"):
                                 if ui.write(auth.set_active, chosen, False):
-                                    ui.flash(ui.t("admin.deactivated", username=target["username"]))
+                                    ui.flash(ui.say("admin.deactivated", username=target["username"]))
                                     st.rerun()
                 elif st.button(ui.t("admin.activate"), key="activate"):
                     if ui.write(auth.set_active, chosen, True):
-                        ui.flash(ui.t("admin.activated", username=target["username"]))
+                        ui.flash(ui.say("admin.activated", username=target["username"]))
                         st.rerun()
 
 with tab_audit:

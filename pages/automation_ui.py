@@ -63,7 +63,7 @@ def mail_section() -> None:
         if st.form_submit_button(ui.t("automation.mail.test_send"), icon=":material/send:"):
             sent_to = ui.write(mailer.send_test, to or None)
             if sent_to:
-                st.success(ui.t("automation.mail.test_sent", to=sent_to))
+                st.success(ui.say("automation.mail.test_sent", to=sent_to))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,11 +283,11 @@ def complaint_work(item: dict) -> str:
     if item["status"] == "waiting":
         st.info(ui.t("automation.note.waiting"), icon=":material/pause_circle:")
         if st.button(ui.t("automation.note.resume"), key="svc_resume", icon=":material/play_arrow:"):
-            ui.write(service.resume_complaint, item["id"], success=ui.t("automation.note.resumed"), rerun=True)
+            ui.versioned_write("complaint", item["id"], item["version"], service.resume_complaint, item["id"], success=ui.t("automation.note.resumed"), rerun=True)
     elif item["status"] != "resolved":
         w1, w2 = st.columns(2)
         if w1.button(ui.t("automation.note.wait"), key="svc_wait", icon=":material/pause:", width="stretch"):
-            ui.write(service.wait_on_customer, item["id"], note=note or None, success=ui.t("automation.note.paused"), rerun=True)
+            ui.versioned_write("complaint", item["id"], item["version"], service.wait_on_customer, item["id"], note=note or None, success=ui.t("automation.note.paused"), rerun=True)
         if w2.button(ui.t("automation.note.add"), key="svc_add_note", width="stretch", disabled=not note.strip()):
             ui.write(service.add_complaint_note, item["id"], note, success=ui.t("automation.note.added"), rerun=True)
     if item.get("notes"):

@@ -3,10 +3,10 @@ grip to reassign or reorder it (streamlit-dnd; each drop is one version-checked 
 its Move to… menu. Also the Workload view and a New task form."""
 import streamlit as st
 
-from core import avatars, tasks, wip_limits, workload
-from pages import board_wall
+from core import avatars, drops, tasks, wip_limits, workload
+from core.errors import DomainError
+from pages import board_wall, ui
 from pages import task_form as tf
-from pages import ui
 
 actor = ui.page_header("board", ui.t("board.caption"))
 tf.inject_css()
@@ -136,13 +136,12 @@ def draw_board(team_id: int, view: str, customer_query: str, quadrant: str | Non
     # the result (or the refusal) from the database.
     drop = tf.pending_drop("stdnd")
     if drop:
-        kind, _, target = drop["to"].removeprefix("bcol-").partition("-")
-        move = {}
-        if not drop["same"] and kind == "m":
-            move["to_member_id"] = None if target == tasks.UNASSIGNED else int(target)
-        elif not drop["same"] and kind == "s":
-            move["to_status"] = target
-        tf.apply_move(drop["task_id"], drop["version"], index=drop["index"], neighbours=drop["neighbours"], **move)
+        try:
+            move = drops.board_destination(drop, prefix)
+        except DomainError as error:
+            ui.show_error(error)
+        else:
+            tf.apply_move(drop.record_id, drop.version, index=drop.index, neighbours=list(drop.neighbours), **move)
     _apply_quick_add(team_id, st.session_state.get("_board_labels", {}))
 
     limits_state = st.session_state.setdefault("_board_limits", {})

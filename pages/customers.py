@@ -165,6 +165,7 @@ def render_manage(detail) -> None:
             if st.form_submit_button(ui.t("assignment.move")):
                 if ui.write(assignment.move_customer, cid, to, reason, success=ui.t("assignment.moved")):
                     st.rerun()
+    ui.loaded_version("customer", cid, info.get("version"))
     with st.expander(ui.t("customers.edit"), icon=":material/edit:"):
         with st.form("edit_customer"):
             name = st.text_input(ui.t("common.name"), info["name"])
@@ -181,7 +182,9 @@ def render_manage(detail) -> None:
             if st.form_submit_button(ui.t("common.save"), type="primary"):
                 data = {"name": name, "industry": industry, "region": region, "size": size, "tier": tier, "status": status,
                         "external_id": external_id, "notes": notes}
-                seen = {k: info.get(k) for k in data} | {"version": info.get("version")}
+                # the version the form was loaded with (remembered when it was first shown), not the click's re-read
+                seen = {k: info.get(k) for k in data} | {"version": ui.loaded_version("customer", cid, info.get("version"))}
+                ui.forget_version("customer", cid)
                 if ui.write(customers.update_customer, cid, data, seen, success=ui.t("customers.saved")):
                     st.rerun()
     ui.remove_controls("customer", cid, info["name"], "cust_remove", allow_delete=True,
@@ -354,7 +357,7 @@ def _create_form() -> None:
             if cid:
                 detail = ui.read(customers.get_customer, cid, lang)
                 owner_name = detail.info["owner"]
-                ui.flash(ui.t("customers.created_owner", owner=owner_name) if owner_name else ui.t("customers.created_queue"),
+                ui.flash(ui.say("customers.created_owner", owner=owner_name) if owner_name else ui.t("customers.created_queue"),
                          "success" if owner_name else "warning")
                 st.session_state.pop(NEW_CUSTOMER_OPEN, None)
                 st.rerun()
@@ -582,7 +585,7 @@ def render_import() -> None:
     mapping: dict[str, str | None] = {}
     for index, column in enumerate(frame.columns):
         sample = ", ".join(v for v in frame[column].head(3) if v)
-        mapping[column] = st.selectbox(f"{column}  ·  {sample[:60]}", choices, index=choices.index(guess[column]),
+        mapping[column] = st.selectbox(f"{ui.esc(column)}  ·  {ui.esc(sample[:60])}", choices, index=choices.index(guess[column]),
                                        format_func=ui.formatter(choices, field_label), key=f"imp_map_{kind}_{digest}_{index}")
     # Issue 11: the mode, the key records are matched by, and what a file may leave out.
     c1, c2 = st.columns(2)
@@ -606,7 +609,7 @@ def render_import() -> None:
     for column, target in imports.numeric_category_columns(kind, frame, mapping):
         choices_of = specs[target].choices
         defaults = list(imports.DEFAULT_BUCKETS.get(target, range(1, len(choices_of))))
-        st.markdown(ui.t("move.buckets", column=column))
+        st.markdown(ui.say("move.buckets", column=column))
         cells = st.columns(len(choices_of) - 1)
         limits = [cells[i].number_input(ui.t("move.bucket_upto", label=ui.label(specs[target].label_prefix, code)),
                                         min_value=1.0, value=float(defaults[i]), step=1.0, key=f"imp_bucket_{digest}_{target}_{i}")

@@ -78,7 +78,7 @@ def render_card(card: ev.Scorecard, show_self: bool) -> None:
                     st.caption(f"{ui.t('evaluations.manager_comment')}: {ui.esc(line.manager_comment)}")
                 if show_self:
                     st.caption(f"{ui.t('evaluations.self')}: {_score_text(line.self_score)}"
-                               + (f" — {line.self_comment}" if line.self_comment else "")
+                               + (f" — {ui.esc(line.self_comment)}" if line.self_comment else "")
                                + f" · {ui.t('evaluations.peers')}: "
                                + (f"{line.peer_avg:.1f}/5 ({line.peer_count})" if line.peer_avg is not None else "—"))
 
@@ -92,11 +92,16 @@ def rating_form(evaluation_id: int, key: str) -> None:
     if form["locked"]:
         st.info(ui.t("evaluations.locked"))
         return
+    # a self or peer rating touches only the rater's own rows; the manager's form edits the scorecard
+    # that its other managers (and the peer choice) share, so it carries the version it was loaded with
+    shared = form["rater_kind"] == "manager"
+    if shared:
+        ui.loaded_version("evaluation", evaluation_id, form["version"])
     with st.form(f"{key}_form_{evaluation_id}"):
         st.markdown(f"**{ui.t('evaluations.rate_as.' + form['rater_kind'])}** · {ui.esc(form['member'])}")
         values = {}
         for c in form["criteria"]:
-            score = st.radio(f"{c['name']} ({c['weight']}%)", SCORES, index=(c["score"] - 1) if c["score"] else None,
+            score = st.radio(f"{ui.esc(c['name'])} ({c['weight']}%)", SCORES, index=(c["score"] - 1) if c["score"] else None,
                              horizontal=True, key=f"{key}_score_{evaluation_id}_{c['id']}")
             comment = st.text_input(ui.t("evaluations.comment"), value=c["comment"] or "", key=f"{key}_comment_{evaluation_id}_{c['id']}")
             values[c["id"]] = (score, comment)
@@ -104,6 +109,10 @@ def rating_form(evaluation_id: int, key: str) -> None:
             chosen = {cid: v for cid, v in values.items() if v[0] is not None}
             if not chosen:
                 st.warning(ui.t("evaluations.pick_a_score"))
+            elif shared:  # the manager's scorecard: refused when it changed since this form was loaded
+                if ui.versioned_write("evaluation", evaluation_id, form["version"], ev.rate_many, evaluation_id, chosen,
+                                      success=ui.t("evaluations.ratings_saved", n=len(chosen))):
+                    st.rerun()
             elif ui.write(ev.rate_many, evaluation_id, chosen, success=ui.t("evaluations.ratings_saved", n=len(chosen))):
                 st.rerun()
 
@@ -209,16 +218,18 @@ with tab_cards:
                                                                    icon=":material/forward_to_inbox:"):
                         sent_to = ui.write(scorecard_report.send_scorecard, evaluation_id)
                         if sent_to:
-                            st.success(ui.t("report.sent", to=sent_to))
+                            st.success(ui.say("report.sent", to=sent_to))
                     if cycle["status"] == "open":
                         form = ui.cached(ev.review_form, evaluation_id)
+                        ui.loaded_version("evaluation", evaluation_id, form["version"])
                         candidates = ui.cached(ev.peer_candidates, evaluation_id)
                         names = {c["member_id"]: c["member"] for c in candidates}
                         with st.form(f"peers_{evaluation_id}"):
                             chosen = st.multiselect(ui.t("evaluations.choose_peers"), list(names), default=[p for p in form["peers"] if p in names],
                                                     format_func=names.get, key=f"peers_pick_{evaluation_id}")
                             if st.form_submit_button(ui.t("evaluations.save_peers")):
-                                if ui.write(ev.set_peers, evaluation_id, chosen, success=ui.t("evaluations.peers_saved")):
+                                if ui.versioned_write("evaluation", evaluation_id, form["version"], ev.set_peers, evaluation_id,
+                                                      chosen, success=ui.t("evaluations.peers_saved")):
                                     st.rerun()
                 if cycle["status"] == "open":
                     st.divider()

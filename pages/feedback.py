@@ -10,6 +10,7 @@ import streamlit as st
 from core import feedback as fb
 from core import one_on_ones as oo
 from core import recognition as rc
+from core import safe_text
 from db.models import REWARD_KINDS
 from pages import ui
 
@@ -62,8 +63,9 @@ with tab_one:
                 ui.empty_state(ui.t("one_on_one.no_members"))
             else:
                 linked = st.query_params.get("member")  # /feedback?member=<id>: the Meeting screen's 1:1 links
-                if linked and linked.isdigit() and int(linked) in people and st.session_state.get("_oo_linked") != linked:
-                    st.session_state["oo_member"] = int(linked)  # once per link: the user may choose another
+                linked_id = safe_text.parse_id(linked)  # anything but a plain id is ignored, never raised on
+                if linked_id in people and st.session_state.get("_oo_linked") != linked:
+                    st.session_state["oo_member"] = linked_id  # once per link: the user may choose another
                     st.session_state["_oo_linked"] = linked
                 member_id = st.selectbox(ui.t("common.member"), list(people), format_func=people.get, key="oo_member")
                 with st.expander(ui.t("one_on_one.agenda_now"), expanded=True):

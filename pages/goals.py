@@ -262,8 +262,9 @@ with tabs[1]:
             else:
                 st.caption(ui.t("goals.measured_note"))
             if is_lead or goal.member_id == actor.member_id:
+                ui.loaded_version("goal", goal_id, goal.version)
                 if st.button(ui.t("goals.archive"), key=f"archive_{goal_id}", icon=":material/archive:"):
-                    if ui.write(goals.archive_goal, goal_id, success=ui.t("goals.archived")):
+                    if ui.versioned_write("goal", goal_id, goal.version, goals.archive_goal, goal_id, success=ui.t("goals.archived")):
                         st.rerun()
 
 # ---------------------------------------------------------------------------------------------
@@ -352,6 +353,7 @@ if is_lead:
                                                      format_func={a: ui.t(f"goals.time_axis.{a}") for a in goals.TIME_AXES}.get) or "quarter"
                     proposal = ui.cached(goals.propose_time_split, parent_id, time_axis)
                 if proposal:
+                    ui.loaded_version("goal", parent_id, parent.version)  # the split is proposed from this version
                     st.caption(ui.t("goals.decompose_hint"))
                     frame = pd.DataFrame([{"title": c.title, "owner": c.name, "target": c.target, "start": c.start_date,
                                            "end": c.end_date} for c in proposal])
@@ -381,8 +383,8 @@ if is_lead:
                                                    start_date=pd.Timestamp(r["start"]).date(), end_date=pd.Timestamp(r["end"]).date(),
                                                    member_id=c.member_id, team_id=c.team_id, name=c.name)
                                   for (_, r), c in zip(edited.iterrows(), proposal)]
-                        if ui.write(goals.save_children, parent_id, drafts, replace_existing=bool(existing),
-                                    success=ui.t("goals.decomposed", n=len(drafts))):
+                        if ui.versioned_write("goal", parent_id, parent.version, goals.save_children, parent_id, drafts,
+                                              replace_existing=bool(existing), success=ui.t("goals.decomposed", n=len(drafts))):
                             st.rerun()
 
 pipeline_view.forecast_expander("goals_fc")  # issue 13: forecast against the sales quota, past quarters

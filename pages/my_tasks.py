@@ -4,7 +4,8 @@ from datetime import date
 
 import streamlit as st
 
-from core import tasks
+from core import drops, tasks
+from core.errors import DomainError
 from db.models import TASK_STATUSES
 from pages import task_form as tf
 from pages import ui
@@ -17,11 +18,13 @@ tf.inject_css()
 
 DND_KEY = "my_tasks_dnd"
 drop = tf.pending_drop(DND_KEY)
-if drop and not drop["same"]:
-    tf.apply_move(drop["task_id"], drop["version"], to_status=drop["to"].removeprefix("mycol-"),
-                  index=drop["index"], neighbours=drop["neighbours"])
-elif drop:
-    tf.apply_move(drop["task_id"], drop["version"], index=drop["index"], neighbours=drop["neighbours"])
+if drop:
+    try:
+        move = {} if drop.same else {"to_status": drops.task_status(drop, "mycol-")}
+    except DomainError as error:
+        ui.show_error(error)
+    else:
+        tf.apply_move(drop.record_id, drop.version, index=drop.index, neighbours=list(drop.neighbours), **move)
 
 cards = ui.cached(tasks.my_tasks)
 if not cards:
@@ -54,7 +57,7 @@ if mode == "list":
                 result = ui.write(tasks.report_progress, card.id, card.version, status=status or card.status,
                                   progress=progress, note=note)
                 if result:
-                    ui.flash(ui.t("my_tasks.saved", title=card.title) if result.changed else ui.t("board.nothing_changed"),
+                    ui.flash(ui.say("my_tasks.saved", title=card.title) if result.changed else ui.t("board.nothing_changed"),
                              "success" if result.changed else "info")
                     st.rerun()
     if len(order) > shown:

@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from core import customers, deals
+from core import customers, deals, drops
 from core.errors import DomainError
 from pages import pipeline_view as pv
 from pages import task_form as tf
@@ -74,11 +74,11 @@ def apply_move(deal_id: int, version: int, to_stage: str, reason: str | None = N
     if not result.changed:
         text, kind = ui.t("pipeline.nothing_changed"), "info"
     elif KIND.get(to_stage) == deals.WON:
-        text, kind = ui.t("pipeline.won", title=result.title), "success"
+        text, kind = ui.say("pipeline.won", title=result.title), "success"
     elif KIND.get(to_stage) == deals.LOST:
-        text, kind = ui.t("pipeline.lost", title=result.title), "success"
+        text, kind = ui.say("pipeline.lost", title=result.title), "success"
     else:
-        text, kind = ui.t("pipeline.moved", title=result.title, stage=NAMES.get(to_stage, to_stage)), "success"
+        text, kind = ui.say("pipeline.moved", title=result.title, stage=NAMES.get(to_stage, to_stage)), "success"
     if rerun:  # from a dialog: close it and show the outcome on the redrawn page
         close_dialog()
         ui.flash(text, kind)
@@ -231,7 +231,7 @@ def deal_editor(detail: deals.DealDetail | None, key: str) -> None:
                                owner_id=owner_id if is_lead else None, lines=lines or None, **fields)
             if created:
                 st.session_state[f"{key}_nonce"] = nonce + 1
-                ui.flash(ui.t("pipeline.created", title=title.strip()))
+                ui.flash(ui.say("pipeline.created", title=title.strip()))
                 st.rerun()
         return
     b1, b2, b3 = st.columns(3)
@@ -243,7 +243,7 @@ def deal_editor(detail: deals.DealDetail | None, key: str) -> None:
         result = ui.write(deals.update_deal, detail.id, detail.version, owner_id=owner_id, **fields)
         if result:
             close_dialog()
-            ui.flash(ui.t("pipeline.saved", title=result.title) if result.changed else ui.t("pipeline.nothing_changed"))
+            ui.flash(ui.say("pipeline.saved", title=result.title) if result.changed else ui.t("pipeline.nothing_changed"))
             st.rerun()
     if detail.stage not in deals.CLOSED:
         if b2.button(ui.t("pipeline.close_won"), key=f"{k}_won", icon=":material/thumb_up:"):
@@ -260,13 +260,17 @@ def deal_editor(detail: deals.DealDetail | None, key: str) -> None:
 def draw_board(filters: deals.DealFilters, per_column: int) -> None:
     """The stage columns and their cards. A fragment: a drop and a card's button rerun the board
     alone. A drop is applied before drawing, so this run shows the result (or the refusal)."""
-    drop = tf.pending_drop(DND_KEY)
-    if drop and not drop["same"]:
-        to_stage = drop["to"].removeprefix("pcol-")
-        if KIND.get(to_stage) == deals.LOST:
-            open_dialog("lost", drop["task_id"], drop["version"])
-        else:
-            apply_move(drop["task_id"], drop["version"], to_stage)
+    drop = tf.pending_drop(DND_KEY, "deal")
+    if drop:
+        try:
+            to_stage = drops.pipeline_destination(drop, list(KIND))
+        except DomainError as error:
+            ui.show_error(error)
+            to_stage = None
+        if to_stage is not None and KIND.get(to_stage) == deals.LOST:
+            open_dialog("lost", drop.record_id, drop.version)
+        elif to_stage is not None:
+            apply_move(drop.record_id, drop.version, to_stage)
 
     limits_state = st.session_state.setdefault("_pipe_limits", {})
     data = ui.cached(deals.pipeline, filters, limit=per_column, limits=tuple(sorted(limits_state.items())))
@@ -436,4 +440,4 @@ elif section == "settings" and actor.is_admin:
         pactive = g4.checkbox(ui.t("pipeline.col.active"), value=True, key="product_active")
         if st.form_submit_button(ui.t("pipeline.save"), type="primary"):
             ui.write(deals.save_product, product_id or None, name=pname, unit_price=price, code=pcode, active=pactive,
-                     success=ui.t("pipeline.product_saved", name=pname.strip()), rerun=True)
+                     success=ui.say("pipeline.product_saved", name=pname.strip()), rerun=True)

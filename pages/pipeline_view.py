@@ -5,7 +5,6 @@ Other pages call `forecast_section(key=..., team_id=...)` once; not a page itsel
 registers the files listed in core/navigation.py)."""
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import date
 
@@ -16,13 +15,11 @@ from pages import ui
 
 QUARTERS_BACK = 8  # past quarters reachable from the quarter picker
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$>])")
-
 
 def plain(text: object) -> str:
-    """User text inside st.markdown: every markdown/HTML character escaped (no links, images,
-    colours or markup from data)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text if text is not None else "")).replace("\n", " ")
+    """User text inside st.markdown on one line: escaped by the one helper (ui.esc, core.safe_text),
+    so no links, images, colours or markup from data; line breaks become spaces."""
+    return ui.esc(" ".join(str(text).splitlines()) if text is not None else None)
 
 
 def stage_names(include_inactive: bool = True) -> dict[str, str]:
@@ -175,7 +172,7 @@ def account_team_section(customer_id: int, can_manage: bool) -> None:
             if can_manage and person["role"] != "owner":
                 if c2.button(ui.t("account.remove"), key=f"acct_rm_{customer_id}_{person['member_id']}", type="tertiary"):
                     ui.write(account_teams.remove_collaborator, customer_id, person["member_id"],
-                             success=ui.t("account.removed", name=person["name"]), rerun=True)
+                             success=ui.say("account.removed", name=person["name"]), rerun=True)
         if len(team) <= 1:
             st.caption(ui.t("account.empty"))
         if not can_manage:
@@ -188,7 +185,7 @@ def account_team_section(customer_id: int, can_manage: bool) -> None:
             role = st.selectbox(ui.t("account.role"), list(roles), format_func=roles.get, key=f"acct_role_{customer_id}")
             if st.form_submit_button(ui.t("account.add"), type="primary") and member is not None:
                 ui.write(account_teams.add_collaborator, customer_id, member, role,
-                         success=ui.t("account.added", name=people.get(member, "")), rerun=True)
+                         success=ui.say("account.added", name=people.get(member, "")), rerun=True)
 
 
 def pv_name(name: str) -> str:

@@ -135,7 +135,7 @@ with tab_members:
                         ui.flash(ui.t("screens.roster.moved_with", customers=ui.count("customer", result["moved_customers"]),
                                       tasks=ui.count("task", result["moved_tasks"])), "info")
                     for over in result["below_load"]:
-                        ui.flash(ui.t("screens.roster.below_load", name=over["name"],
+                        ui.flash(ui.say("screens.roster.below_load", name=over["name"],
                                       customers=f"{over['customers'][0]}/{over['customers'][1]}",
                                       tasks=f"{over['tasks'][0]}/{over['tasks'][1]}"), "warning")
                     st.session_state.pop(editor_key, None)
@@ -236,7 +236,7 @@ with tab_teams:
                 if st.form_submit_button(ui.t("common.save"), type="primary", key="team_form_save"):
                     saved = ui.write(roster.update_team, team_id, **changes)
                     if saved is not None:  # None: refused (the error is shown); False: nothing to change
-                        ui.flash(ui.t("roster.team_saved", name=name) if saved else ui.t("screens.nothing_changed"),
+                        ui.flash(ui.say("roster.team_saved", name=name) if saved else ui.t("screens.nothing_changed"),
                                  "success" if saved else "info")
                         st.rerun()
             ui.remove_controls("team", team_id, node.name, f"team_remove_{team_id}", allow_delete=True)
@@ -257,7 +257,7 @@ with tab_teams:
                     ui.t("roster.team_manager"), [0] + list(new_manager_names),
                     format_func=lambda i: new_manager_names.get(i, str(i)) if i else "—") or None
             if st.form_submit_button(ui.t("common.create"), type="primary", disabled=not parents):
-                if ui.write(roster.create_team, new_name, new_parent, new_kind, success=ui.t("roster.team_created", name=new_name), **extra):
+                if ui.write(roster.create_team, new_name, new_parent, new_kind, success=ui.say("roster.team_created", name=new_name), **extra):
                     st.rerun()
 
         st.subheader(ui.t("roster.roles"))

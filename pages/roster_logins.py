@@ -49,7 +49,7 @@ def render(actor) -> None:
             result = ui.write(member_logins.create_login, member_id, username, password or None, role or None)
             if result:
                 user, one_time = result
-                ui.flash(ui.t("move.login_created", name=without[member_id], username=user.username, password=one_time), "info")
+                ui.flash(ui.say("move.login_created", name=without[member_id], username=user.username, password=one_time), "info")
                 st.rerun()
     unlinked = {u["id"]: f"{u['display_name']} ({u['username']})" for u in ui.cached(member_logins.unlinked_logins)}
     with c2.form("link_login_form"):
@@ -62,5 +62,5 @@ def render(actor) -> None:
                                key="link_user")
         if st.form_submit_button(ui.t("move.link_login"), disabled=not unlinked, icon=":material/link:"):
             if user_id and ui.write(member_logins.link_login, member_to_link, user_id):
-                ui.flash(ui.t("move.login_linked", name=without[member_to_link], username=unlinked[user_id]))
+                ui.flash(ui.say("move.login_linked", name=without[member_to_link], username=unlinked[user_id]))
                 st.rerun()

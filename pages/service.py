@@ -135,6 +135,7 @@ with tabs["complaints"]:
                                                for i, r in by_id.items()}.get)
         if open_items.rows and chosen is not None:
             item = ui.cached(service.get_complaint, chosen, timer_now())
+            ui.loaded_version("complaint", chosen, item["version"])  # what every edit below carries back
             st.markdown(f"**{ui.esc(item['title'])}** · {ui.esc(item['customer'])} · {ui.label('complaint_status', item['status'])}")
             if item["description"]:
                 st.caption(ui.esc(item["description"]))
@@ -142,19 +143,21 @@ with tabs["complaints"]:
             b1, b2 = st.columns(2)
             if b1.button(ui.t("service.work.respond"), key="svc_respond", disabled=item["first_response_at"] is not None,
                          width="stretch"):
-                ui.write(service.respond_to_complaint, chosen, note=note or None, success=ui.t("service.responded"), rerun=True)
+                ui.versioned_write("complaint", chosen, item["version"], service.respond_to_complaint, chosen,
+                                   note=note or None, success=ui.t("service.responded"), rerun=True)
             if b2.button(ui.t("service.work.resolve"), key="svc_resolve", type="primary", width="stretch"):
                 st.session_state["svc_resolving"] = chosen
             if st.session_state.get("svc_resolving") == chosen:
                 with st.form(f"svc_resolve_form_{chosen}", border=True):
                     note = st.text_area(ui.t("screens.complaint.note"), key=f"svc_note_{chosen}", max_chars=2000,
                                         placeholder=ui.t("screens.complaint.note_hint"))
-                    sure = st.checkbox(ui.t("screens.complaint.confirm", title=item["title"]), key=f"svc_sure_{chosen}")
+                    sure = st.checkbox(ui.say("screens.complaint.confirm", title=item["title"]), key=f"svc_sure_{chosen}")
                     ok, cancel = st.columns(2)
                     if ok.form_submit_button(ui.t("screens.complaint.resolve_now"), type="primary", width="stretch"):
                         if not sure:
                             st.warning(ui.t("screens.confirm_first"))
-                        elif ui.write(service.resolve_complaint, chosen, note=note, success=ui.t("service.resolved")):
+                        elif ui.versioned_write("complaint", chosen, item["version"], service.resolve_complaint, chosen,
+                                                note=note, success=ui.t("service.resolved")):
                             st.session_state.pop("svc_resolving", None)
                             st.rerun()
                     if cancel.form_submit_button(ui.t("common.cancel"), width="stretch"):
@@ -171,7 +174,8 @@ with tabs["complaints"]:
                                           format_func=names_by.get)
                     r2.write("")
                     if r2.button(ui.t("service.work.reassign_button"), key="svc_reassign", width="stretch"):
-                        ui.write(service.reassign_complaint, chosen, target, success=ui.t("service.reassigned"), rerun=True)
+                        ui.versioned_write("complaint", chosen, item["version"], service.reassign_complaint, chosen, target,
+                                           success=ui.t("service.reassigned"), rerun=True)
             with st.expander(ui.t("common.history")):
                 st.dataframe(pd.DataFrame([
                     {ui.t("common.date"): ui.fmt_date(h["at"]), ui.t("common.member"): h["who"], ui.t("common.actions"): h["action"]}

@@ -10,7 +10,8 @@ from typing import Any
 import streamlit as st
 from streamlit_dnd import dnd
 
-from core import tasks
+from core import drops, tasks
+from core.errors import DomainError
 from core.tasks import KEEP
 from db.models import TASK_STATUSES
 from pages import ui
@@ -51,14 +52,6 @@ def card_key(card: tasks.Card) -> str:
     return f"task-{card.id}-v{card.version}"
 
 
-def parse_card_key(key: str | None) -> tuple[int, int] | None:
-    try:
-        _, task_id, version = (key or "").split("-")
-        return int(task_id), int(version.lstrip("v"))
-    except ValueError:
-        return None
-
-
 def quadrant_badge(quadrant: str) -> str:
     return f":{QUADRANT_COLOURS[quadrant]}-badge[{ui.t(f'board.quadrant.hint.{quadrant}')}]"
 
@@ -96,34 +89,34 @@ def remember_drawn(dnd_key: str, columns: dict[str, list[int]]) -> None:
     st.session_state[f"{DRAWN_KEY}_{dnd_key}"] = columns
 
 
-def pending_drop(dnd_key: str) -> dict[str, Any] | None:
+def pending_drop(dnd_key: str, card_prefix: str = "task") -> drops.Drop | None:
     """The drop the browser reported since the last run, read *before* the board is drawn so one run
     applies it and draws the result. Marks it seen the way streamlit-dnd 0.2.0 does (its
-    `_stdnd_seen_<key>`), so the `dnd()` call later in the run does not report it again."""
+    `_stdnd_seen_<key>`), so the `dnd()` call later in the run does not report it again. A malformed
+    or forged drop (core.drops checks it against what this board drew) is refused with a message."""
     raw = st.session_state.get(dnd_key)
-    if not raw or not isinstance(raw, dict):
+    if not raw:
         return None
     seen_key = f"_stdnd_seen_{dnd_key}"
-    if st.session_state.get(seen_key) == raw.get("event_id"):
+    event_id = raw.get("event_id") if isinstance(raw, dict) else repr(raw)
+    if st.session_state.get(seen_key) == event_id:
         return None
-    st.session_state[seen_key] = raw.get("event_id")
-    parsed = parse_card_key(raw.get("item_key"))
-    if parsed is None:
-        return None
+    st.session_state[seen_key] = event_id
     drawn = st.session_state.get(f"{DRAWN_KEY}_{dnd_key}", {})
-    task_id, version = parsed
-    same = raw.get("from_container") == raw.get("to_container")
-    others, index = tasks.drop_neighbours(
-        drawn.get(raw.get("to_container"), []), task_id, same, int(raw.get("from_index", 0)), int(raw.get("to_index", 0))
-    )
-    return {"task_id": task_id, "version": version, "from": raw.get("from_container"), "to": raw.get("to_container"),
-            "same": same, "neighbours": others, "index": index}
+    try:
+        return drops.parse_drop(raw, drawn, card_prefix)
+    except DomainError as error:
+        ui.show_error(error)
+        return None
 
 
 def enable_dnd(container_keys: list[str], dnd_key: str) -> None:
     if container_keys:
-        dnd(container_keys, handle=True, handle_corner="top-left", handle_icon=":material/drag_indicator:",
-            indicator="line", placeholder=ui.t("board.drop_here"), key=dnd_key)
+        try:
+            dnd(container_keys, handle=True, handle_corner="top-left", handle_icon=":material/drag_indicator:",
+                indicator="line", placeholder=ui.t("board.drop_here"), key=dnd_key)
+        except (AttributeError, KeyError, TypeError):
+            pass  # the component's own reading of a malformed value: pending_drop already refused it
 
 
 def apply_move(task_id: int, version: int, title: str | None = None, *, to_member_id: Any = KEEP,
@@ -138,7 +131,7 @@ def apply_move(task_id: int, version: int, title: str | None = None, *, to_membe
     if result.changed:
         name = result.title or title or f"#{task_id}"
         moved = to_member_id is not KEEP or to_status is not None
-        messages.append(("success", ui.t("board.moved" if moved else "board.reordered", title=name)))
+        messages.append(("success", ui.say("board.moved" if moved else "board.reordered", title=name)))
     else:
         messages.append(("info", ui.t("board.nothing_changed")))
     if result.warning:
@@ -325,7 +318,7 @@ def task_editor(detail: tasks.TaskDetail | None, key: str, team_id: int | None =
     if detail is None:
         if st.button(ui.t("common.create"), type="primary", key=f"{k}_create", icon=":material/add_task:"):
             task_id = ui.write(tasks.create_task, team_id=team_id, assignee_id=assignee_id, **fields,
-                               success=ui.t("board.created", title=title.strip()))
+                               success=ui.say("board.created", title=title.strip()))
             if task_id:
                 st.session_state[f"{key}_nonce"] = nonce + 1
                 st.rerun()
@@ -336,7 +329,7 @@ def task_editor(detail: tasks.TaskDetail | None, key: str, team_id: int | None =
         result = ui.write(tasks.update_task, detail.id, detail.version, **fields)
         if result:
             _close_dialog()
-            ui.flash(ui.t("board.saved", title=title.strip()) if result.changed else ui.t("board.nothing_changed"),
+            ui.flash(ui.say("board.saved", title=title.strip()) if result.changed else ui.t("board.nothing_changed"),
                      "success" if result.changed else "info")
             if result.warning:
                 ui.flash(ui.t(result.warning, **result.params), "warning")
@@ -355,5 +348,5 @@ def quick_add_form(customer_id: int, key: str) -> None:
         urgency = st.toggle(ui.t("board.field.urgency"), key=f"{key}_urg")
         if st.form_submit_button(ui.t("common.create"), type="primary", icon=":material/add_task:"):
             if ui.write(tasks.quick_add_for_customer, customer_id, title, due_date=due_date, importance=int(importance),
-                        urgency=int(urgency), success=ui.t("board.created", title=title.strip())):
+                        urgency=int(urgency), success=ui.say("board.created", title=title.strip())):
                 st.rerun()

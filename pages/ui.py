@@ -298,6 +298,32 @@ def write(fn: Callable[..., Any], *args: Any, success: str | None = None, rerun:
     return result if result is not None else True
 
 
+_LOADED_VERSIONS = "_loaded_versions"
+
+
+def loaded_version(record: str, record_id: Any, current: Any) -> Any:
+    """The version of `record` #`record_id` this browser's edit forms were loaded with: remembered
+    the first run that shows it (`current`), kept across reruns until an edit of it is attempted,
+    so a save is checked against what the user saw, not against what the click's run re-read."""
+    remembered = st.session_state.setdefault(_LOADED_VERSIONS, {})
+    return remembered.setdefault((record, record_id), current)
+
+
+def versioned_write(record: str, record_id: Any, current: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """`write(fn, ...)` with `expected_version=` the version the form was loaded with (core refuses
+    a stale edit with a clear message); afterwards the next run remembers the record's new version."""
+    seen = loaded_version(record, record_id, current)
+    try:
+        return write(fn, *args, expected_version=seen, **kwargs)
+    finally:
+        forget_version(record, record_id)
+
+
+def forget_version(record: str, record_id: Any) -> None:
+    """After an edit was attempted: the next run remembers the version it then shows."""
+    st.session_state.get(_LOADED_VERSIONS, {}).pop((record, record_id), None)
+
+
 def show_error(error: DomainError) -> None:
     """Tell the user what was refused and, row by row, what to fix."""
     key = error.key if i18n.has_key(error.key) else (
@@ -316,6 +342,12 @@ def show_error(error: DomainError) -> None:
             message = f"{esc(column)}: {message}"
         lines.append(f"- {message}")
     st.error("\n".join(lines), icon=":material/error:")
+
+
+def say(key: str, **params: Any) -> str:
+    """`t(key, ...)` for a message rendered as markdown (st.success, st.warning, flash, a checkbox
+    label): every text parameter (a title, a name, a file's column) is escaped, shown as typed."""
+    return t(key, **_escaped(params))
 
 
 def _escaped(params: dict[str, Any]) -> dict[str, Any]:
@@ -502,11 +534,11 @@ def remove_controls(kind: str, record_id: int, name: str, key: str, *, allow_del
 
     with st.expander(t("screens.remove.title"), icon=":material/delete:"):
         st.caption(t("screens.remove.help"))
-        sure = st.checkbox(t("screens.remove.confirm", name=name), key=f"{key}_sure")
+        sure = st.checkbox(say("screens.remove.confirm", name=name), key=f"{key}_sure")
         c1, c2 = st.columns(2)
         done = None
         if c1.button(t("screens.remove.archive"), key=f"{key}_archive", disabled=not sure, icon=":material/archive:"):
-            done = write(removal.archive, kind, record_id, success=t("screens.remove.archived", name=name))
+            done = write(removal.archive, kind, record_id, success=say("screens.remove.archived", name=name))
         if allow_delete and actor().is_admin:
             if c2.button(t("screens.remove.delete"), key=f"{key}_delete", disabled=not sure, icon=":material/delete_forever:"):
                 refs = read(removal.references, kind, record_id) if actor().is_admin else {}
@@ -514,7 +546,7 @@ def remove_controls(kind: str, record_id: int, name: str, key: str, *, allow_del
                     st.error(t("screens.remove.referenced_by", what=", ".join(
                         i18n.format_count(n, f"ref.{what}", lang()) for what, n in refs.items())))
                 else:
-                    done = write(removal.delete, kind, record_id, success=t("screens.remove.deleted", name=name))
+                    done = write(removal.delete, kind, record_id, success=say("screens.remove.deleted", name=name))
         if done:
             if after:
                 after()

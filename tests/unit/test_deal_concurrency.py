@@ -5,15 +5,13 @@ Each side has its own engine (its own connection pool) on the same fresh databas
 unit of work, as two app servers would; a barrier releases both moves together."""
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import select
 
 from core import deals
-from core.errors import Conflict
 from db.engine import make_engine
 from db.models import AuditLog, Deal
 from db.session import unit_of_work
+from tests.concurrency import race
 from tests.factories import build_world, make_deal
 
 
@@ -25,37 +23,23 @@ def test_two_simultaneous_moves_of_one_deal_exactly_one_wins(db_url):
         manager = world.actors["manager_a"]
     targets = {"manager": ("proposal", manager), "member": ("negotiation", world.actors["member_a1"])}
 
-    barrier = threading.Barrier(2, timeout=30)
-    outcomes: dict[str, object] = {}
-    engines = {name: make_engine(db_url) for name in targets}
-
-    def move(name: str) -> None:
+    def move(name: str):
         stage, actor = targets[name]
-        try:
-            with unit_of_work(engines[name]) as s:
-                s.get(Deal, deal_id)  # both sides have read the deal at version 1
-                barrier.wait()
-                outcomes[name] = deals.move_stage(s, actor, deal_id, 1, stage)
-        except Exception as error:  # noqa: BLE001 - recorded and asserted below
-            outcomes[name] = error
 
-    threads = [threading.Thread(target=move, args=(name,)) for name in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    for engine in engines.values():
-        engine.dispose()
+        def side(s, ready):
+            s.get(Deal, deal_id)  # both sides have read the deal at version 1
+            ready()
+            return deals.move_stage(s, actor, deal_id, 1, stage)
+        return side
 
-    winners = [n for n, r in outcomes.items() if isinstance(r, deals.DealResult)]
-    losers = [n for n, r in outcomes.items() if isinstance(r, Conflict)]
-    assert len(winners) == 1 and len(losers) == 1, outcomes
-    assert outcomes[losers[0]].key == "pipeline.error.conflict"
-    assert outcomes[losers[0]].params == {"title": "Contested"}
+    winner, refusal = race(db_url, {name: move(name) for name in targets}).one_winner(
+        lambda r: isinstance(r, deals.DealResult))
+    assert refusal.key == "pipeline.error.conflict"
+    assert refusal.params == {"title": "Contested"}
 
     with unit_of_work(setup) as s:
         deal = s.get(Deal, deal_id)
-        stage = targets[winners[0]][0]
+        stage = targets[winner][0]
         assert (deal.version, deal.stage, deal.probability) == (2, stage, {"proposal": 50, "negotiation": 75}[stage])
         moves = s.scalars(select(AuditLog).where(AuditLog.entity == "deal", AuditLog.entity_id == deal_id)).all()
         assert len(moves) == 1 and moves[0].after["stage"] == stage

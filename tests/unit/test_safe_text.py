@@ -48,3 +48,16 @@ def test_numbers_must_be_finite_and_bounded(value):
 ])
 def test_ids_from_urls(raw, expected):
     assert safe_text.parse_id(raw) == expected
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "99999999999999999999", "1e5", "-1", "0", "", " ", "1.0", True, None, [1]])
+def test_parse_id_returns_none_for_anything_but_a_plain_id(value):
+    from core.safe_text import parse_id
+
+    assert parse_id(value) is None
+
+
+def test_parse_id_reads_a_plain_id():
+    from core.safe_text import parse_id
+
+    assert parse_id(" 42 ") == 42

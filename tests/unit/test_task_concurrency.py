@@ -5,15 +5,13 @@ Each side has its own engine (its own connection pool) on the same fresh databas
 unit of work, as two app servers would; a barrier releases both moves together."""
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
 from core import tasks
-from core.errors import Conflict
 from db.engine import make_engine
 from db.models import AuditLog, Revision, Task
 from db.session import unit_of_work
+from tests.concurrency import race
 from tests.factories import build_world
 
 
@@ -27,40 +25,23 @@ def test_two_simultaneous_moves_of_one_task_exactly_one_wins(db_url):
     with unit_of_work(setup) as s:
         revision_before = s.scalar(select(Revision.value))
 
-    barrier = threading.Barrier(2, timeout=30)
-    outcomes: dict[str, object] = {}
-    engines = {name: make_engine(db_url) for name in targets}
+    def move(name: str):
+        def side(s, ready):
+            s.get(Task, task_id)  # both sides have read the task at version 1
+            ready()
+            return tasks.move_task(s, manager, task_id, 1, to_member_id=targets[name])
+        return side
 
-    def move(name: str) -> None:
-        try:
-            with unit_of_work(engines[name]) as s:
-                s.get(Task, task_id)  # both sides have read the task at version 1
-                barrier.wait()
-                outcomes[name] = tasks.move_task(s, manager, task_id, 1, to_member_id=targets[name])
-        except Conflict as error:
-            outcomes[name] = error
-        except Exception as error:  # noqa: BLE001 - recorded and asserted below
-            outcomes[name] = error
-
-    threads = [threading.Thread(target=move, args=(name,)) for name in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    for engine in engines.values():
-        engine.dispose()
-
-    winners = [name for name, result in outcomes.items() if isinstance(result, tasks.MoveResult)]
-    losers = [name for name, result in outcomes.items() if isinstance(result, Conflict)]
-    assert len(winners) == 1 and len(losers) == 1, outcomes
-    assert outcomes[losers[0]].key == "board.error.conflict"
+    winner, refusal = race(db_url, {name: move(name) for name in targets}).one_winner(
+        lambda r: isinstance(r, tasks.MoveResult))
+    assert refusal.key == "board.error.conflict"
 
     with unit_of_work(setup) as s:
         task = s.get(Task, task_id)
         assert task.version == 2
-        assert task.assignee_id == targets[winners[0]]
+        assert task.assignee_id == targets[winner]
         moves = s.scalars(select(AuditLog).where(AuditLog.entity == "task", AuditLog.entity_id == task_id,
                                                  AuditLog.action == "task.move")).all()
-        assert len(moves) == 1 and moves[0].after["assignee_id"] == targets[winners[0]]
+        assert len(moves) == 1 and moves[0].after["assignee_id"] == targets[winner]
         assert s.scalar(select(Revision.value)) == revision_before + 1
     setup.dispose()

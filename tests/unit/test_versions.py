@@ -3,8 +3,6 @@ databases (each side its own engine, as two app servers); goals, complaints and 
 versions too."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
 
@@ -13,6 +11,7 @@ from core.errors import Conflict
 from db.engine import make_engine
 from db.models import AuditLog, Complaint, Customer, Goal
 from db.session import unit_of_work
+from tests.concurrency import race
 from tests.factories import build_world
 
 
@@ -22,37 +21,20 @@ def test_two_simultaneous_customer_edits_one_is_refused(db_url):
         world = build_world(s)
         customer_id = world.customers["a1"].id
         manager = world.actors["manager_a"]
-    barrier = threading.Barrier(2, timeout=30)
-    outcomes: dict[str, object] = {}
-    engines = {name: make_engine(db_url) for name in ("first", "second")}
+    def edit(name: str):
+        def side(s, ready):
+            seen = customers.get_customer(s, manager, customer_id).info
+            ready()  # both editors opened the same version
+            customers.update_customer(s, manager, customer_id, {"notes": f"edited by {name}"},
+                                      {"notes": seen.get("notes"), "version": seen["version"]})
+            return "saved"
+        return side
 
-    def edit(name: str) -> None:
-        try:
-            with unit_of_work(engines[name]) as s:
-                seen = customers.get_customer(s, manager, customer_id).info
-                barrier.wait()  # both editors opened the same version
-                customers.update_customer(s, manager, customer_id, {"notes": f"edited by {name}"},
-                                          {"notes": seen.get("notes"), "version": seen["version"]})
-                outcomes[name] = "saved"
-        except Conflict as error:
-            outcomes[name] = error
-        except Exception as error:  # noqa: BLE001 - recorded and asserted below
-            outcomes[name] = error
-
-    threads = [threading.Thread(target=edit, args=(name,)) for name in engines]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    for engine in engines.values():
-        engine.dispose()
-    winners = [n for n, r in outcomes.items() if r == "saved"]
-    losers = [n for n, r in outcomes.items() if isinstance(r, Conflict)]
-    assert len(winners) == 1 and len(losers) == 1, outcomes
-    assert outcomes[losers[0]].key == "sec.stale_edit"
+    winner, refusal = race(db_url, {name: edit(name) for name in ("first", "second")}).one_winner(lambda r: r == "saved")
+    assert refusal.key == "sec.stale_edit"
     with unit_of_work(setup) as s:
         customer = s.get(Customer, customer_id)
-        assert customer.notes == f"edited by {winners[0]}" and customer.version == 2
+        assert customer.notes == f"edited by {winner}" and customer.version == 2
         updates = s.scalars(select(AuditLog).where(AuditLog.action == "customer.update", AuditLog.entity_id == customer_id)).all()
         assert len(updates) == 1  # the refused edit left nothing behind
     setup.dispose()
