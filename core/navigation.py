@@ -45,3 +45,47 @@ def pages_for(role: str) -> list[PageSpec]:
 def may_open(role: str, key: str) -> bool:
     spec = PAGES_BY_KEY.get(key)
     return spec is not None and role in spec.roles
+
+
+# Addresses people type or keep from before (old bookmarks, the first version's file names, the
+# usual words for a page) open their page instead of Streamlit's English "Page not found". The
+# real addresses (PageSpec.url_path) are not repeated here; Home's own address is "/", so "home"
+# is one of these.
+ALIASES: dict[str, str] = {
+    "home": "home", "index": "home", "start": "home", "main": "home", "app": "home", "dashboard": "home",
+    "login": "home", "welcome": "home", "first-password": "home",
+    "tasks": "my_tasks", "mytasks": "my_tasks", "todo": "my_tasks",
+    "customer": "customers", "clients": "customers", "accounts": "customers", "follow-ups": "customers",
+    "kanban": "board", "task-board": "board", "taskboard": "board",
+    "deals": "pipeline", "sales": "pipeline", "opportunities": "pipeline", "forecast": "pipeline",
+    "targets": "goals", "goal": "goals", "okr": "goals", "kpi": "goals",
+    "meetings": "meeting", "team-meeting": "meeting", "wall": "meeting",
+    "complaints": "service", "surveys": "service", "quality": "service",
+    "team": "roster", "teams": "roster", "members": "roster", "people": "roster",
+    "evaluation": "evaluations", "scorecards": "evaluations", "performance": "evaluations",
+    "one-on-ones": "feedback", "1on1": "feedback", "praise": "feedback", "rewards": "feedback",
+    "courses": "training", "learning": "training",
+    "settings": "admin", "users": "admin", "audit": "admin",
+}
+
+
+def alias_paths() -> dict[str, str]:
+    """Every extra address -> the page key it opens: the aliases above, and each page's key and
+    real address written with '_' or '-' (my_tasks, my-tasks), none of them a real address."""
+    real = {p.url_path for p in PAGES if p.key != "home"}
+    found: dict[str, str] = {}
+    for spec in PAGES:
+        for variant in (spec.key, spec.url_path, spec.key.replace("_", "-"), spec.url_path.replace("-", "_")):
+            found.setdefault(variant, spec.key)
+    for path, key in ALIASES.items():
+        found.setdefault(path, key)
+    return {path: key for path, key in found.items() if path not in real}
+
+
+def page_for_path(path: str) -> str | None:
+    """The page key an address opens (a real address or an alias), or None; letter case is ignored."""
+    path = (path or "").strip("/").lower()
+    for spec in PAGES:
+        if spec.url_path == path:
+            return spec.key
+    return alias_paths().get(path)

@@ -1,0 +1,11 @@
+"""Strings for issue 12 (navigation, links to records, Streamlit's own widget texts)."""
+
+MESSAGES = {
+    # addresses that are not a page of the role
+    "navigation.forbidden": ("您的角色不能打开“{page}”页面。如需使用，请联系管理员。",
+                             "Your role cannot open the {page} page. Ask an admin if you need it."),
+    "navigation.forbidden_title": ("无法打开此页面", "This page is not open to you"),
+    "navigation.go_home": ("返回首页", "Go to Home"),
+    "navigation.not_found": ("没有地址为 /{path} 的页面，已为您打开首页。",
+                             "There is no page at /{path}; here is Home."),
+}
