@@ -220,6 +220,12 @@ def date_format() -> str:
     return "YYYY/MM/DD" if lang() == "zh" else "DD/MM/YYYY"
 
 
+# Streamlit's own widget texts (placeholders, date formats, missing cells) in the user's language
+from pages import widget_text  # noqa: E402
+
+widget_text.install(lang, date_format)
+
+
 def count(noun: str, n) -> str:
     """'1 customer' / '3 customers' / '3 位客户' (see i18n.format_count)."""
     return i18n.format_count(n, noun, lang())

@@ -8,4 +8,11 @@ MESSAGES = {
     "navigation.go_home": ("返回首页", "Go to Home"),
     "navigation.not_found": ("没有地址为 /{path} 的页面，已为您打开首页。",
                              "There is no page at /{path}; here is Home."),
+    # Streamlit's own widget texts (pages/widget_text.py)
+    "widget.choose_options": ("请选择（可多选）", "Choose options"),
+    "widget.choose_or_add_options": ("请选择或输入新项", "Choose or add options"),
+    "widget.add_options": ("请输入新项", "Add options"),
+    "widget.no_options": ("没有可选项", "No options to select"),
+    "widget.choose_option": ("请选择", "Choose an option"),
+    "widget.choose_or_add_option": ("请选择或输入", "Choose or add an option"),
 }
