@@ -62,7 +62,8 @@ def _login_view() -> None:
             params["until"] = i18n.format_date(params["until"], lang)
         message = i18n.t(key, lang, **params)
         if key == "login.wrong_password" and params.get("left") and params["left"] <= 3:
-            message += " " + i18n.t("sec.attempts_left", lang, n=params["left"])
+            message += " " + (i18n.t("navigation.last_attempt", lang) if params["left"] == 1
+                              else i18n.t("sec.attempts_left", lang, n=params["left"]))
         st.error(message, icon=":material/lock:")
     with st.form("login_form", border=True):
         st.subheader(i18n.t("login.title", lang))
