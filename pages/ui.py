@@ -19,8 +19,8 @@ import pyarrow as pa
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core import auth, config, i18n, safe_export, safe_text
-from core.errors import DomainError, PermissionDenied
+from core import auth, config, field_names, i18n, safe_export, safe_text
+from core.errors import DomainError
 from core.navigation import may_open
 from core.permissions import Actor
 from db.engine import database_url, make_engine
@@ -305,27 +305,10 @@ def write(fn: Callable[..., Any], *args: Any, success: str | None = None, rerun:
 
 
 def show_error(error: DomainError) -> None:
-    """Tell the user what was refused and, row by row, what to fix."""
-    key = error.key if i18n.has_key(error.key) else (
-        "error.permission_denied" if isinstance(error, PermissionDenied) else "error.invalid"
-    )
-    # parameters are often the user's own input (a name, a cell of an imported file, a URL value):
-    # escaped, so they show as typed and never render as markdown
-    lines = [t(key, **_escaped(error.params))]
-    for item in error.errors:
-        message = t(item.key, **_escaped(item.params))
-        # a column given as a translation key (e.g. "roster.col.email") is shown in the user's language
-        column = t(item.column) if item.column and i18n.has_key(item.column) else item.column
-        if item.row is not None:
-            message = t("error.row", row=item.row, column=esc(column) if column else "—", message=message)
-        elif column:
-            message = f"{esc(column)}: {message}"
-        lines.append(f"- {message}")
-    st.error("\n".join(lines), icon=":material/error:")
-
-
-def _escaped(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: esc(v) if isinstance(v, str) else v for k, v in params.items()}
+    """Tell the user what was refused and, row by row, what to fix: every field named in the
+    user's words (core.field_names), every parameter escaped (often the user's own input: a name,
+    a cell of an imported file, a URL value), so it shows as typed and never renders as markdown."""
+    st.error("\n".join(field_names.message_lines(error, lang(), esc)), icon=":material/error:")
 
 
 def due(chore: str, seconds: float) -> bool:

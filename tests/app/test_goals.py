@@ -54,7 +54,7 @@ def test_a_member_checks_in_from_the_compact_form(app_at, world_url):
 def test_a_check_in_without_a_value_says_what_is_missing(app_at, world_url):
     at = app_at(world_url, "member_a1", page=PAGE)
     at.button(key="FormSubmitter:check_in_form-Submit check-in").click().run()
-    assert at.error and "“value” is required" in at.error[0].value
+    assert at.error and "“Value reached so far” is required" in at.error[0].value  # the form's own words
     assert _rows(world_url, CheckIn) == []
 
 
