@@ -234,7 +234,16 @@ def main() -> None:
         # expanded: every page of the menu shows (no English "View N more" under the tenth page)
         navigation = st.navigation(_menu(actor.role, ui.lang()), expanded=True)
     _sidebar(actor)
+    _count_visit(navigation)
     navigation.run()
+
+
+def _count_visit(page) -> None:
+    """Number the visits to pages: a run on another page than the last run starts a new visit.
+    A link's query parameters select their record once per visit (pages/record_links.py)."""
+    if st.session_state.get("_visit_page") != page.url_path:
+        st.session_state["_visit_page"] = page.url_path
+        st.session_state["_visit_no"] = st.session_state.get("_visit_no", 0) + 1
 
 
 main()

@@ -89,3 +89,55 @@ def page_for_path(path: str) -> str | None:
         if spec.url_path == path:
             return spec.key
     return alias_paths().get(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Links to one record (issue 12: Home's notifications and at-risk goals, the 1:1 agenda)
+# ---------------------------------------------------------------------------------------------
+# kind -> (page, query parameter the page reads to select the record, or None: the page alone)
+RECORD_PAGES: dict[str, tuple[str, str | None]] = {
+    "customer": ("customers", "customer"),
+    "goal": ("goals", "goal"),
+    "complaint": ("service", "complaint"),
+    "cycle": ("evaluations", "cycle"),
+    "evaluation": ("evaluations", "evaluation"),
+    "deal": ("pipeline", None),
+    "follow_ups": ("customers", None),
+    "feedback": ("feedback", None),
+}
+# what a page opens on for a kind that names no single record (its `tab` query parameter)
+RECORD_TABS = {"follow_ups": "follow_ups", "feedback": "feedback"}
+
+
+def record_of(ref: str) -> tuple[str, int | None] | None:
+    """The record a notification is about, from its `ref` (core.service, core.worker,
+    core.automation, core.scorecard_report write them): ('complaint', 12), ('follow_ups', None)…"""
+    parts = (ref or "").split(":")
+    number = lambda text: int(text) if text.isdigit() else None  # noqa: E731
+    head = parts[0]
+    if head == "rule" and len(parts) >= 4:  # rule:<rule id>:<kind>:<id>[:…]
+        head, parts = parts[2], parts[2:]
+    if head in ("complaint", "customer", "deal", "task", "cycle") and len(parts) > 1 and number(parts[1]) is not None:
+        return head, number(parts[1])
+    if head == "scorecard" and len(parts) > 1 and number(parts[1]) is not None:
+        return "evaluation", number(parts[1])
+    if head in ("follow_ups", "feedback"):
+        return head, None
+    return None
+
+
+def record_target(kind: str, record_id: int | None, role: str) -> tuple[str, dict[str, str]] | None:
+    """(page key, query parameters) that open the record for this role, or None when no page of
+    the role shows it. A task opens the board for leads and My tasks for members."""
+    if kind == "task":
+        page, param = ("board" if role in LEADS else "my_tasks"), None
+    elif kind in RECORD_PAGES:
+        page, param = RECORD_PAGES[kind]
+    else:
+        return None
+    if not may_open(role, page) or (param and record_id is None):
+        return None
+    params = {param: str(record_id)} if param else {}
+    if kind in RECORD_TABS:
+        params["tab"] = RECORD_TABS[kind]
+    return page, params
