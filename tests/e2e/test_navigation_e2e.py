@@ -3,6 +3,8 @@ English "Page not found"); a page the role may not use says so in the user's lan
 address opens Home with a sentence saying so; every page of the menu shows (no "View N more")."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -80,3 +82,17 @@ def test_a_deep_link_by_an_old_name_survives_the_login(server, new_page):
     login(page, server, "member", path="tasks")
     _no_page_not_found(page)
     expect(page.get_by_role("heading", name="My tasks", exact=True)).to_be_visible()
+
+
+def test_an_at_risk_goal_on_home_opens_that_goal(server, new_page):
+    page = new_page()
+    login(page, server, "manager")
+    link = page.locator('[data-testid="stMain"] a[href*="goal="]').first
+    expect(link).to_be_visible()
+    title = link.inner_text().strip().splitlines()[-1].split("·")[0].strip()  # (after the icon)
+    link.click()
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Goals", exact=True)).to_be_visible()
+    expect(page.get_by_role("tab", name="Goal detail", selected=True)).to_be_visible()
+    picked = page.locator('[data-testid="stSelectbox"] input').first
+    expect(picked).to_have_value(re.compile(re.escape(title)))
