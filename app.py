@@ -113,7 +113,7 @@ def _menu(role: str, lang: str) -> dict[str, list]:
     found" and a silent landing on Home."""
     key = (role, lang)
     kept = st.session_state.get("_menu")
-    if kept is None or kept[0] != key:
+    if kept is None or kept[0] != key or len(kept) != 4:
         sections: dict[str, list] = {}
         by_key: dict[str, object] = {}
         for spec in pages_for(role):

@@ -101,7 +101,8 @@ def test_a_member_has_no_decomposition_tab(app_at, world_url):
 def test_home_shows_a_members_goals_with_percent_and_status(app_at, world_url):
     at = app_at(world_url, "member_a1")
     assert not at.exception
-    assert any("Goal of Alice A1" in m.value and "No data yet" in m.value for m in at.markdown)
+    # each goal is a link to its detail (issue 12)
+    assert any("Goal of Alice A1" in p.value and "No data yet" in p.value and "goal=" in p.proto.query_string for p in at.page_link)
 
 
 def test_ticked_at_risk_goals_get_follow_up_tasks_on_the_board(app_at, world_url):

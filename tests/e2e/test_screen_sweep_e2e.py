@@ -106,6 +106,7 @@ def _other_text(page: Page) -> str:
 
 def _problems(text: str, lang: str, user_words: set[str]) -> list[str]:
     text = re.sub(r"https?://\S+|\S*\?\S*=\S+", " ", text)  # links shown to copy (meeting share links)
+    text = re.sub(r"\S+@\S+\.\w+", " ", text)  # an example e-mail address in a placeholder (crew@example.com)
     for literal in LITERALS:
         text = text.replace(literal, " ")
     found = [f"missing value {m!r}" for m in MISSING.findall(text)]
