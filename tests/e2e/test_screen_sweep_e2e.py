@@ -47,7 +47,9 @@ ALLOWED_LATIN = {
 }
 # Names the user must type exactly as shown elsewhere (server configuration): removed whole, so
 # their parts are not allowed anywhere else.
-LITERALS = ("CLIENTCREW_SMTP_PASSWORD",)
+LITERALS = ("CLIENTCREW_SMTP_PASSWORD",
+            # the token an automation rule's task title may hold, replaced by the record's name
+            "{record}")
 # Material icons are drawn from ligature text (":material/download:" is the word "download" in
 # an icon font): not words a user reads. Streamlit renders them as spans with testids of their own
 # (stIconMaterial, stAlertDynamicIcon, stExpanderIcon…) or, in markdown, as spans in the icon font;
