@@ -360,9 +360,9 @@ def record_check_in(session: Session, actor: Actor, goal_id: int, value: float |
     ensure(session, actor, WRITE, goal)
     errors = []
     if goal.metric != "manual":
-        errors.append(FieldError("goals.error.check_in_measured", column="value"))
+        errors.append(FieldError("goals.error.check_in_measured", column="goals.check_in_value"))
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        errors.append(FieldError("error.required", {"field": "value"}, column="value"))
+        errors.append(FieldError("error.required", {"field": "goals.check_in_value"}, column="goals.check_in_value"))
     if not isinstance(confidence, int) or not 1 <= confidence <= 5:
         errors.append(FieldError("goals.error.confidence", column="confidence"))
     if comment and len(comment) > limits.max_length(CheckIn, "comment"):  # 2,000, from core.limits

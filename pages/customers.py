@@ -13,7 +13,7 @@ from core import assignment, communication, customers, imports, safe_export
 from core.customers import CustomerFilters
 from core.errors import DomainError
 from db.models import CHANNELS, CUSTOMER_SIZES, CUSTOMER_STATUSES, CUSTOMER_TIERS
-from pages import pipeline_view, task_form, ui
+from pages import pipeline_view, record_links, task_form, ui
 
 actor = ui.page_header("customers")
 lead = actor.role in ("admin", "manager")
@@ -718,6 +718,8 @@ if requested:
     st.stop()
 
 names = ["customers.tab_list", "customers.tab_follow_ups"] + (["customers.tab_assignment", "customers.tab_import"] if lead else [])
+if record_links.arrival("tab") == "follow_ups":  # the follow-up reminder's link
+    st.session_state["customers_tab"] = ui.t("customers.tab_follow_ups")
 tabs = ui.tabs([ui.t(n) for n in names], key="customers_tab", lazy=False)  # rules editor, upload
 with tabs[0]:
     if ui.shown(tabs[0]):

@@ -12,7 +12,7 @@ import streamlit as st
 
 from core import evaluations as ev
 from core import scorecard_report
-from pages import ui
+from pages import record_links, ui
 
 actor = ui.page_header("evaluations", ui.t("evaluations.caption"))
 manages = actor.role in ("admin", "manager")
@@ -145,6 +145,9 @@ if not manages:
             ui.empty_state(ui.t("evaluations.no_released"), ui.t("evaluations.no_released_hint"))
         else:
             names = {e["evaluation_id"]: f"{e['cycle']} ({ui.fmt_date(e['start'])} – {ui.fmt_date(e['end'])})" for e in released}
+            linked_card = record_links.arrival_id("evaluation")  # the "scorecard sent" notice's link
+            if linked_card in names:
+                st.session_state["my_cycle"] = linked_card
             chosen = st.selectbox(ui.t("evaluations.cycle"), list(names), format_func=names.get, key="my_cycle")
 
             @st.fragment(run_every="10s")
@@ -184,6 +187,9 @@ if cycles:
     by_id = {c["id"]: c for c in cycles}
     label = {c["id"]: f"{c['name']} · {c['team']} · {ui.t('cycle_status.' + c['status'])}" for c in cycles}
     with st.sidebar:
+        linked_cycle = record_links.arrival_id("cycle")  # the evaluation deadline notice's link
+        if linked_cycle in by_id:
+            st.session_state["cycle_pick"] = linked_cycle
         cycle_id = st.selectbox(ui.t("evaluations.cycle"), list(by_id), format_func=label.get, key="cycle_pick")
     cycle = by_id[cycle_id]
 

@@ -12,12 +12,14 @@ from core import one_on_ones as oo
 from core import recognition as rc
 from core import safe_text
 from db.models import REWARD_KINDS
-from pages import ui
+from pages import record_links, ui
 
 actor = ui.page_header("feedback", ui.t("feedback.caption"))
 manages = actor.role in ("admin", "manager")
 kind_labels = {k: ui.t("reward_kind." + k) for k in REWARD_KINDS}
 
+if record_links.arrival("tab") == "feedback":  # the "feedback released" notice's link
+    st.session_state["feedback_tab"] = ui.t("feedback.tab.feedback")
 tab_one, tab_feedback, tab_praise, tab_rewards, tab_board = ui.tabs([
     ui.t("feedback.tab.one_on_ones"), ui.t("feedback.tab.feedback"), ui.t("feedback.tab.praise"),
     ui.t("feedback.tab.rewards"), ui.t("feedback.tab.leaderboard"),
@@ -34,15 +36,19 @@ def render_agenda(agenda: dict) -> None:
     complaints = agenda.get("open_complaints") or []
     last = agenda.get("last_evaluation")
     st.markdown(f"**{ui.t('one_on_one.agenda.follow_ups', n=len(follow))}**")
+    # each item opens the record it names (older stored agendas may lack the ids: shown as text)
     for f in follow:
-        st.markdown(f"- {ui.esc(f['name'])} · {ui.t('one_on_one.due')} {ui.fmt_date(date.fromisoformat(f['due']))}")
+        record_links.link("customer", f.get("id"), f"{ui.esc(f['name'])} · {ui.t('one_on_one.due')} {ui.fmt_date(date.fromisoformat(f['due']))}",
+                          icon=":material/storefront:")
     st.markdown(f"**{ui.t('one_on_one.agenda.goals', n=len(goals))}**")
     for g in goals:
         pct = "—" if g.get("percent") is None else f"{g['percent']:.0f}%"
-        st.markdown(f"- {ui.esc(g['title'])} · {ui.label('goals.status', g.get('status'))} · {pct}")
+        record_links.link("goal", g.get("id"), f"{ui.esc(g['title'])} · {ui.label('goals.status', g.get('status'))} · {pct}",
+                          icon=":material/flag:")
     st.markdown(f"**{ui.t('one_on_one.agenda.complaints', n=len(complaints))}**")
     for c in complaints:
-        st.markdown(f"- {ui.esc(c['title'])} · {ui.label('severity', c['severity'])} · {ui.fmt_date(date.fromisoformat(c['opened']))}")
+        record_links.link("complaint", c.get("id"), f"{ui.esc(c['title'])} · {ui.label('severity', c['severity'])} · {ui.fmt_date(date.fromisoformat(c['opened']))}",
+                          icon=":material/support_agent:")
     st.markdown(f"**{ui.t('one_on_one.agenda.last_evaluation')}**")
     if last is None:
         st.caption(ui.t("one_on_one.no_evaluation"))

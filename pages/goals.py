@@ -11,7 +11,7 @@ import streamlit as st
 from core import goals
 from core.metrics import METRIC_UNITS
 from db.models import GOAL_METRICS
-from pages import period_ui, pipeline_view, ui
+from pages import period_ui, pipeline_view, record_links, ui
 
 actor = ui.page_header("goals")
 is_lead = actor.role in ("admin", "manager")
@@ -94,6 +94,9 @@ if actor.member_id and not is_lead:
 tab_names = [ui.t("goals.tab.overview"), ui.t("goals.tab.detail"), ui.t("goals.tab.new")]
 if is_lead:
     tab_names.append(ui.t("goals.tab.decompose"))
+linked_goal = record_links.arrival_id("goal")  # /goals?goal=<id>: Home's and the 1:1 agenda's links
+if linked_goal is not None:
+    st.session_state["goals_tab"] = tab_names[1]
 tabs = ui.tabs(tab_names, key="goals_tab")  # lazy: unsubmitted form input is dropped on a tab switch
 teams = ui.cached(goals.goal_teams) if is_lead else []
 
@@ -221,6 +224,8 @@ with tabs[1]:
         if not choices:
             ui.empty_state(ui.t("goals.none_mine") if not is_lead else ui.t("goals.none_team"), ui.t("goals.none_team_hint"))
         else:
+            if linked_goal is not None and any(g.id == linked_goal for g in choices):
+                st.session_state["detail_goal"] = linked_goal
             goal_id = st.selectbox(ui.t("goals.goal"), [g.id for g in choices], key="detail_goal", persist_state="page",
                                    format_func=lambda i: next(f"{g.owner} · {g.title}" for g in choices if g.id == i))
             live_burnup(goal_id)

@@ -2,8 +2,8 @@
 import pandas as pd
 import streamlit as st
 
-from core import goals, home, notifications, service
-from pages import automation_ui, ui
+from core import goals, home, navigation, notifications, service
+from pages import automation_ui, record_links, ui
 
 actor = ui.page_header("home")
 st.subheader(ui.t("home.greeting", name=ui.esc(actor.display_name)))
@@ -14,11 +14,14 @@ if notes["items"]:
     if notes["unread"]:
         st.badge(ui.t("service.notify.badge", n=notes["unread"]), icon=":material/notifications_active:", color="red")
     with st.expander(ui.t("service.notify.title"), expanded=notes["unread"] > 0, icon=":material/notifications:"):
-        lines = []  # one markdown for the list: each element costs the browser a redraw
         for note in notes["items"]:
             text = f"{notifications.kind_label(note['kind'], ui.lang())} · {ui.esc(note['message'])} · {ui.fmt_date(note['created_at'])}"
-            lines.append(text if note["read"] else f"**{text}**")
-        st.markdown("  \n".join(lines))
+            text = text if note["read"] else f"**{text}**"
+            record = navigation.record_of(note["ref"])  # each notice opens the record it names
+            if record:
+                record_links.link(*record, text)
+            else:
+                st.markdown(text)
         if notes["unread"] and st.button(ui.t("service.notify.mark_read"), key="home_notes_read"):
             ui.write(service.mark_notifications_read, success=ui.t("service.notify.marked"), rerun=True)
 automation_ui.preferences_section()
@@ -35,12 +38,11 @@ if actor.role in ("admin", "manager"):
         risky = ui.cached(goals.at_risk_goals)
         if risky:
             st.subheader(ui.t("goals.home_at_risk"))
-            lines = []  # one markdown for the list
             for g in risky:
                 pct = "—" if g.percent is None else f"{g.percent:.0f}%"
                 color = "red" if g.status == goals.OFF_TRACK else "orange"
-                lines.append(f"- **{ui.esc(g.title)}** · {ui.esc(g.owner)} · :{color}[{ui.t('goals.status.' + g.status)}] · {pct}")
-            st.markdown("\n".join(lines))
+                record_links.link("goal", g.id, f"**{ui.esc(g.title)}** · {ui.esc(g.owner)} · :{color}[{ui.t('goals.status.' + g.status)}] · {pct}",
+                                  icon=":material/flag:")
         st.subheader(ui.t("home.team_summary"))
         frame = pd.DataFrame(
             [
@@ -79,12 +81,14 @@ else:
             st.success(ui.t("home.no_follow_ups"))
         for item in mine.follow_ups:
             when = ui.t("home.due_today") if item["days_overdue"] == 0 else ui.t("home.days_overdue", n=item["days_overdue"])
-            st.markdown(f"**{ui.esc(item['name'])}** · {ui.label('tier', item['tier'])} · :red[{when}]")
+            record_links.link("customer", item.get("id"), f"**{ui.esc(item['name'])}** · {ui.label('tier', item['tier'])} · :red[{when}]",
+                              icon=":material/storefront:")
     st.subheader(ui.t("home.my_goals"))
     my_goals = ui.cached(goals.list_goals, mine=True)  # with % and status (core.goals)
     if not my_goals:
         ui.empty_state(ui.t("home.no_goals"))
     for g in my_goals:
         pct = "—" if g.percent is None else f"{g.percent:.0f}%"
-        st.markdown(f"**{ui.esc(g.title)}** · {pct} · {ui.t('goals.status.' + g.status)} · {ui.t('home.ends')} {ui.fmt_date(g.end_date)}")
+        record_links.link("goal", g.id, f"**{ui.esc(g.title)}** · {pct} · {ui.t('goals.status.' + g.status)} · {ui.t('home.ends')} {ui.fmt_date(g.end_date)}",
+                          icon=":material/flag:")
         st.progress(max(0.0, min(1.0, (g.percent or 0) / 100)))

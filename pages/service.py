@@ -10,7 +10,7 @@ from core import safe_export, service, surveys
 from core.errors import DomainError
 from db.base import utcnow
 from db.models import SEVERITIES
-from pages import automation_ui, ui
+from pages import automation_ui, record_links, ui
 
 actor = ui.page_header("service", ui.t("service.caption"))
 lead = actor.role in ("admin", "manager")
@@ -83,6 +83,9 @@ def export_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 names = ["complaints", "new", "surveys", "reports"] + (["targets", "automation"] if lead else [])
+linked_complaint = record_links.arrival_id("complaint")  # /service?complaint=<id>: notifications, the 1:1 agenda
+if linked_complaint is not None:
+    st.session_state["service_tab"] = ui.t("service.tab.complaints")
 tabs = dict(zip(names, ui.tabs([ui.t(f"service.tab.{n}") for n in names], key="service_tab", lazy=False)))
 
 # ---------------------------------------------------------------------------------------------
@@ -128,6 +131,8 @@ with tabs["complaints"]:
             st.caption(ui.t("service.work.none"))
         else:
             by_id = {r["id"]: r for r in open_items.rows}
+            if linked_complaint in by_id:
+                st.session_state["svc_pick"] = linked_complaint
             # nothing is preselected: the list reorders as timers run, so a default would change between visits
             chosen = st.selectbox(ui.t("service.work.pick"), list(by_id), key="svc_pick", index=None,
                                   placeholder=ui.t("screens.complaint.pick"),

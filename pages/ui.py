@@ -19,8 +19,8 @@ import pyarrow as pa
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core import auth, config, i18n, safe_export, safe_text
-from core.errors import DomainError, PermissionDenied
+from core import auth, config, field_names, i18n, safe_export, safe_text
+from core.errors import DomainError
 from core.navigation import may_open
 from core.permissions import Actor
 from db.engine import database_url, make_engine
@@ -220,6 +220,12 @@ def date_format() -> str:
     return "YYYY/MM/DD" if lang() == "zh" else "DD/MM/YYYY"
 
 
+# Streamlit's own widget texts (placeholders, date formats, missing cells) in the user's language
+from pages import widget_text  # noqa: E402
+
+widget_text.install(lang, date_format)
+
+
 def count(noun: str, n) -> str:
     """'1 customer' / '3 customers' / '3 位客户' (see i18n.format_count)."""
     return i18n.format_count(n, noun, lang())
@@ -325,23 +331,10 @@ def forget_version(record: str, record_id: Any) -> None:
 
 
 def show_error(error: DomainError) -> None:
-    """Tell the user what was refused and, row by row, what to fix."""
-    key = error.key if i18n.has_key(error.key) else (
-        "error.permission_denied" if isinstance(error, PermissionDenied) else "error.invalid"
-    )
-    # parameters are often the user's own input (a name, a cell of an imported file, a URL value):
-    # escaped, so they show as typed and never render as markdown
-    lines = [t(key, **_escaped(error.params))]
-    for item in error.errors:
-        message = t(item.key, **_escaped(item.params))
-        # a column given as a translation key (e.g. "roster.col.email") is shown in the user's language
-        column = t(item.column) if item.column and i18n.has_key(item.column) else item.column
-        if item.row is not None:
-            message = t("error.row", row=item.row, column=esc(column) if column else "—", message=message)
-        elif column:
-            message = f"{esc(column)}: {message}"
-        lines.append(f"- {message}")
-    st.error("\n".join(lines), icon=":material/error:")
+    """Tell the user what was refused and, row by row, what to fix: every field named in the
+    user's words (core.field_names), every parameter escaped (often the user's own input: a name,
+    a cell of an imported file, a URL value), so it shows as typed and never renders as markdown."""
+    st.error("\n".join(field_names.message_lines(error, lang(), esc)), icon=":material/error:")
 
 
 def say(key: str, **params: Any) -> str:

@@ -42,7 +42,7 @@ MESSAGES = {
     "goals.importance": ("重要", "Important"),
     "goals.urgency": ("紧急", "Urgent"),
     "goals.parent": ("上级目标（可选）", "Parent goal (optional)"),
-    "goals.no_parent": ("无", "None"),
+    "goals.no_parent": ("无上级目标", "No parent goal"),
     "goals.actual": ("实际", "Actual"),
     "goals.expected": ("应达进度", "Expected pace"),
     "goals.forecast": ("预测", "Forecast"),

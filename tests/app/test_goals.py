@@ -54,7 +54,7 @@ def test_a_member_checks_in_from_the_compact_form(app_at, world_url):
 def test_a_check_in_without_a_value_says_what_is_missing(app_at, world_url):
     at = app_at(world_url, "member_a1", page=PAGE)
     at.button(key="FormSubmitter:check_in_form-Submit check-in").click().run()
-    assert at.error and "“value” is required" in at.error[0].value
+    assert at.error and "“Value reached so far” is required" in at.error[0].value  # the form's own words
     assert _rows(world_url, CheckIn) == []
 
 
@@ -101,7 +101,8 @@ def test_a_member_has_no_decomposition_tab(app_at, world_url):
 def test_home_shows_a_members_goals_with_percent_and_status(app_at, world_url):
     at = app_at(world_url, "member_a1")
     assert not at.exception
-    assert any("Goal of Alice A1" in m.value and "No data yet" in m.value for m in at.markdown)
+    # each goal is a link to its detail (issue 12)
+    assert any("Goal of Alice A1" in p.value and "No data yet" in p.value and "goal=" in p.proto.query_string for p in at.page_link)
 
 
 def test_ticked_at_risk_goals_get_follow_up_tasks_on_the_board(app_at, world_url):

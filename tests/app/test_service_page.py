@@ -123,7 +123,9 @@ def test_home_shows_the_escalation_badge_and_list_to_the_manager(app_at, service
     engine.dispose()
     at = app_at(service_url, "manager_b")
     assert not at.exception
-    assert any("Complaint response target breached" in m.value and "Outage B1" in m.value for m in at.markdown)
+    # each notice is a link that opens the complaint it names (issue 12)
+    notice = [p for p in at.page_link if "Complaint response target breached" in p.value and "Outage B1" in p.value]
+    assert notice and notice[0].proto.query_string.startswith("complaint=")
     [b for b in at.button if b.label == "Mark all read"][0].click().run()
     assert not at.exception
     assert not [b for b in at.button if b.label == "Mark all read"]

@@ -2,7 +2,9 @@
 demo workspace: open every page of the role's menu and every tab on it, and fail on any visible
 `nan`/`None`/`null`, any string shaped like a translation key or a snake_case code, any traceback,
 and any English word in the Chinese UI that is not user data (names and texts stored in the
-workspace) or on the short allow-list below.
+workspace) or on the short allow-list below. The Chinese check also reads the sidebar (its menu
+shows every page, no "View N more") and every input's placeholder ("Choose options"), which the
+page text leaves out.
 
 One server, one login per role (pages are switched through the sidebar, tabs by clicking), so the
 whole sweep stays within CI's budget."""
@@ -40,10 +42,14 @@ ALLOWED_LATIN = {
     "Upload", "upload", "MB", "per", "file", "XLSX", "TXT",
     # the mail protocol's name, as on every mail server's settings
     "SMTP",
+    # the sidebar's language picker names each language in its own words ("语言 / Language", English)
+    "Language", "English",
 }
 # Names the user must type exactly as shown elsewhere (server configuration): removed whole, so
 # their parts are not allowed anywhere else.
-LITERALS = ("CLIENTCREW_SMTP_PASSWORD",)
+LITERALS = ("CLIENTCREW_SMTP_PASSWORD",
+            # the token an automation rule's task title may hold, replaced by the record's name
+            "{record}")
 # Material icons are drawn from ligature text (":material/download:" is the word "download" in
 # an icon font): not words a user reads. Streamlit renders them as spans with testids of their own
 # (stIconMaterial, stAlertDynamicIcon, stExpanderIcon…) or, in markdown, as spans in the icon font;
@@ -86,8 +92,23 @@ def _main_text(page: Page) -> str:
     return page.locator('[data-testid="stMain"]').evaluate(READ_TEXT_WITHOUT_ICONS)
 
 
+# Text a reader sees that innerText leaves out: the placeholders of inputs and selects (Streamlit's
+# "Choose options", "Choose an option" unless set), shown in the main area and the sidebar.
+READ_PLACEHOLDERS = """() => [...document.querySelectorAll(
+  '[data-testid="stMain"] [placeholder], [data-testid="stSidebar"] [placeholder]')]
+  .map(el => el.getAttribute('placeholder')).join('\\n')"""
+
+
+def _other_text(page: Page) -> str:
+    """The sidebar (its menu: no "View N more") and every placeholder."""
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    text = sidebar.evaluate(READ_TEXT_WITHOUT_ICONS) if sidebar.count() else ""
+    return text + "\n" + page.evaluate(READ_PLACEHOLDERS)
+
+
 def _problems(text: str, lang: str, user_words: set[str]) -> list[str]:
     text = re.sub(r"https?://\S+|\S*\?\S*=\S+", " ", text)  # links shown to copy (meeting share links)
+    text = re.sub(r"\S+@\S+\.\w+", " ", text)  # an example e-mail address in a placeholder (crew@example.com)
     for literal in LITERALS:
         text = text.replace(literal, " ")
     found = [f"missing value {m!r}" for m in MISSING.findall(text)]
@@ -122,6 +143,7 @@ def _sweep_page(page: Page, where: str, lang: str, user_words: set[str], report:
     if page.locator('[data-testid="stException"]').count():
         report[where].append("exception")
     report[where].extend(_problems(_main_text(page), lang, user_words))
+    report[f"{where} (sidebar, placeholders)"].extend(_problems(_other_text(page), lang, user_words))
     tabs = _tabs(page)
     for index in range(tabs.count()):
         tab = _tabs(page).nth(index)
@@ -132,7 +154,7 @@ def _sweep_page(page: Page, where: str, lang: str, user_words: set[str], report:
         wait_for_app(page)
         if page.locator('[data-testid="stException"]').count():
             report[f"{where} › {name}"].append("exception")
-        report[f"{where} › {name}"].extend(_problems(_main_text(page), lang, user_words))
+        report[f"{where} › {name}"].extend(_problems(_main_text(page) + "\n" + page.evaluate(READ_PLACEHOLDERS), lang, user_words))
 
 
 def test_no_developer_text_on_any_page_or_tab_for_any_role_in_either_language(live_server, demo_url, new_page):
