@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core import goals as goals_core
 from core import periods
 from core.errors import InvalidInput, NotFound
+from core.metrics import CLOSED, WON, won_between
 from core.permissions import Actor, ensure_role, ensure_team, scope_for, subtree_team_ids
 from core.service import TargetBook, timing
 from db.base import utcnow
@@ -139,18 +140,18 @@ def default_pipeline_summary(session: Session, team_ids: list[int], start: date,
     rows = session.execute(
         select(Deal.stage, Deal.currency, func.count(), func.coalesce(func.sum(Deal.value), 0))
         .where(Deal.owner_id.in_(members))
-        .where((Deal.stage.notin_(("won", "lost"))) | ((Deal.stage == "won") & Deal.closed_on.between(start, end)))
+        .where(Deal.stage.notin_(CLOSED) | won_between(start, end))
         .group_by(Deal.stage, Deal.currency)
     ).all()
     if not rows:
         return None
-    open_count = sum(n for stage, _, n, _ in rows if stage != "won")
-    won_count = sum(n for stage, _, n, _ in rows if stage == "won")
+    open_count = sum(n for stage, _, n, _ in rows if stage != WON)
+    won_count = sum(n for stage, _, n, _ in rows if stage == WON)
     # amounts per currency: never summed across currencies
     open_value: dict[str, float] = {}
     won_value: dict[str, float] = {}
     for stage, currency, _, value in rows:
-        target = won_value if stage == "won" else open_value
+        target = won_value if stage == WON else open_value
         target[currency] = target.get(currency, 0.0) + float(value)
     return {"open": open_count, "open_value": open_value, "won": won_count, "won_value": won_value}
 
