@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from core import goals as goals_core
 from core import periods
+from core.i18n import format_percent
 from core.errors import InvalidInput, NotFound
 from core.metrics import CLOSED, WON, won_between
 from core.permissions import Actor, ensure_role, ensure_team, scope_for, subtree_team_ids
@@ -218,7 +219,7 @@ def rollup_spec(rows: list[TeamRollup], labels: dict[str, str], big: bool = True
     A plain dict: the wall redraws it after every write, and Altair's objects cost more than the rows."""
     size = 22 if big else 13
     values = [{"team": r.team, "percent": round((r.attainment or 0.0) * 100, 1), "goals": r.goals, "behind": r.behind,
-               "label": ("—" if r.attainment is None else f"{r.attainment * 100:.0f}%") + f" · {r.goals}"} for r in rows]
+               "label": format_percent(r.attainment, "en") + f" · {r.goals}"} for r in rows]
     axis = {"labelFontSize": size, "titleFontSize": size, "labelLimit": 360}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",

@@ -149,6 +149,37 @@ METRIC_UNITS: dict[str, str] = {
 }
 
 
+MONEY_METRICS: frozenset[str] = frozenset({"sales_won", "pipeline_created"})
+COUNT_METRICS: frozenset[str] = frozenset({"new_customers", "follow_ups_done", "tasks_on_time", "deals_new"})
+
+
+def format_metric(value: float | None, metric: str | None, lang: str, currency: str, unit: str | None = None) -> str:
+    """The one way a measured value reads on every screen and in every report: money in the
+    currency, counts as whole numbers, rates as whole percentages, scores with one decimal,
+    hours and seconds with their unit; "—" when there is no value. `unit` overrides the metric's
+    own (a manual goal's free unit, an evaluation's goal attainment in %)."""
+    from core import i18n  # formatting lives in core.i18n; metrics stays importable without it
+
+    if value is None or value != value:
+        return "—"
+    metric = metric or ""
+    unit = METRIC_UNITS.get(metric, "") if unit is None else unit
+    if metric in MONEY_METRICS:
+        return i18n.format_money(value, lang, currency)
+    if metric in COUNT_METRICS:
+        return i18n.format_number(value, lang, 0)
+    if unit == "%":
+        return i18n.format_points(value, lang, 0)
+    if unit == "/5":
+        return i18n.format_decimal(value, lang, 1) + "/5"
+    if unit in ("h", "s"):
+        shown = i18n.format_decimal(value, lang, 1) if unit == "h" else i18n.format_number(value, lang, 0)
+        return i18n.t(f"service.unit.{unit}", lang, n=shown)
+    decimals = 0 if float(value).is_integer() else 1
+    number = i18n.format_number(value, lang, decimals)
+    return f"{number} {unit}".strip() if unit else number
+
+
 @dataclass(frozen=True)
 class RecordRef:
     """One row a number was computed from: kind is the table's singular name ('deal', 'customer',
@@ -425,6 +456,9 @@ __all__ = [
     "LOWER_IS_BETTER",
     "LEVEL_METRICS",
     "METRIC_UNITS",
+    "MONEY_METRICS",
+    "COUNT_METRICS",
+    "format_metric",
     "WON",
     "LOST",
     "CLOSED",

@@ -228,11 +228,11 @@ def calls_section(start: date, end: date, lead: bool) -> None:
         table = report.rename(columns={"group": ui.t(f"service.group.{group or 'member'}"), "calls": ui.t("calls.col.calls"),
                                        **{m: ui.t(f"metric.{m}") for m in calls.CALL_METRICS}})
         st.dataframe(table, hide_index=True, width="stretch", column_config={
-            ui.t("metric.call_answer_rate"): st.column_config.NumberColumn(format="%.1f%%"),
-            ui.t("metric.call_first_contact_resolution"): st.column_config.NumberColumn(format="%.1f%%"),
+            ui.t("metric.call_answer_rate"): st.column_config.NumberColumn(format="%.0f%%"),
+            ui.t("metric.call_first_contact_resolution"): st.column_config.NumberColumn(format="%.0f%%"),
             ui.t("metric.call_speed_of_answer"): st.column_config.NumberColumn(format="%.0f s"),
             ui.t("metric.call_handle_time"): st.column_config.NumberColumn(format="%.0f s"),
-            ui.t("metric.call_csat"): st.column_config.NumberColumn(format="%.2f"),
+            ui.t("metric.call_csat"): st.column_config.NumberColumn(format="%.1f"),
         })
         ui.export_buttons(table, "call_report", "calls_export")
     if lead:

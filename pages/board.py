@@ -49,8 +49,9 @@ if section == "workload":
         "member": ui.t("workload.member"), "team": ui.t("workload.team"), "open_tasks": ui.t("workload.open_tasks"),
         "capacity": ui.t("workload.capacity"), "overdue": ui.t("workload.overdue"), "load": ui.t("workload.load"),
     })
+    table[ui.t("workload.load")] = table[ui.t("workload.load")] * 100  # shown in whole percent, like every share
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        ui.t("workload.load"): st.column_config.ProgressColumn(ui.t("workload.load"), format="percent", min_value=0, max_value=1),
+        ui.t("workload.load"): st.column_config.ProgressColumn(ui.t("workload.load"), format="%.0f%%", min_value=0, max_value=100),
     })
     ui.export_buttons(table, "workload", "workload_export")
     st.stop()

@@ -140,7 +140,7 @@ def render_detail(raw_id: str) -> None:
             frame["status"] = [ui.label("task_status", s) for s in frame["status"]]
             _table(frame, {"title": ui.t("customers.col.title"), "status": ui.t("common.status"), "assignee": ui.t("common.member"),
                            "due_date": ui.t("customers.col.due"), "progress": ui.t("customers.col.progress")},
-                   column_config={ui.t("customers.col.progress"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%d%%")})
+                   column_config={ui.t("customers.col.progress"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f%%")})
     with tabs[7]:
         if ui.shown(tabs[7]):
             _table(detail.audit, {"at": ui.t("customers.col.when"), "who": ui.t("customers.col.by"),
@@ -453,10 +453,10 @@ def render_assignment() -> None:
         ui.empty_state(ui.t("common.empty"))
     else:
         st.dataframe(
-            loads.drop(columns=["member_id"]), hide_index=True, width="stretch",
+            loads.drop(columns=["member_id"]).assign(utilisation=loads["utilisation"] * 100), hide_index=True, width="stretch",
             column_config={"name": ui.t("common.member"), "team": ui.t("common.team"), "load": ui.t("assignment.load_col"),
                            "capacity": ui.t("assignment.capacity_col"),
-                           "utilisation": st.column_config.ProgressColumn(ui.t("assignment.utilisation"), min_value=0, max_value=1, format="percent")},
+                           "utilisation": st.column_config.ProgressColumn(ui.t("assignment.utilisation"), min_value=0, max_value=100, format="%.0f%%")},
         )
         ui.export_buttons(loads, "load", "load_export")
 

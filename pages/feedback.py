@@ -37,7 +37,7 @@ def render_agenda(agenda: dict) -> None:
         st.markdown(f"- {ui.esc(f['name'])} · {ui.t('one_on_one.due')} {ui.fmt_date(date.fromisoformat(f['due']))}")
     st.markdown(f"**{ui.t('one_on_one.agenda.goals', n=len(goals))}**")
     for g in goals:
-        pct = "—" if g.get("percent") is None else f"{g['percent']:.0f}%"
+        pct = ui.fmt_points(g.get("percent"))
         st.markdown(f"- {ui.esc(g['title'])} · {ui.label('goals.status', g.get('status'))} · {pct}")
     st.markdown(f"**{ui.t('one_on_one.agenda.complaints', n=len(complaints))}**")
     for c in complaints:
@@ -46,7 +46,7 @@ def render_agenda(agenda: dict) -> None:
     if last is None:
         st.caption(ui.t("one_on_one.no_evaluation"))
     else:
-        total = "—" if last["total"] is None else f"{last['total']:.2f}"
+        total = ui.fmt_decimal(last["total"], 2)
         st.markdown(f"- {ui.esc(last['cycle'])} · {ui.t('cycle_status.' + last['status'])} · {total}")
 
 

@@ -28,12 +28,8 @@ def status_badge(code: str) -> str:
 
 
 def fmt_value(value, metric: str, unit: str = "") -> str:
-    if value is None:
-        return "—"
-    if metric in ("sales_won", "pipeline_created"):
-        return ui.fmt_money(value)
-    decimals = 0 if metric in ("new_customers", "follow_ups_done", "tasks_on_time", "deals_new") else 1
-    return f"{ui.fmt_number(value, decimals)}{(' ' + unit) if unit else ''}"
+    """A goal's actual, target or forecast, read the one way (core.metrics.format_metric)."""
+    return ui.fmt_metric(value, metric, unit or None)
 
 
 def goal_table(rows: list[goals.GoalRow], key: str, cache_key: tuple) -> None:
@@ -46,7 +42,7 @@ def goal_table(rows: list[goals.GoalRow], key: str, cache_key: tuple) -> None:
         return pd.DataFrame([{
             owner: g.owner, goal: g.title, metric: ui.label("metric", g.metric),
             actual: fmt_value(g.progress.actual, g.metric, g.unit), target: fmt_value(g.target, g.metric, g.unit),
-            percent: None if g.percent is None else round(g.percent, 1), status: status_label(g.status), ends: g.end_date,
+            percent: g.percent, status: status_label(g.status), ends: g.end_date,
         } for g in rows])
 
     # Translated and converted to Arrow once per revision: this table redraws with every live tick.
@@ -201,7 +197,7 @@ def live_burnup(goal_id: int) -> None:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(ui.t("goals.actual"), fmt_value(p.actual, goal.metric, goal.unit))
     c2.metric(ui.t("goals.target"), fmt_value(goal.target, goal.metric, goal.unit))
-    c3.metric(ui.t("goals.percent"), "—" if goal.percent is None else ui.fmt_number(goal.percent, 0) + "%")
+    c3.metric(ui.t("goals.percent"), ui.fmt_points(goal.percent))
     c4.metric(ui.t("goals.forecast"), fmt_value(p.forecast, goal.metric, goal.unit))
     st.markdown(f"{ui.t('goals.status')}: {status_badge(goal.status)} · {ui.t('goals.expected')}: "
                 f"{fmt_value(p.expected, goal.metric, goal.unit)} · "

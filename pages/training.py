@@ -64,10 +64,10 @@ with tabs["effect"]:
             if effect.attendees.before is None and effect.comparison.before is None:
                 st.info(ui.t("training.effect.not_available"))
             else:
-                ui.chart(training.effect_chart(effect, ui.lang()), width="stretch")
+                ui.chart(training.effect_chart(effect, ui.lang(), ui.currency()), width="stretch")
 
                 def num(value):
-                    return "—" if value is None else f"{value:+.2f}"
+                    return ui.fmt_decimal(value, 1, signed=True)
 
                 st.markdown(ui.t("training.effect.summary", a=num(effect.attendees.change), c=num(effect.comparison.change),
                                  e=num(effect.effect)))

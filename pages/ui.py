@@ -215,6 +215,24 @@ def fmt_percent(value, decimals: int = 0) -> str:
     return i18n.format_percent(value, lang(), decimals)
 
 
+def fmt_points(value, decimals: int = 0) -> str:
+    """A value already in percent (42.0) as "42%" (the same rule as fmt_percent)."""
+    return i18n.format_points(value, lang(), decimals)
+
+
+def fmt_decimal(value, decimals: int = 1, signed: bool = False) -> str:
+    """An average or a score with a fixed number of decimals (4.3; a change as +0.4)."""
+    return i18n.format_decimal(value, lang(), decimals, signed)
+
+
+def fmt_metric(value, metric: str | None, unit: str | None = None) -> str:
+    """A measured value (goal, scorecard, training effect) as every screen shows it
+    (core.metrics.format_metric, in the workspace currency)."""
+    from core.metrics import format_metric
+
+    return format_metric(value, metric, lang(), currency(), unit)
+
+
 def date_format() -> str:
     """The date format for st.date_input in the user's language (Streamlit's own is US-style)."""
     return "YYYY/MM/DD" if lang() == "zh" else "DD/MM/YYYY"
