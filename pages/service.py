@@ -8,6 +8,7 @@ import streamlit as st
 
 from core import safe_export, service, surveys
 from core.errors import DomainError
+from core.safe_text import parse_id
 from db.base import utcnow
 from db.models import SEVERITIES
 from pages import automation_ui, ui
@@ -128,6 +129,11 @@ with tabs["complaints"]:
             st.caption(ui.t("service.work.none"))
         else:
             by_id = {r["id"]: r for r in open_items.rows}
+            # /service?complaint=<id> (a scorecard's records): that complaint, once per link; the user may pick another
+            linked = st.query_params.get("complaint")
+            if parse_id(linked) in by_id and st.session_state.get("_svc_linked") != linked:
+                st.session_state["svc_pick"] = parse_id(linked)
+                st.session_state["_svc_linked"] = linked
             # nothing is preselected: the list reorders as timers run, so a default would change between visits
             chosen = st.selectbox(ui.t("service.work.pick"), list(by_id), key="svc_pick", index=None,
                                   placeholder=ui.t("screens.complaint.pick"),

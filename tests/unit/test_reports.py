@@ -1,0 +1,69 @@
+"""Issue 12, reports: the records behind a scorecard number read as records (names, dates, what
+the record is; no ids, field names or codes) and each opens its page."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from core import evaluations as ev
+from db.models import Complaint, Deal
+from tests.unit.test_evaluations import CSAT, MAY, cycle  # noqa: F401 - the fixture
+
+CODE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$|^[a-z_]+\.[a-z_.]+$")
+MISSING = {"nan", "NaN", "None", "null", "NaT", ""}
+
+
+def _assert_readable(rows: list[dict]) -> None:
+    for row in rows:
+        assert set(row) == set(ev.RECORD_COLUMNS)
+        for column, value in row.items():
+            if column == "link":
+                continue
+            assert isinstance(value, str) and value not in MISSING, (column, value)
+            assert not CODE.match(value), (column, value)
+            assert not value.isdigit(), (column, value)  # never a bare id
+
+
+@pytest.mark.parametrize("lang,kind,date_text", [("en", "Survey", "03 May 2026 09:00"), ("zh", "满意度调查", "2026年5月3日 09:00")])
+def test_survey_records_read_as_records_and_open_their_customer(session, world, cycle, lang, kind, date_text):
+    rows = ev.records_table(session, world.actors["manager_a"], cycle["evals"]["Alice A1"], cycle["criteria"]["CSAT"], lang)
+    _assert_readable(rows)
+    assert [r["what"] for r in rows] == [kind, kind]
+    assert {r["customer"] for r in rows} == {"Customer of Alice A1"} and {r["member"] for r in rows} == {"Alice A1"}
+    assert rows[0]["date"] == date_text
+    assert rows[0]["record"].endswith("4/5") and rows[1]["record"].endswith("5/5")
+    assert {r["link"] for r in rows} == {f"customers?customer={world.customers['a1'].id}"}
+
+
+def test_deals_and_complaints_open_the_pipeline_and_service_pages(session, world):
+    manager = world.actors["manager_a"]
+    a1, cust = world.members["a1"], world.customers["a1"]
+    deal = Deal(customer_id=cust.id, owner_id=a1.id, title="Renewal", value=Decimal(3000), currency="CNY", stage="won",
+                closed_on=date(2026, 5, 20))
+    open_c = Complaint(customer_id=cust.id, team_id=world.teams["A1"].id, assignee_id=a1.id, severity="high",
+                       title="Late delivery", status="open", opened_at=datetime(2026, 5, 4, 10))
+    done_c = Complaint(customer_id=cust.id, team_id=world.teams["A1"].id, assignee_id=a1.id, severity="low",
+                       title="Typo on invoice", status="resolved", opened_at=datetime(2026, 5, 5, 10),
+                       first_response_at=datetime(2026, 5, 5, 11), resolved_at=datetime(2026, 5, 5, 12))
+    session.add_all([deal, open_c, done_c])
+    session.flush()
+    criteria = [ev.CriterionInput("Sales", "measured", 50, "sales_won", {"thresholds": [1, 2, 3, 4], "higher_is_better": True}),
+                ev.CriterionInput("Resolution", "measured", 50, "resolution_rate", {"thresholds": [60, 70, 80, 90], "higher_is_better": True})]
+    template_id = ev.create_template(session, manager, world.teams["A"].id, "Sales and service", criteria)
+    cycle_id = ev.create_cycle(session, manager, world.teams["A"].id, template_id, "May 2026", "month", MAY)
+    session.commit()
+    ids = {c["name"]: c["id"] for c in ev.list_templates(session, manager)[0]["criteria"]}
+    evaluation_id = {e["member"]: e["evaluation_id"] for e in ev.evaluation_members(session, manager, cycle_id)}["Alice A1"]
+    for lang in ("zh", "en"):
+        sales = ev.records_table(session, manager, evaluation_id, ids["Sales"], lang)
+        service = ev.records_table(session, manager, evaluation_id, ids["Resolution"], lang)
+        _assert_readable(sales + service)
+    assert sales == [{"what": "Deal", "record": "Renewal", "customer": "Customer of Alice A1", "member": "Alice A1",
+                      "date": "20 May 2026", "detail": "¥3,000 · Won", "link": f"pipeline?deal={deal.id}"}]
+    by_title = {r["record"]: r for r in service}
+    assert by_title["Late delivery"]["link"] == f"service?complaint={open_c.id}"
+    assert by_title["Typo on invoice"]["link"] == f"customers?customer={cust.id}"  # resolved: the customer page lists it
+    assert by_title["Late delivery"]["detail"] == "High · Open"
