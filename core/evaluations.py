@@ -996,7 +996,8 @@ def heatmap_chart(frame: pd.DataFrame, title: str, x_title: str, y_title: str, s
     )
     rect = base.mark_rect().encode(
         color=alt.Color("score:Q", title=score_title, scale=alt.Scale(domain=[1, 5], scheme="blues")),
-        tooltip=["member:N", "criterion:N", alt.Tooltip("score:Q", format=".1f", title=score_title)],
+        tooltip=[alt.Tooltip("member:N", title=y_title), alt.Tooltip("criterion:N", title=x_title),
+                 alt.Tooltip("score:Q", format=".1f", title=score_title)],
     )
     text = base.mark_text(fontSize=12).encode(text=alt.Text("score:Q", format=".1f"))
     return (rect + text).properties(title=title, height=alt.Step(28))
@@ -1004,7 +1005,7 @@ def heatmap_chart(frame: pd.DataFrame, title: str, x_title: str, y_title: str, s
 
 def versus_chart(frame: pd.DataFrame, title: str, x_title: str, y_title: str, legend: str, labels: dict[str, str]) -> alt.Chart:
     """A member's score per criterion beside the team average (1-5)."""
-    data = frame.assign(who=frame["who"].map(labels))
+    data = frame.dropna(subset=["score"]).assign(who=lambda f: f["who"].map(labels))  # no bar, no "NaN" tooltip
     return (
         alt.Chart(data).mark_bar()
         .encode(
@@ -1012,7 +1013,8 @@ def versus_chart(frame: pd.DataFrame, title: str, x_title: str, y_title: str, le
             xOffset=alt.XOffset("who:N"),
             y=alt.Y("score:Q", title=y_title, scale=alt.Scale(domain=[0, 5])),
             color=alt.Color("who:N", title=legend),
-            tooltip=["criterion:N", "who:N", alt.Tooltip("score:Q", format=".2f")],
+            tooltip=[alt.Tooltip("criterion:N", title=x_title), alt.Tooltip("who:N", title=legend),
+                     alt.Tooltip("score:Q", title=y_title, format=".1f")],
         )
         .properties(title=title, height=260)
     )

@@ -9,7 +9,7 @@ from datetime import date, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from core import automation, calendars, calls, mailer, notifications, service, surveys
+from core import automation, calendars, calls, mailer, notifications, reports, service, surveys
 from core.errors import DomainError
 from db.models import AUTOMATION_ACTIONS, AUTOMATION_TRIGGERS, CUSTOMER_TIERS, NOTIFY_MODES
 from pages import ui
@@ -234,7 +234,10 @@ def calls_section(start: date, end: date, lead: bool) -> None:
             ui.t("metric.call_handle_time"): st.column_config.NumberColumn(format="%.0f s"),
             ui.t("metric.call_csat"): st.column_config.NumberColumn(format="%.1f"),
         })
-        ui.export_buttons(table, "call_report", "calls_export")
+        ui.export_buttons(reports.formatted(table, ui.lang(), ui.currency(), {
+            ui.t("metric.call_answer_rate"): "points", ui.t("metric.call_first_contact_resolution"): "points",
+            ui.t("metric.call_speed_of_answer"): "seconds", ui.t("metric.call_handle_time"): "seconds",
+            ui.t("metric.call_csat"): "decimal"}), "call_report", "calls_export", raw=report)
     if lead:
         with st.expander(ui.t("calls.import"), icon=":material/upload_file:"):
             _calls_import()

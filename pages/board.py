@@ -3,7 +3,7 @@ grip to reassign or reorder it (streamlit-dnd; each drop is one version-checked 
 its Move to… menu. Also the Workload view and a New task form."""
 import streamlit as st
 
-from core import avatars, tasks, wip_limits, workload
+from core import avatars, reports, tasks, wip_limits, workload
 from pages import board_wall
 from pages import task_form as tf
 from pages import ui
@@ -53,7 +53,8 @@ if section == "workload":
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         ui.t("workload.load"): st.column_config.ProgressColumn(ui.t("workload.load"), format="%.0f%%", min_value=0, max_value=100),
     })
-    ui.export_buttons(table, "workload", "workload_export")
+    ui.export_buttons(reports.formatted(table, ui.lang(), ui.currency(), {ui.t("workload.load"): "points"}),
+                      "workload", "workload_export", raw=frame)
     st.stop()
 
 if section == "new":

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core import evaluations as ev
-from core import scorecard_report
+from core import reports, scorecard_report
 from pages import ui
 
 actor = ui.page_header("evaluations", ui.t("evaluations.caption"))
@@ -191,11 +191,11 @@ with tab_cards:
             else:
                 shown = pd.DataFrame({
                     ui.t("common.member"): results["member"],
-                    ui.t("evaluations.total"): results["total"],
+                    ui.t("evaluations.total"): [ui.fmt_decimal(v, 2) for v in results["total"]],  # "—" without a total
                     ui.t("evaluations.coverage"): results["coverage"] * 100,
                 })
                 st.dataframe(shown, hide_index=True, width="stretch", column_config={
-                    ui.t("evaluations.total"): st.column_config.NumberColumn(format="%.2f", help=ui.t("evaluations.total_rule")),
+                    ui.t("evaluations.total"): st.column_config.TextColumn(help=ui.t("evaluations.total_rule")),
                     ui.t("evaluations.coverage"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f%%"),
                 })
                 members = dict(zip(results["evaluation_id"], results["member"]))
@@ -248,7 +248,8 @@ with tab_cards:
                                      icon=":material/lock_open:"):
                             if ui.write(ev.reopen_cycle, cycle["id"], success=ui.t("screens.release.reopened")):
                                 st.rerun()
-                ui.export_buttons(shown, "evaluation_results", "results_export")
+                ui.export_buttons(reports.formatted(shown, ui.lang(), ui.currency(), {ui.t("evaluations.coverage"): "points"}),
+                    "evaluation_results", "results_export", raw=results)
 
 with tab_cal:
     if ui.shown(tab_cal):
@@ -281,8 +282,10 @@ with tab_cal:
                 if outliers.empty:
                     st.caption(ui.t("evaluations.no_outliers"))
                 else:
-                    st.dataframe(outliers[["member", "total", "z"]].rename(columns={
+                    st.dataframe(reports.formatted(outliers[["member", "total", "z"]].rename(columns={
                         "member": ui.t("common.member"), "total": ui.t("evaluations.total"), "z": ui.t("evaluations.z")}),
+                        ui.lang(), ui.currency(), {ui.t("evaluations.total"): reports.Col("", "", "decimal", 2),
+                                                   ui.t("evaluations.z"): reports.Col("", "", "decimal", 2)}),
                         hide_index=True, width="stretch")
                 st.markdown(f"**{ui.t('evaluations.gaps')}**")
                 st.caption(ui.t("evaluations.gap_rule"))
@@ -293,7 +296,8 @@ with tab_cal:
                                                     "self": ui.t("evaluations.self"), "manager": ui.t("evaluations.manager"),
                                                     "peer_avg": ui.t("evaluations.peers"), "gap": ui.t("evaluations.gap"),
                                                     "flagged": ui.t("evaluations.flagged")})
-                    st.dataframe(gaps, hide_index=True, width="stretch")
+                    st.dataframe(reports.formatted(gaps, ui.lang(), ui.currency(), {ui.t("evaluations.peers"): "decimal"}),
+                                 hide_index=True, width="stretch")  # "—" where a score is missing, never None
 
             calibration_view()
             results = ui.cached(ev.list_results, cycle["id"])

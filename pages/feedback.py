@@ -262,7 +262,7 @@ with tab_board:
                 ui.empty_state(ui.t("leaderboard.empty"))
             else:
                 ui.chart(rc.leaderboard_chart(board, ui.t("leaderboard.chart", cycle=names[cycle_id]), ui.t("leaderboard.axis_praise"),
-                                                     ui.t("common.member")), width="stretch")
+                                                     ui.t("common.member"), ui.t("leaderboard.rewards")), width="stretch")
                 st.dataframe(board.rename(columns={"rank": ui.t("leaderboard.rank"), "member": ui.t("common.member"),
                                                    "praise": ui.t("leaderboard.praise"), "rewards": ui.t("leaderboard.rewards")}),
                              hide_index=True, width="stretch")

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import goals
+from core import goals, reports
 from core.metrics import METRIC_UNITS
 from db.models import GOAL_METRICS
 from pages import period_ui, pipeline_view, ui
@@ -181,9 +181,15 @@ with tabs[0]:
                     if ui.shown(panel):
                         at_risk_follow_ups(team_id)
             frames = ui.cached(goals.export_frames, team_id, today, period=period, fiscal_start=period_ui.fiscal_start())
-            st.download_button(ui.t("goals.export"), lambda: ui.to_xlsx(frames), f"goals_team_{team_id}_{period.replace(':', '-')}_{today.isoformat()}.xlsx",
-                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_xlsx",
-                               icon=":material/download:")
+            file_name = f"goals_team_{team_id}_{period.replace(':', '-')}_{today.isoformat()}"
+            x1, x2 = st.columns(2)
+            lang, money = ui.lang(), ui.currency()  # read in this run: the file is built on the click
+            x1.download_button(ui.t("goals.export"), lambda: ui.to_xlsx(reports.goals_workbook(frames, lang, money)),
+                               f"{file_name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                               key="export_xlsx", icon=":material/download:")
+            x2.download_button(ui.t("reports.export_raw"), lambda: ui.to_xlsx(frames), f"{file_name}_raw.xlsx",
+                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_xlsx_raw",
+                               icon=":material/dataset:", help=ui.t("reports.raw_hint"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -81,11 +81,14 @@ def format_date(value: date | datetime | None, lang: str) -> str:
     return value.strftime("%d %b %Y")
 
 
-def format_number(value: float | int | Decimal | None, lang: str, decimals: int = 0) -> str:
-    """A number for reading: thousands separated, 万/亿 in Chinese from 10,000 on."""
+def format_number(value: float | int | Decimal | None, lang: str, decimals: int = 0, short: bool = True) -> str:
+    """A number for reading: thousands separated, 万/亿 in Chinese from 10,000 on (`short`; a
+    report that must keep every digit passes short=False)."""
     if _missing(value):
         return "—"
     number = float(value)
+    if not short:
+        return f"{number:,.{decimals}f}"
     if normalise_language(lang) == "zh" and abs(number) >= 100_000_000:
         return f"{number / 100_000_000:,.{max(decimals, 1)}f}亿"
     if normalise_language(lang) == "zh" and abs(number) >= 10_000:
@@ -93,14 +96,15 @@ def format_number(value: float | int | Decimal | None, lang: str, decimals: int 
     return f"{number:,.{decimals}f}"
 
 
-def format_money(value: float | int | Decimal | None, lang: str, currency: str = DEFAULT_CURRENCY) -> str:
-    """Every amount: the currency's symbol, whole units (cents only on a small non-whole amount)."""
+def format_money(value: float | int | Decimal | None, lang: str, currency: str = DEFAULT_CURRENCY, short: bool = True) -> str:
+    """Every amount: the currency's symbol, whole units (cents only on a small non-whole amount);
+    in Chinese from 10,000 on in 万/亿 unless `short` is False (reports keep every digit)."""
     if _missing(value):
         return "—"
     symbol = CURRENCY_SYMBOLS.get(currency, currency + " ")
     amount = float(value)
     sign, amount = ("-" if amount < 0 else ""), abs(amount)
-    if normalise_language(lang) == "zh" and amount >= 10_000:
+    if short and normalise_language(lang) == "zh" and amount >= 10_000:
         return f"{sign}{symbol}{format_number(amount, lang, 1)}"  # 万 / 亿 with one decimal
     # Whole amounts never grow ".00" (¥500 beside ¥3,000); cents show only on small amounts that have them.
     cents = amount < 1_000 and round(amount, 2) != round(amount)

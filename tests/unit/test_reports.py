@@ -6,9 +6,11 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 
 from core import evaluations as ev
+from core import i18n, metrics, reports
 from db.models import Complaint, Deal
 from tests.unit.test_evaluations import CSAT, MAY, cycle  # noqa: F401 - the fixture
 
@@ -67,3 +69,68 @@ def test_deals_and_complaints_open_the_pipeline_and_service_pages(session, world
     assert by_title["Late delivery"]["link"] == f"service?complaint={open_c.id}"
     assert by_title["Typo on invoice"]["link"] == f"customers?customer={cust.id}"  # resolved: the customer page lists it
     assert by_title["Late delivery"]["detail"] == "High · Open"
+
+
+# ---------------------------------------------------------------------------------------------
+# One formatter for numbers, money and percentages
+# ---------------------------------------------------------------------------------------------
+
+
+def test_money_never_grows_cents_on_a_whole_amount_and_keeps_them_on_a_small_odd_one():
+    assert [i18n.format_money(v, "en", "CNY") for v in (500, 3000, 12.5, 0)] == ["¥500", "¥3,000", "¥12.50", "¥0"]
+    assert i18n.format_money(-500, "en", "USD") == "-$500"
+    assert i18n.format_money(123456, "zh", "CNY") == "¥12.3万" and i18n.format_money(123456, "zh", "CNY", short=False) == "¥123,456"
+
+
+def test_percentages_have_one_rule_whatever_their_source():
+    assert i18n.format_percent(0.7091, "en") == "71%" and i18n.format_points(87.8, "en") == "88%"
+    assert metrics.format_metric(70.91, "win_rate", "en", "CNY") == "71%"
+
+
+@pytest.mark.parametrize("value", [None, float("nan"), pd.NaT])
+def test_a_missing_value_reads_as_a_dash_in_every_formatter(value):
+    for shown in (i18n.format_number(value, "en"), i18n.format_money(value, "en"), i18n.format_percent(value, "en"),
+                  i18n.format_points(value, "zh"), i18n.format_decimal(value, "zh"), i18n.format_date(value, "en"),
+                  metrics.format_metric(value, "csat_avg", "en", "CNY")):
+        assert shown == "—"
+
+
+def test_countable_things_are_whole_and_plural_right_in_english():
+    assert metrics.format_metric(0.8, "new_customers", "zh", "CNY") == "1"
+    assert i18n.format_count(1, "complaint", "en") == "1 complaint"
+    assert i18n.format_count(3, "complaint", "en") == "3 complaints"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports
+# ---------------------------------------------------------------------------------------------
+def test_the_report_checker_finds_codes_missing_words_raw_numbers_and_stamps():
+    frame = pd.DataFrame({"status": ["at_risk", "None", "70.91234", "2026-05-03 10:00:00", "Open"],
+                          "metric.sales_won": ["a", "b", "c", "d", "e"]})
+    problems = reports.report_problems(frame)
+    assert any("a code 'at_risk'" in p for p in problems) and any("'None'" in p for p in problems)
+    assert any("unformatted number" in p for p in problems) and any("timestamp" in p for p in problems)
+    assert any("header" in p and "metric.sales_won" in p for p in problems)
+    assert not any("Open" in p for p in problems)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_goals_workbook_is_a_report_in_the_users_language(session, world, lang):
+    from core import goals
+
+    frames = goals.export_frames(session, world.actors["manager_a"], world.teams["A"].id)
+    assert "status" in frames["goals"].columns  # the raw sheet keeps its codes (for analysis)
+    book = reports.goals_workbook(frames, lang, "CNY")
+    sheet = book[i18n.t("reports.sheet.goals", lang)]
+    assert list(sheet.columns)[:3] == [i18n.t("goals.goal", lang), i18n.t("goals.owner", lang), i18n.t("goals.metric", lang)]
+    assert set(sheet[i18n.t("goals.status", lang)]) <= {i18n.t(f"goals.status.{s}", lang) for s in goals.STATUSES}
+    for frame in book.values():
+        assert reports.report_problems(frame) == []
+
+
+def test_a_negative_number_in_a_report_is_text_a_spreadsheet_will_not_run():
+    from core import safe_export
+
+    frame = reports.formatted(pd.DataFrame({"NPS": [-12.0, 30.0], "Change": [-0.44, 0.2]}), "en", "CNY", {"Change": "change"})
+    assert frame["NPS"].tolist() == ["\u221212", "30"] and frame["Change"].tolist() == [-0.4, 0.2]
+    assert b"'" not in safe_export.to_csv_bytes(frame)
