@@ -88,3 +88,60 @@ def test_the_workload_export_reads_as_a_report(app_at, demo_url, captured, lang)
     assert not at.exception, [e.value for e in at.exception]
     assert "workload" in captured
     assert _problems(captured["workload"][0], lang) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Report tables on screen: no None/nan where there is no data (issue 12)
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture
+def unanswered_url(sqlite_url):
+    """The fixed world with two complaints nobody has responded to yet (no average response)."""
+    from core import service
+    from db.engine import make_engine
+    from db.session import unit_of_work
+    from tests.factories import build_world
+
+    engine = make_engine(sqlite_url)
+    with unit_of_work(engine) as s:
+        w = build_world(s)
+        admin = w.actors["admin"]
+        service.log_complaint(s, admin, customer_id=w.customers["a1"].id, severity="medium", title="Late delivery A1")
+        service.log_complaint(s, admin, customer_id=w.customers["b1"].id, severity="low", title="Typo B1")
+    engine.dispose()
+    return sqlite_url
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_service_report_without_responses_shows_a_dash_and_says_why(app_at, unanswered_url, captured, lang):
+    at = app_at(unanswered_url, "admin", page="pages/service.py", lang=lang)
+    assert not at.exception, [e.value for e in at.exception]
+    header = i18n.t("service.col.avg_response_hours", lang)
+    report = next(f.value for f in at.dataframe if header in f.value.columns)
+    assert set(report[header]) == {"—"}
+    shown = report.astype(str).to_string()
+    assert not re.search(r"\b(None|nan|NaN|null)\b", shown), shown
+    assert any(i18n.t("reports.no_responses", lang) in i.value for i in at.info)
+    assert _problems(captured["service_report"][0], lang) == []
+
+
+def test_a_complaint_link_preselects_that_complaint_once(app_at, unanswered_url):
+    from db.engine import make_engine
+    from db.models import Complaint
+    from db.session import read_session
+    from sqlalchemy import select
+
+    engine = make_engine(unanswered_url)
+    with read_session(engine) as s:
+        complaint_id = s.scalar(select(Complaint.id).where(Complaint.title == "Typo B1"))
+        other_id = s.scalar(select(Complaint.id).where(Complaint.title == "Late delivery A1"))
+    engine.dispose()
+    at = app_at(unanswered_url, "admin", run=False)
+    at.query_params["complaint"] = str(complaint_id)
+    at.run()
+    at.switch_page("pages/service.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="svc_pick").value == complaint_id
+    assert any("Typo B1" in m.value for m in at.markdown)
+    at.selectbox(key="svc_pick").set_value(other_id).run()
+    assert at.selectbox(key="svc_pick").value == other_id  # the link chose once; the user may choose another
