@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -41,12 +42,37 @@ def normalise_language(lang: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
+_PLURAL = re.compile(r"\[([^\[\]|]*)\|([^\[\]|]*)\]")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _is_one(value: Any) -> bool:
+    try:
+        return float(str(value).replace(",", "")) == 1
+    except (TypeError, ValueError):
+        return False
+
+
+def _plural(text: str, params: dict[str, Any]) -> str:
+    """English plurals in a catalogue text: "{n} [complaint|complaints]" picks by the count in
+    the placeholder before the marker ("{customers} [customer|customers], {tasks} [task|tasks]")."""
+    def pick(match: re.Match) -> str:
+        before = _PLACEHOLDER.findall(text, 0, match.start())
+        count = params.get(before[-1]) if before else params.get("n")
+        return match.group(1) if _is_one(count) else match.group(2)
+
+    return _PLURAL.sub(pick, text)
+
+
 def t(key: str, lang: str, **params: Any) -> str:
-    """Translate `key`. An unknown key shows itself (and a test makes sure none is unknown)."""
+    """Translate `key`. An unknown key shows itself (and a test makes sure none is unknown).
+    With a count `n`, "[singular|plural]" in the text picks the right English form."""
     pair = CATALOGUE.get(key)
     if pair is None:
         return key
     text = pair[0] if normalise_language(lang) == "zh" else pair[1]
+    if params and "[" in text:
+        text = _plural(text, params)
     if params:
         try:
             return text.format(**params)

@@ -83,7 +83,7 @@ def test_the_manager_rates_a_member_and_releases_then_the_member_sees_only_their
     submit = next(b for b in at.button if "Save ratings" in str(b.label))
     submit.click().run()
     assert not at.exception
-    assert "Saved 1 ratings." in _texts(at)
+    assert "Saved 1 rating." in _texts(at)
     at.checkbox(key="release_confirm").check().run()
     assert at.button(key="release_btn").disabled  # issue 12: each gap of the checklist is confirmed first
     for box in [c for c in at.checkbox if c.key.startswith("release_gap_")]:
@@ -108,7 +108,7 @@ def test_before_release_a_member_sees_no_result_but_can_self_review(app_at, eval
     radio = next(r for r in at.radio if r.key.startswith("self_score_"))
     radio.set_value(5)
     next(b for b in at.button if "Save ratings" in str(b.label)).click().run()
-    assert "Saved 1 ratings." in _texts(at)
+    assert "Saved 1 rating." in _texts(at)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -134,3 +134,31 @@ def test_a_negative_number_in_a_report_is_text_a_spreadsheet_will_not_run():
     frame = reports.formatted(pd.DataFrame({"NPS": [-12.0, 30.0], "Change": [-0.44, 0.2]}), "en", "CNY", {"Change": "change"})
     assert frame["NPS"].tolist() == ["\u221212", "30"] and frame["Change"].tolist() == [-0.4, 0.2]
     assert b"'" not in safe_export.to_csv_bytes(frame)
+
+
+def test_english_counts_agree_with_their_number():
+    assert i18n.t("service.breach_count", "en", n=1) == "1 complaint breached a target"
+    assert i18n.t("service.breach_count", "en", n=2) == "2 complaints breached a target"
+    assert i18n.t("assignment.queue_count", "en", n=1) == "1 customer waits for an owner"
+    assert i18n.t("screens.release.gap.pending_self", "en", n=1) == "1 self-review is not done and will be dropped"
+    assert i18n.t("service.breach_count", "zh", n=1) == "1 条投诉已超时"
+    assert i18n.t("handover.applied", "en", customers=1, tasks=3) == "Handover done: 1 customer, 3 tasks."
+
+
+COUNTED_NOUNS = ("complaints", "customers", "tasks", "deals", "goals", "sub-goals", "days", "rows", "columns", "members",
+                 "teams", "sub-teams", "calls", "holidays", "follow-ups", "ratings", "scorecards", "items", "records",
+                 "notifications", "problems", "moves", "gaps", "self-reviews", "sessions")
+
+
+def test_no_english_text_counts_with_a_fixed_plural():
+    """A count "{n} complaints" reads wrong for 1: use "[complaint|complaints]" (or count.*).
+    Limits ("at least {n} characters", "{load}/{capacity} customers") stay as they are."""
+    fixed = []
+    nouns = "|".join(map(re.escape, COUNTED_NOUNS))
+    for key, (_, en) in i18n.CATALOGUE.items():
+        if key.startswith("count.") or re.search(r"(at least|at most) \{\w+\}", en, re.I):
+            continue
+        for m in re.finditer(r"(/?)\{(\w+)\} (?:open )?(" + nouns + r")\b", en):
+            if m.group(1) != "/" and m.group(2) not in ("max", "min", "capacity", "limit"):
+                fixed.append(f"{key}: {en}")
+    assert fixed == []
