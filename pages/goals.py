@@ -257,7 +257,8 @@ with tabs[1]:
                     st.caption(ui.t("goals.no_check_ins"))
                 else:
                     st.dataframe(pd.DataFrame([{
-                        ui.t("goals.date"): h["at"], ui.t("goals.value"): h["value"], ui.t("goals.confidence"): h["confidence"],
+                        ui.t("goals.date"): h["at"], ui.t("goals.value"): fmt_value(h["value"], goal.metric, goal.unit),
+                        ui.t("goals.confidence"): ui.fmt_number(h["confidence"]),  # "—" when not given, never None
                         ui.t("goals.comment"): h["comment"] or "", ui.t("goals.owner"): h["who"] or "—"} for h in history]),
                         hide_index=True, width="stretch",
                         column_config={ui.t("goals.date"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})

@@ -146,7 +146,7 @@ with tabs["complaints"]:
                                   format_func={i: f"#{i} · {r['customer']} · {r['title']} ({SEVERITY_LABELS[r['severity']]})"
                                                for i, r in by_id.items()}.get)
         if open_items.rows and chosen is not None:
-            item = ui.cached(service.get_complaint, chosen, timer_now())
+            item = ui.cached(service.get_complaint, chosen, timer_now(), ui.lang())
             st.markdown(f"**{ui.esc(item['title'])}** · {ui.esc(item['customer'])} · {ui.label('complaint_status', item['status'])}")
             if item["description"]:
                 st.caption(ui.esc(item["description"]))
@@ -186,7 +186,8 @@ with tabs["complaints"]:
                         ui.write(service.reassign_complaint, chosen, target, success=ui.t("service.reassigned"), rerun=True)
             with st.expander(ui.t("common.history")):
                 st.dataframe(pd.DataFrame([
-                    {ui.t("common.date"): ui.fmt_date(h["at"]), ui.t("common.member"): h["who"], ui.t("common.actions"): h["action"]}
+                    {ui.t("common.date"): ui.fmt_date(h["at"]), ui.t("common.member"): h["who"] or "—",
+                     ui.t("common.actions"): h["text"] + (f" ({h['details']})" if h["details"] else "")}
                     for h in item["history"]
                 ]), hide_index=True, width="stretch")
 

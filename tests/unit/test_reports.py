@@ -162,3 +162,17 @@ def test_no_english_text_counts_with_a_fixed_plural():
             if m.group(1) != "/" and m.group(2) not in ("max", "min", "capacity", "limit"):
                 fixed.append(f"{key}: {en}")
     assert fixed == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_complaints_history_reads_as_sentences(session, world, lang):
+    from core import service
+
+    admin = world.actors["admin"]
+    cid = service.log_complaint(session, admin, customer_id=world.customers["a1"].id, severity="high", title="Late delivery")
+    session.commit()
+    item = service.get_complaint(session, admin, cid, lang=lang)
+    assert item["history"], "logging a complaint leaves a history row"
+    for row in item["history"]:
+        assert "complaint.log" not in row["text"] and "Late delivery" in row["text"]
+        assert not CODE.match(row["text"])
