@@ -315,11 +315,16 @@ def render_export(filters: CustomerFilters, total: int, rows: pd.DataFrame) -> N
         bar = st.progress(0.0, text=ui.t("customers.exporting"))
         frame = ui.read(customers.export_frame, filters, lambda f: bar.progress(f, text=ui.t("customers.exporting")))
         bar.empty()
-        st.session_state["cust_export"] = frame
-    frame = st.session_state.get("cust_export")
-    if frame is not None:
+        # the report is formatted once here, not on every rerun (the whole list can be 100,000 rows)
+        st.session_state["cust_export"] = (frame, reports.customers(frame, ui.lang(), ui.currency()))
+    prepared = st.session_state.get("cust_export")
+    if prepared is not None:
+        frame, report = prepared
+        if list(report.columns) != list(reports.customers(frame.head(0), ui.lang(), ui.currency()).columns):
+            report = reports.customers(frame, ui.lang(), ui.currency())  # the language changed since
+            st.session_state["cust_export"] = (frame, report)
         st.success(ui.t("customers.export_ready", total=ui.fmt_number(len(frame))))
-        ui.export_buttons(reports.customers(frame, ui.lang(), ui.currency()), "customers", "cust_export_all", raw=frame)
+        ui.export_buttons(report, "customers", "cust_export_all", raw=frame)
 
 
 NEW_CUSTOMER_OPEN = "_cust_new_open"
