@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from core import audit, notifications
 from core.errors import FieldError, InvalidInput, NotFound
 from core.i18n import t
+from core.metrics import WON, won_between
 from core.permissions import Actor, ensure_role, ensure_team, scope_for
 from db.base import utcnow
 from db.upsert import insert_ignore
@@ -266,7 +267,7 @@ def _find(session: Session, rule: AutomationRule, now: datetime, teams: set[int]
     elif rule.trigger == "deal_won":
         rows = session.execute(
             select(*_DEAL_COLS).join(Customer, Customer.id == Deal.customer_id)
-            .where(Deal.stage == "won", Deal.closed_on >= rule.created_at.date(), in_scope(Customer.team_id))
+            .where(won_between(rule.created_at.date(), None), in_scope(Customer.team_id))
             .order_by(Deal.id).limit(MAX_PLAN * 2)
         )
         for r in rows:
@@ -457,7 +458,7 @@ def deal_stage_changed(session: Session, deal_id: int, old_stage: str | None, ne
         return 0
     tree = _team_tree(session)
     ctx = _Context(session, now)
-    triggers = ["deal_stage_changed"] + (["deal_won"] if new_stage == "won" else [])
+    triggers = ["deal_stage_changed"] + (["deal_won"] if new_stage == WON else [])
     total = 0
     for rule in session.scalars(select(AutomationRule).where(AutomationRule.active.is_(True), AutomationRule.trigger.in_(triggers))):
         if rule.trigger == "deal_stage_changed" and (rule.action_params or {}).get("stage") not in (None, "", new_stage):

@@ -317,7 +317,7 @@ def rates_chart(report: pd.DataFrame, lang: str) -> alt.Chart:
             y=alt.Y("percent:Q", title=t("service.chart.percent_axis", lang), scale=alt.Scale(domain=[0, 100])),
             color=alt.Color("metric:N", title=t("calls.chart.metric", lang)),
             tooltip=[alt.Tooltip("group:N", title=t("calls.chart.group", lang)), alt.Tooltip("metric:N", title=t("calls.chart.metric", lang)),
-                     alt.Tooltip("percent:Q", title=t("service.chart.percent_axis", lang), format=".1f")],
+                     alt.Tooltip("percent:Q", title=t("service.chart.percent_axis", lang), format=".0f")],
         )
         .properties(height=300)
     )

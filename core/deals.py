@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, i18n, limits
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
+from core.metrics import CLOSED, LOST, WON  # what "won" means lives in core.metrics
 from core.permissions import (
     READ,
     WRITE,
@@ -56,8 +57,6 @@ from db.models import (
     Team,
 )
 
-WON, LOST = "won", "lost"
-CLOSED = (WON, LOST)
 CLOSE_PERIODS = ("this_quarter", "next_quarter", "this_month", "overdue", "all")
 SORTS = ("value", "expected_close", "probability", "created_at", "title", "stage_entered_at")
 DEFAULT_CARDS_PER_COLUMN = 20

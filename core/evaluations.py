@@ -42,6 +42,14 @@ from core.permissions import Actor, ensure_member, ensure_team, scope_clause, sc
 from db.base import Base, utcnow
 from db.models import (
     CRITERION_KINDS,
+    Call,
+    Complaint,
+    Customer,
+    Deal,
+    DealStage,
+    Interaction,
+    Survey,
+    Task,
     CYCLE_KINDS,
     CheckIn,
     Criterion,
@@ -825,6 +833,101 @@ def records_frame(session: Session, actor: Actor, evaluation_id: int, criterion_
     return pd.concat(frames, ignore_index=True)
 
 
+RECORD_COLUMNS = ("what", "record", "customer", "member", "date", "detail", "link")
+
+
+def _short(text: str | None, limit: int = 80) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def records_table(session: Session, actor: Actor, evaluation_id: int, criterion_id: int, lang: str) -> list[dict]:
+    """The rows behind a measured line as a reader sees them: what the record is (a deal, a
+    survey ...), its name, the customer, the person, the date that put it in the period and one
+    detail, all in `lang` (no ids, no field names or codes); `link` is the page that opens it
+    (`customers?customer=<id>`, `service?complaint=<id>`, `pipeline?deal=<id>`), None when no page
+    shows that record (a call)."""
+    from core.i18n import choice_label, format_date, format_money, t
+
+    card = get_scorecard(session, actor, evaluation_id)
+    line = next((line for line in card.lines if line.criterion_id == criterion_id), None)
+    if line is None or line.kind != "measured":
+        raise NotFound("error.not_found")
+    ids: dict[str, list[int]] = {}
+    for kind, rid in line.records:
+        ids.setdefault(kind, []).append(rid)
+    owners = {m.id: m.name for m in session.execute(select(Member.id, Member.name)).all()}
+    customers = {}
+    customer_ids = set(ids.get("customer", []))
+    for kind, model in (("deal", Deal), ("survey", Survey), ("complaint", Complaint), ("interaction", Interaction), ("task", Task)):
+        if ids.get(kind):
+            customer_ids |= set(session.scalars(select(model.customer_id).where(model.id.in_(ids[kind]))).all())
+    customer_ids.discard(None)
+    if customer_ids:
+        customers = dict(session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(customer_ids))).all())
+    stage_names = dict(session.execute(select(DealStage.code, DealStage.name)).all())
+
+    def row(kind, record, customer_id, member_id, when, detail, link) -> dict:
+        return {"what": t(f"reports.kind.{kind}", lang), "record": record or "—",
+                "customer": customers.get(customer_id, "—"), "member": owners.get(member_id, "—"),
+                "date": format_date(when, lang), "detail": detail or "—", "link": link, "sort": when}
+
+    def to_customer(customer_id):
+        return f"customers?customer={customer_id}" if customer_id else None
+
+    rows: list[dict] = []
+    if ids.get("deal"):
+        for d in session.scalars(select(Deal).where(Deal.id.in_(ids["deal"]))):
+            stage = stage_names.get(d.stage) or choice_label("stage", d.stage, lang)
+            rows.append(row("deal", d.title, d.customer_id, d.owner_id, d.closed_on or d.created_at,
+                            f"{format_money(d.value, lang, d.currency)} · {stage}", f"pipeline?deal={d.id}"))
+    if ids.get("customer"):
+        for c in session.scalars(select(Customer).where(Customer.id.in_(ids["customer"]))):
+            rows.append(row("customer", c.name, c.id, c.owner_id, c.created_at,
+                            choice_label("customer_status", c.status, lang), to_customer(c.id)))
+    if ids.get("survey"):
+        for v in session.scalars(select(Survey).where(Survey.id.in_(ids["survey"]))):
+            parts = ([f"{t('reports.record.csat', lang)} {v.csat}/5"] if v.csat is not None else []) + \
+                    ([f"{t('reports.record.nps', lang)} {v.nps}"] if v.nps is not None else [])
+            rows.append(row("survey", " · ".join(parts), v.customer_id, v.member_id, v.responded_at,
+                            _short(v.comment), to_customer(v.customer_id)))
+    if ids.get("complaint"):
+        for c in session.scalars(select(Complaint).where(Complaint.id.in_(ids["complaint"]))):
+            detail = f"{choice_label('severity', c.severity, lang)} · {choice_label('complaint_status', c.status, lang)}"
+            link = f"service?complaint={c.id}" if c.status != "resolved" else to_customer(c.customer_id)
+            rows.append(row("complaint", c.title, c.customer_id, c.assignee_id, c.opened_at, detail, link))
+    if ids.get("interaction"):
+        for i in session.scalars(select(Interaction).where(Interaction.id.in_(ids["interaction"]))):
+            rows.append(row("interaction", _short(i.summary), i.customer_id, i.member_id, i.occurred_at,
+                            choice_label("channel", i.channel, lang), to_customer(i.customer_id)))
+    if ids.get("task"):
+        for k in session.scalars(select(Task).where(Task.id.in_(ids["task"]))):
+            detail = t("reports.record.due", lang, date=format_date(k.due_date, lang)) if k.due_date else None
+            rows.append(row("task", k.title, k.customer_id, k.assignee_id, k.completed_at, detail, to_customer(k.customer_id)))
+    if ids.get("call"):
+        for c in session.scalars(select(Call).where(Call.id.in_(ids["call"]))):
+            detail = t("reports.record.answered" if c.answered else "reports.record.missed", lang)
+            rows.append(row("call", c.topic, None, c.member_id, c.occurred_at, detail, None))
+    goal_ids = set(ids.get("goal", []))
+    check_ins = {}
+    if ids.get("check_in"):
+        check_ins = {c.id: c for c in session.scalars(select(CheckIn).where(CheckIn.id.in_(ids["check_in"])))}
+        goal_ids |= {c.goal_id for c in check_ins.values()}
+    goals_by_id = {g.id: g for g in session.scalars(select(Goal).where(Goal.id.in_(goal_ids)))} if goal_ids else {}
+    for gid in ids.get("goal", []):
+        g = goals_by_id.get(gid)
+        if g is not None:
+            rows.append(row("goal", g.title, None, g.member_id, g.end_date, choice_label("metric", g.metric, lang), "goals"))
+    for c in check_ins.values():
+        g = goals_by_id.get(c.goal_id)
+        rows.append(row("check_in", g.title if g else None, None, g.member_id if g else None, c.created_at,
+                        metrics.format_metric(c.value, "manual", lang, "", g.unit if g else ""), "goals"))
+    rows.sort(key=lambda r: (r["what"], str(r["sort"] or "")))
+    for r in rows:
+        del r["sort"]
+    return rows
+
+
 # ---------------------------------------------------------------------------------------------
 # Calibration
 # ---------------------------------------------------------------------------------------------
@@ -948,7 +1051,8 @@ def heatmap_chart(frame: pd.DataFrame, title: str, x_title: str, y_title: str, s
     )
     rect = base.mark_rect().encode(
         color=alt.Color("score:Q", title=score_title, scale=alt.Scale(domain=[1, 5], scheme="blues")),
-        tooltip=["member:N", "criterion:N", alt.Tooltip("score:Q", format=".1f", title=score_title)],
+        tooltip=[alt.Tooltip("member:N", title=y_title), alt.Tooltip("criterion:N", title=x_title),
+                 alt.Tooltip("score:Q", format=".1f", title=score_title)],
     )
     text = base.mark_text(fontSize=12).encode(text=alt.Text("score:Q", format=".1f"))
     return (rect + text).properties(title=title, height=alt.Step(28))
@@ -956,7 +1060,7 @@ def heatmap_chart(frame: pd.DataFrame, title: str, x_title: str, y_title: str, s
 
 def versus_chart(frame: pd.DataFrame, title: str, x_title: str, y_title: str, legend: str, labels: dict[str, str]) -> alt.Chart:
     """A member's score per criterion beside the team average (1-5)."""
-    data = frame.assign(who=frame["who"].map(labels))
+    data = frame.dropna(subset=["score"]).assign(who=lambda f: f["who"].map(labels))  # no bar, no "NaN" tooltip
     return (
         alt.Chart(data).mark_bar()
         .encode(
@@ -964,7 +1068,8 @@ def versus_chart(frame: pd.DataFrame, title: str, x_title: str, y_title: str, le
             xOffset=alt.XOffset("who:N"),
             y=alt.Y("score:Q", title=y_title, scale=alt.Scale(domain=[0, 5])),
             color=alt.Color("who:N", title=legend),
-            tooltip=["criterion:N", "who:N", alt.Tooltip("score:Q", format=".2f")],
+            tooltip=[alt.Tooltip("criterion:N", title=x_title), alt.Tooltip("who:N", title=legend),
+                     alt.Tooltip("score:Q", title=y_title, format=".1f")],
         )
         .properties(title=title, height=260)
     )

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from core import i18n
 from core.deals import CLOSED, LOST, WON, list_stages, quarter_of, workspace_currency
 from core.errors import NotFound, PermissionDenied
+from core.metrics import lost_between, won_between
 from core.permissions import Actor, scope_for, subtree_team_ids
 from db.base import utcnow
 from db.models import Deal, Goal, Member, Team
@@ -116,8 +117,8 @@ def _days(session: Session, later, earlier) -> Any:
 def _aggregates(session: Session, member_ids: Collection[int] | None, start: date, end: date, currency: str,
                 stuck_days: int, today: date) -> dict[int, ForecastRow]:
     """Per owner, one grouped query. `member_ids` None: every owner (the whole organisation)."""
-    won = and_(Deal.stage == WON, Deal.closed_on >= start, Deal.closed_on <= end)
-    lost = and_(Deal.stage == LOST, Deal.closed_on >= start, Deal.closed_on <= end)
+    won = won_between(start, end)
+    lost = lost_between(start, end)
     open_ = Deal.stage.not_in(CLOSED)
     in_q = and_(open_, Deal.expected_close >= start, Deal.expected_close <= end)
     cutoff = datetime.combine(today, time.min) - timedelta(days=stuck_days)
@@ -280,7 +281,7 @@ def stage_funnel(session: Session, actor: Actor, *, team_id: int | None = None, 
         grouped = grouped.join(Customer, Customer.id == Deal.customer_id)
     rows = {stage: (int(n), float(a or 0), float(w or 0))
             for stage, n, a, w in session.execute(grouped.group_by(Deal.stage)).all()}
-    stages = [s for s in list_stages(session) if s.kind != "lost"]
+    stages = [s for s in list_stages(session) if s.kind != LOST]
     return pd.DataFrame(
         [(s.code, s.name, *rows.get(s.code, (0, 0.0, 0.0))) for s in stages],
         columns=["stage", "name", "count", "amount", "weighted"],

@@ -841,7 +841,7 @@ def burnup_chart(goal: GoalRow, series: pd.DataFrame, labels: dict[str, str], to
         color=color,
         strokeDash=alt.StrokeDash("line:N", scale=alt.Scale(domain=domain, range=[[6, 4], [1, 0], [2, 3]]), legend=None),
         tooltip=[alt.Tooltip("line:N", title=" "), alt.Tooltip("date:T", title=labels["date"], format="%Y-%m-%d"),
-                 alt.Tooltip("value:Q", title=labels["value"], format=",.2f")],
+                 alt.Tooltip("value:Q", title=labels["value"], format=",.1~f")],
     )
     target = alt.Chart(pd.DataFrame({"value": [goal.target], "label": [labels["target"]]})).mark_rule(
         color="#c62828", strokeDash=[2, 2]).encode(y="value:Q", tooltip=[alt.Tooltip("value:Q", title=labels["target"])])
@@ -869,7 +869,7 @@ def overview_chart(goals: Sequence[GoalRow], labels: dict[str, str], status_labe
         y=alt.Y("name:N", title=labels["goal"], sort="-x", axis=alt.Axis(labelLimit=320)),
         color=alt.Color("status_label:N", title=labels["status"],
                         scale=alt.Scale(domain=order, range=[STATUS_COLORS[s] for s in STATUSES]), legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("name:N", title=labels["goal"]), alt.Tooltip("percent:Q", title=labels["percent"], format=".1f"),
+        tooltip=[alt.Tooltip("name:N", title=labels["goal"]), alt.Tooltip("percent:Q", title=labels["percent"], format=".0f"),
                  alt.Tooltip("status_label:N", title=labels["status"])],
     )
     rule = alt.Chart().mark_rule(color="#424242", strokeDash=[4, 4]).encode(x=alt.datum(100))

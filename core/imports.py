@@ -44,6 +44,7 @@ from core.assignment import (
 )
 from core.communication import DEFAULT_CADENCE, cadence_for, next_follow_up_date
 from core.errors import Conflict, FieldError, InvalidInput
+from core.metrics import CLOSED
 from core.permissions import (
     Actor,
     ensure_role,
@@ -830,7 +831,7 @@ def prepare(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapp
             row["team_id"] = refs.member_team.get(row["owner_id"], row.get("team_id"))
         if default_role_id is not None and "role_id" not in row and kind == "members":
             row["role_id"] = default_role_id
-        if kind == "deals" and row.get("stage") in ("won", "lost") and not row.get("closed_on") and row.get("expected_close"):
+        if kind == "deals" and row.get("stage") in CLOSED and not row.get("closed_on") and row.get("expected_close"):
             row["closed_on"] = row["expected_close"]  # a closed deal's date is when it closed
         for unique in ("external_id", "email"):
             value = row.get(unique)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from core.communication import follow_up_overdue
 from core.errors import NotFound
 from core.goals import GoalRow, falling_behind, list_goals
+from core.metrics import won_between
 from core.permissions import Actor, ensure_role, ensure_team, scope_for, subtree_team_ids
 from db.models import Customer, Deal, Member, Recognition, Team
 
@@ -80,7 +81,7 @@ def meeting_board(session: Session, actor: Actor, team_id: int, today: date | No
     deals = session.execute(
         select(Deal.title, Deal.value, Deal.currency, Deal.closed_on, Member.name, Customer.name.label("customer"))
         .join(Member, Member.id == Deal.owner_id).join(Customer, Customer.id == Deal.customer_id)
-        .where(Deal.stage == "won", Deal.closed_on >= since, Deal.closed_on <= today, Deal.owner_id.in_(members))
+        .where(won_between(since, today), Deal.owner_id.in_(members))
         .order_by(Deal.value.desc(), Deal.id).limit(limit)
     ).all()
     praise = session.execute(

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from core import goals as goals_core
 from core import periods
+from core.i18n import format_percent
 from core.errors import InvalidInput, NotFound
+from core.metrics import CLOSED, WON, won_between
 from core.permissions import Actor, ensure_role, ensure_team, scope_for, subtree_team_ids
 from core.service import TargetBook, timing
 from db.base import utcnow
@@ -139,18 +141,18 @@ def default_pipeline_summary(session: Session, team_ids: list[int], start: date,
     rows = session.execute(
         select(Deal.stage, Deal.currency, func.count(), func.coalesce(func.sum(Deal.value), 0))
         .where(Deal.owner_id.in_(members))
-        .where((Deal.stage.notin_(("won", "lost"))) | ((Deal.stage == "won") & Deal.closed_on.between(start, end)))
+        .where(Deal.stage.notin_(CLOSED) | won_between(start, end))
         .group_by(Deal.stage, Deal.currency)
     ).all()
     if not rows:
         return None
-    open_count = sum(n for stage, _, n, _ in rows if stage != "won")
-    won_count = sum(n for stage, _, n, _ in rows if stage == "won")
+    open_count = sum(n for stage, _, n, _ in rows if stage != WON)
+    won_count = sum(n for stage, _, n, _ in rows if stage == WON)
     # amounts per currency: never summed across currencies
     open_value: dict[str, float] = {}
     won_value: dict[str, float] = {}
     for stage, currency, _, value in rows:
-        target = won_value if stage == "won" else open_value
+        target = won_value if stage == WON else open_value
         target[currency] = target.get(currency, 0.0) + float(value)
     return {"open": open_count, "open_value": open_value, "won": won_count, "won_value": won_value}
 
@@ -217,7 +219,7 @@ def rollup_spec(rows: list[TeamRollup], labels: dict[str, str], big: bool = True
     A plain dict: the wall redraws it after every write, and Altair's objects cost more than the rows."""
     size = 22 if big else 13
     values = [{"team": r.team, "percent": round((r.attainment or 0.0) * 100, 1), "goals": r.goals, "behind": r.behind,
-               "label": ("—" if r.attainment is None else f"{r.attainment * 100:.0f}%") + f" · {r.goals}"} for r in rows]
+               "label": format_percent(r.attainment, "en") + f" · {r.goals}"} for r in rows]
     axis = {"labelFontSize": size, "titleFontSize": size, "labelLimit": 360}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",

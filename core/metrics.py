@@ -68,12 +68,36 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import Float, case, cast, func, select
+from sqlalchemy import Float, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.permissions import subtree_team_ids
 from db.models import GOAL_METRICS, Call, Complaint, Customer, Deal, Interaction, Member, Survey, Task
+
+# What "won" and "closed" mean, once: every module that counts won deals (metrics, forecast, the
+# Meeting page's wins, core.deals' stage kinds) takes these instead of repeating the condition.
+WON, LOST = "won", "lost"
+CLOSED = (WON, LOST)
+
+
+def won_between(start: date, end: date | None) -> ColumnElement[bool]:
+    """A deal won in the period: stage 'won' and `closed_on` in `start..end` (both inclusive;
+    `end` None: won on or after `start`)."""
+    if end is None:
+        return and_(Deal.stage == WON, Deal.closed_on >= start)
+    return and_(Deal.stage == WON, Deal.closed_on >= start, Deal.closed_on <= end)
+
+
+def lost_between(start: date, end: date) -> ColumnElement[bool]:
+    """A deal lost in the period: stage 'lost' and `closed_on` in `start..end` (both inclusive)."""
+    return and_(Deal.stage == LOST, Deal.closed_on >= start, Deal.closed_on <= end)
+
+
+def closed_between(start: date, end: date) -> ColumnElement[bool]:
+    """A deal closed (won or lost) in the period."""
+    return and_(Deal.stage.in_(CLOSED), Deal.closed_on >= start, Deal.closed_on <= end)
+
 
 def workspace_currency(session: Session) -> str:
     """The currency money metrics are summed in: the workspace's (core.workspace)."""
@@ -91,8 +115,7 @@ def other_currencies(session: Session, *, member_ids: Collection[int] | None = N
         return {}
     rows = session.execute(
         select(Deal.currency, func.count(), func.sum(Deal.value))
-        .where(Deal.owner_id.in_(ids), Deal.stage == "won", Deal.closed_on >= start, Deal.closed_on <= end,
-               Deal.currency != workspace_currency(session))
+        .where(Deal.owner_id.in_(ids), won_between(start, end), Deal.currency != workspace_currency(session))
         .group_by(Deal.currency)
     ).all()
     return {currency: (int(n), float(total or 0)) for currency, n, total in rows}
@@ -124,6 +147,37 @@ METRIC_UNITS: dict[str, str] = {
     "call_handle_time": "s",
     "call_csat": "/5",
 }
+
+
+MONEY_METRICS: frozenset[str] = frozenset({"sales_won", "pipeline_created"})
+COUNT_METRICS: frozenset[str] = frozenset({"new_customers", "follow_ups_done", "tasks_on_time", "deals_new"})
+
+
+def format_metric(value: float | None, metric: str | None, lang: str, currency: str, unit: str | None = None) -> str:
+    """The one way a measured value reads on every screen and in every report: money in the
+    currency, counts as whole numbers, rates as whole percentages, scores with one decimal,
+    hours and seconds with their unit; "—" when there is no value. `unit` overrides the metric's
+    own (a manual goal's free unit, an evaluation's goal attainment in %)."""
+    from core import i18n  # formatting lives in core.i18n; metrics stays importable without it
+
+    if value is None or value != value:
+        return "—"
+    metric = metric or ""
+    unit = METRIC_UNITS.get(metric, "") if unit is None else unit
+    if metric in MONEY_METRICS:
+        return i18n.format_money(value, lang, currency)
+    if metric in COUNT_METRICS:
+        return i18n.format_number(value, lang, 0)
+    if unit == "%":
+        return i18n.format_points(value, lang, 0)
+    if unit == "/5":
+        return i18n.format_decimal(value, lang, 1) + "/5"
+    if unit in ("h", "s"):
+        shown = i18n.format_decimal(value, lang, 1) if unit == "h" else i18n.format_number(value, lang, 0)
+        return i18n.t(f"service.unit.{unit}", lang, n=shown)
+    decimals = 0 if float(value).is_integer() else 1
+    number = i18n.format_number(value, lang, decimals)
+    return f"{number} {unit}".strip() if unit else number
 
 
 @dataclass(frozen=True)
@@ -191,8 +245,7 @@ def _pct(numerator, denominator) -> ColumnElement[Any]:
 _SPECS: dict[str, _Spec] = {
     "sales_won": _Spec(
         "deal", Deal.id, Deal.owner_id,
-        lambda s, lo, hi, d0, d1: [Deal.stage == "won", Deal.closed_on >= d0, Deal.closed_on <= d1,
-                                   Deal.currency == workspace_currency(s)],
+        lambda s, lo, hi, d0, d1: [won_between(d0, d1), Deal.currency == workspace_currency(s)],
         lambda s, hi: func.coalesce(func.sum(Deal.value), 0),
         level=False,
     ),
@@ -263,8 +316,8 @@ _SPECS: dict[str, _Spec] = {
     ),
     "win_rate": _Spec(
         "deal", Deal.id, Deal.owner_id,
-        lambda s, lo, hi, d0, d1: [Deal.stage.in_(("won", "lost")), Deal.closed_on >= d0, Deal.closed_on <= d1],
-        lambda s, hi: _pct(func.sum(case((Deal.stage == "won", 1), else_=0)), func.count(Deal.id)),
+        lambda s, lo, hi, d0, d1: [closed_between(d0, d1)],
+        lambda s, hi: _pct(func.sum(case((Deal.stage == WON, 1), else_=0)), func.count(Deal.id)),
         level=True,
     ),
     "pipeline_created": _Spec(
@@ -403,6 +456,15 @@ __all__ = [
     "LOWER_IS_BETTER",
     "LEVEL_METRICS",
     "METRIC_UNITS",
+    "MONEY_METRICS",
+    "COUNT_METRICS",
+    "format_metric",
+    "WON",
+    "LOST",
+    "CLOSED",
+    "won_between",
+    "lost_between",
+    "closed_between",
     "RecordRef",
     "Measure",
     "people",

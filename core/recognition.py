@@ -362,13 +362,14 @@ def leaderboard(session: Session, actor: Actor, cycle_id: int) -> pd.DataFrame:
     return frame
 
 
-def leaderboard_chart(frame: pd.DataFrame, title: str, x_title: str, y_title: str) -> alt.Chart:
+def leaderboard_chart(frame: pd.DataFrame, title: str, x_title: str, y_title: str, rewards_title: str = "") -> alt.Chart:
     return (
         alt.Chart(frame).mark_bar()
         .encode(
             y=alt.Y("member:N", sort="-x", title=y_title),
             x=alt.X("praise:Q", title=x_title, axis=alt.Axis(tickMinStep=1)),
-            tooltip=["member:N", "praise:Q", "rewards:Q"],
+            tooltip=[alt.Tooltip("member:N", title=y_title), alt.Tooltip("praise:Q", title=x_title),
+                     alt.Tooltip("rewards:Q", title=rewards_title or " ")],  # titled: a field name is no label
         )
         .properties(title=title, height=alt.Step(26))
     )

@@ -18,47 +18,46 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, evaluations, notifications
+from core import audit, evaluations, metrics, notifications, safe_export, workspace
 from core.errors import Conflict, NotFound
-from core.i18n import format_date, t
+from core.i18n import DEFAULT_CURRENCY, format_date, format_decimal, t
 from core.permissions import Actor, ensure_role
 from db.base import utcnow
 from db.models import EmailOutbox, Evaluation, EvaluationCycle, Member, User
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_safe = safe_export.neutralise  # cells that a spreadsheet would run as formulas made inert (one rule)
 
 
-def _safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+def _score(value: float | None, lang: str = "en") -> str:
+    return format_decimal(value, lang, 1)
 
 
-def _score(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}"
+def _value(line: evaluations.Line, lang: str, currency: str) -> str:
+    """A measured line's value as the screens show it (core.metrics.format_metric)."""
+    return metrics.format_metric(line.value, line.metric, lang, currency, evaluations.METRIC_UNITS.get(line.metric or ""))
 
 
-def report_text(card: evaluations.Scorecard, lang: str) -> tuple[str, str]:
+def report_text(card: evaluations.Scorecard, lang: str, currency: str = DEFAULT_CURRENCY) -> tuple[str, str]:
     """(subject, body): the scorecard as a letter the member can read."""
     subject = t("report.subject", lang, cycle=card.cycle_name)
     lines = [
         t("report.greeting", lang, name=card.member_name),
         "",
         t("report.intro", lang, cycle=card.cycle_name, start=format_date(card.start, lang), end=format_date(card.end, lang)),
-        t("report.total", lang, total=_score(card.total)),
+        t("report.total", lang, total=format_decimal(card.total, lang, 2)),
         "",
     ]
     for line in card.lines:
-        lines.append(t("report.line", lang, name=line.name, weight=line.weight, score=_score(line.score)))
+        lines.append(t("report.line", lang, name=line.name, weight=line.weight, score=_score(line.score, lang)))
         if line.kind == "measured" and line.value is not None:
-            lines.append("  " + t("report.measured", lang, value=f"{line.value:.1f}"))
+            lines.append("  " + t("report.measured", lang, value=_value(line, lang, currency)))
         if line.manager_comment:
             lines.append("  " + t("report.comment", lang, comment=line.manager_comment))
     lines += ["", t("report.attached", lang), t("notify.mail.footer", lang)]
     return subject, "\n".join(lines)
 
 
-def report_xlsx(card: evaluations.Scorecard, lang: str) -> bytes:
+def report_xlsx(card: evaluations.Scorecard, lang: str, currency: str = DEFAULT_CURRENCY) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = t("report.sheet", lang)[:31]
@@ -74,7 +73,8 @@ def report_xlsx(card: evaluations.Scorecard, lang: str) -> bytes:
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for line in card.lines:
-        sheet.append([_safe(line.name), line.weight, line.value, line.score, line.self_score, _safe(line.manager_comment or "")])
+        sheet.append([_safe(line.name), line.weight, _value(line, lang, currency) if line.kind == "measured" else "—",
+                      line.score, line.self_score, _safe(line.manager_comment or "")])
     for column, width in zip("ABCDEF", (34, 10, 12, 10, 10, 50)):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
@@ -101,10 +101,11 @@ def send_scorecard(session: Session, actor: Actor, evaluation_id: int) -> str:
     key = f"scorecard:{evaluation_id}"
     if session.scalar(select(EmailOutbox.id).where(EmailOutbox.dedupe_key == key)):
         raise Conflict("report.error.already_sent", name=member.name)
-    subject, body = report_text(card, lang)
+    currency = workspace.currency(session)
+    subject, body = report_text(card, lang, currency)
     session.add(EmailOutbox(
         dedupe_key=key, user_id=user.id if user else None, to_address=address, subject=subject[:300], body=body,
-        attachment_name=f"scorecard-{evaluation_id}.xlsx", attachment=report_xlsx(card, lang), created_at=utcnow(),
+        attachment_name=f"scorecard-{evaluation_id}.xlsx", attachment=report_xlsx(card, lang, currency), created_at=utcnow(),
     ))
     if user is not None:
         notifications.Notifier(session).notify(user.id, "scorecard_report", key, card.cycle_name)

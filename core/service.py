@@ -674,7 +674,10 @@ def list_complaints(
     return ComplaintPage(total, [_row_dict(r, book, now) for r in rows])
 
 
-def get_complaint(session: Session, actor: Actor, complaint_id: int, now: datetime | None = None) -> dict[str, Any]:
+def get_complaint(session: Session, actor: Actor, complaint_id: int, now: datetime | None = None,
+                  lang: str | None = None) -> dict[str, Any]:
+    """One complaint with its timers, history and notes; with `lang`, each history row also
+    carries `text` (a sentence: who did what) and `details` (core.audit_text), never a code."""
     complaint = session.get(Complaint, complaint_id)
     if complaint is None:
         raise NotFound("error.not_found")
@@ -684,6 +687,11 @@ def get_complaint(session: Session, actor: Actor, complaint_id: int, now: dateti
     book.load_pauses(session, [complaint_id])
     out = _row_dict(row, book, now or utcnow())
     out["history"] = audit.history(session, "complaint", complaint_id)
+    if lang:
+        from core import audit_text  # sentences for the history (imported here: audit_text reads names)
+
+        out["history"] = audit_text.describe(
+            session, [{**h, "entity": "complaint", "entity_id": complaint_id} for h in out["history"]], lang)
     out["notes"] = complaint_notes(session, actor, complaint_id)
     out["can_write"] = True
     return out

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, metrics
 from core.errors import FieldError, InvalidInput, NotFound
-from core.i18n import t
+from core.i18n import DEFAULT_CURRENCY, t
 from core.permissions import (
     READ,
     WRITE,
@@ -351,12 +351,12 @@ def effect_frame(effect: Effect) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["group", "window", "value", "n"])
 
 
-def effect_chart(effect: Effect, lang: str) -> alt.Chart:
+def effect_chart(effect: Effect, lang: str, currency: str = DEFAULT_CURRENCY) -> alt.Chart:
     """Before/after bars for attendees and the comparison group, each bar labelled with its value."""
     data = effect_frame(effect).dropna(subset=["value"]).copy()
     data["group_label"] = data["group"].map(lambda g: t(f"training.group.{g}", lang))
     data["window_label"] = data["window"].map(lambda w: t(f"training.window.{w}", lang))
-    data["label"] = data["value"].map(lambda v: f"{v:.1f}")
+    data["label"] = data["value"].map(lambda v: metrics.format_metric(v, effect.metric, lang, currency))
     unit = metrics.METRIC_UNITS.get(effect.metric or "", "")
     y_title = t(f"metric.{effect.metric}", lang) + (f" ({unit})" if unit else "")
     order = [t("training.window.before", lang), t("training.window.after", lang)]
@@ -367,7 +367,7 @@ def effect_chart(effect: Effect, lang: str) -> alt.Chart:
         color=alt.Color("group_label:N", title=t("training.effect.group_axis", lang)),
         tooltip=[alt.Tooltip("group_label:N", title=t("training.effect.group_axis", lang)),
                  alt.Tooltip("window_label:N", title=t("training.effect.window_axis", lang)),
-                 alt.Tooltip("value:Q", title=y_title, format=".2f"),
+                 alt.Tooltip("label:N", title=y_title),
                  alt.Tooltip("n:Q", title=t("training.effect.n", lang))],
     )
     return (base.mark_bar() + base.mark_text(dy=-6).encode(text="label:N")).properties(

@@ -9,7 +9,7 @@ from datetime import date, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from core import automation, calendars, calls, mailer, notifications, service, surveys
+from core import automation, calendars, calls, mailer, notifications, reports, service, surveys
 from core.errors import DomainError
 from db.models import AUTOMATION_ACTIONS, AUTOMATION_TRIGGERS, CUSTOMER_TIERS, NOTIFY_MODES
 from pages import ui
@@ -228,13 +228,16 @@ def calls_section(start: date, end: date, lead: bool) -> None:
         table = report.rename(columns={"group": ui.t(f"service.group.{group or 'member'}"), "calls": ui.t("calls.col.calls"),
                                        **{m: ui.t(f"metric.{m}") for m in calls.CALL_METRICS}})
         st.dataframe(table, hide_index=True, width="stretch", column_config={
-            ui.t("metric.call_answer_rate"): st.column_config.NumberColumn(format="%.1f%%"),
-            ui.t("metric.call_first_contact_resolution"): st.column_config.NumberColumn(format="%.1f%%"),
+            ui.t("metric.call_answer_rate"): st.column_config.NumberColumn(format="%.0f%%"),
+            ui.t("metric.call_first_contact_resolution"): st.column_config.NumberColumn(format="%.0f%%"),
             ui.t("metric.call_speed_of_answer"): st.column_config.NumberColumn(format="%.0f s"),
             ui.t("metric.call_handle_time"): st.column_config.NumberColumn(format="%.0f s"),
-            ui.t("metric.call_csat"): st.column_config.NumberColumn(format="%.2f"),
+            ui.t("metric.call_csat"): st.column_config.NumberColumn(format="%.1f"),
         })
-        ui.export_buttons(table, "call_report", "calls_export")
+        ui.export_buttons(reports.formatted(table, ui.lang(), ui.currency(), {
+            ui.t("metric.call_answer_rate"): "points", ui.t("metric.call_first_contact_resolution"): "points",
+            ui.t("metric.call_speed_of_answer"): "seconds", ui.t("metric.call_handle_time"): "seconds",
+            ui.t("metric.call_csat"): "decimal"}), "call_report", "calls_export", raw=report)
     if lead:
         with st.expander(ui.t("calls.import"), icon=":material/upload_file:"):
             _calls_import()

@@ -3,7 +3,7 @@ grip to reassign or reorder it (streamlit-dnd; each drop is one version-checked 
 its Move to… menu. Also the Workload view and a New task form."""
 import streamlit as st
 
-from core import avatars, drops, tasks, wip_limits, workload
+from core import avatars, drops, reports, tasks, wip_limits, workload
 from core.errors import DomainError
 from pages import board_wall, ui
 from pages import task_form as tf
@@ -49,10 +49,12 @@ if section == "workload":
         "member": ui.t("workload.member"), "team": ui.t("workload.team"), "open_tasks": ui.t("workload.open_tasks"),
         "capacity": ui.t("workload.capacity"), "overdue": ui.t("workload.overdue"), "load": ui.t("workload.load"),
     })
+    table[ui.t("workload.load")] = table[ui.t("workload.load")] * 100  # shown in whole percent, like every share
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        ui.t("workload.load"): st.column_config.ProgressColumn(ui.t("workload.load"), format="percent", min_value=0, max_value=1),
+        ui.t("workload.load"): st.column_config.ProgressColumn(ui.t("workload.load"), format="%.0f%%", min_value=0, max_value=100),
     })
-    ui.export_buttons(table, "workload", "workload_export")
+    ui.export_buttons(reports.formatted(table, ui.lang(), ui.currency(), {ui.t("workload.load"): "points"}),
+                      "workload", "workload_export", raw=frame)
     st.stop()
 
 if section == "new":

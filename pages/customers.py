@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import assignment, communication, customers, imports, safe_export
+from core import assignment, communication, customers, imports, reports, safe_export
 from core.customers import CustomerFilters
 from core.errors import DomainError
 from db.models import CHANNELS, CUSTOMER_SIZES, CUSTOMER_STATUSES, CUSTOMER_TIERS
@@ -140,7 +140,7 @@ def render_detail(raw_id: str) -> None:
             frame["status"] = [ui.label("task_status", s) for s in frame["status"]]
             _table(frame, {"title": ui.t("customers.col.title"), "status": ui.t("common.status"), "assignee": ui.t("common.member"),
                            "due_date": ui.t("customers.col.due"), "progress": ui.t("customers.col.progress")},
-                   column_config={ui.t("customers.col.progress"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%d%%")})
+                   column_config={ui.t("customers.col.progress"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f%%")})
     with tabs[7]:
         if ui.shown(tabs[7]):
             _table(detail.audit, {"at": ui.t("customers.col.when"), "who": ui.t("customers.col.by"),
@@ -311,17 +311,23 @@ def render_list() -> None:
 
 def render_export(filters: CustomerFilters, total: int, rows: pd.DataFrame) -> None:
     if total <= len(rows):
-        ui.export_buttons(rows.drop(columns=["owner_id", "team_id"]), "customers", "cust_export_page")
+        raw = rows.drop(columns=["owner_id", "team_id"])
+        ui.export_buttons(reports.customers(raw, ui.lang(), ui.currency()), "customers", "cust_export_page", raw=raw)
         return
     if st.button(ui.t("customers.export_all", total=ui.fmt_number(total)), icon=":material/download:", key="cust_export_prepare"):
         bar = st.progress(0.0, text=ui.t("customers.exporting"))
         frame = ui.read(customers.export_frame, filters, lambda f: bar.progress(f, text=ui.t("customers.exporting")))
         bar.empty()
-        st.session_state["cust_export"] = frame
-    frame = st.session_state.get("cust_export")
-    if frame is not None:
+        # the report is formatted once here, not on every rerun (the whole list can be 100,000 rows)
+        st.session_state["cust_export"] = (frame, reports.customers(frame, ui.lang(), ui.currency()))
+    prepared = st.session_state.get("cust_export")
+    if prepared is not None:
+        frame, report = prepared
+        if list(report.columns) != list(reports.customers(frame.head(0), ui.lang(), ui.currency()).columns):
+            report = reports.customers(frame, ui.lang(), ui.currency())  # the language changed since
+            st.session_state["cust_export"] = (frame, report)
         st.success(ui.t("customers.export_ready", total=ui.fmt_number(len(frame))))
-        ui.export_buttons(frame, "customers", "cust_export_all")
+        ui.export_buttons(report, "customers", "cust_export_all", raw=frame)
 
 
 NEW_CUSTOMER_OPEN = "_cust_new_open"
@@ -392,7 +398,7 @@ def render_follow_ups() -> None:
         if pick:
             st.session_state["fu_pick"] = None
             _open(int(pick))
-        ui.export_buttons(result.rows, "follow_ups", "fu_export")
+        ui.export_buttons(reports.follow_ups(result.rows, ui.lang(), ui.currency()), "follow_ups", "fu_export", raw=result.rows)
     if lead:
         st.subheader(ui.t("comm.rollup"))
         rollup = ui.cached(communication.follow_up_rollup)
@@ -456,12 +462,12 @@ def render_assignment() -> None:
         ui.empty_state(ui.t("common.empty"))
     else:
         st.dataframe(
-            loads.drop(columns=["member_id"]), hide_index=True, width="stretch",
+            loads.drop(columns=["member_id"]).assign(utilisation=loads["utilisation"] * 100), hide_index=True, width="stretch",
             column_config={"name": ui.t("common.member"), "team": ui.t("common.team"), "load": ui.t("assignment.load_col"),
                            "capacity": ui.t("assignment.capacity_col"),
-                           "utilisation": st.column_config.ProgressColumn(ui.t("assignment.utilisation"), min_value=0, max_value=1, format="percent")},
+                           "utilisation": st.column_config.ProgressColumn(ui.t("assignment.utilisation"), min_value=0, max_value=100, format="%.0f%%")},
         )
-        ui.export_buttons(loads, "load", "load_export")
+        ui.export_buttons(reports.customer_load(loads, ui.lang(), ui.currency()), "load", "load_export", raw=loads)
 
     st.subheader(ui.t("assignment.queue"))
     queue_filters = CustomerFilters(unassigned_only=True, statuses=("prospect", "active"))
@@ -549,10 +555,10 @@ def render_import() -> None:
     if outcome:  # what the last import gave back: the rows to fix, the new logins
         rest, logins = outcome
         if rest is not None:
-            st.download_button(ui.t("move.rest_file"), rest.to_csv(index=False).encode("utf-8-sig"), "rows_to_fix.csv", "text/csv",
+            st.download_button(ui.t("move.rest_file"), safe_export.to_csv_bytes(rest), "rows_to_fix.csv", "text/csv",
                                key="imp_rest_file", icon=":material/download:")
         if logins is not None:
-            st.download_button(ui.t("move.logins_file"), logins.to_csv(index=False).encode("utf-8-sig"), "new_logins.csv", "text/csv",
+            st.download_button(ui.t("move.logins_file"), safe_export.to_csv_bytes(logins), "new_logins.csv", "text/csv",
                                key="imp_logins_file", icon=":material/key:")
     kind = st.selectbox(ui.t("imports.kind"), imports.RECORD_TYPES, format_func=ui.formatter(imports.RECORD_TYPES, lambda k: ui.t(f"imports.kind.{k}")), key="imp_kind")
     generation = st.session_state.get("imp_generation", 0)
@@ -678,7 +684,7 @@ def render_import() -> None:
         st.error(ui.t("move.preview_errors", rows=result.error_rows, total=result.total), icon=":material/error:")
         errors = imports.error_frame(result.errors, frame, ui.lang())
         st.dataframe(errors, hide_index=True, width="stretch", height=min(36 * (len(errors) + 1) + 3, 400))
-        st.download_button(ui.t("move.error_file"), errors.to_csv(index=False).encode("utf-8-sig"), "import_errors.csv", "text/csv",
+        st.download_button(ui.t("move.error_file"), safe_export.to_csv_bytes(errors), "import_errors.csv", "text/csv",
                            key="imp_error_file", icon=":material/download:")
         partial = st.checkbox(ui.t("move.partial"), key=f"imp_partial_{digest}")
         if not partial:

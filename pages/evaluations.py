@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core import evaluations as ev
-from core import scorecard_report
+from core import reports, scorecard_report
 from pages import record_links, ui
 
 actor = ui.page_header("evaluations", ui.t("evaluations.caption"))
@@ -20,13 +20,7 @@ SCORES = [1, 2, 3, 4, 5]
 
 
 def _fmt_value(value, metric) -> str:
-    if value is None:
-        return "—"
-    unit = ev.METRIC_UNITS.get(metric or "", "")
-    if metric == "sales_won":
-        return ui.fmt_money(value)
-    decimals = 0 if float(value).is_integer() else 1
-    return f"{ui.fmt_number(value, decimals)}{' ' + unit if unit and unit != '%' else unit}"
+    return ui.fmt_metric(value, metric, ev.METRIC_UNITS.get(metric or "", ""))
 
 
 def _metric_label(metric: str | None) -> str:
@@ -40,12 +34,12 @@ def _rule_text(scale: dict) -> str:
 
 
 def _score_text(score) -> str:
-    return ui.t("evaluations.missing") if score is None else f"{score:.0f}/5" if float(score).is_integer() else f"{score:.1f}/5"
+    return ui.t("evaluations.missing") if score is None else f"{ui.fmt_number(score, 0 if float(score).is_integer() else 1)}/5"
 
 
 def render_card(card: ev.Scorecard, show_self: bool) -> None:
     """The scorecard: total, coverage, one block per criterion; measured numbers open their records."""
-    total = "—" if card.total is None else f"{card.total:.2f}"
+    total = ui.fmt_decimal(card.total, 2)
     c1, c2 = st.columns(2)
     c1.metric(ui.t("evaluations.total"), total, help=ui.t("evaluations.total_rule"))
     c2.metric(ui.t("evaluations.coverage"), ui.fmt_percent(card.coverage), help=ui.t("evaluations.coverage_help"))
@@ -53,7 +47,7 @@ def render_card(card: ev.Scorecard, show_self: bool) -> None:
         st.info(ui.t("evaluations.no_total"))
     for line in card.lines:
         with st.container(border=True):
-            st.markdown(f"**{ui.esc(line.name)}** · {ui.t('evaluations.weight')} {line.weight}% · "
+            st.markdown(f"**{ui.esc(line.name)}** · {ui.t('evaluations.weight')} {ui.fmt_points(line.weight)} · "
                         f"{ui.t('evaluations.kind.' + line.kind)} · {ui.t('evaluations.score')}: **{_score_text(line.score)}**")
             if line.kind == "measured":
                 st.markdown(f"{_metric_label(line.metric)}: **{_fmt_value(line.value, line.metric)}**"
@@ -71,8 +65,7 @@ def render_card(card: ev.Scorecard, show_self: bool) -> None:
                         if not line.records:
                             st.caption(ui.t("evaluations.no_records"))
                         else:
-                            frame = ui.cached(ev.records_frame, card.evaluation_id, line.criterion_id)
-                            st.dataframe(frame, hide_index=True, width="stretch")
+                            records_table(card.evaluation_id, line.criterion_id)
             else:
                 if line.manager_comment:
                     st.caption(f"{ui.t('evaluations.manager_comment')}: {ui.esc(line.manager_comment)}")
@@ -80,7 +73,18 @@ def render_card(card: ev.Scorecard, show_self: bool) -> None:
                     st.caption(f"{ui.t('evaluations.self')}: {_score_text(line.self_score)}"
                                + (f" — {ui.esc(line.self_comment)}" if line.self_comment else "")
                                + f" · {ui.t('evaluations.peers')}: "
-                               + (f"{line.peer_avg:.1f}/5 ({line.peer_count})" if line.peer_avg is not None else "—"))
+                               + (f"{ui.fmt_decimal(line.peer_avg, 1)}/5 ({line.peer_count})" if line.peer_avg is not None else "—"))
+
+
+def records_table(evaluation_id: int, criterion_id: int) -> None:
+    """The records behind a measured number, readable (what, name, customer, person, date, one
+    detail); each row's "Open" goes to the page that shows the record."""
+    rows = ui.cached(ev.records_table, evaluation_id, criterion_id, ui.lang())
+    headers = {c: ui.t(f"reports.col.{c}") for c in ev.RECORD_COLUMNS if c != "link"}
+    st.dataframe([{**{headers[c]: r[c] for c in headers}, ui.t("reports.col.open"): r["link"]} for r in rows],
+                 hide_index=True, width="stretch", column_config={
+                     ui.t("reports.col.open"): st.column_config.LinkColumn(display_text=ui.t("reports.open"), width="small")})
+    st.caption(ui.t("reports.records_hint"))
 
 
 def rating_form(evaluation_id: int, key: str) -> None:
@@ -101,7 +105,7 @@ def rating_form(evaluation_id: int, key: str) -> None:
         st.markdown(f"**{ui.t('evaluations.rate_as.' + form['rater_kind'])}** · {ui.esc(form['member'])}")
         values = {}
         for c in form["criteria"]:
-            score = st.radio(f"{ui.esc(c['name'])} ({c['weight']}%)", SCORES, index=(c["score"] - 1) if c["score"] else None,
+            score = st.radio(f"{ui.esc(c['name'])} ({ui.fmt_points(c['weight'])})", SCORES, index=(c["score"] - 1) if c["score"] else None,
                              horizontal=True, key=f"{key}_score_{evaluation_id}_{c['id']}")
             comment = st.text_input(ui.t("evaluations.comment"), value=c["comment"] or "", key=f"{key}_comment_{evaluation_id}_{c['id']}")
             values[c["id"]] = (score, comment)
@@ -206,11 +210,11 @@ with tab_cards:
             else:
                 shown = pd.DataFrame({
                     ui.t("common.member"): results["member"],
-                    ui.t("evaluations.total"): results["total"],
+                    ui.t("evaluations.total"): [ui.fmt_decimal(v, 2) for v in results["total"]],  # "—" without a total
                     ui.t("evaluations.coverage"): results["coverage"] * 100,
                 })
                 st.dataframe(shown, hide_index=True, width="stretch", column_config={
-                    ui.t("evaluations.total"): st.column_config.NumberColumn(format="%.2f", help=ui.t("evaluations.total_rule")),
+                    ui.t("evaluations.total"): st.column_config.TextColumn(help=ui.t("evaluations.total_rule")),
                     ui.t("evaluations.coverage"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f%%"),
                 })
                 members = dict(zip(results["evaluation_id"], results["member"]))
@@ -265,7 +269,8 @@ with tab_cards:
                                      icon=":material/lock_open:"):
                             if ui.write(ev.reopen_cycle, cycle["id"], success=ui.t("screens.release.reopened")):
                                 st.rerun()
-                ui.export_buttons(shown, "evaluation_results", "results_export")
+                ui.export_buttons(reports.formatted(shown, ui.lang(), ui.currency(), {ui.t("evaluations.coverage"): "points"}),
+                    "evaluation_results", "results_export", raw=results)
 
 with tab_cal:
     if ui.in_view(tab_cal):  # read-only and live (refreshes every 5 s): drawn only while open
@@ -280,8 +285,8 @@ with tab_cal:
                     ui.empty_state(ui.t("evaluations.no_members"))
                     return
                 c1, c2 = st.columns(2)
-                c1.metric(ui.t("evaluations.mean"), "—" if cal.mean is None else f"{cal.mean:.2f}")
-                c2.metric(ui.t("evaluations.stdev"), "—" if cal.stdev is None else f"{cal.stdev:.2f}")
+                c1.metric(ui.t("evaluations.mean"), ui.fmt_decimal(cal.mean, 2))
+                c2.metric(ui.t("evaluations.stdev"), ui.fmt_decimal(cal.stdev, 2))
                 st.caption(ui.t("evaluations.outlier_rule"))
                 left, right = st.columns(2)
                 with left:
@@ -298,8 +303,10 @@ with tab_cal:
                 if outliers.empty:
                     st.caption(ui.t("evaluations.no_outliers"))
                 else:
-                    st.dataframe(outliers[["member", "total", "z"]].rename(columns={
+                    st.dataframe(reports.formatted(outliers[["member", "total", "z"]].rename(columns={
                         "member": ui.t("common.member"), "total": ui.t("evaluations.total"), "z": ui.t("evaluations.z")}),
+                        ui.lang(), ui.currency(), {ui.t("evaluations.total"): reports.Col("", "", "decimal", 2),
+                                                   ui.t("evaluations.z"): reports.Col("", "", "decimal", 2)}),
                         hide_index=True, width="stretch")
                 st.markdown(f"**{ui.t('evaluations.gaps')}**")
                 st.caption(ui.t("evaluations.gap_rule"))
@@ -310,7 +317,8 @@ with tab_cal:
                                                     "self": ui.t("evaluations.self"), "manager": ui.t("evaluations.manager"),
                                                     "peer_avg": ui.t("evaluations.peers"), "gap": ui.t("evaluations.gap"),
                                                     "flagged": ui.t("evaluations.flagged")})
-                    st.dataframe(gaps, hide_index=True, width="stretch")
+                    st.dataframe(reports.formatted(gaps, ui.lang(), ui.currency(), {ui.t("evaluations.peers"): "decimal"}),
+                                 hide_index=True, width="stretch")  # "—" where a score is missing, never None
 
             calibration_view()
             results = ui.cached(ev.list_results, cycle["id"])

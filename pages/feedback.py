@@ -42,7 +42,7 @@ def render_agenda(agenda: dict) -> None:
                           icon=":material/storefront:")
     st.markdown(f"**{ui.t('one_on_one.agenda.goals', n=len(goals))}**")
     for g in goals:
-        pct = "—" if g.get("percent") is None else f"{g['percent']:.0f}%"
+        pct = ui.fmt_points(g.get("percent"))
         record_links.link("goal", g.get("id"), f"{ui.esc(g['title'])} · {ui.label('goals.status', g.get('status'))} · {pct}",
                           icon=":material/flag:")
     st.markdown(f"**{ui.t('one_on_one.agenda.complaints', n=len(complaints))}**")
@@ -53,7 +53,7 @@ def render_agenda(agenda: dict) -> None:
     if last is None:
         st.caption(ui.t("one_on_one.no_evaluation"))
     else:
-        total = "—" if last["total"] is None else f"{last['total']:.2f}"
+        total = ui.fmt_decimal(last["total"], 2)
         st.markdown(f"- {ui.esc(last['cycle'])} · {ui.t('cycle_status.' + last['status'])} · {total}")
 
 
@@ -271,7 +271,7 @@ with tab_board:
                 ui.empty_state(ui.t("leaderboard.empty"))
             else:
                 ui.chart(rc.leaderboard_chart(board, ui.t("leaderboard.chart", cycle=names[cycle_id]), ui.t("leaderboard.axis_praise"),
-                                                     ui.t("common.member")), width="stretch")
+                                                     ui.t("common.member"), ui.t("leaderboard.rewards")), width="stretch")
                 st.dataframe(board.rename(columns={"rank": ui.t("leaderboard.rank"), "member": ui.t("common.member"),
                                                    "praise": ui.t("leaderboard.praise"), "rewards": ui.t("leaderboard.rewards")}),
                              hide_index=True, width="stretch")

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import goals
+from core import goals, reports
 from core.metrics import METRIC_UNITS
 from db.models import GOAL_METRICS
 from pages import period_ui, pipeline_view, record_links, ui
@@ -28,12 +28,8 @@ def status_badge(code: str) -> str:
 
 
 def fmt_value(value, metric: str, unit: str = "") -> str:
-    if value is None:
-        return "—"
-    if metric in ("sales_won", "pipeline_created"):
-        return ui.fmt_money(value)
-    decimals = 0 if metric in ("new_customers", "follow_ups_done", "tasks_on_time", "deals_new") else 1
-    return f"{ui.fmt_number(value, decimals)}{(' ' + unit) if unit else ''}"
+    """A goal's actual, target or forecast, read the one way (core.metrics.format_metric)."""
+    return ui.fmt_metric(value, metric, unit or None)
 
 
 def goal_table(rows: list[goals.GoalRow], key: str, cache_key: tuple) -> None:
@@ -46,7 +42,7 @@ def goal_table(rows: list[goals.GoalRow], key: str, cache_key: tuple) -> None:
         return pd.DataFrame([{
             owner: g.owner, goal: g.title, metric: ui.label("metric", g.metric),
             actual: fmt_value(g.progress.actual, g.metric, g.unit), target: fmt_value(g.target, g.metric, g.unit),
-            percent: None if g.percent is None else round(g.percent, 1), status: status_label(g.status), ends: g.end_date,
+            percent: g.percent, status: status_label(g.status), ends: g.end_date,
         } for g in rows])
 
     # Translated and converted to Arrow once per revision: this table redraws with every live tick.
@@ -188,9 +184,15 @@ with tabs[0]:
                     if ui.shown(panel):
                         at_risk_follow_ups(team_id)
             frames = ui.cached(goals.export_frames, team_id, today, period=period, fiscal_start=period_ui.fiscal_start())
-            st.download_button(ui.t("goals.export"), lambda: ui.to_xlsx(frames), f"goals_team_{team_id}_{period.replace(':', '-')}_{today.isoformat()}.xlsx",
-                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_xlsx",
-                               icon=":material/download:")
+            file_name = f"goals_team_{team_id}_{period.replace(':', '-')}_{today.isoformat()}"
+            x1, x2 = st.columns(2)
+            lang, money = ui.lang(), ui.currency()  # read in this run: the file is built on the click
+            x1.download_button(ui.t("goals.export"), lambda: ui.to_xlsx(reports.goals_workbook(frames, lang, money)),
+                               f"{file_name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                               key="export_xlsx", icon=":material/download:")
+            x2.download_button(ui.t("reports.export_raw"), lambda: ui.to_xlsx(frames), f"{file_name}_raw.xlsx",
+                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_xlsx_raw",
+                               icon=":material/dataset:", help=ui.t("reports.raw_hint"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,7 +206,7 @@ def live_burnup(goal_id: int) -> None:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(ui.t("goals.actual"), fmt_value(p.actual, goal.metric, goal.unit))
     c2.metric(ui.t("goals.target"), fmt_value(goal.target, goal.metric, goal.unit))
-    c3.metric(ui.t("goals.percent"), "—" if goal.percent is None else ui.fmt_number(goal.percent, 0) + "%")
+    c3.metric(ui.t("goals.percent"), ui.fmt_points(goal.percent))
     c4.metric(ui.t("goals.forecast"), fmt_value(p.forecast, goal.metric, goal.unit))
     st.markdown(f"{ui.t('goals.status')}: {status_badge(goal.status)} · {ui.t('goals.expected')}: "
                 f"{fmt_value(p.expected, goal.metric, goal.unit)} · "
@@ -260,7 +262,8 @@ with tabs[1]:
                     st.caption(ui.t("goals.no_check_ins"))
                 else:
                     st.dataframe(pd.DataFrame([{
-                        ui.t("goals.date"): h["at"], ui.t("goals.value"): h["value"], ui.t("goals.confidence"): h["confidence"],
+                        ui.t("goals.date"): h["at"], ui.t("goals.value"): fmt_value(h["value"], goal.metric, goal.unit),
+                        ui.t("goals.confidence"): ui.fmt_number(h["confidence"]),  # "—" when not given, never None
                         ui.t("goals.comment"): h["comment"] or "", ui.t("goals.owner"): h["who"] or "—"} for h in history]),
                         hide_index=True, width="stretch",
                         column_config={ui.t("goals.date"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})

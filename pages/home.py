@@ -39,7 +39,7 @@ if actor.role in ("admin", "manager"):
         if risky:
             st.subheader(ui.t("goals.home_at_risk"))
             for g in risky:
-                pct = "—" if g.percent is None else f"{g.percent:.0f}%"
+                pct = ui.fmt_points(g.percent)
                 color = "red" if g.status == goals.OFF_TRACK else "orange"
                 record_links.link("goal", g.id, f"**{ui.esc(g.title)}** · {ui.esc(g.owner)} · :{color}[{ui.t('goals.status.' + g.status)}] · {pct}",
                                   icon=":material/flag:")
@@ -88,7 +88,7 @@ else:
     if not my_goals:
         ui.empty_state(ui.t("home.no_goals"))
     for g in my_goals:
-        pct = "—" if g.percent is None else f"{g.percent:.0f}%"
+        pct = ui.fmt_points(g.percent)
         record_links.link("goal", g.id, f"**{ui.esc(g.title)}** · {pct} · {ui.t('goals.status.' + g.status)} · {ui.t('home.ends')} {ui.fmt_date(g.end_date)}",
                           icon=":material/flag:")
         st.progress(max(0.0, min(1.0, (g.percent or 0) / 100)))

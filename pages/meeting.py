@@ -129,7 +129,7 @@ def goals_table(rows) -> pd.DataFrame:
     progress, status = ui.t("goals.progress"), ui.t("goals.status")
     return pd.DataFrame([{
         owner: ui.esc(g.owner), goal: ui.esc(g.title), actual: value_text(g.progress.actual, g), target: value_text(g.target, g),
-        progress: "—" if g.percent is None else f"{g.percent:.0f}%", status: status_label(g.status),
+        progress: ui.fmt_points(g.percent), status: status_label(g.status),
     } for g in rows])
 
 
@@ -164,7 +164,7 @@ def section_goals(wall: meeting_wall.MeetingWall, key: tuple) -> None:
         else:
             st.table(ui.derived(("wall_behind", *key), lambda: pa.Table.from_pylist([{
                 ui.t("goals.goal"): ui.esc(g.title), ui.t("goals.owner"): ui.esc(g.owner),
-                ui.t("goals.progress"): "—" if g.percent is None else f"{g.percent:.0f}%",
+                ui.t("goals.progress"): ui.fmt_points(g.percent),
                 ui.t("goals.status"): status_label(g.status)} for g in wall.behind])), hide_index=True)
 
 

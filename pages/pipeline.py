@@ -8,6 +8,7 @@ import streamlit as st
 
 from core import customers, deals, drops
 from core.errors import DomainError
+from core.safe_text import parse_id
 from pages import pipeline_view as pv
 from pages import task_form as tf
 from pages import ui
@@ -290,7 +291,7 @@ def draw_board(filters: deals.DealFilters, per_column: int) -> None:
     for start in range(0, len(data.columns), per_row):
         for slot, column in zip(st.columns(per_row), data.columns[start:start + per_row]):
             with slot:
-                st.markdown(f"**{pv.plain(NAMES.get(column.stage.code, column.stage.code))}** · {column.stage.probability}%")
+                st.markdown(f"**{pv.plain(NAMES.get(column.stage.code, column.stage.code))}** · {ui.fmt_points(column.stage.probability)}")
                 st.caption(ui.t("pipeline.column_totals", n=column.count, amount=money(column.amount),
                                 weighted=money(column.weighted)))
                 if column.cards:  # one picker per column, not a button per card (widgets dominate a rerun)
@@ -338,6 +339,12 @@ def card_body(card: deals.DealCard) -> None:
 # ---------------------------------------------------------------------------------------------
 # Sections
 # ---------------------------------------------------------------------------------------------
+# /pipeline?deal=<id> (a scorecard's "records behind this number"): opens that deal once per link
+linked_deal = st.query_params.get("deal")
+if parse_id(linked_deal) and st.session_state.get("_deal_linked") != linked_deal:
+    st.session_state["_deal_linked"] = linked_deal
+    open_dialog("deal", parse_id(linked_deal), 0)
+
 if section == "board":
     filters = filters_row()
     per_column = st.select_slider(ui.t("pipeline.per_column"), options=[5, 10, 20, 50], value=10, key="pipe_per_column")
@@ -367,7 +374,7 @@ elif section == "list":
             ui.t("pipeline.col.owner"): [o or "—" for o in rows["owner"]],
             ui.t("pipeline.col.stage"): [NAMES.get(s, s) for s in rows["stage"]],
             ui.t("pipeline.col.amount"): [money(v) for v in rows["value"]],
-            ui.t("pipeline.col.probability"): [f"{p}%" for p in rows["probability"]],
+            ui.t("pipeline.col.probability"): [ui.fmt_points(p) for p in rows["probability"]],
             ui.t("pipeline.col.weighted"): [money(v) for v in rows["weighted"]],
             ui.t("pipeline.col.expected_close"): [ui.fmt_date(d) if d == d else "—" for d in rows["expected_close"]],
             ui.t("pipeline.col.in_commit"): [ui.t("common.yes") if c else "" for c in rows["in_commit"]],
@@ -397,7 +404,7 @@ elif section == "settings" and actor.is_admin:
     st.dataframe({
         ui.t("pipeline.col.stage_name"): [s.label(ui.lang()) for s in all_stages],
         ui.t("pipeline.col.kind"): [kinds[s.kind] for s in all_stages],
-        ui.t("pipeline.col.probability"): [f"{s.probability}%" for s in all_stages],
+        ui.t("pipeline.col.probability"): [ui.fmt_points(s.probability) for s in all_stages],
         ui.t("pipeline.col.position"): [s.position for s in all_stages],
         ui.t("pipeline.col.active"): [ui.t("common.yes") if s.active else ui.t("common.no") for s in all_stages],
     }, hide_index=True, width="stretch")

@@ -3,7 +3,7 @@ roles-and-responsibilities (RACI) table. Managers see their teams; admins see ev
 import pandas as pd
 import streamlit as st
 
-from core import handover, responsibilities, roster
+from core import handover, reports, responsibilities, roster
 from core.i18n import has_key
 from db.models import MEMBER_STATUSES, RACI, SPECIALTY_KINDS, TEAM_KINDS
 from pages import ui
@@ -33,7 +33,10 @@ def team_label(team_id) -> str:
 
 def specialty_label(tag: str) -> str:
     parsed = roster.parse_specialty(tag)
-    return f"{ui.label('specialty_kind', parsed[0])}: {parsed[1]}" if parsed else str(tag)
+    if not parsed:
+        return str(tag)
+    value = ui.label("size", parsed[1]) if parsed[0] == "size" else parsed[1]  # 'enterprise' reads 大型企业 in Chinese
+    return f"{ui.label('specialty_kind', parsed[0])}: {value}"
 
 
 def load_text(used: int, limit) -> str:
@@ -179,10 +182,17 @@ with tab_members:
                     role=[role_label(r) for r in frame["role"]],
                     status=[ui.label("member_status", s) for s in frame["status"]],
                     manager=[person_names.get(m, "") if pd.notna(m) else "" for m in frame["manager_id"]],
-                    specialties=["; ".join(ts) for ts in frame["specialties"]],
+                    specialties=["; ".join(specialty_label(t) for t in ts) for ts in frame["specialties"]],
                 )[["name", "team", "role", "status", "max_customers", "customers", "max_open_tasks", "open_tasks",
                    "manager", "specialties", "email", "phone"]]
-                ui.export_buttons(export, "roster", key="roster_export")
+                headers = {"name": roster.COL_NAME, "team": roster.COL_TEAM, "role": roster.COL_ROLE, "status": roster.COL_STATUS,
+                           "max_customers": roster.COL_MAX_CUSTOMERS, "customers": "assignment.load_col",
+                           "max_open_tasks": roster.COL_MAX_OPEN_TASKS, "open_tasks": "workload.open_tasks",
+                           "manager": roster.COL_MANAGER, "specialties": roster.COL_SPECIALTIES, "email": roster.COL_EMAIL,
+                           "phone": roster.COL_PHONE}
+                ui.export_buttons(reports.formatted(export.rename(columns={c: ui.t(k) for c, k in headers.items()}), ui.lang(), ui.currency()),
+                                  "roster", key="roster_export", raw=frame.drop(columns=["specialties"]).assign(
+                                      specialties=["; ".join(ts) for ts in frame["specialties"]]))
 
 # ---------------------------------------------------------------------------------------------
 # Team tree
@@ -380,7 +390,7 @@ with tab_raci:
                 export = grid.frame.drop(columns=["id"]).fillna("").rename(
                     columns={"name": ui.t(responsibilities.COL_NAME), "description": ui.t(responsibilities.COL_DESCRIPTION), **headers})
                 with b2:
-                    ui.export_buttons(export, "responsibilities", key="raci_export")
+                    ui.export_buttons(reports.formatted(export, ui.lang(), ui.currency()), "responsibilities", key="raci_export")
 
 # ---------------------------------------------------------------------------------------------
 # Logins of the people on the roster (issue 11)

@@ -6,7 +6,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import safe_export, service, surveys
+from core import reports, safe_export, service, surveys
 from core.errors import DomainError
 from db.base import utcnow
 from db.models import SEVERITIES
@@ -67,6 +67,12 @@ def complaint_table(rows: list[dict]) -> pd.DataFrame:
 
 
 def export_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The complaints as a report: translated headers, labels, dates and hours formatted."""
+    return reports.formatted(_complaint_columns(frame), ui.lang(), ui.currency(), {
+        ui.t("service.col.response_hours"): "decimal", ui.t("service.col.resolution_hours"): "decimal"})
+
+
+def _complaint_columns(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     frame["severity"] = frame["severity"].map(lambda v: ui.label("severity", v))
     frame["status"] = frame["status"].map(lambda v: ui.label("complaint_status", v))
@@ -120,8 +126,8 @@ with tabs["complaints"]:
                          hide_index=True, width="stretch")
             st.caption(ui.t("service.live_caption", time=ui.fmt_date(datetime.now())))
             st.session_state["svc_offset"] = ui.pager(result.total, 25, "svc_list")
-            ui.export_buttons(ui.derived(shown + ("export",), lambda: export_frame(service.complaints_frame(result.rows))),
-                              "complaints", "svc_export")
+            raw = ui.derived(shown + ("export_raw",), lambda: service.complaints_frame(result.rows))
+            ui.export_buttons(ui.derived(shown + ("export", ui.lang()), lambda: export_frame(raw)), "complaints", "svc_export", raw=raw)
 
         live_list()
 
@@ -139,7 +145,7 @@ with tabs["complaints"]:
                                   format_func={i: f"#{i} · {r['customer']} · {r['title']} ({SEVERITY_LABELS[r['severity']]})"
                                                for i, r in by_id.items()}.get)
         if open_items.rows and chosen is not None:
-            item = ui.cached(service.get_complaint, chosen, timer_now())
+            item = ui.cached(service.get_complaint, chosen, timer_now(), ui.lang())
             ui.loaded_version("complaint", chosen, item["version"])  # what every edit below carries back
             st.markdown(f"**{ui.esc(item['title'])}** · {ui.esc(item['customer'])} · {ui.label('complaint_status', item['status'])}")
             if item["description"]:
@@ -183,7 +189,8 @@ with tabs["complaints"]:
                                            success=ui.t("service.reassigned"), rerun=True)
             with st.expander(ui.t("common.history")):
                 st.dataframe(pd.DataFrame([
-                    {ui.t("common.date"): ui.fmt_date(h["at"]), ui.t("common.member"): h["who"], ui.t("common.actions"): h["action"]}
+                    {ui.t("common.date"): ui.fmt_date(h["at"]), ui.t("common.member"): h["who"] or "—",
+                     ui.t("common.actions"): h["text"] + (f" ({h['details']})" if h["details"] else "")}
                     for h in item["history"]
                 ]), hide_index=True, width="stretch")
 
@@ -295,9 +302,10 @@ with tabs["surveys"]:
                     "customer": ui.t("common.customer"), "member": ui.t("common.member"), "csat": "CSAT", "nps": "NPS",
                     "comment": ui.t("surveys.col.comment"), "interaction_id": ui.t("surveys.interaction"),
                 })
-                st.dataframe(shown, hide_index=True, width="stretch")
+                readable = reports.formatted(shown.drop(columns=[ui.t("surveys.interaction")]), ui.lang(), ui.currency())
+                st.dataframe(readable, hide_index=True, width="stretch")
                 st.session_state["srv_offset"] = ui.pager(total, 50, "srv_list")
-                ui.export_buttons(shown, "surveys", "srv_export")
+                ui.export_buttons(readable, "surveys", "srv_export", raw=frame)
                 st.subheader(ui.t("surveys.trends"))
                 trend_group = st.segmented_control(ui.t("surveys.trend_group"), ["team", "member"], default="team",
                                                    format_func=GROUP_LABELS.get, key="srv_group",
@@ -308,7 +316,8 @@ with tabs["surveys"]:
                     ui.chart(surveys.trend_chart(trends, "csat_avg", trend_group, ui.lang()), container=g1, width="stretch")
                     ui.chart(surveys.trend_chart(trends, "nps", trend_group, ui.lang()), container=g2, width="stretch")
                     st.caption(ui.t("surveys.nps_note"))
-                    ui.export_buttons(trends, "survey_trends", "srv_trend_export")
+                    ui.export_buttons(reports.survey_trends(trends, ui.lang(), ui.currency()).rename(
+                        columns={ui.t("reports.col.group"): GROUP_LABELS[trend_group]}), "survey_trends", "srv_trend_export", raw=trends)
 
 # ---------------------------------------------------------------------------------------------
 # Reports
@@ -336,11 +345,14 @@ with tabs["reports"]:
                     st.caption(ui.t("service.report.note"))
                     table = report.rename(columns={"group": ui.t(f"service.group.{group}"),
                                                    **{c: ui.t(f"service.col.{c}") for c in report.columns if c != "group"}})
-                    st.dataframe(table, hide_index=True, width="stretch",
-                                 column_config={ui.t("service.col.avg_response_hours"): st.column_config.NumberColumn(format="%.1f"),
-                                                ui.t("service.col.avg_response_business_hours"): st.column_config.NumberColumn(format="%.1f"),
-                                                ui.t("service.col.resolution_rate"): st.column_config.NumberColumn(format="%.0f%%")})
-                    ui.export_buttons(table, "service_report", "svc_r_export")
+                    # the same formatted table on screen and in the file: an average without data reads "—", never None
+                    readable = reports.formatted(table, ui.lang(), ui.currency(), {
+                        ui.t("service.col.avg_response_hours"): "decimal", ui.t("service.col.avg_response_business_hours"): "decimal",
+                        ui.t("service.col.resolution_rate"): "points"})
+                    if report["avg_response_hours"].isna().all():
+                        st.info(ui.t("reports.no_responses"))
+                    st.dataframe(readable, hide_index=True, width="stretch")
+                    ui.export_buttons(readable, "service_report", "svc_r_export", raw=report)
                     st.subheader(ui.t("service.report.breaches"))
                     missed = ui.cached(service.breaches, start=start, end=end)
                     if missed.empty:
@@ -348,7 +360,7 @@ with tabs["reports"]:
                     else:
                         shown = export_frame(missed)
                         st.dataframe(shown, hide_index=True, width="stretch")
-                        ui.export_buttons(shown, "service_breaches", "svc_b_export")
+                        ui.export_buttons(shown, "service_breaches", "svc_b_export", raw=missed)
             automation_ui.calls_section(start, end, lead)
 
 # ---------------------------------------------------------------------------------------------
@@ -393,7 +405,12 @@ if lead:
                         st.info(ui.t("service.targets.no_change"))
                     elif ui.write(service.save_service_targets, team_id, changes, success=ui.t("service.targets.saved")):
                         st.rerun()
-                ui.export_buttons(frame.drop(columns=["severity"]), "service_targets", "svc_t_export")
+                targets = frame.drop(columns=["severity"]).rename(columns={
+                    "label": ui.t("service.col.severity"), "response": ui.t("service.targets.response_hours"),
+                    "resolution": ui.t("service.targets.resolution_hours"), "source": ui.t("service.targets.source")})
+                ui.export_buttons(reports.formatted(targets, ui.lang(), ui.currency(), {
+                    ui.t("service.targets.response_hours"): "decimal", ui.t("service.targets.resolution_hours"): "decimal"}),
+                    "service_targets", "svc_t_export", raw=frame)
                 automation_ui.calendar_section(team_id)
 
     with tabs["automation"]:

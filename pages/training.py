@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core import metrics, service, training
+from core import metrics, reports, service, training
 from pages import ui
 
 actor = ui.page_header("training", ui.t("training.caption"))
@@ -33,11 +33,10 @@ with tabs["list"]:
                 ui.t("training.col.avg_pre"): trainings["avg_pre"],
                 ui.t("training.col.avg_post"): trainings["avg_post"],
             })
-            st.dataframe(shown, hide_index=True, width="stretch", column_config={
-                ui.t("training.col.avg_pre"): st.column_config.NumberColumn(format="%.1f"),
-                ui.t("training.col.avg_post"): st.column_config.NumberColumn(format="%.1f"),
-            })
-            ui.export_buttons(shown, "trainings", "trn_export")
+            readable = reports.formatted(shown, ui.lang(), ui.currency(), {  # no scores yet: "—", never None
+                ui.t("training.col.hours"): "decimal", ui.t("training.col.avg_pre"): "decimal", ui.t("training.col.avg_post"): "decimal"})
+            st.dataframe(readable, hide_index=True, width="stretch")
+            ui.export_buttons(readable, "trainings", "trn_export", raw=trainings)
 
 labels = {r["id"]: f"{r['topic']} · {ui.fmt_date(r['held_on'])}" for r in trainings.to_dict("records")}
 
@@ -65,10 +64,10 @@ with tabs["effect"]:
             if effect.attendees.before is None and effect.comparison.before is None:
                 st.info(ui.t("training.effect.not_available"))
             else:
-                ui.chart(training.effect_chart(effect, ui.lang()), width="stretch")
+                ui.chart(training.effect_chart(effect, ui.lang(), ui.currency()), width="stretch")
 
                 def num(value):
-                    return "—" if value is None else f"{value:+.2f}"
+                    return ui.fmt_decimal(value, 1, signed=True)
 
                 st.markdown(ui.t("training.effect.summary", a=num(effect.attendees.change), c=num(effect.comparison.change),
                                  e=num(effect.effect)))
@@ -78,9 +77,12 @@ with tabs["effect"]:
                      ui.t("training.effect.change"): g.change}
                     for key, g in (("attendees", effect.attendees), ("comparison", effect.comparison))
                 ])
-                st.dataframe(numbers, hide_index=True, width="stretch")
+                change_kinds = {ui.t("training.window.before"): "decimal", ui.t("training.window.after"): "decimal",
+                                ui.t("training.effect.change"): "change"}
+                on_screen = {**change_kinds, ui.t("training.effect.change"): "signed"}
+                st.dataframe(reports.formatted(numbers, ui.lang(), ui.currency(), on_screen), hide_index=True, width="stretch")
                 st.caption(ui.t("training.comparison_note"))
-                ui.export_buttons(numbers, "training_effect", "trn_effect_export")
+                ui.export_buttons(reports.formatted(numbers, ui.lang(), ui.currency(), change_kinds), "training_effect", "trn_effect_export")
                 if lead:
                     with st.expander(ui.t("training.effect.people")):
                         people = pd.DataFrame([
@@ -89,8 +91,9 @@ with tabs["effect"]:
                              ui.t("training.effect.change"): p["change"]}
                             for key, g in (("attendees", effect.attendees), ("comparison", effect.comparison)) for p in g.people
                         ])
-                        st.dataframe(people, hide_index=True, width="stretch")
-                        ui.export_buttons(people, "training_effect_people", "trn_people_export")
+                        st.dataframe(reports.formatted(people, ui.lang(), ui.currency(), on_screen), hide_index=True, width="stretch")
+                        ui.export_buttons(reports.formatted(people, ui.lang(), ui.currency(), change_kinds),
+                                          "training_effect_people", "trn_people_export")
 
 if lead:
     with tabs["attendance"]:
@@ -124,7 +127,11 @@ if lead:
                         if changed is not None:
                             ui.flash(ui.t("training.attendance_saved", n=0 if changed is True else changed))
                             st.rerun()
-                    ui.export_buttons(frame.drop(columns=["member_id"]), "training_attendance", "trn_att_export")
+                    attendance = frame.drop(columns=["member_id"]).rename(columns={
+                        "name": ui.t("common.member"), "team": ui.t("common.team"), "attended": ui.t("training.col.attended"),
+                        "pre_score": ui.t("training.col.pre_score"), "post_score": ui.t("training.col.post_score")})
+                    ui.export_buttons(reports.formatted(attendance, ui.lang(), ui.currency()), "training_attendance", "trn_att_export",
+                                      raw=frame)
 
     with tabs["new"]:
         if ui.shown(tabs["new"]):

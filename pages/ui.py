@@ -215,6 +215,24 @@ def fmt_percent(value, decimals: int = 0) -> str:
     return i18n.format_percent(value, lang(), decimals)
 
 
+def fmt_points(value, decimals: int = 0) -> str:
+    """A value already in percent (42.0) as "42%" (the same rule as fmt_percent)."""
+    return i18n.format_points(value, lang(), decimals)
+
+
+def fmt_decimal(value, decimals: int = 1, signed: bool = False) -> str:
+    """An average or a score with a fixed number of decimals (4.3; a change as +0.4)."""
+    return i18n.format_decimal(value, lang(), decimals, signed)
+
+
+def fmt_metric(value, metric: str | None, unit: str | None = None) -> str:
+    """A measured value (goal, scorecard, training effect) as every screen shows it
+    (core.metrics.format_metric, in the workspace currency)."""
+    from core.metrics import format_metric
+
+    return format_metric(value, metric, lang(), currency(), unit)
+
+
 def date_format() -> str:
     """The date format for st.date_input in the user's language (Streamlit's own is US-style)."""
     return "YYYY/MM/DD" if lang() == "zh" else "DD/MM/YYYY"
@@ -488,11 +506,13 @@ def to_xlsx(frames: dict[str, pd.DataFrame]) -> bytes:
     return safe_export.to_xlsx_bytes(frames)
 
 
-def export_buttons(frame: pd.DataFrame, name: str, key: str) -> None:
-    """CSV (UTF-8 with BOM so Excel shows Chinese correctly) and Excel downloads of a list, through
-    core.safe_export (cells that would run as formulas are made inert). The files are produced
+def export_buttons(frame: pd.DataFrame, name: str, key: str, raw: pd.DataFrame | None = None) -> None:
+    """CSV (UTF-8 with BOM so Excel shows Chinese correctly) and Excel downloads of a report (a
+    core.reports.report_frame: translated headers, labels, formatted values), through
+    core.safe_export (cells that would run as formulas are made inert); `raw`, when given, is
+    offered beside it as CSV "for analysis" (codes and plain numbers). The files are produced
     only when a button is clicked (building an xlsx costs far more than the page)."""
-    c1, c2 = st.columns(2)
+    c1, c2, *rest = st.columns(3 if raw is not None else 2)
     c1.download_button(
         t("common.export_csv"), lambda: safe_export.to_csv_bytes(frame), f"{name}.csv", "text/csv",
         key=f"{key}_csv", icon=":material/download:",
@@ -502,6 +522,11 @@ def export_buttons(frame: pd.DataFrame, name: str, key: str) -> None:
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
         icon=":material/download:",
     )
+    if raw is not None:
+        rest[0].download_button(
+            t("reports.export_raw"), lambda: safe_export.to_csv_bytes(raw), f"{name}_raw.csv", "text/csv",
+            key=f"{key}_raw", icon=":material/dataset:", help=t("reports.raw_hint"),
+        )
 
 
 def pager(total: int, page_size: int, key: str) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -41,12 +42,37 @@ def normalise_language(lang: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
+_PLURAL = re.compile(r"\[([^\[\]|]*)\|([^\[\]|]*)\]")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _is_one(value: Any) -> bool:
+    try:
+        return float(str(value).replace(",", "")) == 1
+    except (TypeError, ValueError):
+        return False
+
+
+def _plural(text: str, params: dict[str, Any]) -> str:
+    """English plurals in a catalogue text: "{n} [complaint|complaints]" picks by the count in
+    the placeholder before the marker ("{customers} [customer|customers], {tasks} [task|tasks]")."""
+    def pick(match: re.Match) -> str:
+        before = _PLACEHOLDER.findall(text, 0, match.start())
+        count = params.get(before[-1]) if before else params.get("n")
+        return match.group(1) if _is_one(count) else match.group(2)
+
+    return _PLURAL.sub(pick, text)
+
+
 def t(key: str, lang: str, **params: Any) -> str:
-    """Translate `key`. An unknown key shows itself (and a test makes sure none is unknown)."""
+    """Translate `key`. An unknown key shows itself (and a test makes sure none is unknown).
+    With a count `n`, "[singular|plural]" in the text picks the right English form."""
     pair = CATALOGUE.get(key)
     if pair is None:
         return key
     text = pair[0] if normalise_language(lang) == "zh" else pair[1]
+    if params and "[" in text:
+        text = _plural(text, params)
     if params:
         try:
             return text.format(**params)
@@ -68,8 +94,10 @@ def choice_label(prefix: str, value: str | None, lang: str) -> str:
 
 
 def format_date(value: date | datetime | None, lang: str) -> str:
-    if value is None:
+    if _missing(value):
         return "—"
+    if hasattr(value, "to_pydatetime"):  # a pandas Timestamp
+        value = value.to_pydatetime()
     if isinstance(value, datetime):
         if normalise_language(lang) == "zh":
             return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
@@ -79,10 +107,14 @@ def format_date(value: date | datetime | None, lang: str) -> str:
     return value.strftime("%d %b %Y")
 
 
-def format_number(value: float | int | Decimal | None, lang: str, decimals: int = 0) -> str:
-    if value is None:
+def format_number(value: float | int | Decimal | None, lang: str, decimals: int = 0, short: bool = True) -> str:
+    """A number for reading: thousands separated, 万/亿 in Chinese from 10,000 on (`short`; a
+    report that must keep every digit passes short=False)."""
+    if _missing(value):
         return "—"
     number = float(value)
+    if not short:
+        return f"{number:,.{decimals}f}"
     if normalise_language(lang) == "zh" and abs(number) >= 100_000_000:
         return f"{number / 100_000_000:,.{max(decimals, 1)}f}亿"
     if normalise_language(lang) == "zh" and abs(number) >= 10_000:
@@ -90,27 +122,59 @@ def format_number(value: float | int | Decimal | None, lang: str, decimals: int 
     return f"{number:,.{decimals}f}"
 
 
-def format_money(value: float | int | Decimal | None, lang: str, currency: str = DEFAULT_CURRENCY) -> str:
-    if value is None:
+def format_money(value: float | int | Decimal | None, lang: str, currency: str = DEFAULT_CURRENCY, short: bool = True) -> str:
+    """Every amount: the currency's symbol, whole units (cents only on a small non-whole amount);
+    in Chinese from 10,000 on in 万/亿 unless `short` is False (reports keep every digit)."""
+    if _missing(value):
         return "—"
     symbol = CURRENCY_SYMBOLS.get(currency, currency + " ")
     amount = float(value)
-    if normalise_language(lang) == "zh" and abs(amount) >= 10_000:
-        return f"{symbol}{format_number(amount, lang, 1)}"  # 万 / 亿 with one decimal
-    return f"{symbol}{amount:,.{2 if abs(amount) < 1_000 else 0}f}"
+    sign, amount = ("-" if amount < 0 else ""), abs(amount)
+    if short and normalise_language(lang) == "zh" and amount >= 10_000:
+        return f"{sign}{symbol}{format_number(amount, lang, 1)}"  # 万 / 亿 with one decimal
+    # Whole amounts never grow ".00" (¥500 beside ¥3,000); cents show only on small amounts that have them.
+    cents = amount < 1_000 and round(amount, 2) != round(amount)
+    return f"{sign}{symbol}{amount:,.{2 if cents else 0}f}"
+
+
+def _missing(value: Any) -> bool:
+    """None, NaN or NaT: a value that is not there (shown as "—", never as None/nan)."""
+    if value is None:
+        return True
+    try:
+        return value != value  # NaN and NaT are not equal to themselves
+    except (TypeError, ValueError):
+        return False
 
 
 def format_percent(value: float | None, lang: str, decimals: int = 0) -> str:
-    if value is None:
+    """A share (0.42) as a percentage ("42%"). One rule everywhere: whole percentages unless a
+    caller needs more; the same number of decimals for every value of one table."""
+    if _missing(value):
         return "—"
-    return f"{value * 100:.{decimals}f}%"
+    return f"{float(value) * 100:,.{decimals}f}%"
+
+
+def format_points(value: float | None, lang: str, decimals: int = 0) -> str:
+    """A value already in percent (42.0 for 42 %), formatted like format_percent."""
+    if _missing(value):
+        return "—"
+    return format_percent(float(value) / 100.0, lang, decimals)
+
+
+def format_decimal(value: float | None, lang: str, decimals: int = 1, signed: bool = False) -> str:
+    """An average or score (4.3, 12.5 h): always `decimals` places, no 万 shortening; `signed`
+    shows a change with its sign (+0.4, -1.2)."""
+    if _missing(value):
+        return "—"
+    return f"{float(value):{'+' if signed else ''},.{decimals}f}"
 
 
 def format_count(n: int | float | None, noun: str, lang: str) -> str:
     """A count of countable things in words: "1 complaint" / "3 complaints" / "3 项投诉".
     `noun` names a catalogue entry `count.<noun>` whose English text is "singular|plural"
     (with {n}); counts are whole numbers, so a fractional value is rounded."""
-    if n is None:
+    if _missing(n):
         return "—"
     whole = int(round(float(n)))
     text = t(f"count.{noun}", lang, n=format_number(whole, lang))

@@ -35,7 +35,7 @@ MESSAGES = {
     "board.no_members": ("该团队还没有成员。", "This team has no members yet."),
     "board.no_cards": ("没有符合筛选条件的任务。", "No tasks match the filters."),
     "board.drop_here": ("拖到这里", "Drop here"),
-    "board.shown": ("显示 {shown} / {total} 个任务", "Showing {shown} of {total} tasks"),
+    "board.shown": ("显示 {shown} / {total} 个任务", "Showing {shown} of {total} [task|tasks]"),
     "board.show_more": ("再显示 {n} 个（还有 {hidden} 个）", "Show {n} more ({hidden} hidden)"),
     "board.members_page": ("成员 {first}–{last}（共 {total} 人）", "Members {first}–{last} of {total}"),
     "board.load": ("{open} / {capacity} 个进行中", "{open} / {capacity} open"),
@@ -85,7 +85,7 @@ MESSAGES = {
     # Warnings and errors
     "board.warn.over_capacity": (
         "注意：{name} 现有 {open} 个未完成任务，超过上限 {capacity}。",
-        "Note: {name} now has {open} open tasks, over the limit of {capacity}.",
+        "Note: {name} now has {open} open [task|tasks], over the limit of {capacity}.",
     ),
     "board.error.conflict": (
         "“{title}”已被他人修改，未执行本次操作。看板已刷新为最新数据，请重试。",

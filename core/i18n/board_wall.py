@@ -19,7 +19,7 @@ MESSAGES = {
     "wall.wip.count": ("{n} / 上限 {limit}", "{n} / limit {limit}"),
     "wall.wip.over": (
         "“{column}”有 {n} 个任务，超过上限 {limit} 个：先完成手上的，再开始新的。",
-        "“{column}” holds {n} tasks, over its limit of {limit}: finish work in progress before starting more.",
+        "“{column}” holds {n} [task|tasks], over its limit of {limit}: finish work in progress before starting more.",
     ),
     "wall.wip.error.range": ("上限须在 1 到 {max} 之间（0 表示不设上限）。", "A limit must be between 1 and {max} (0 means no limit)."),
     "wall.move_sheet": ("移到", "Move to"),
@@ -43,7 +43,7 @@ MESSAGES = {
     "wall.furthest_behind": ("最落后的十个目标", "Ten goals furthest behind"),
     "wall.none_behind": ("没有落后的目标。", "No goal is behind."),
     "wall.members": ("成员与一对一", "Members and 1:1s"),
-    "wall.member_row": ("{name} · 目标 {goals} 个 · 完成度 {pct}", "{name} · {goals} goals · {pct} attained"),
+    "wall.member_row": ("{name} · 目标 {goals} 个 · 完成度 {pct}", "{name} · {goals} [goal|goals] · {pct} attained"),
     "wall.agenda_link": ("一对一议程", "1:1 agenda"),
     "wall.service": ("服务概况", "Service summary"),
     "wall.service.open": ("未结投诉", "Open complaints"),

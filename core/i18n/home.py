@@ -17,7 +17,7 @@ MESSAGES = {
     "home.no_follow_ups": ("没有到期的回访。", "No follow-ups due."),
     "home.no_goals": ("您当前没有进行中的目标。", "You have no active goals."),
     "home.not_a_member": ("您的账户没有关联团队成员档案。", "Your account is not linked to a team member."),
-    "home.days_overdue": ("逾期 {n} 天", "{n} days overdue"),
+    "home.days_overdue": ("逾期 {n} 天", "{n} [day|days] overdue"),
     "home.due_today": ("今天到期", "Due today"),
     "home.greeting": ("{name}，您好", "Hello, {name}"),
     "home.task": ("任务", "Task"),

@@ -28,7 +28,7 @@ MESSAGES = {
         "{names} leaving: review the handover of their customers and open tasks under “Handover”.",
     ),
     "roster.history_for": ("查看成员变更记录", "Change history of"),
-    "roster.history_moved": ("交接了 {customers} 个客户和 {tasks} 个任务", "Handed over {customers} customers and {tasks} tasks"),
+    "roster.history_moved": ("交接了 {customers} 个客户和 {tasks} 个任务", "Handed over {customers} [customer|customers] and {tasks} [task|tasks]"),
     "roster.no_history": ("暂无变更记录。", "No changes recorded yet."),
     "roster.max_customers_help": ("分配客户时不会超过此上限。", "Assignment never puts more customers than this on the member."),
     "roster.load_help": ("当前数量 / 上限；⚠ 表示已超出上限。", "Current / limit; ⚠ means over the limit."),
@@ -74,7 +74,7 @@ MESSAGES = {
     ),
     "roster.left_with_work": (
         "该成员仍有 {customers} 个客户和 {tasks} 个未完成任务：请先标记为“即将离开”并完成交接。",
-        "This member still owns {customers} customers and {tasks} open tasks: mark them as leaving and hand over first.",
+        "This member still owns {customers} [customer|customers] and {tasks} open [task|tasks]: mark them as leaving and hand over first.",
     ),
     # roles (managed list)
     "roster.roles": ("角色列表", "Roles"),
@@ -142,7 +142,7 @@ MESSAGES = {
         "Set a member's status to “Leaving” in the Members table to get a handover proposal here.",
     ),
     "handover.pick_member": ("交接人", "Member leaving"),
-    "handover.member_option": ("{name}（{customers} 个客户，{tasks} 个未完成任务）", "{name} ({customers} customers, {tasks} open tasks)"),
+    "handover.member_option": ("{name}（{customers} 个客户，{tasks} 个未完成任务）", "{name} ({customers} [customer|customers], {tasks} open [task|tasks])"),
     "handover.nothing_to_hand_over": ("{name} 已没有客户或未完成任务，可以把状态改为“已离开”。", "{name} holds no customers or open tasks: you can set their status to “Left”."),
     "handover.review_hint": (
         "检查每一项建议：可修改接手人或取消勾选，然后一次性执行。客户变更会记入分配历史。",
@@ -157,7 +157,7 @@ MESSAGES = {
     "handover.kind_task": ("任务", "Task"),
     "handover.unassigned_queue": ("（待分配队列）", "(unassigned queue)"),
     "handover.apply": ("执行交接", "Apply handover"),
-    "handover.applied": ("交接完成：{customers} 个客户，{tasks} 个任务。", "Handover done: {customers} customers, {tasks} tasks."),
+    "handover.applied": ("交接完成：{customers} 个客户，{tasks} 个任务。", "Handover done: {customers} [customer|customers], {tasks} [task|tasks]."),
     "handover.reason_customer_match": ("专长匹配（{matches}），客户 {load}/{max}", "specialty match ({matches}), {load}/{max} customers"),
     "handover.reason_customer_load": ("负载最低，客户 {load}/{max}", "lowest load, {load}/{max} customers"),
     "handover.reason_no_room": ("团队内没有人还有客户容量：放入待分配队列", "nobody on the team has room: goes to the unassigned queue"),

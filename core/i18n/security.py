@@ -25,7 +25,7 @@ MESSAGES = {
     "sec.password_changed": ("密码已修改，其他设备已退出登录。", "Password changed; your other devices are signed out."),
     # Admin: sessions
     "sec.sign_out_everywhere": ("在所有设备上退出登录", "Sign out everywhere"),
-    "sec.signed_out_everywhere": ("{username} 已在 {n} 个会话中退出登录。", "{username} signed out of {n} sessions."),
+    "sec.signed_out_everywhere": ("{username} 已在 {n} 个会话中退出登录。", "{username} signed out of {n} [session|sessions]."),
     # Limits on input
     "sec.nul_refused": ("文本中含有不可见的空字符（NUL），请删除后重试。", "The text contains an invisible NUL character; remove it and try again."),
     "sec.too_long": ("{field}：最多 {n} 个字符（现在 {length} 个）。", "{field}: at most {n} characters (now {length})."),

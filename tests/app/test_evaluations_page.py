@@ -83,7 +83,7 @@ def test_the_manager_rates_a_member_and_releases_then_the_member_sees_only_their
     submit = next(b for b in at.button if "Save ratings" in str(b.label))
     submit.click().run()
     assert not at.exception
-    assert "Saved 1 ratings." in _texts(at)
+    assert "Saved 1 rating." in _texts(at)
     at.checkbox(key="release_confirm").check().run()
     assert at.button(key="release_btn").disabled  # issue 12: each gap of the checklist is confirmed first
     for box in [c for c in at.checkbox if c.key.startswith("release_gap_")]:
@@ -108,4 +108,32 @@ def test_before_release_a_member_sees_no_result_but_can_self_review(app_at, eval
     radio = next(r for r in at.radio if r.key.startswith("self_score_"))
     radio.set_value(5)
     next(b for b in at.button if "Save ratings" in str(b.label)).click().run()
-    assert "Saved 1 ratings." in _texts(at)
+    assert "Saved 1 rating." in _texts(at)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_records_behind_a_number_read_as_records_and_each_opens(app_at, eval_url, lang):
+    from datetime import datetime
+
+    from core import i18n
+    from db.models import Customer, Member, Survey
+    from sqlalchemy import select
+
+    engine = make_engine(eval_url)
+    with unit_of_work(engine) as s:
+        alice = s.scalar(select(Member).where(Member.name == "Alice A1"))
+        customer = s.scalar(select(Customer).where(Customer.owner_id == alice.id))
+        s.add(Survey(customer_id=customer.id, member_id=alice.id, csat=4, responded_at=datetime(2026, 5, 3, 9)))
+        customer_id = customer.id
+    engine.dispose()
+    at = app_at(eval_url, "manager_a", page=PAGE, lang=lang)
+    at.selectbox(key="card_member").set_value(_evaluation_id(eval_url, "Alice A1")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    opened = i18n.t("reports.col.open", lang)
+    table = next(f.value for f in at.dataframe if opened in f.value.columns)
+    assert list(table.columns) == [i18n.t(f"reports.col.{c}", lang) for c in ("what", "record", "customer", "member", "date", "detail", "open")]
+    row = table.iloc[0].to_dict()
+    assert row[i18n.t("reports.col.what", lang)] == i18n.t("reports.kind.survey", lang)
+    assert row[i18n.t("reports.col.customer", lang)] == "Customer of Alice A1"
+    assert row[opened] == f"customers?customer={customer_id}"
+    assert "id" not in table.columns and "csat" not in table.columns

@@ -171,3 +171,16 @@ def test_a_lost_deal_needs_its_reason_in_the_dialog(app_at, pipe_db):
     with unit_of_work(engine) as s:
         deal = s.get(Deal, ids["deal"])
         assert (deal.stage, deal.close_reason, deal.probability) == ("lost", "Budget cut", 0)
+
+
+def test_a_deal_link_opens_that_deal_once(app_at, pipe_db):
+    """/pipeline?deal=<id> (the records behind a scorecard number) opens the deal's dialog."""
+    url, ids, engine = pipe_db
+    at = app_at(url, "manager_a", run=False)
+    at.query_params["deal"] = str(ids["deal"])
+    at.run()
+    at.switch_page("pages/pipeline.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["_deal_dialog"][:2] == ("deal", ids["deal"])
+    assert "Alice big deal" in _texts(at)

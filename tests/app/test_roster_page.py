@@ -136,7 +136,7 @@ def test_a_leaving_member_is_handed_over_from_the_page(app_at, world_url):
     open_tab(at, "roster_tab", "roster.tab_handover")
     at.button(key="handover_apply").click().run()
     assert not at.exception
-    assert any("Handover done: 1 customers, 1 tasks." in s.value for s in at.success), [e.value for e in at.error]
+    assert any("Handover done: 1 customer, 1 task." in s.value for s in at.success), [e.value for e in at.error]
     with read_session(engine) as s:
         assert s.get(Customer, ids["customer_a1"]).owner_id == ids["a2"]
     engine.dispose()

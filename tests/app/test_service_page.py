@@ -64,7 +64,7 @@ def test_a_breached_complaint_is_flagged_for_its_manager(app_at, service_url):
     at = app_at(service_url, "manager_b", page=PAGE)
     text = _texts(at)
     assert "Breached" in text
-    assert "1 complaints breached a target" in text
+    assert "1 complaint breached a target" in text
 
 
 def test_only_managers_get_the_targets_tab(app_at, service_url):

@@ -52,7 +52,7 @@ def test_manager_rates_and_releases_then_the_member_sees_result_and_trend(server
     form.get_by_text("4", exact=True).click()
     form.get_by_role("button", name="Save ratings").click()
     wait_for_app(manager)
-    expect(manager.get_by_text("Saved 1 ratings.")).to_be_visible()
+    expect(manager.get_by_text("Saved 1 rating.")).to_be_visible()
     manager.get_by_text("I have finished rating; release the cycle").click()
     wait_for_app(manager)
     # issue 12: each gap the release checklist shows (days left, missing ratings, pending reviews)

@@ -69,7 +69,7 @@ def test_manager_maps_headers_sees_the_bad_row_then_imports_the_fixed_file(setup
     expect(page.get_by_text("1 of 2 rows have errors, all listed below.")).to_be_visible()
     expect(page.get_by_role("button", name="Download all errors (row, column, value, reason)")).to_be_visible()
     expect(page.get_by_text("New 1 · updated 0 · unchanged 0 · refused 1")).to_be_visible()
-    expect(page.get_by_role("button", name="Import 1 rows")).to_have_count(0)
+    expect(page.get_by_role("button", name="Import 1 row")).to_have_count(0)
     assert customer_count(engine) == before
 
     upload(page, GOOD)

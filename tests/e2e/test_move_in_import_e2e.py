@@ -93,7 +93,7 @@ def test_a_real_export_builds_the_tree_and_re_imports_change_nothing(setup, new_
     choose_kind(page, "Customers")
     upload(page, "accounts.csv", ACCOUNTS)
     expect(page.get_by_text("“Employees” holds numbers")).to_be_visible()  # one band question
-    industry_box = page.locator('[data-testid="stSelectbox"]').filter(has_text="helthcare (1 rows)").locator("input")
+    industry_box = page.locator('[data-testid="stSelectbox"]').filter(has_text="helthcare (1 row)").locator("input")
     expect(industry_box).to_have_value("healthcare")  # a misspelling: the known value is suggested
     check_and_import(page, "New 3 · updated 0 · unchanged 0 · refused 0", 3, "Import done: 3 new, 0 updated, 0 unchanged, 0 not imported.")
     with read_session(engine) as s:

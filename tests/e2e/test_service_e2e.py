@@ -61,7 +61,7 @@ def test_member_logs_a_complaint_and_manager_sees_the_breach(server, new_page):
     login(manager, server, "manager_a", PASSWORD)
     open_service(manager)
     # the 3-second target has passed by now; the live list (refreshing every 15 s) flags it
-    expect(manager.get_by_text("1 complaints breached a target")).to_be_visible(timeout=20000)
+    expect(manager.get_by_text("1 complaint breached a target")).to_be_visible(timeout=20000)
     manager.goto(f"{server}/?lang=en")
     wait_for_app(manager)
     expect(manager.get_by_text("1 unread")).to_be_visible()

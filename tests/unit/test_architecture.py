@@ -71,3 +71,64 @@ def test_the_architecture_checker_catches_a_streamlit_import(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("import streamlit as st\nfrom streamlit import session_state\n")
     assert "streamlit" in _imports(bad)
+
+
+# Numbers, money and percentages on screens go through one formatter (core.i18n / core.metrics.
+# format_metric, via ui.fmt_*): an f-string format spec, a hand-made "%" or a round() for display
+# in a page is how "70.91%" ends up beside "87.8%" and "¥500.00" beside "¥3,000".
+AD_HOC_NUMBER = [
+    (r"\{[^{}]*:[^{}]*[0-9]f\}", "f-string number format"),
+    (r"\{[^{}]*:,\}", "f-string thousands format"),
+    (r"\}%[\"' )]", "hand-made percent sign"),
+    (r"\bround\(", "round() for display"),
+    (r"format=\"percent\"", "Streamlit's percent format (two decimals)"),
+    (r"format=\"%\.[1-9]f%%\"", "a percent column with decimals (whole percentages everywhere)"),
+]
+# Inputs may show cents and fractional hours; they are values being typed, not read.
+AD_HOC_ALLOWED = ("number_input(", "NumberColumn(ui.t(\"service.targets.", "* 3600)")
+
+
+def _ad_hoc_number_formats(source: str) -> list[str]:
+    import re
+
+    found = []
+    for n, line in enumerate(source.splitlines(), start=1):
+        if any(allowed in line for allowed in AD_HOC_ALLOWED):
+            continue
+        for pattern, what in AD_HOC_NUMBER:
+            if re.search(pattern, line):
+                found.append(f"{n}: {what}: {line.strip()}")
+    return found
+
+
+def test_pages_format_numbers_only_through_the_one_formatter():
+    offenders = []
+    for path in _python_files("pages"):
+        offenders += [f"{path.relative_to(ROOT)}:{hit}" for hit in _ad_hoc_number_formats(path.read_text(encoding="utf-8"))]
+    assert offenders == [], "use ui.fmt_number / fmt_money / fmt_percent / fmt_points / fmt_decimal / fmt_metric:\n" + "\n".join(offenders)
+
+
+def test_the_number_format_checker_catches_each_ad_hoc_form():
+    for line in ('pct = f"{g.percent:.0f}%"', 'total = f"{card.total:.2f}"', 'x = f"{n:,}"', 'p = f"{p}%"',
+                 "v = round(g.percent, 1)", 'ProgressColumn(format="percent")', 'NumberColumn(format="%.1f%%")'):
+        assert _ad_hoc_number_formats(line), line
+    assert _ad_hoc_number_formats('ui.fmt_points(g.percent)') == []
+
+
+# Core code that writes labels, chart text and reports formats through core.i18n too (round() for
+# computing stays allowed there; a SQL LIKE pattern f"%{text}%" is not a number).
+CORE_LABEL_MODULES = ("scorecard_report", "training", "meeting_wall", "forecast", "goals", "evaluations", "service",
+                      "calls", "workload", "home", "meeting", "audit_text", "reports", "notifications")
+
+
+def test_core_labels_and_charts_format_numbers_only_through_the_one_formatter():
+    offenders = []
+    for name in CORE_LABEL_MODULES:
+        path = ROOT / "core" / f"{name}.py"
+        if not path.exists():
+            continue
+        for hit in _ad_hoc_number_formats(path.read_text(encoding="utf-8")):
+            if "round() for display" in hit or "like" in hit.lower():
+                continue
+            offenders.append(f"core/{name}.py:{hit}")
+    assert offenders == [], "\n".join(offenders)

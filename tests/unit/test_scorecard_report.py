@@ -26,11 +26,12 @@ def test_a_released_scorecard_is_mailed_to_the_member_in_their_language_with_the
     assert scorecard_report.send_scorecard(session, manager, evaluation_id) == "member_a1@example.com"
     mail = session.scalar(select(EmailOutbox))
     assert mail.subject == "您的评估结果：May 2026"
-    assert mail.body.startswith("Alice A1，您好：") and "总分：4.0 / 5" in mail.body
+    assert mail.body.startswith("Alice A1，您好：") and "总分：4.00 / 5" in mail.body  # the total as the screens show it
     assert "Teamwork（权重" in mail.body
     sheet = load_workbook(io.BytesIO(mail.attachment)).active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows[5] == ["评估项", "权重 %", "实测值", "得分（1-5）", "自评", "经理评语"]
+    assert next(r for r in rows if r[0] == "CSAT")[2] == "4.5/5"  # the measured value formatted as on screen
     teamwork = next(r for r in rows if r[0] == "Teamwork")
     assert teamwork[3] == 3 and teamwork[5].startswith("'=HYPERLINK")  # a formula is never live
     with pytest.raises(Conflict):

@@ -127,7 +127,7 @@ def test_preferences_send_a_kind_in_the_daily_digest_or_not_at_all(db_url, smtp)
         assert notifications.queue_digests(s, date(2026, 12, 1), T0 + timedelta(hours=21)) == 0
     mailer.deliver_outbox(engine, "w", T0 + timedelta(hours=21))
     (digest,) = smtp.to("manager_a@example.com")
-    assert digest["Subject"] == "ClientCrew daily digest: 1 notifications"
+    assert digest["Subject"] == "ClientCrew daily digest: 1 notification"
     assert "Complaint response target breached: Customer of Alice A1 · Outage" in digest.get_content()
     assert smtp.to("member_a1@example.com") == []  # "off": in-app only
     engine.dispose()
@@ -148,7 +148,7 @@ def test_follow_up_reminders_tell_each_owner_once_a_day(db_url, smtp):
     with unit_of_work(engine) as s:
         assert worker.job_follow_ups(s, now + timedelta(hours=1)) == 0
         message = s.scalar(select(Notification.message).where(Notification.user_id == ids["owner"]))
-    assert message == "1 follow-ups due today, 0 overdue"
+    assert message == "1 follow-up due today, 0 overdue"
     engine.dispose()
 
 

@@ -82,7 +82,8 @@ def test_settings_are_admin_only_and_audited(engine, world, session):
 
 def test_the_one_money_formatter_shows_the_workspace_currency():
     assert i18n.format_money(1234, "en", "USD") == "$1,234"
-    assert i18n.format_money(12, "en", "EUR") == "€12.00"
+    assert i18n.format_money(12, "en", "EUR") == "€12"  # issue 12: whole amounts never show .00 (¥500 beside ¥3,000)
+    assert i18n.format_money(12.5, "en", "EUR") == "€12.50"
     assert i18n.format_money(50_000, "zh", "CNY") == "¥5.0万"
 
 
