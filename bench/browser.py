@@ -172,7 +172,7 @@ def timed(page, act) -> float:
 def login(page, base: str, username: str) -> None:
     """Sign in through the form (a cold server may redraw the form once: try again then)."""
     page.goto(f"{base}/?lang=zh")
-    for attempt in range(4):
+    for _attempt in range(4):
         settle(page)
         if page.locator('[data-testid="stSidebarNav"]').count():
             break
@@ -286,7 +286,7 @@ def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rou
             if spec.key == specs[0].key and len(specs) > 1:  # arrive from another page
                 nav_link(page, specs[-1].url_path).click()
                 settle(page)
-            samples[spec.key].add("switch", timed(page, lambda: nav_link(page, spec.url_path).click()))
+            samples[spec.key].add("switch", timed(page, lambda spec=spec: nav_link(page, spec.url_path).click()))
             found = widget_change(page)
             if found:
                 widgets[spec.key] = found[0]

@@ -537,7 +537,7 @@ def propose_rebalance(session: Session, actor: Actor, team_id: int | None = None
                 continue
             tgt = min(targets, key=lambda t: (load[t], t))
 
-            def fit(row: tuple) -> tuple:
+            def fit(row: tuple, tgt: int = tgt, src: int = src) -> tuple:
                 attrs = {"industry": row[2], "size": row[3], "region": row[4]}
                 return (-len(_matches(people[tgt], attrs)), len(_matches(people[src], attrs)), row[0])
 
@@ -594,7 +594,7 @@ def _as_move(item: Any) -> Move:
                 item.get("reason_key", "assignment.reason_manual"), tuple(item.get("reason_params", ()) or ()))
 
 
-def apply_moves(session: Session, actor: Actor, moves: list[Any], reason: str | None = None) -> int:
+def apply_moves(session: Session, actor: Actor, moves: list[Any], reason: str | None = None) -> int:  # noqa: C901 - issue 16 point 3: to be split
     """Apply accepted moves in the caller's one transaction. Every customer and target is checked
     against the actor's scope; a customer whose owner changed since the proposal is a Conflict;
     a target pushed over capacity refuses the whole batch. Returns the number of moves applied."""
@@ -603,7 +603,7 @@ def apply_moves(session: Session, actor: Actor, moves: list[Any], reason: str | 
     items = [_as_move(m) for m in moves]
     errors: list[FieldError] = []
     customers: dict[int, Customer] = {}
-    for number, move in enumerate(items, start=1):
+    for move in items:
         customer = session.get(Customer, move.customer_id)
         if customer is None or not allowed(session, actor, READ, customer, scope):
             raise NotFound("customers.not_found", id=str(move.customer_id))

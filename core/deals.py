@@ -785,7 +785,7 @@ def update_deal(session: Session, actor: Actor, deal_id: int, expected_version: 
     if collab_change:
         new["collaborators"] = sorted(int(m) for m in changes["collaborator_ids"] or ())
     audit.record(session, actor, "deal.update", "deal", deal_id, old, new)
-    return DealResult(deal_id, version, True, title, deal.stage if "stage" not in values else values["stage"])
+    return DealResult(deal_id, version, True, title, values.get("stage", deal.stage))
 
 
 def deal_history(session: Session, actor: Actor, deal_id: int, limit: int = 30) -> list[dict]:

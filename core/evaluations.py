@@ -761,7 +761,7 @@ def records_frame(session: Session, actor: Actor, evaluation_id: int, criterion_
     frames = []
     for kind, ids in by_kind.items():
         model = _model_for(kind)
-        cols = [getattr(model, "id")] + [getattr(model, c) for c in _SHOW_COLUMNS if hasattr(model, c)]
+        cols = [model.id] + [getattr(model, c) for c in _SHOW_COLUMNS if hasattr(model, c)]
         data = session.execute(select(*cols).where(model.id.in_(ids)).order_by(model.id)).all()
         frame = pd.DataFrame([row._asdict() for row in data])
         frame.insert(0, "kind", kind)

@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 
 import altair as alt
@@ -36,7 +35,6 @@ from core import i18n
 from core.deals import CLOSED, LOST, WON, list_stages, quarter_of, workspace_currency
 from core.errors import NotFound, PermissionDenied
 from core.permissions import Actor, scope_for, subtree_team_ids
-from db.base import utcnow
 from db.models import Deal, Goal, Member, Team
 
 DEFAULT_STUCK_DAYS = 30
@@ -85,7 +83,7 @@ class ForecastRow:
     def attainment(self) -> float | None:
         return 100.0 * self.won / self.quota if self.quota else None
 
-    def plus(self, other: "ForecastRow") -> "ForecastRow":
+    def plus(self, other: ForecastRow) -> ForecastRow:
         return replace(
             self, won=self.won + other.won, won_count=self.won_count + other.won_count,
             lost_count=self.lost_count + other.lost_count, cycle_days_sum=self.cycle_days_sum + other.cycle_days_sum,

@@ -27,8 +27,9 @@ import copy
 import functools
 import math
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
-from typing import Any, Iterable, Sequence
+from datetime import date, timedelta
+from typing import Any
+from collections.abc import Iterable, Sequence
 
 import altair as alt
 import pandas as pd

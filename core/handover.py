@@ -151,7 +151,7 @@ def propose_handover(session: Session, actor: Actor, member_id: int) -> Handover
     return proposal
 
 
-def apply_handover(session: Session, actor: Actor, member_id: int, moves: list[dict]) -> dict[str, int]:
+def apply_handover(session: Session, actor: Actor, member_id: int, moves: list[dict]) -> dict[str, int]:  # noqa: C901 - issue 16 point 3: to be split
     """Apply accepted moves: each {"kind": "customer"|"task", "item_id": id, "to_member_id": id or
     None}. All or nothing: any move that is no longer valid (the item changed hands meanwhile, the
     new owner is out of scope or gone) refuses the whole handover with the offending line.

@@ -29,7 +29,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core import audit, i18n
@@ -598,7 +598,7 @@ def _same(new: Any, old: Any) -> bool:
     return new == old
 
 
-def _classify(session: Session, actor: Actor, kind: str, rows: list[dict], columns, mode: str, key: str,
+def _classify(session: Session, actor: Actor, kind: str, rows: list[dict], columns, mode: str, key: str,  # noqa: C901 - issue 16 point 3: to be split
               errors_of: Callable[[dict], list[FieldError]]) -> tuple[int, int, int]:
     """Match every valid row with an existing record by `key`; note what would change. Adds the
     row errors that follow from the mode (a match in "create only", none in "update existing")."""
@@ -637,7 +637,7 @@ def _classify(session: Session, actor: Actor, kind: str, rows: list[dict], colum
             matched_ids[-(row["_line"] - 1)] = hits[0]["id"]
     new = updated = unchanged = 0
     for row in rows:
-        for field_name, column, value, owner in row.pop("_unique_hits", []):
+        for _field, column, value, owner in row.pop("_unique_hits", []):
             if row.get("_match") != owner:
                 errors_of(row).append(FieldError("imports.duplicate_existing", {"value": value}, row=row["_line"], column=column))
         if errors_of(row):
@@ -672,7 +672,7 @@ def _classify(session: Session, actor: Actor, kind: str, rows: list[dict], colum
     return new, updated, unchanged
 
 
-def prepare(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapping: dict[str, str | None],
+def prepare(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapping: dict[str, str | None],  # noqa: C901 - issue 16 point 3: to be split
             value_map: dict[str, dict[str, str]] | None = None,
             progress: Callable[[float, str], None] | None = None, *, mode: str = "create", key: str | None = None,
             buckets: dict[str, list[float]] | None = None, default_role: str | None = None) -> Prepared:
@@ -723,7 +723,7 @@ def prepare(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapp
         row_errors: list[FieldError] = []
 
         def bad(column: str, key: str, **params: Any) -> None:
-            row_errors.append(FieldError(key, params, row=line, column=column))
+            row_errors.append(FieldError(key, params, row=line, column=column))  # noqa: B023 - used in this iteration only
 
         for column, spec in columns:
             text = raw.get(column, "")
@@ -1067,7 +1067,6 @@ def _bulk(session: Session, model, rows: list[dict]) -> None:
 def _write_customers(session: Session, actor: Actor, rows: list[dict], report) -> ImportResult:
     scope = scope_for(session, actor)
     now = utcnow()
-    today = now.date()
     people = {c.member_id: c for c in _candidates(session, scope)}
     by_team: dict[int, list] = {}
     for c in people.values():

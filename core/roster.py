@@ -510,7 +510,7 @@ class _CleanRow:
     specialties: list[tuple[str, str]]
 
 
-def _validate_rows(session: Session, actor: Actor, scope: Scope, rows: list[dict]) -> tuple[list[_CleanRow], list[FieldError]]:
+def _validate_rows(session: Session, actor: Actor, scope: Scope, rows: list[dict]) -> tuple[list[_CleanRow], list[FieldError]]:  # noqa: C901 - issue 16 point 3: to be split
     roles = {code: rid for rid, code in session.execute(select(Role.id, Role.code).where(Role.active.is_(True)))}
     existing_ids = [r["id"] for r in (dict(x) for x in rows) if not _blank(r.get("id"))]
     existing: dict[int, Member] = {}
@@ -533,7 +533,7 @@ def _validate_rows(session: Session, actor: Actor, scope: Scope, rows: list[dict
                 raise PermissionDenied("error.permission_denied")
 
         def err(key: str, column: str, **params: Any) -> None:
-            errors.append(FieldError(key, params, row=position, column=column))
+            errors.append(FieldError(key, params, row=position, column=column))  # noqa: B023 - used in this iteration only
 
         values: dict[str, Any] = {}
         name = _text(row.get("name"))
@@ -689,7 +689,7 @@ def _follow_team_change(session: Session, actor: Actor, member: Member, old_team
     return counts
 
 
-def save_members(session: Session, actor: Actor, rows: list[dict], team_change: str = TEAM_CHANGE_MOVE) -> dict[str, Any]:
+def save_members(session: Session, actor: Actor, rows: list[dict], team_change: str = TEAM_CHANGE_MOVE) -> dict[str, Any]:  # noqa: C901 - issue 16 point 3: to be split
     """Create and update members from an edited table: each row a dict with id (None for a new
     member), name, email, phone, team_id, role (code), manager_id, status, max_customers,
     max_open_tasks, specialties ('kind:value' tags). Every row is checked first; if any is wrong,

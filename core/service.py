@@ -25,7 +25,7 @@ Rules (one place):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -132,7 +132,7 @@ class TargetBook:
             ):
                 self.pauses[r.complaint_id].append((r.started_at, r.ended_at))
 
-    def policy(self, team_id: int | None) -> "Policy":
+    def policy(self, team_id: int | None) -> Policy:
         """The team's calendar and escalation delays, else the nearest ancestor's, else round the
         clock with the default delays."""
         if team_id not in self._policy_cache:
@@ -147,7 +147,7 @@ class TargetBook:
         return self._policy_cache[team_id]
 
     def timing(self, complaint_id: int, team_id: int | None, severity: str, opened_at: datetime,
-               first_response_at: datetime | None, resolved_at: datetime | None, now: datetime) -> "Timing":
+               first_response_at: datetime | None, resolved_at: datetime | None, now: datetime) -> Timing:
         return timing(opened_at, first_response_at, resolved_at, self.get(team_id, severity), now,
                       self.policy(team_id).calendar, self.pauses.get(complaint_id, ()))
 
@@ -909,14 +909,14 @@ def manager_above(session: Session, resolve: ManagerResolver, user_id: int) -> i
         found = resolve(member.id, member.team_id)
         if found is not None and found != user_id:
             return found
-    for team_id, parent_id in session.execute(select(Team.id, Team.parent_id).where(Team.manager_user_id == user_id)):
+    for _team_id, parent_id in session.execute(select(Team.id, Team.parent_id).where(Team.manager_user_id == user_id)):
         found = resolve(None, parent_id)
         if found is not None and found != user_id:
             return found
     return None
 
 
-def escalate_breaches(session: Session, now: datetime | None = None) -> int:
+def escalate_breaches(session: Session, now: datetime | None = None) -> int:  # noqa: C901 - issue 16 point 3: to be split
     """The escalation levels of every open (or recently resolved) complaint as of `now` (see the
     module rules): owner warning, team lead at the breach, the lead's manager after the delay.
     Each level notifies once, however often and from however many workers this runs. Returns the

@@ -33,7 +33,6 @@ from core.permissions import (
     READ,
     WRITE,
     Actor,
-    allowed,
     ensure,
     ensure_role,
     ensure_team,

@@ -35,7 +35,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 import bcrypt
 from faker import Faker
@@ -591,7 +592,7 @@ class _Builder:
         self.progress("done", 1.0)
 
     # -- organisation -------------------------------------------------------------------------
-    def build_org(self) -> None:
+    def build_org(self) -> None:  # noqa: C901 - issue 16 point 3: to be split
         rng, scale = self.rng, self.scale
         self.role_ids = dict(self.s.execute(select(Role.code, Role.id)).all())
         missing = sorted(set(ROLE_FAMILY) - set(self.role_ids))
@@ -784,7 +785,7 @@ class _Builder:
         self.insert(ServiceTarget, targets)
 
     # -- customers ----------------------------------------------------------------------------
-    def build_customers(self) -> None:
+    def build_customers(self) -> None:  # noqa: C901 - issue 16 point 3: to be split
         rng, scale, today = self.rng, self.scale, self.today
         n = scale.customers
         owners = [m for m in self.members if m.owner_weight > 0]
@@ -1317,7 +1318,7 @@ class _Builder:
             return float(min(100, round(value + rng.uniform(-8, 12))))
         return float(min(100, round(value + rng.uniform(-4, 6))))
 
-    def build_goals(self) -> None:
+    def build_goals(self) -> None:  # noqa: C901 - issue 16 point 3: to be split
         rng, today = self.rng, self.today
         year_start, year_end = date(today.year, 1, 1), date(today.year, 12, 31)
         goals: list[dict[str, Any]] = []  # with "_parent" (index into goals) and "_member"
@@ -1350,7 +1351,7 @@ class _Builder:
                 yearly_manual = (manual[0], manual[1] * 4, manual[2]) if manual and manual[2] != "%" else manual
                 yearly = add(f"{today.year} 年{team.name}{label}", metric, *periods["y"], team=team, manual=yearly_manual)
                 team_goal[(k, metric, "y")] = yearly
-                for key, offset in (("q-1", -1), ("q0", 0)):
+                for key in ("q-1", "q0"):
                     start, end = periods[key]
                     parent = yearly if start.year == today.year else None
                     q = (start.month - 1) // 3 + 1
@@ -1426,7 +1427,7 @@ class _Builder:
         self.insert(CheckIn, check_ins)
 
     # -- evaluations, rewards -----------------------------------------------------------------
-    def build_evaluations(self) -> None:
+    def build_evaluations(self) -> None:  # noqa: C901 - issue 16 point 3: to be split
         rng, today = self.rng, self.today
         east = self.teams[0]
         manager_user = self.users["manager"]
@@ -1582,7 +1583,7 @@ class _Builder:
                                     entity_id=cycle_ids[0], before={"status": "open"}, after={"status": "released"}))
 
     # -- meetings, 1:1s, feedback, recognition, training, notifications, settings ---------------
-    def build_team_life(self) -> None:
+    def build_team_life(self) -> None:  # noqa: C901 - issue 16 point 3: to be split
         rng, today = self.rng, self.today
         tops = [t for t in self.teams if t.parent is None]
 

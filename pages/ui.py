@@ -6,7 +6,6 @@ Pages stay thin: read widgets, call `ui.write(core_fn, ...)` or `ui.cached(core_
 from __future__ import annotations
 
 import gc
-import io
 import runpy
 import time
 from collections.abc import Callable, Hashable
