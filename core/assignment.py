@@ -278,7 +278,7 @@ def save_rule(session: Session, actor: Actor, data: dict[str, Any], rule_id: int
     """Create or change a rule. Its owning team and its target must be inside the actor's scope."""
     ensure_role(actor, "admin", "manager")
     scope = scope_for(session, actor)
-    clean = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in data.items()}
+    clean: dict[str, Any] = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in data.items()}
     errors: list[FieldError] = []
     if not clean.get("team_id"):
         errors.append(FieldError("error.required", {"field": "team_id"}, column="team_id"))
@@ -544,7 +544,7 @@ def propose_rebalance(session: Session, actor: Actor, team_id: int | None = None
             row = min(pending[src], key=fit)
             pending[src].remove(row)
             attrs = {"industry": row[2], "size": row[3], "region": row[4]}
-            why = [("assignment.why_" + k, {}) for k in _matches(people[tgt], attrs)]
+            why: list[tuple[str, dict[str, Any]]] = [("assignment.why_" + k, {}) for k in _matches(people[tgt], attrs)]
             params = (("from_load", load[src]), ("from_cap", people[src].capacity),
                       ("to_load", load[tgt]), ("to_cap", people[tgt].capacity), ("why", tuple(why)))
             move = Move(row[0], row[1], src, people[src].name, tgt, people[tgt].name,

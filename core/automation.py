@@ -208,6 +208,8 @@ def _deal_subject(ref: str, r: Any) -> Subject:
 def _find(session: Session, rule: AutomationRule, now: datetime, teams: set[int] | None) -> list[Subject]:  # noqa: C901 - issue 16 point 3: to be split
     today = now.date()
     found: list[Subject] = []
+    c: Any  # one result row; each trigger selects its own columns
+    rows: Any
 
     def in_scope(column):
         return column.in_(sorted(teams)) if teams is not None else True

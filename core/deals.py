@@ -47,6 +47,7 @@ from core.permissions import (
 )
 from db.base import utcnow
 from db.models import Customer, Deal, DealCollaborator, DealLine, DealStage, Member, Product, Team
+from db.session import rowcount
 
 WON, LOST = "won", "lost"
 CLOSED = (WON, LOST)
@@ -331,7 +332,7 @@ def pipeline(session: Session, actor: Actor, filters: DealFilters = DealFilters(
     per = dict(limits)
     scope = scope_for(session, actor)
     needs_customer = not scope.everything or bool((filters.search or "").strip())
-    rows = []
+    rows: list[Any] = []
     for stage in stages:  # one short query per column: the (stage, value) index serves it in order
         n = max(0, min(per.get(stage.code, limit), MAX_CARDS_PER_COLUMN))
         if not n or not totals.get(stage.code, (0,))[0]:
@@ -678,7 +679,7 @@ def _guarded_update(session: Session, deal: Deal, expected_version: int, values:
         .values(**values, version=Deal.version + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise Conflict("pipeline.error.conflict", title=deal.title)
     session.expire(deal)
     return expected_version + 1

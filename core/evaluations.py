@@ -383,7 +383,7 @@ def release_cycle(session: Session, actor: Actor, cycle_id: int, confirmed: Any 
     checklist = release_checklist(session, actor, cycle_id, today)
     unconfirmed = [gap for gap in RELEASE_GAPS if checklist[gap] and gap not in set(confirmed or ())]
     if unconfirmed:
-        raise Conflict("screens.release.unconfirmed", {"n": len(unconfirmed)})
+        raise Conflict("screens.release.unconfirmed", n=len(unconfirmed))
     evaluations = list(session.scalars(select(Evaluation).where(Evaluation.cycle_id == cycle.id)))
     now = utcnow()
     for evaluation in evaluations:
@@ -564,6 +564,7 @@ def goal_attainment(session: Session, member_id: int, start: date, end: date) ->
                 select(CheckIn.id, CheckIn.value).where(CheckIn.goal_id == goal.id, CheckIn.created_at < datetime.combine(day + timedelta(days=1), time.min))
                 .order_by(CheckIn.created_at.desc(), CheckIn.id.desc()).limit(1)
             ).first()
+            found: tuple[metrics.RecordRef, ...]
             value, found = (check_in.value, (metrics.RecordRef("check_in", check_in.id),)) if check_in else (None, ())
         else:
             measured = metrics.measure(session, goal.metric, member_ids=[member_id], start=goal.start_date, end=day)

@@ -684,7 +684,7 @@ def save_children(session: Session, actor: Actor, parent_id: int, children: Sequ
         raise InvalidInput("goals.error.no_children")
     existing = session.scalars(select(Goal).where(Goal.parent_id == parent.id, Goal.status == "active")).all()
     if existing and not replace_existing:
-        raise Conflict("screens.goal.already_split", {"n": len(existing)})
+        raise Conflict("screens.goal.already_split", n=len(existing))
     errors: list[FieldError] = []
     for row, child in enumerate(children, start=1):
         draft = GoalDraft(title=child.title, metric=parent.metric, target=child.target, start_date=child.start_date,
@@ -810,7 +810,7 @@ def progress_series(session: Session, actor: Actor, goal_id: int, today: date | 
 STATUS_COLORS = {ON_TRACK: "#2e7d32", AT_RISK: "#f9a825", OFF_TRACK: "#c62828", NO_DATA: "#9e9e9e", NOT_STARTED: "#90a4ae"}
 
 
-def burnup_chart(goal: GoalRow, series: pd.DataFrame, labels: dict[str, str], today: date | None = None) -> alt.LayerChart:
+def burnup_chart(goal: GoalRow, series: pd.DataFrame, labels: dict[str, str], today: date | None = None) -> alt.LayerChart | alt.FacetChart:
     """Actual against the expected pace, with the forecast to the end date and the target line.
     `labels` (translated by the page): title, date, value, actual, expected, forecast, target."""
     today = today or date.today()
@@ -853,7 +853,7 @@ def overview_frame(goals: Sequence[GoalRow]) -> pd.DataFrame:
 
 
 def overview_chart(goals: Sequence[GoalRow], labels: dict[str, str], status_labels: dict[str, str],
-                   big: bool = False) -> alt.LayerChart:
+                   big: bool = False) -> alt.LayerChart | alt.FacetChart:
     """Horizontal bars: % of target per goal, coloured by status, with the 100 % line.
     `labels`: title, percent, goal, status."""
     order = [status_labels[s] for s in STATUSES]

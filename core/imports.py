@@ -373,7 +373,7 @@ def _close_enough(value: str, option: str, ratio: float) -> bool:
     return False
 
 
-def _similar(value: str, options: list[str], weights: Counter | None = None) -> str | None:
+def _similar(value: str, options: list[str], weights: Counter[str] | None = None) -> str | None:
     """The closest option that is a likely misspelling of it (see `_close_enough`), else None (the
     value is then proposed as a new one); ties go to the most used option."""
     best, best_key = None, None
@@ -382,7 +382,7 @@ def _similar(value: str, options: list[str], weights: Counter | None = None) -> 
         ratio = difflib.SequenceMatcher(None, v, option.strip().lower()).ratio()
         if not _close_enough(v, option.strip().lower(), ratio):
             continue
-        key = (ratio, (weights or {}).get(option, 0))
+        key = (ratio, weights.get(option, 0) if weights else 0)
         if best_key is None or key > best_key:
             best, best_key = option, key
     return best
@@ -851,8 +851,8 @@ def prepare(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapp
 
 def _existing_unique(session: Session, kind: str, frame: pd.DataFrame, columns) -> dict[str, dict[str, int]]:
     """Existing external ids / e-mails (all records, whatever the scope: they must stay unique)."""
-    model = {"customers": Customer, "members": Member, "deals": Deal}.get(kind)
-    result: dict[str, set[str]] = {}
+    model: Any = {"customers": Customer, "members": Member, "deals": Deal}.get(kind)
+    result: dict[str, dict[str, int]] = {}
     if model is None:
         return result
     for column, spec in columns:
@@ -937,9 +937,10 @@ def commit_import(session: Session, actor: Actor, kind: str, frame: pd.DataFrame
     valid = [r for r in prepared.rows if not r["_errors"]]
     fresh = [r for r in valid if r.get("_match") is None]
     changed = [r for r in valid if r.get("_match") is not None and r.get("_changes")]
-    writer = {"customers": _write_customers, "members": _write_members, "deals": _write_deals,
-              "interactions": _write_interactions, "contacts": _write_simple, "surveys": _write_simple,
-              "complaints": _write_simple}[kind]
+    writers: dict[str, Callable[..., ImportResult]] = {
+        "customers": _write_customers, "members": _write_members, "deals": _write_deals, "interactions": _write_interactions,
+        "contacts": _write_simple, "surveys": _write_simple, "complaints": _write_simple}
+    writer = writers[kind]
     if writer is _write_simple:
         writer = lambda s_, a_, rows_, report_: _write_simple(s_, a_, kind, rows_, report_)  # noqa: E731
     extra: dict[str, Any] = {}
@@ -960,7 +961,7 @@ def commit_import(session: Session, actor: Actor, kind: str, frame: pd.DataFrame
                         prepared.error_count, tuple(prepared.errors), **extra)
 
 
-_MODELS = {"customers": Customer, "members": Member, "deals": Deal, "interactions": Interaction, "contacts": Contact,
+_MODELS: dict[str, Any] = {"customers": Customer, "members": Member, "deals": Deal, "interactions": Interaction, "contacts": Contact,
            "surveys": Survey, "complaints": Complaint}
 _ENTITY = {"customers": "customer", "members": "member", "deals": "deal", "interactions": "interaction", "contacts": "contact",
            "surveys": "survey", "complaints": "complaint"}
@@ -1091,7 +1092,7 @@ def _write_customers(session: Session, actor: Actor, rows: list[dict], report) -
         attrs = {"industry": row["industry"], "size": row["size"], "region": row["region"], "team_id": row.get("team_id")}
         owner_id = row.get("owner_id")
         team_id = row.get("team_id")
-        why = None
+        why: tuple[str, dict[str, Any]] | None = None
         if owner_id is not None:
             team_id = member_team.get(owner_id, team_id)
             why = ("assignment.reason_import", {})

@@ -21,7 +21,7 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -181,7 +181,7 @@ def list_reward_rules(session: Session, actor: Actor) -> pd.DataFrame:
     query = select(RewardRule, Team.name).join(Team, Team.id == RewardRule.team_id).order_by(Team.name, RewardRule.metric, RewardRule.threshold)
     if not scope.everything:
         if not actor.is_manager:
-            query = query.where(RewardRule.team_id == actor.team_id) if actor.team_id else query.where(False)
+            query = query.where(RewardRule.team_id == actor.team_id) if actor.team_id else query.where(false())
         else:
             query = query.where(RewardRule.team_id.in_(sorted(scope.team_ids)))
     rows = session.execute(query).all()

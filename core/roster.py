@@ -211,7 +211,7 @@ def save_roles(session: Session, actor: Actor, rows: list[dict]) -> dict[str, in
             elif code in codes or any(r.code == code for r in existing.values()):
                 errors.append(FieldError("roster.role_code_taken", {"value": code}, row=position, column=COL_ROLE_CODE))
         codes.setdefault(code, position)
-        values = {"name_zh": _text(row.get("name_zh")), "name_en": _text(row.get("name_en")),
+        values: dict[str, Any] = {"name_zh": _text(row.get("name_zh")), "name_en": _text(row.get("name_en")),
                   "active": True if _blank(row.get("active")) else bool(row.get("active"))}
         for key, column in (("name_zh", COL_ROLE_ZH), ("name_en", COL_ROLE_EN)):
             if not values[key]:

@@ -665,9 +665,8 @@ def list_complaints(
     if breached_only:
         found = session.execute(ordered).all()
         book.load_pauses(session, [r.id for r in found])
-        rows = [_row_dict(r, book, now) for r in found]
-        rows = [r for r in rows if r["breached"]]
-        return ComplaintPage(len(rows), rows[offset: offset + limit])
+        breached = [r for r in (_row_dict(r, book, now) for r in found) if r["breached"]]
+        return ComplaintPage(len(breached), breached[offset: offset + limit])
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(ordered.limit(limit).offset(offset)).all()
     book.load_pauses(session, [r.id for r in rows])
