@@ -52,7 +52,7 @@ from core.permissions import (
     subtree_team_ids,
 )
 from core.tasks import create_task
-from db.models import GOAL_METRICS, CheckIn, Goal, Member, Task, Team, User
+from db.models import GOAL_METRICS, CheckIn, Goal, Member, Team, User
 
 ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA, NOT_STARTED = "on_track", "at_risk", "off_track", "no_data", "not_started"
 STATUSES = (ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA, NOT_STARTED)
@@ -773,14 +773,6 @@ def create_follow_up_tasks(session: Session, actor: Actor, titles: dict[int, str
     if not titles:
         raise InvalidInput("goals.error.none_selected")
     return [create_follow_up_task(session, actor, goal_id, title=title, today=today) for goal_id, title in titles.items()]
-
-
-def follow_up_tasks(session: Session, actor: Actor, goal_id: int) -> list[dict]:
-    """Open board tasks linked to a goal."""
-    _load(session, actor, goal_id, READ)
-    rows = session.execute(select(Task.id, Task.title, Task.status, Task.due_date).where(Task.goal_id == goal_id)
-                           .order_by(Task.status == "done", Task.due_date)).all()
-    return [{"id": r.id, "title": r.title, "status": r.status, "due_date": r.due_date} for r in rows]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ confirms, and a leaderboard per cycle.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -309,13 +308,6 @@ def list_rewards(session: Session, actor: Actor, status: str | None = None, limi
 # ---------------------------------------------------------------------------------------------
 # Leaderboard
 # ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class LeaderRow:
-    member: str
-    praise: int
-    rewards: int
-
-
 def leaderboard_cycles(session: Session, actor: Actor) -> list[dict[str, Any]]:
     """Cycles of the actor's teams (managers) or own team tree (members), newest first."""
     scope = scope_for(session, actor)

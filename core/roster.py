@@ -637,12 +637,6 @@ def _validate_rows(session: Session, actor: Actor, scope: Scope, rows: list[dict
     return clean, errors
 
 
-def validate_members(session: Session, actor: Actor, rows: list[dict]) -> list[FieldError]:
-    """The row errors `save_members` would refuse with (empty when the table is valid)."""
-    _ensure_lead(actor)
-    return _validate_rows(session, actor, scope_for(session, actor), rows)[1]
-
-
 def _member_snapshot(member: Member, specialties: list[str]) -> dict[str, Any]:
     data = audit.snapshot(member, _MEMBER_FIELDS)
     data["specialties"] = sorted(specialties)

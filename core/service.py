@@ -31,7 +31,7 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
-from sqlalchemy import case, delete, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core import audit, metrics, notifications, safe_text, versions
@@ -250,17 +250,6 @@ def save_service_targets(session: Session, actor: Actor, team_id: int, changes: 
     for severity, (response_seconds, resolution_seconds) in changes.items():
         set_service_target(session, actor, team_id, severity, response_seconds, resolution_seconds)
     return len(changes)
-
-
-def clear_service_target(session: Session, actor: Actor, team_id: int, severity: str) -> None:
-    """Back to the inherited or default target for that severity."""
-    ensure_role(actor, "admin", "manager")
-    ensure_team(scope_for(session, actor), team_id)
-    row = session.scalar(select(ServiceTarget).where(ServiceTarget.team_id == team_id, ServiceTarget.severity == severity))
-    if row is None:
-        return
-    audit.record(session, actor, "service_target.clear", "service_target", row.id, audit.snapshot(row), None)
-    session.execute(delete(ServiceTarget).where(ServiceTarget.id == row.id))
 
 
 # ---------------------------------------------------------------------------------------------
