@@ -36,7 +36,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, metrics, versions
+from core import audit, metric_registry, metrics, versions
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from core.permissions import Actor, ensure_member, ensure_team, evaluation_filter, scope_for, team_filter
 from db.base import Base, utcnow
@@ -56,26 +56,13 @@ from db.models import (
     Team,
 )
 
-GOAL_ATTAINMENT = "goal_attainment"
+GOAL_ATTAINMENT = metric_registry.GOAL_ATTAINMENT
 MEASURABLE = (*metrics.MEASURED_METRICS, GOAL_ATTAINMENT)
 SCORE_MIN, SCORE_MAX = 1, 5
 OUTLIER_Z = 1.5  # calibration: a total more than 1.5 standard deviations from the cycle mean
 GAP_FLAG = 2  # calibration: self and manager ratings 2 or more points apart
-
-# Sensible starting scales for new measured criteria (the manager can edit them).
-DEFAULT_SCALES: dict[str, dict[str, Any]] = {
-    "sales_won": {"thresholds": [50_000, 100_000, 200_000, 400_000], "higher_is_better": True},
-    "new_customers": {"thresholds": [1, 3, 5, 8], "higher_is_better": True},
-    "csat_avg": {"thresholds": [3.0, 3.5, 4.0, 4.5], "higher_is_better": True},
-    "nps": {"thresholds": [0, 20, 40, 60], "higher_is_better": True},
-    "retention_rate": {"thresholds": [70, 80, 90, 95], "higher_is_better": True},
-    "first_response_hours": {"thresholds": [48, 24, 8, 2], "higher_is_better": False},
-    "resolution_rate": {"thresholds": [60, 75, 85, 95], "higher_is_better": True},
-    "follow_ups_done": {"thresholds": [5, 10, 20, 40], "higher_is_better": True},
-    "tasks_on_time": {"thresholds": [2, 5, 10, 20], "higher_is_better": True},
-    GOAL_ATTAINMENT: {"thresholds": [50, 75, 90, 100], "higher_is_better": True},
-}
-METRIC_UNITS = {**metrics.METRIC_UNITS, GOAL_ATTAINMENT: "%"}
+# Units of every measurable criterion; starting scales are metric_registry.default_scale(metric).
+METRIC_UNITS = {m: metric_registry.unit(m) for m in MEASURABLE}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ import pandas as pd
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core import audit, permissions, versions
+from core import audit, metric_registry, permissions, versions
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from core.metrics import LEVEL_METRICS, LOWER_IS_BETTER, MEASURED_METRICS, measure_by_member, measure_value
 from core.permissions import (
@@ -61,8 +61,8 @@ STATUS_RULE = "goals.status_rule"  # translation key of the rule text shown besi
 SPLIT_METHODS = ("even", "capacity", "last_share")
 TIME_AXES = ("quarter", "month")
 AMBITION_FACTOR = 1.5  # a target above 1.5x the owner's best past period is flagged as doubtful
-MAX_VALUES = {"csat_avg": 5.0, "retention_rate": 100.0, "resolution_rate": 100.0, "nps": 100.0}
-MIN_VALUES = {"nps": -100.0}
+MAX_VALUES = metric_registry.MAX_VALUES  # the range a target may take, per metric
+MIN_VALUES = metric_registry.MIN_VALUES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -590,8 +590,8 @@ def split_amounts(total: float, weights: Sequence[float], decimals: int = 0) -> 
 
 
 def _decimals(metric: str, target: float) -> int:
-    return 0 if metric in ("sales_won", "new_customers", "follow_ups_done", "tasks_on_time", "deals_new",
-                           "pipeline_created") else 2
+    """Precision of a split target: whole numbers for counts and money, else hundredths."""
+    return 0 if metric_registry.info(metric).whole else 2
 
 
 def previous_period(start: date, end: date) -> tuple[date, date]:

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import goals
+from core import goals, metric_registry
 from core.metrics import METRIC_UNITS
 from db.models import GOAL_METRICS
 from pages import period_ui, pipeline_view, ui
@@ -30,10 +30,9 @@ def status_badge(code: str) -> str:
 def fmt_value(value, metric: str, unit: str = "") -> str:
     if value is None:
         return "—"
-    if metric in ("sales_won", "pipeline_created"):
+    if metric_registry.is_money(metric):
         return ui.fmt_money(value)
-    decimals = 0 if metric in ("new_customers", "follow_ups_done", "tasks_on_time", "deals_new") else 1
-    return f"{ui.fmt_number(value, decimals)}{(' ' + unit) if unit else ''}"
+    return f"{ui.fmt_number(value, metric_registry.decimals(metric))}{(' ' + unit) if unit else ''}"
 
 
 def goal_table(rows: list[goals.GoalRow], key: str, cache_key: tuple) -> None:
