@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 STAMP := $(VENV)/.installed
 
-.PHONY: run worker test install migrate demo demo-large bench clean
+.PHONY: run worker test test-fast lint install migrate demo demo-large bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -37,6 +37,16 @@ worker: migrate
 ## The whole suite: unit, AppTest and browser tests (and PostgreSQL when TEST_DATABASE_URL is set)
 test: install
 	$(PY) -m pytest -q
+
+## The inner loop: unit and AppTest tests, no browser (a minute or two instead of the whole suite)
+test-fast: install
+	$(PY) -m pytest -q tests/unit tests/app
+
+## Lint and types: ruff (pyflakes, bugbear, pyupgrade, simplify, complexity) and mypy on core/ and db/
+## (both configured in pyproject.toml)
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 demo-large: migrate
 	$(PY) -m db.demo --scale large

@@ -194,7 +194,7 @@ def count_wire(page) -> None:
 def login(page, base: str, username: str) -> None:
     """Sign in through the form (a cold server may redraw the form once: try again then)."""
     page.goto(f"{base}/?lang=zh")
-    for attempt in range(4):
+    for _attempt in range(4):
         settle(page)
         if page.locator('[data-testid="stSidebarNav"]').count():
             break

@@ -13,6 +13,7 @@ from core import audit
 from core.errors import FieldError, InvalidInput, NotFound
 from core.permissions import READ, WRITE, Actor, allowed, ensure
 from db.models import ACCOUNT_ROLES, Customer, CustomerCollaborator, Member
+from db.session import rowcount
 
 
 def _customer(session: Session, actor: Actor, customer_id: int, action: str) -> Customer:
@@ -73,7 +74,7 @@ def remove_collaborator(session: Session, actor: Actor, customer_id: int, member
     customer = _customer(session, actor, customer_id, WRITE)
     result = session.execute(delete(CustomerCollaborator).where(
         CustomerCollaborator.customer_id == customer.id, CustomerCollaborator.member_id == member_id))
-    if result.rowcount:
+    if rowcount(result):
         audit.record(session, actor, "customer.collaborator_remove", "customer", customer.id, {"member_id": member_id}, None)
 
 

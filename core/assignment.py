@@ -277,7 +277,7 @@ def save_rule(session: Session, actor: Actor, data: dict[str, Any], rule_id: int
     """Create or change a rule. Its owning team and its target must be inside the actor's scope."""
     ensure_role(actor, "admin", "manager")
     scope = scope_for(session, actor)
-    clean = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in data.items()}
+    clean: dict[str, Any] = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in data.items()}
     errors: list[FieldError] = []
     if not clean.get("team_id"):
         errors.append(FieldError("error.required", {"field": "team_id"}, column="team_id"))
@@ -536,14 +536,14 @@ def propose_rebalance(session: Session, actor: Actor, team_id: int | None = None
                 continue
             tgt = min(targets, key=lambda t: (load[t], t))
 
-            def fit(row: tuple) -> tuple:
+            def fit(row: tuple, tgt: int = tgt, src: int = src) -> tuple:
                 attrs = {"industry": row[2], "size": row[3], "region": row[4]}
                 return (-len(_matches(people[tgt], attrs)), len(_matches(people[src], attrs)), row[0])
 
             row = min(pending[src], key=fit)
             pending[src].remove(row)
             attrs = {"industry": row[2], "size": row[3], "region": row[4]}
-            why = [("assignment.why_" + k, {}) for k in _matches(people[tgt], attrs)]
+            why: list[tuple[str, dict[str, Any]]] = [("assignment.why_" + k, {}) for k in _matches(people[tgt], attrs)]
             params = (("from_load", load[src]), ("from_cap", people[src].capacity),
                       ("to_load", load[tgt]), ("to_cap", people[tgt].capacity), ("why", tuple(why)))
             move = Move(row[0], row[1], src, people[src].name, tgt, people[tgt].name,
@@ -593,7 +593,7 @@ def _as_move(item: Any) -> Move:
                 item.get("reason_key", "assignment.reason_manual"), tuple(item.get("reason_params", ()) or ()))
 
 
-def apply_moves(session: Session, actor: Actor, moves: list[Any], reason: str | None = None) -> int:
+def apply_moves(session: Session, actor: Actor, moves: list[Any], reason: str | None = None) -> int:  # noqa: C901 - issue 16 point 3: to be split
     """Apply accepted moves in the caller's one transaction. Every customer and target is checked
     against the actor's scope; a customer whose owner changed since the proposal is a Conflict;
     a target pushed over capacity refuses the whole batch. Returns the number of moves applied."""
@@ -602,7 +602,7 @@ def apply_moves(session: Session, actor: Actor, moves: list[Any], reason: str | 
     items = [_as_move(m) for m in moves]
     errors: list[FieldError] = []
     customers: dict[int, Customer] = {}
-    for number, move in enumerate(items, start=1):
+    for move in items:
         customer = session.get(Customer, move.customer_id)
         if customer is None or not allowed(session, actor, READ, customer, scope):
             raise NotFound("customers.not_found", id=str(move.customer_id))

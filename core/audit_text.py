@@ -31,7 +31,7 @@ CHOICE_FIELDS = {"status": None, "role": "user_role", "channel": "channel", "sev
 STATUS_PREFIX = {"task": "task_status", "customer": "customer_status", "complaint": "complaint_status",
                  "member": "member_status", "goal": "goal_status", "evaluation_cycle": "cycle_status",
                  "reward": "reward_status"}
-NAMED = {"task": (Task, Task.title), "customer": (Customer, Customer.name), "member": (Member, Member.name),
+NAMED: dict[str, tuple[Any, Any]] = {"task": (Task, Task.title), "customer": (Customer, Customer.name), "member": (Member, Member.name),
          "team": (Team, Team.name), "user": (User, User.display_name), "goal": (Goal, Goal.title),
          "complaint": (Complaint, Complaint.title)}
 

@@ -288,18 +288,6 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> No
     audit.record(session, actor, "activate" if active else "deactivate", "user", user.id, {"active": before}, {"active": active})
 
 
-def set_role(session: Session, actor: Actor, user_id: int, role: str) -> None:
-    ensure_role(actor, "admin")
-    if role not in USER_ROLES:
-        raise InvalidInput("auth.role_invalid")
-    user = _get_user(session, user_id)
-    if user.id == actor.user_id and role != "admin":
-        raise InvalidInput("auth.cannot_demote_self")
-    before = user.role
-    user.role = role
-    audit.record(session, actor, "set_role", "user", user.id, {"role": before}, {"role": role})
-
-
 def set_language(session: Session, actor: Actor, language: str) -> None:
     """Every user picks their own UI language."""
     if language not in LANGUAGES:

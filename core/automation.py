@@ -21,8 +21,9 @@ Rules (one place):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any, Callable
+from datetime import datetime, timedelta
+from typing import Any
+from collections.abc import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -44,7 +45,6 @@ from db.models import (
     Complaint,
     Customer,
     Deal,
-    Goal,
     Member,
     Task,
     Team,
@@ -206,9 +206,11 @@ def _deal_subject(ref: str, r: Any) -> Subject:
                    customer_id=r.customer_id, industry=r.industry, tier=r.tier)
 
 
-def _find(session: Session, rule: AutomationRule, now: datetime, teams: set[int] | None) -> list[Subject]:
+def _find(session: Session, rule: AutomationRule, now: datetime, teams: set[int] | None) -> list[Subject]:  # noqa: C901 - issue 16 point 3: to be split
     today = now.date()
     found: list[Subject] = []
+    c: Any  # one result row; each trigger selects its own columns
+    rows: Any
 
     def in_scope(column):
         return column.in_(sorted(teams)) if teams is not None else True

@@ -17,7 +17,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Interval = tuple[datetime, datetime]
@@ -52,11 +52,11 @@ def zone(name: str) -> ZoneInfo:
 
 
 def _to_utc(local: datetime) -> datetime:
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def _local_day(moment: datetime, tz: ZoneInfo) -> date:
-    return moment.replace(tzinfo=timezone.utc).astimezone(tz).date()
+    return moment.replace(tzinfo=UTC).astimezone(tz).date()
 
 
 def working_windows(calendar: WorkCalendar | None, since: datetime) -> Iterator[Interval]:

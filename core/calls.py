@@ -177,7 +177,7 @@ def _fingerprint(member_id: int, at: datetime, topic: str | None, answered: bool
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:64]
 
 
-def import_calls(session: Session, actor: Actor, frame: pd.DataFrame, mapping: dict[str, str | None],
+def import_calls(session: Session, actor: Actor, frame: pd.DataFrame, mapping: dict[str, str | None],  # noqa: C901 - issue 16 point 3: to be split
                  progress: Callable[[float], None] | None = None) -> ImportResult:
     """Import a call sheet with `mapping` (our field -> the sheet's header), all or nothing."""
     ensure_role(actor, "admin", "manager")

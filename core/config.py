@@ -7,6 +7,7 @@ mode 0600, written to a temporary file and linked into place, so two servers sta
 up with the same key (the second one's link fails and it reads the first one's file)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import stat
@@ -63,10 +64,8 @@ def _create_key_file(path: Path) -> None:
             fh.write(secrets.token_urlsafe(48) + "\n")  # 64 characters
             fh.flush()
             os.fsync(fh.fileno())
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(temp, path)
-        except FileExistsError:
-            pass
     finally:
         temp.unlink(missing_ok=True)
 

@@ -56,6 +56,7 @@ from db.models import (
     Product,
     Team,
 )
+from db.session import rowcount
 
 CLOSE_PERIODS = ("this_quarter", "next_quarter", "this_month", "overdue", "all")
 SORTS = ("value", "expected_close", "probability", "created_at", "title", "stage_entered_at")
@@ -340,7 +341,7 @@ def pipeline(session: Session, actor: Actor, filters: DealFilters = DealFilters(
     per = dict(limits)
     scope = scope_for(session, actor)
     needs_customer = not scope.everything or bool((filters.search or "").strip())
-    rows = []
+    rows: list[Any] = []
     for stage in stages:  # one short query per column: the (stage, value) index serves it in order
         n = max(0, min(per.get(stage.code, limit), MAX_CARDS_PER_COLUMN))
         if not n or not totals.get(stage.code, (0,))[0]:
@@ -685,7 +686,7 @@ def _guarded_update(session: Session, deal: Deal, expected_version: int, values:
         .values(**values, version=Deal.version + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise Conflict("pipeline.error.conflict", title=deal.title)
     session.expire(deal)
     return expected_version + 1
@@ -792,7 +793,7 @@ def update_deal(session: Session, actor: Actor, deal_id: int, expected_version: 
     if collab_change:
         new["collaborators"] = sorted(int(m) for m in changes["collaborator_ids"] or ())
     audit.record(session, actor, "deal.update", "deal", deal_id, old, new)
-    return DealResult(deal_id, version, True, title, deal.stage if "stage" not in values else values["stage"])
+    return DealResult(deal_id, version, True, title, values.get("stage", deal.stage))
 
 
 def deal_history(session: Session, actor: Actor, deal_id: int, limit: int = 30) -> list[dict]:

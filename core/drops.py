@@ -69,6 +69,7 @@ def parse_drop(raw: Any, drawn: Mapping[str, Sequence[int]], card_prefix: str) -
     source, target, item = raw.get("from_container"), raw.get("to_container"), raw.get("item_key")
     if not all(isinstance(v, str) and v for v in (source, target, item)):
         raise _refuse("drop.error.malformed")
+    assert isinstance(source, str) and isinstance(target, str) and isinstance(item, str)  # checked just above
     parsed = parse_card_key(item, card_prefix)
     if parsed is None:
         raise _refuse("drop.error.unknown_card")

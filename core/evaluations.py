@@ -36,7 +36,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, metrics, versions
+from core import audit, metric_registry, metrics, versions
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from core.permissions import Actor, ensure_member, ensure_team, scope_clause, scope_for
 from db.base import Base, utcnow
@@ -64,26 +64,13 @@ from db.models import (
     Team,
 )
 
-GOAL_ATTAINMENT = "goal_attainment"
+GOAL_ATTAINMENT = metric_registry.GOAL_ATTAINMENT
 MEASURABLE = (*metrics.MEASURED_METRICS, GOAL_ATTAINMENT)
 SCORE_MIN, SCORE_MAX = 1, 5
 OUTLIER_Z = 1.5  # calibration: a total more than 1.5 standard deviations from the cycle mean
 GAP_FLAG = 2  # calibration: self and manager ratings 2 or more points apart
-
-# Sensible starting scales for new measured criteria (the manager can edit them).
-DEFAULT_SCALES: dict[str, dict[str, Any]] = {
-    "sales_won": {"thresholds": [50_000, 100_000, 200_000, 400_000], "higher_is_better": True},
-    "new_customers": {"thresholds": [1, 3, 5, 8], "higher_is_better": True},
-    "csat_avg": {"thresholds": [3.0, 3.5, 4.0, 4.5], "higher_is_better": True},
-    "nps": {"thresholds": [0, 20, 40, 60], "higher_is_better": True},
-    "retention_rate": {"thresholds": [70, 80, 90, 95], "higher_is_better": True},
-    "first_response_hours": {"thresholds": [48, 24, 8, 2], "higher_is_better": False},
-    "resolution_rate": {"thresholds": [60, 75, 85, 95], "higher_is_better": True},
-    "follow_ups_done": {"thresholds": [5, 10, 20, 40], "higher_is_better": True},
-    "tasks_on_time": {"thresholds": [2, 5, 10, 20], "higher_is_better": True},
-    GOAL_ATTAINMENT: {"thresholds": [50, 75, 90, 100], "higher_is_better": True},
-}
-METRIC_UNITS = {**metrics.METRIC_UNITS, GOAL_ATTAINMENT: "%"}
+# Units of every measurable criterion; starting scales are metric_registry.default_scale(metric).
+METRIC_UNITS = {m: metric_registry.unit(m) for m in MEASURABLE}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,7 +378,7 @@ def release_cycle(session: Session, actor: Actor, cycle_id: int, confirmed: Any 
     checklist = release_checklist(session, actor, cycle_id, today)
     unconfirmed = [gap for gap in RELEASE_GAPS if checklist[gap] and gap not in set(confirmed or ())]
     if unconfirmed:
-        raise Conflict("screens.release.unconfirmed", {"n": len(unconfirmed)})
+        raise Conflict("screens.release.unconfirmed", n=len(unconfirmed))
     evaluations = list(session.scalars(select(Evaluation).where(Evaluation.cycle_id == cycle.id)))
     now = utcnow()
     for evaluation in evaluations:
@@ -582,6 +569,7 @@ def goal_attainment(session: Session, member_id: int, start: date, end: date) ->
                 select(CheckIn.id, CheckIn.value).where(CheckIn.goal_id == goal.id, CheckIn.created_at < datetime.combine(day + timedelta(days=1), time.min))
                 .order_by(CheckIn.created_at.desc(), CheckIn.id.desc()).limit(1)
             ).first()
+            found: tuple[metrics.RecordRef, ...]
             value, found = (check_in.value, (metrics.RecordRef("check_in", check_in.id),)) if check_in else (None, ())
         else:
             measured = metrics.measure(session, goal.metric, member_ids=[member_id], start=goal.start_date, end=day)
@@ -823,7 +811,7 @@ def records_frame(session: Session, actor: Actor, evaluation_id: int, criterion_
     frames = []
     for kind, ids in by_kind.items():
         model = _model_for(kind)
-        cols = [getattr(model, "id")] + [getattr(model, c) for c in _SHOW_COLUMNS if hasattr(model, c)]
+        cols = [model.id] + [getattr(model, c) for c in _SHOW_COLUMNS if hasattr(model, c)]
         data = session.execute(select(*cols).where(model.id.in_(ids)).order_by(model.id)).all()
         frame = pd.DataFrame([row._asdict() for row in data])
         frame.insert(0, "kind", kind)
@@ -841,7 +829,7 @@ def _short(text: str | None, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def records_table(session: Session, actor: Actor, evaluation_id: int, criterion_id: int, lang: str) -> list[dict]:
+def records_table(session: Session, actor: Actor, evaluation_id: int, criterion_id: int, lang: str) -> list[dict]:  # noqa: C901 - issue 16 point 3: to be split
     """The rows behind a measured line as a reader sees them: what the record is (a deal, a
     survey ...), its name, the customer, the person, the date that put it in the period and one
     detail, all in `lang` (no ids, no field names or codes); `link` is the page that opens it
@@ -882,9 +870,9 @@ def records_table(session: Session, actor: Actor, evaluation_id: int, criterion_
             rows.append(row("deal", d.title, d.customer_id, d.owner_id, d.closed_on or d.created_at,
                             f"{format_money(d.value, lang, d.currency)} · {stage}", f"pipeline?deal={d.id}"))
     if ids.get("customer"):
-        for c in session.scalars(select(Customer).where(Customer.id.in_(ids["customer"]))):
-            rows.append(row("customer", c.name, c.id, c.owner_id, c.created_at,
-                            choice_label("customer_status", c.status, lang), to_customer(c.id)))
+        for cust in session.scalars(select(Customer).where(Customer.id.in_(ids["customer"]))):
+            rows.append(row("customer", cust.name, cust.id, cust.owner_id, cust.created_at,
+                            choice_label("customer_status", cust.status, lang), to_customer(cust.id)))
     if ids.get("survey"):
         for v in session.scalars(select(Survey).where(Survey.id.in_(ids["survey"]))):
             parts = ([f"{t('reports.record.csat', lang)} {v.csat}/5"] if v.csat is not None else []) + \
@@ -892,10 +880,10 @@ def records_table(session: Session, actor: Actor, evaluation_id: int, criterion_
             rows.append(row("survey", " · ".join(parts), v.customer_id, v.member_id, v.responded_at,
                             _short(v.comment), to_customer(v.customer_id)))
     if ids.get("complaint"):
-        for c in session.scalars(select(Complaint).where(Complaint.id.in_(ids["complaint"]))):
-            detail = f"{choice_label('severity', c.severity, lang)} · {choice_label('complaint_status', c.status, lang)}"
-            link = f"service?complaint={c.id}" if c.status != "resolved" else to_customer(c.customer_id)
-            rows.append(row("complaint", c.title, c.customer_id, c.assignee_id, c.opened_at, detail, link))
+        for cp in session.scalars(select(Complaint).where(Complaint.id.in_(ids["complaint"]))):
+            detail = f"{choice_label('severity', cp.severity, lang)} · {choice_label('complaint_status', cp.status, lang)}"
+            link = f"service?complaint={cp.id}" if cp.status != "resolved" else to_customer(cp.customer_id)
+            rows.append(row("complaint", cp.title, cp.customer_id, cp.assignee_id, cp.opened_at, detail, link))
     if ids.get("interaction"):
         for i in session.scalars(select(Interaction).where(Interaction.id.in_(ids["interaction"]))):
             rows.append(row("interaction", _short(i.summary), i.customer_id, i.member_id, i.occurred_at,
@@ -905,23 +893,23 @@ def records_table(session: Session, actor: Actor, evaluation_id: int, criterion_
             detail = t("reports.record.due", lang, date=format_date(k.due_date, lang)) if k.due_date else None
             rows.append(row("task", k.title, k.customer_id, k.assignee_id, k.completed_at, detail, to_customer(k.customer_id)))
     if ids.get("call"):
-        for c in session.scalars(select(Call).where(Call.id.in_(ids["call"]))):
-            detail = t("reports.record.answered" if c.answered else "reports.record.missed", lang)
-            rows.append(row("call", c.topic, None, c.member_id, c.occurred_at, detail, None))
+        for call_ in session.scalars(select(Call).where(Call.id.in_(ids["call"]))):
+            detail = t("reports.record.answered" if call_.answered else "reports.record.missed", lang)
+            rows.append(row("call", call_.topic, None, call_.member_id, call_.occurred_at, detail, None))
     goal_ids = set(ids.get("goal", []))
     check_ins = {}
     if ids.get("check_in"):
-        check_ins = {c.id: c for c in session.scalars(select(CheckIn).where(CheckIn.id.in_(ids["check_in"])))}
-        goal_ids |= {c.goal_id for c in check_ins.values()}
+        check_ins = {ci.id: ci for ci in session.scalars(select(CheckIn).where(CheckIn.id.in_(ids["check_in"])))}
+        goal_ids |= {ci.goal_id for ci in check_ins.values()}
     goals_by_id = {g.id: g for g in session.scalars(select(Goal).where(Goal.id.in_(goal_ids)))} if goal_ids else {}
     for gid in ids.get("goal", []):
         g = goals_by_id.get(gid)
         if g is not None:
             rows.append(row("goal", g.title, None, g.member_id, g.end_date, choice_label("metric", g.metric, lang), "goals"))
-    for c in check_ins.values():
-        g = goals_by_id.get(c.goal_id)
-        rows.append(row("check_in", g.title if g else None, None, g.member_id if g else None, c.created_at,
-                        metrics.format_metric(c.value, "manual", lang, "", g.unit if g else ""), "goals"))
+    for ci in check_ins.values():
+        g = goals_by_id.get(ci.goal_id)
+        rows.append(row("check_in", g.title if g else None, None, g.member_id if g else None, ci.created_at,
+                        metrics.format_metric(ci.value, "manual", lang, "", g.unit if g else ""), "goals"))
     rows.sort(key=lambda r: (r["what"], str(r["sort"] or "")))
     for r in rows:
         del r["sort"]

@@ -11,7 +11,6 @@ from core.errors import FieldError, InvalidInput
 from core.permissions import Actor
 from db.models import User
 
-from core.auth import MIN_PASSWORD_LENGTH as MIN_NEW_PASSWORD  # noqa: E402 - the one password policy
 
 
 def must_change_password(session: Session, user_id: int) -> bool:

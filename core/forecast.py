@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 
 import altair as alt
@@ -37,7 +36,6 @@ from core.deals import CLOSED, LOST, WON, list_stages, quarter_of, workspace_cur
 from core.errors import NotFound, PermissionDenied
 from core.metrics import lost_between, won_between
 from core.permissions import Actor, scope_for, subtree_team_ids
-from db.base import utcnow
 from db.models import Deal, Goal, Member, Team
 
 DEFAULT_STUCK_DAYS = 30
@@ -86,7 +84,7 @@ class ForecastRow:
     def attainment(self) -> float | None:
         return 100.0 * self.won / self.quota if self.quota else None
 
-    def plus(self, other: "ForecastRow") -> "ForecastRow":
+    def plus(self, other: ForecastRow) -> ForecastRow:
         return replace(
             self, won=self.won + other.won, won_count=self.won_count + other.won_count,
             lost_count=self.lost_count + other.lost_count, cycle_days_sum=self.cycle_days_sum + other.cycle_days_sum,
@@ -239,26 +237,26 @@ def forecast(session: Session, actor: Actor, *, team_id: int | None = None, quar
                       start, end, currency, stuck_days, today)
     all_member_quotas = _quotas(session, Goal.member_id, list(member_team), start, end)
     team_quotas = _quotas(session, Goal.team_id, roots, start, end)
-    rows = []
+    team_rows: list[ForecastRow] = []
     for tid in roots:
         sub = subtree_team_ids(session, {tid})
         row = _empty(f"team:{tid}", teams[tid].name, "team")
-        quotas = []
+        member_quotas_in_team: list[float] = []
         for member_id, member_team_id in member_team.items():
             if member_team_id in sub:
                 if member_id in agg:
                     row = row.plus(agg[member_id])
                 if member_id in all_member_quotas:
-                    quotas.append(all_member_quotas[member_id])
-        quota = team_quotas.get(tid, sum(quotas) if quotas else None)
-        rows.append(replace(row, quota=quota))
+                    member_quotas_in_team.append(all_member_quotas[member_id])
+        quota = team_quotas.get(tid, sum(member_quotas_in_team) if member_quotas_in_team else None)
+        team_rows.append(replace(row, quota=quota))
     total = _empty("org", "", "org")
-    for row in rows:
+    for row in team_rows:
         total = total.plus(row)
-    quotas = [r.quota for r in rows if r.quota is not None]
-    total = replace(total, quota=sum(quotas) if quotas else None)
+    team_quota_values = [r.quota for r in team_rows if r.quota is not None]
+    total = replace(total, quota=sum(team_quota_values) if team_quota_values else None)
     other = _other_currency(session, None if scope.everything else list(agg), start, end, currency)
-    return Forecast(start, end, currency, tuple(rows), total, stuck_days, other,
+    return Forecast(start, end, currency, tuple(team_rows), total, stuck_days, other,
                     "forecast.organisation" if scope.everything else "forecast.my_teams")
 
 
@@ -313,7 +311,7 @@ def forecast_frame(result: Forecast, lang: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
-def forecast_chart(result: Forecast, lang: str, max_rows: int = 25) -> alt.Chart:
+def forecast_chart(result: Forecast, lang: str, max_rows: int = 25) -> alt.LayerChart | alt.FacetChart:
     """Stacked bar per member or team (won, commit, rest of the pipeline expected in the quarter)
     with the quota as a tick: how far each is from the number."""
     rows = sorted(result.rows, key=lambda r: -r.best_case)[:max_rows]

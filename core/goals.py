@@ -27,15 +27,16 @@ import copy
 import functools
 import math
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
-from typing import Any, Iterable, Sequence
+from datetime import date, timedelta
+from typing import Any
+from collections.abc import Iterable, Sequence
 
 import altair as alt
 import pandas as pd
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core import audit, limits, permissions, versions
+from core import audit, limits, metric_registry, permissions, versions
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from core.metrics import (
     LEVEL_METRICS,
@@ -57,7 +58,7 @@ from core.permissions import (
     subtree_team_ids,
 )
 from core.tasks import create_task
-from db.models import GOAL_METRICS, CheckIn, Goal, Member, Task, Team, User
+from db.models import GOAL_METRICS, CheckIn, Goal, Member, Team, User
 
 ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA, NOT_STARTED = "on_track", "at_risk", "off_track", "no_data", "not_started"
 STATUSES = (ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA, NOT_STARTED)
@@ -66,8 +67,8 @@ STATUS_RULE = "goals.status_rule"  # translation key of the rule text shown besi
 SPLIT_METHODS = ("even", "capacity", "last_share")
 TIME_AXES = ("quarter", "month")
 AMBITION_FACTOR = 1.5  # a target above 1.5x the owner's best past period is flagged as doubtful
-MAX_VALUES = {"csat_avg": 5.0, "retention_rate": 100.0, "resolution_rate": 100.0, "nps": 100.0}
-MIN_VALUES = {"nps": -100.0}
+MAX_VALUES = metric_registry.MAX_VALUES  # the range a target may take, per metric
+MIN_VALUES = metric_registry.MIN_VALUES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -594,8 +595,8 @@ def split_amounts(total: float, weights: Sequence[float], decimals: int = 0) -> 
 
 
 def _decimals(metric: str, target: float) -> int:
-    return 0 if metric in ("sales_won", "new_customers", "follow_ups_done", "tasks_on_time", "deals_new",
-                           "pipeline_created") else 2
+    """Precision of a split target: whole numbers for counts and money, else hundredths."""
+    return 0 if metric_registry.info(metric).whole else 2
 
 
 def previous_period(start: date, end: date) -> tuple[date, date]:
@@ -689,7 +690,7 @@ def save_children(session: Session, actor: Actor, parent_id: int, children: Sequ
         raise InvalidInput("goals.error.no_children")
     existing = session.scalars(select(Goal).where(Goal.parent_id == parent.id, Goal.status == "active")).all()
     if existing and not replace_existing:
-        raise Conflict("screens.goal.already_split", {"n": len(existing)})
+        raise Conflict("screens.goal.already_split", n=len(existing))
     errors: list[FieldError] = []
     for row, child in enumerate(children, start=1):
         draft = GoalDraft(title=child.title, metric=parent.metric, target=child.target, start_date=child.start_date,
@@ -782,14 +783,6 @@ def create_follow_up_tasks(session: Session, actor: Actor, titles: dict[int, str
     return [create_follow_up_task(session, actor, goal_id, title=title, today=today) for goal_id, title in titles.items()]
 
 
-def follow_up_tasks(session: Session, actor: Actor, goal_id: int) -> list[dict]:
-    """Open board tasks linked to a goal."""
-    _load(session, actor, goal_id, READ)
-    rows = session.execute(select(Task.id, Task.title, Task.status, Task.due_date).where(Task.goal_id == goal_id)
-                           .order_by(Task.status == "done", Task.due_date)).all()
-    return [{"id": r.id, "title": r.title, "status": r.status, "due_date": r.due_date} for r in rows]
-
-
 # ---------------------------------------------------------------------------------------------
 # Series, frames and charts
 # ---------------------------------------------------------------------------------------------
@@ -817,7 +810,7 @@ def progress_series(session: Session, actor: Actor, goal_id: int, today: date | 
 STATUS_COLORS = {ON_TRACK: "#2e7d32", AT_RISK: "#f9a825", OFF_TRACK: "#c62828", NO_DATA: "#9e9e9e", NOT_STARTED: "#90a4ae"}
 
 
-def burnup_chart(goal: GoalRow, series: pd.DataFrame, labels: dict[str, str], today: date | None = None) -> alt.LayerChart:
+def burnup_chart(goal: GoalRow, series: pd.DataFrame, labels: dict[str, str], today: date | None = None) -> alt.LayerChart | alt.FacetChart:
     """Actual against the expected pace, with the forecast to the end date and the target line.
     `labels` (translated by the page): title, date, value, actual, expected, forecast, target."""
     today = today or date.today()
@@ -860,7 +853,7 @@ def overview_frame(goals: Sequence[GoalRow]) -> pd.DataFrame:
 
 
 def overview_chart(goals: Sequence[GoalRow], labels: dict[str, str], status_labels: dict[str, str],
-                   big: bool = False) -> alt.LayerChart:
+                   big: bool = False) -> alt.LayerChart | alt.FacetChart:
     """Horizontal bars: % of target per goal, coloured by status, with the 100 % line.
     `labels`: title, percent, goal, status."""
     order = [status_labels[s] for s in STATUSES]

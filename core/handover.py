@@ -16,17 +16,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, i18n
+from core import assignment, audit, i18n
 from core.errors import Conflict, FieldError, InvalidInput, NotFound
 from core.permissions import WRITE, Actor, ensure, ensure_role, scope_for
 from core.roster import member_load
 from db.base import utcnow
-from db.models import AssignmentHistory, Customer, Member, MemberSpecialty, Task
+from db.models import Customer, Member, Task
 
-try:  # the assignment engine owns customer moves when it is there
-    from core import assignment as _assignment
-except ImportError:  # pragma: no cover - only before core/assignment.py exists
-    _assignment = None
 
 CUSTOMER = "customer"
 TASK = "task"
@@ -83,39 +79,6 @@ def _candidates(session: Session, actor: Actor, member: Member) -> list[Member]:
     return [m for m in rows if m.team_id == member.team_id] + [m for m in rows if m.team_id != member.team_id]
 
 
-def _fallback_customer_moves(session: Session, member: Member, candidates: list[Member],
-                             customers_load: dict[int, int], proposal: HandoverProposal) -> None:
-    """Without core.assignment: own team first, most specialty matches, then lowest load."""
-    specialties: dict[int, set[tuple[str, str]]] = {c.id: set() for c in candidates}
-    if candidates:
-        for mid, kind, value in session.execute(
-            select(MemberSpecialty.member_id, MemberSpecialty.kind, MemberSpecialty.value)
-            .where(MemberSpecialty.member_id.in_([c.id for c in candidates]))
-        ):
-            specialties[mid].add((kind, value.strip().lower()))
-    for customer in session.scalars(
-        select(Customer).where(Customer.owner_id == member.id, Customer.status != "churned").order_by(Customer.tier, Customer.name)
-    ):
-        wanted = {("industry", customer.industry.lower()), ("region", customer.region.lower()), ("size", customer.size.lower())}
-        best, best_key, best_matches = None, None, []
-        for c in candidates:
-            if customers_load[c.id] >= c.max_customers:
-                continue
-            matches = sorted(kind for kind, _ in specialties[c.id] & wanted)
-            key = (c.team_id != member.team_id, -len(matches), customers_load[c.id] / max(c.max_customers, 1), c.name, c.id)
-            if best_key is None or key < best_key:
-                best, best_key, best_matches = c, key, matches
-        if best is None:
-            proposal.moves.append(Move(CUSTOMER, customer.id, customer.name, None, None, "handover.reason_no_room"))
-            continue
-        customers_load[best.id] += 1
-        reason = "handover.reason_customer_match" if best_matches else "handover.reason_customer_load"
-        proposal.moves.append(Move(
-            CUSTOMER, customer.id, customer.name, best.id, best.name, reason,
-            {"matches": ", ".join(best_matches), "load": customers_load[best.id], "max": best.max_customers},
-        ))
-
-
 def propose_handover(session: Session, actor: Actor, member_id: int) -> HandoverProposal:
     """Who should take over each customer and open task of `member_id` (see module doc)."""
     member = _leaving_member(session, actor, member_id)
@@ -123,12 +86,9 @@ def propose_handover(session: Session, actor: Actor, member_id: int) -> Handover
     load = member_load(session, [c.id for c in candidates])
     proposal = HandoverProposal(member.id, member.name,
                                 candidates=[{"id": c.id, "name": c.name, "team_id": c.team_id} for c in candidates])
-    if _assignment is not None:
-        for m in _assignment.propose_handover(session, actor, member.id):
-            proposal.moves.append(Move(CUSTOMER, m.customer_id, m.customer_name, m.to_member_id, m.to_name,
-                                       m.reason_key, {}, source=m))
-    else:
-        _fallback_customer_moves(session, member, candidates, {c.id: load[c.id][0] for c in candidates}, proposal)
+    for m in assignment.propose_handover(session, actor, member.id):  # the assignment engine owns customer moves
+        proposal.moves.append(Move(CUSTOMER, m.customer_id, m.customer_name, m.to_member_id, m.to_name,
+                                   m.reason_key, {}, source=m))
 
     tasks_load = {c.id: load[c.id][1] for c in candidates}
     own_team = [c for c in candidates if c.team_id == member.team_id] or candidates
@@ -151,7 +111,7 @@ def propose_handover(session: Session, actor: Actor, member_id: int) -> Handover
     return proposal
 
 
-def apply_handover(session: Session, actor: Actor, member_id: int, moves: list[dict]) -> dict[str, int]:
+def apply_handover(session: Session, actor: Actor, member_id: int, moves: list[dict]) -> dict[str, int]:  # noqa: C901 - issue 16 point 3: to be split
     """Apply accepted moves: each {"kind": "customer"|"task", "item_id": id, "to_member_id": id or
     None}. All or nothing: any move that is no longer valid (the item changed hands meanwhile, the
     new owner is out of scope or gone) refuses the whole handover with the offending line.
@@ -159,7 +119,8 @@ def apply_handover(session: Session, actor: Actor, member_id: int, moves: list[d
     member = _leaving_member(session, actor, member_id)
     scope = scope_for(session, actor)
     errors: list[FieldError] = []
-    plan: list[tuple[str, object, Member | None]] = []
+    plan: list[tuple[str, Any, Member | None]] = []
+    item: Any  # a Customer or a Task
     for position, move in enumerate(moves, start=1):
         kind, item_id, to_id = move.get("kind"), move.get("item_id"), move.get("to_member_id")
         target = None
@@ -196,36 +157,25 @@ def apply_handover(session: Session, actor: Actor, member_id: int, moves: list[d
     now = utcnow()
     counts = {"customers": 0, "tasks": 0}
     everything = list(plan)
-    if _assignment is not None:
-        customer_moves = [
-            {"customer_id": item.id, "customer_name": item.name, "from_member_id": member.id,
-             "to_member_id": target.id if target else None, "to_name": target.name if target else None,
-             "reason_key": "assignment.reason_handover" if target else "assignment.reason_handover_queue",
-             "reason_params": (("name", member.name), ("why", ()))}
-            for kind, item, target in plan if kind == CUSTOMER
-        ]
-        if customer_moves:
-            counts["customers"] = _assignment.apply_moves(session, actor, customer_moves)
-        plan = [p for p in plan if p[0] != CUSTOMER]
+    customer_moves = [  # the assignment engine moves customers (history, audit, capacity checks)
+        {"customer_id": item.id, "customer_name": item.name, "from_member_id": member.id,
+         "to_member_id": target.id if target else None, "to_name": target.name if target else None,
+         "reason_key": "assignment.reason_handover" if target else "assignment.reason_handover_queue",
+         "reason_params": (("name", member.name), ("why", ()))}
+        for kind, item, target in plan if kind == CUSTOMER
+    ]
+    if customer_moves:
+        counts["customers"] = assignment.apply_moves(session, actor, customer_moves)
     for kind, item, target in plan:
+        if kind != TASK:
+            continue
         to_id = target.id if target else None
-        if kind == CUSTOMER:
-            before = audit.snapshot(item, ("owner_id", "team_id"))
-            item.owner_id = to_id
-            if target is not None:
-                item.team_id = target.team_id
-            session.add(AssignmentHistory(customer_id=item.id, from_member_id=member.id, to_member_id=to_id,
-                                          changed_by=actor.user_id, changed_at=now, reason=reason))
-            audit.record(session, actor, "customer.reassign", "customer", item.id, before,
-                         {**audit.snapshot(item, ("owner_id", "team_id")), "reason": reason})
-            counts["customers"] += 1
-        else:
-            before = audit.snapshot(item, ("assignee_id",))
-            item.assignee_id = to_id
-            item.version += 1
-            item.updated_at = now
-            audit.record(session, actor, "task.reassign", "task", item.id, before, {"assignee_id": to_id, "reason": reason})
-            counts["tasks"] += 1
+        before = audit.snapshot(item, ("assignee_id",))
+        item.assignee_id = to_id
+        item.version += 1
+        item.updated_at = now
+        audit.record(session, actor, "task.reassign", "task", item.id, before, {"assignee_id": to_id, "reason": reason})
+        counts["tasks"] += 1
     audit.record(session, actor, "member.handover", "member", member.id, None,
                  {**counts, "moves": [{"kind": k, "id": i.id, "to": t.id if t else None} for k, i, t in everything]})
     session.flush()

@@ -29,7 +29,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core import audit, i18n
@@ -393,7 +393,7 @@ def _close_enough(value: str, option: str, ratio: float) -> bool:
     return False
 
 
-def _similar(value: str, options: list[str], weights: Counter | None = None) -> str | None:
+def _similar(value: str, options: list[str], weights: Counter[str] | None = None) -> str | None:
     """The closest option that is a likely misspelling of it (see `_close_enough`), else None (the
     value is then proposed as a new one); ties go to the most used option."""
     best, best_key = None, None
@@ -402,7 +402,7 @@ def _similar(value: str, options: list[str], weights: Counter | None = None) -> 
         ratio = difflib.SequenceMatcher(None, v, option.strip().lower()).ratio()
         if not _close_enough(v, option.strip().lower(), ratio):
             continue
-        key = (ratio, (weights or {}).get(option, 0))
+        key = (ratio, weights.get(option, 0) if weights else 0)
         if best_key is None or key > best_key:
             best, best_key = option, key
     return best
@@ -618,7 +618,7 @@ def _same(new: Any, old: Any) -> bool:
     return new == old
 
 
-def _classify(session: Session, actor: Actor, kind: str, rows: list[dict], columns, mode: str, key: str,
+def _classify(session: Session, actor: Actor, kind: str, rows: list[dict], columns, mode: str, key: str,  # noqa: C901 - issue 16 point 3: to be split
               errors_of: Callable[[dict], list[FieldError]]) -> tuple[int, int, int]:
     """Match every valid row with an existing record by `key`; note what would change. Adds the
     row errors that follow from the mode (a match in "create only", none in "update existing")."""
@@ -657,7 +657,7 @@ def _classify(session: Session, actor: Actor, kind: str, rows: list[dict], colum
             matched_ids[-(row["_line"] - 1)] = hits[0]["id"]
     new = updated = unchanged = 0
     for row in rows:
-        for field_name, column, value, owner in row.pop("_unique_hits", []):
+        for _field, column, value, owner in row.pop("_unique_hits", []):
             if row.get("_match") != owner:
                 errors_of(row).append(FieldError("imports.duplicate_existing", {"value": value}, row=row["_line"], column=column))
         if errors_of(row):
@@ -692,7 +692,7 @@ def _classify(session: Session, actor: Actor, kind: str, rows: list[dict], colum
     return new, updated, unchanged
 
 
-def prepare(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapping: dict[str, str | None],
+def prepare(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapping: dict[str, str | None],  # noqa: C901 - issue 16 point 3: to be split
             value_map: dict[str, dict[str, str]] | None = None,
             progress: Callable[[float, str], None] | None = None, *, mode: str = "create", key: str | None = None,
             buckets: dict[str, list[float]] | None = None, default_role: str | None = None) -> Prepared:
@@ -743,7 +743,7 @@ def prepare(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapp
         row_errors: list[FieldError] = []
 
         def bad(column: str, key: str, **params: Any) -> None:
-            row_errors.append(FieldError(key, params, row=line, column=column))
+            row_errors.append(FieldError(key, params, row=line, column=column))  # noqa: B023 - used in this iteration only
 
         for column, spec in columns:
             text = raw.get(column, "")
@@ -875,8 +875,8 @@ def prepare(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapp
 
 def _existing_unique(session: Session, kind: str, frame: pd.DataFrame, columns) -> dict[str, dict[str, int]]:
     """Existing external ids / e-mails (all records, whatever the scope: they must stay unique)."""
-    model = {"customers": Customer, "members": Member, "deals": Deal}.get(kind)
-    result: dict[str, set[str]] = {}
+    model: Any = {"customers": Customer, "members": Member, "deals": Deal}.get(kind)
+    result: dict[str, dict[str, int]] = {}
     if model is None:
         return result
     for column, spec in columns:
@@ -961,9 +961,10 @@ def commit_import(session: Session, actor: Actor, kind: str, frame: pd.DataFrame
     valid = [r for r in prepared.rows if not r["_errors"]]
     fresh = [r for r in valid if r.get("_match") is None]
     changed = [r for r in valid if r.get("_match") is not None and r.get("_changes")]
-    writer = {"customers": _write_customers, "members": _write_members, "deals": _write_deals,
-              "interactions": _write_interactions, "contacts": _write_simple, "surveys": _write_simple,
-              "complaints": _write_simple}[kind]
+    writers: dict[str, Callable[..., ImportResult]] = {
+        "customers": _write_customers, "members": _write_members, "deals": _write_deals, "interactions": _write_interactions,
+        "contacts": _write_simple, "surveys": _write_simple, "complaints": _write_simple}
+    writer = writers[kind]
     if writer is _write_simple:
         writer = lambda s_, a_, rows_, report_: _write_simple(s_, a_, kind, rows_, report_)  # noqa: E731
     extra: dict[str, Any] = {}
@@ -984,7 +985,7 @@ def commit_import(session: Session, actor: Actor, kind: str, frame: pd.DataFrame
                         prepared.error_count, tuple(prepared.errors), **extra)
 
 
-_MODELS = {"customers": Customer, "members": Member, "deals": Deal, "interactions": Interaction, "contacts": Contact,
+_MODELS: dict[str, Any] = {"customers": Customer, "members": Member, "deals": Deal, "interactions": Interaction, "contacts": Contact,
            "surveys": Survey, "complaints": Complaint}
 _ENTITY = {"customers": "customer", "members": "member", "deals": "deal", "interactions": "interaction", "contacts": "contact",
            "surveys": "survey", "complaints": "complaint"}
@@ -1091,7 +1092,6 @@ def _bulk(session: Session, model, rows: list[dict]) -> None:
 def _write_customers(session: Session, actor: Actor, rows: list[dict], report) -> ImportResult:
     scope = scope_for(session, actor)
     now = utcnow()
-    today = now.date()
     people = {c.member_id: c for c in _candidates(session, scope)}
     by_team: dict[int, list] = {}
     for c in people.values():
@@ -1116,7 +1116,7 @@ def _write_customers(session: Session, actor: Actor, rows: list[dict], report) -
         attrs = {"industry": row["industry"], "size": row["size"], "region": row["region"], "team_id": row.get("team_id")}
         owner_id = row.get("owner_id")
         team_id = row.get("team_id")
-        why = None
+        why: tuple[str, dict[str, Any]] | None = None
         if owner_id is not None:
             team_id = member_team.get(owner_id, team_id)
             why = ("assignment.reason_import", {})

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import Table, and_, case, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -31,7 +32,7 @@ BASE_LOCK = timedelta(minutes=1)
 MAX_LOCK = timedelta(minutes=30)
 UNKNOWN_ADDRESS = "-"
 
-_table = LoginThrottle.__table__
+_table = cast(Table, LoginThrottle.__table__)  # a declarative model's table is a Table
 
 
 def lock_duration(lockouts: int) -> timedelta:

@@ -28,7 +28,7 @@ from core.errors import Conflict, FieldError, InvalidInput
 from core.permissions import Actor, ensure_role
 from db.base import utcnow
 from db.models import EmailOutbox, Setting
-from db.session import unit_of_work
+from db.session import rowcount, unit_of_work
 
 SECURITY = ("none", "starttls", "ssl")
 KEYS = ("host", "port", "security", "sender", "username")
@@ -169,13 +169,13 @@ def deliver_outbox(engine: Engine, worker: str, now: datetime | None = None, bat
     sent = 0
     for outbox_id in candidates:
         with unit_of_work(engine) as s:
-            claimed = s.execute(
+            claimed = rowcount(s.execute(
                 update(EmailOutbox)
                 .where(EmailOutbox.id == outbox_id, EmailOutbox.sent_at.is_(None),
                        or_(EmailOutbox.claimed_until.is_(None), EmailOutbox.claimed_until < now))
                 .values(claimed_by=worker, claimed_until=now + LEASE, attempts=EmailOutbox.attempts + 1)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ))
             row = s.get(EmailOutbox, outbox_id) if claimed == 1 else None
         if row is None:
             continue  # another worker has it

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
-from core.first_login import MIN_NEW_PASSWORD
 from core.permissions import Actor, ensure_role, scope_clause, scope_for
 from db.models import USER_ROLES, Customer, Member, Task, Team, User
 

@@ -66,12 +66,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from sqlalchemy import Float, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from core import metric_registry
 from core.permissions import subtree_team_ids
 from db.models import GOAL_METRICS, Call, Complaint, Customer, Deal, Interaction, Member, Survey, Task
 
@@ -122,31 +124,12 @@ def other_currencies(session: Session, *, member_ids: Collection[int] | None = N
 
 
 MEASURED_METRICS: tuple[str, ...] = tuple(m for m in GOAL_METRICS if m != "manual")
-# Lower values are better for these (pace and status invert for them).
-LOWER_IS_BETTER: frozenset[str] = frozenset({"first_response_hours", "call_speed_of_answer", "call_handle_time"})
+# Direction, level and unit of each metric live in core.metric_registry; these names are kept for
+# their many readers.
+LOWER_IS_BETTER: frozenset[str] = metric_registry.LOWER_IS_BETTER
 # Averages and rates: the period's value is a level, not an accumulation (no linear burn-up).
-LEVEL_METRICS: frozenset[str] = frozenset({"csat_avg", "nps", "retention_rate", "first_response_hours", "resolution_rate",
-                                           "win_rate", "call_answer_rate", "call_first_contact_resolution", "call_speed_of_answer",
-                                           "call_handle_time", "call_csat"})
-METRIC_UNITS: dict[str, str] = {
-    "sales_won": "",  # money: shown in the workspace currency by the one money formatter
-    "new_customers": "",
-    "csat_avg": "/5",
-    "nps": "",
-    "retention_rate": "%",
-    "first_response_hours": "h",
-    "resolution_rate": "%",
-    "follow_ups_done": "",
-    "tasks_on_time": "",
-    "deals_new": "",
-    "win_rate": "%",
-    "pipeline_created": "",  # money, like sales_won
-    "call_answer_rate": "%",
-    "call_first_contact_resolution": "%",
-    "call_speed_of_answer": "s",
-    "call_handle_time": "s",
-    "call_csat": "/5",
-}
+LEVEL_METRICS: frozenset[str] = metric_registry.LEVEL_METRICS
+METRIC_UNITS: dict[str, str] = metric_registry.METRIC_UNITS  # money has "": shown by the money formatter
 
 
 MONEY_METRICS: frozenset[str] = frozenset({"sales_won", "pipeline_created"})
@@ -235,7 +218,7 @@ class _Spec:
     member_col: Any
     where: Callable[[Session, datetime, datetime, date, date], list[ColumnElement[bool]]]
     value: Callable[[Session, datetime], ColumnElement[Any]]  # aggregate over the rows; gets `hi`
-    level: bool  # True: None when no rows; False: sums/counts, 0 when no rows
+    # Levels (averages, rates: metric_registry) are None when no rows; sums and counts are 0.
 
 
 def _pct(numerator, denominator) -> ColumnElement[Any]:
@@ -247,19 +230,16 @@ _SPECS: dict[str, _Spec] = {
         "deal", Deal.id, Deal.owner_id,
         lambda s, lo, hi, d0, d1: [won_between(d0, d1), Deal.currency == workspace_currency(s)],
         lambda s, hi: func.coalesce(func.sum(Deal.value), 0),
-        level=False,
     ),
     "new_customers": _Spec(
         "customer", Customer.id, Customer.owner_id,
         lambda s, lo, hi, d0, d1: [Customer.created_at >= lo, Customer.created_at < hi],
         lambda s, hi: func.count(Customer.id),
-        level=False,
     ),
     "csat_avg": _Spec(
         "survey", Survey.id, Survey.member_id,
         lambda s, lo, hi, d0, d1: [Survey.csat.is_not(None), Survey.responded_at >= lo, Survey.responded_at < hi],
         lambda s, hi: func.avg(cast(Survey.csat, Float)),
-        level=True,
     ),
     "nps": _Spec(
         "survey", Survey.id, Survey.member_id,
@@ -268,13 +248,11 @@ _SPECS: dict[str, _Spec] = {
             func.sum(case((Survey.nps >= 9, 1), else_=0)) - func.sum(case((Survey.nps <= 6, 1), else_=0)),
             func.count(Survey.id),
         ),
-        level=True,
     ),
     "retention_rate": _Spec(
         "customer", Customer.id, Customer.owner_id,
         lambda s, lo, hi, d0, d1: [Customer.created_at < lo, Customer.status.in_(("active", "churned"))],
         lambda s, hi: _pct(func.sum(case((Customer.status != "churned", 1), else_=0)), func.count(Customer.id)),
-        level=True,
     ),
     "first_response_hours": _Spec(
         "complaint", Complaint.id, Complaint.assignee_id,
@@ -282,7 +260,6 @@ _SPECS: dict[str, _Spec] = {
             Complaint.first_response_at.is_not(None), Complaint.opened_at >= lo, Complaint.opened_at < hi,
         ],
         lambda s, hi: func.avg(_hours(s, Complaint.first_response_at, Complaint.opened_at)),
-        level=True,
     ),
     "resolution_rate": _Spec(
         "complaint", Complaint.id, Complaint.assignee_id,
@@ -291,13 +268,11 @@ _SPECS: dict[str, _Spec] = {
             func.sum(case((Complaint.resolved_at.is_not(None) & (Complaint.resolved_at < hi), 1), else_=0)),
             func.count(Complaint.id),
         ),
-        level=True,
     ),
     "follow_ups_done": _Spec(
         "interaction", Interaction.id, Interaction.member_id,
         lambda s, lo, hi, d0, d1: [Interaction.occurred_at >= lo, Interaction.occurred_at < hi],
         lambda s, hi: func.count(Interaction.id),
-        level=False,
     ),
     "tasks_on_time": _Spec(
         "task", Task.id, Task.assignee_id,
@@ -306,57 +281,48 @@ _SPECS: dict[str, _Spec] = {
             func.date(Task.completed_at) <= func.date(Task.due_date),
         ],
         lambda s, hi: func.count(Task.id),
-        level=False,
     ),
     "deals_new": _Spec(
         "deal", Deal.id, Deal.owner_id,
         lambda s, lo, hi, d0, d1: [Deal.created_at >= lo, Deal.created_at < hi],
         lambda s, hi: func.count(Deal.id),
-        level=False,
     ),
     "win_rate": _Spec(
         "deal", Deal.id, Deal.owner_id,
         lambda s, lo, hi, d0, d1: [closed_between(d0, d1)],
         lambda s, hi: _pct(func.sum(case((Deal.stage == WON, 1), else_=0)), func.count(Deal.id)),
-        level=True,
     ),
     "pipeline_created": _Spec(
         "deal", Deal.id, Deal.owner_id,
         lambda s, lo, hi, d0, d1: [Deal.created_at >= lo, Deal.created_at < hi],
         lambda s, hi: func.coalesce(func.sum(Deal.value), 0),
-        level=False,
     ),
     "call_answer_rate": _Spec(
         "call", Call.id, Call.member_id,
         lambda s, lo, hi, d0, d1: [Call.occurred_at >= lo, Call.occurred_at < hi],
         lambda s, hi: _pct(func.sum(case((Call.answered.is_(True), 1), else_=0)), func.count(Call.id)),
-        level=True,
     ),
     "call_first_contact_resolution": _Spec(
         "call", Call.id, Call.member_id,
         lambda s, lo, hi, d0, d1: [Call.answered.is_(True), Call.occurred_at >= lo, Call.occurred_at < hi],
         lambda s, hi: _pct(func.sum(case((Call.resolved.is_(True), 1), else_=0)), func.count(Call.id)),
-        level=True,
     ),
     "call_speed_of_answer": _Spec(
         "call", Call.id, Call.member_id,
         lambda s, lo, hi, d0, d1: [Call.answered.is_(True), Call.speed_of_answer_seconds.is_not(None),
                                    Call.occurred_at >= lo, Call.occurred_at < hi],
         lambda s, hi: func.avg(cast(Call.speed_of_answer_seconds, Float)),
-        level=True,
     ),
     "call_handle_time": _Spec(
         "call", Call.id, Call.member_id,
         lambda s, lo, hi, d0, d1: [Call.answered.is_(True), Call.talk_seconds.is_not(None),
                                    Call.occurred_at >= lo, Call.occurred_at < hi],
         lambda s, hi: func.avg(cast(Call.talk_seconds, Float)),
-        level=True,
     ),
     "call_csat": _Spec(
         "call", Call.id, Call.member_id,
         lambda s, lo, hi, d0, d1: [Call.csat.is_not(None), Call.occurred_at >= lo, Call.occurred_at < hi],
         lambda s, hi: func.avg(cast(Call.csat, Float)),
-        level=True,
     ),
 }
 
@@ -372,9 +338,9 @@ def _spec(metric: str) -> _Spec:
         raise ValueError(f"not a measured metric: {metric!r} (measured: {', '.join(MEASURED_METRICS)})") from None
 
 
-def _as_value(raw: Any, spec: _Spec) -> float | None:
+def _as_value(raw: Any, metric: str) -> float | None:
     if raw is None:
-        return None if spec.level else 0.0
+        return None if is_level(metric) else 0.0
     return float(raw)
 
 
@@ -399,7 +365,7 @@ def measure_value(
     raw = session.scalar(
         select(_value_expr(session, metric, hi)).where(spec.member_col.in_(ids), *spec.where(session, lo, hi, start, end))
     )
-    return _as_value(raw, spec)
+    return _as_value(raw, metric)
 
 
 def measure(
@@ -420,7 +386,7 @@ def measure(
     where = [spec.member_col.in_(ids), *spec.where(session, lo, hi, start, end)]
     raw = session.scalar(select(_value_expr(session, metric, hi)).where(*where))
     rows = session.scalars(select(spec.id_col).where(*where).order_by(spec.id_col)).all()
-    return Measure(_as_value(raw, spec), tuple(RecordRef(spec.kind, int(r)) for r in rows))
+    return Measure(_as_value(raw, metric), tuple(RecordRef(spec.kind, int(r)) for r in rows))
 
 
 def measure_by_member(
@@ -438,8 +404,8 @@ def measure_by_member(
         .where(spec.member_col.in_(ids), *spec.where(session, lo, hi, start, end))
         .group_by(spec.member_col)
     ).all()
-    found = {int(member): _as_value(raw, spec) for member, raw in rows}
-    return {m: found.get(m, _as_value(None, spec)) for m in ids}
+    found = {int(member): _as_value(raw, metric) for member, raw in rows}
+    return {m: found.get(m, _as_value(None, metric)) for m in ids}
 
 
 def is_lower_better(metric: str) -> bool:

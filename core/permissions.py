@@ -267,7 +267,7 @@ def training_filter(scope: Scope) -> ColumnElement[bool]:
     if scope.actor.is_manager:
         return or_(Training.team_id.in_(_ids(scope.team_ids)), Training.team_id.is_(None)) if scope.team_ids else Training.team_id.is_(None)
     attended = select(TrainingAttendance.training_id).where(TrainingAttendance.member_id == scope.actor.member_id)
-    clauses = [Training.id.in_(attended), Training.team_id.is_(None)]
+    clauses: list[ColumnElement[bool]] = [Training.id.in_(attended), Training.team_id.is_(None)]
     if scope.actor.team_id is not None:
         clauses.append(Training.team_id == scope.actor.team_id)
     return or_(*clauses)
@@ -406,7 +406,7 @@ def ensure(session: Session, actor: Actor, action: str, record: Any, scope: Scop
 def load(session: Session, actor: Actor, model: type, record_id: int, action: str = READ) -> Any:
     """The record with this id, checked for `action`: NotFound when it does not exist,
     PermissionDenied when the actor may not `action` it."""
-    record = session.get(model, record_id)
+    record: Any = session.get(model, record_id)
     if record is None:
         raise NotFound("error.not_found")
     ensure(session, actor, action, record)
@@ -502,7 +502,7 @@ def scoped(statement: Any, model: type, scope: Scope) -> Any:
     return statement.where(scope_clause(scope, model))
 
 
-def visible_ids(session: Session, scope: Scope, model: type, ids: Any) -> set[int]:
+def visible_ids(session: Session, scope: Scope, model: Any, ids: Any) -> set[int]:
     """Which of `ids` the scope reaches (for pickers and for ids a client sent back)."""
     wanted = sorted({int(i) for i in ids if isinstance(i, int) and not isinstance(i, bool)})
     if not wanted:
@@ -518,7 +518,7 @@ def linked(session: Session, actor: Actor, model: type, record_id: Any, action: 
         rid = int(record_id)
     except (TypeError, ValueError):
         raise NotFound("error.not_found") from None
-    record = session.get(model, rid)
+    record: Any = session.get(model, rid)
     if record is None or not allowed(session, actor, action, record):
         raise NotFound("error.not_found")
     return record

@@ -14,14 +14,13 @@ confirms, and a leaderboard per cycle.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import altair as alt
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from core import audit, limits
@@ -181,7 +180,7 @@ def list_reward_rules(session: Session, actor: Actor) -> pd.DataFrame:
     query = select(RewardRule, Team.name).join(Team, Team.id == RewardRule.team_id).order_by(Team.name, RewardRule.metric, RewardRule.threshold)
     if not scope.everything:
         if not actor.is_manager:
-            query = query.where(RewardRule.team_id == actor.team_id) if actor.team_id else query.where(False)
+            query = query.where(RewardRule.team_id == actor.team_id) if actor.team_id else query.where(false())
         else:
             query = query.where(RewardRule.team_id.in_(sorted(scope.team_ids)))
     rows = session.execute(query).all()
@@ -309,13 +308,6 @@ def list_rewards(session: Session, actor: Actor, status: str | None = None, limi
 # ---------------------------------------------------------------------------------------------
 # Leaderboard
 # ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class LeaderRow:
-    member: str
-    praise: int
-    rewards: int
-
-
 def leaderboard_cycles(session: Session, actor: Actor) -> list[dict[str, Any]]:
     """Cycles of the actor's teams (managers) or own team tree (members), newest first."""
     scope = scope_for(session, actor)

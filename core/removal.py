@@ -83,7 +83,7 @@ def archive(session: Session, actor: Actor, kind: str, record_id: int) -> None:
         children = session.scalar(select(func.count()).select_from(Team)
                                   .where(Team.parent_id == record.id, Team.archived_at.is_(None))) or 0
         if busy or children:
-            raise Conflict("screens.remove.team_in_use", {"members": busy, "teams": children})
+            raise Conflict("screens.remove.team_in_use", members=busy, teams=children)
     record.archived_at = utcnow()
     session.flush()
     audit.record(session, actor, f"{kind}.archive", kind, record.id, {"archived_at": None},

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterable, Sequence
+from typing import Any
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
@@ -50,7 +51,7 @@ def _missing(value: Any) -> bool:
         return False
 
 
-def _format(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:
+def _format(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:  # noqa: C901 - issue 16 point 3: to be split
     from core import metrics  # metrics formats measured values; imported late to keep this module light
 
     kind = col.kind
@@ -127,7 +128,7 @@ def _infer(series: pd.Series) -> str:
         return "yesno"
     if pd.api.types.is_datetime64_any_dtype(series) or (values and all(isinstance(v, (date, datetime, pd.Timestamp)) for v in values)):
         stamps = [pd.Timestamp(v) for v in values]
-        timed = any(isinstance(v, datetime) or (isinstance(v, pd.Timestamp)) for v in values) and \
+        timed = any(isinstance(v, (datetime, pd.Timestamp)) for v in values) and \
             any((t.hour, t.minute, t.second) != (0, 0, 0) for t in stamps)
         return "datetime" if timed else "date"
     if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
@@ -236,7 +237,7 @@ _RAW_FLOAT = re.compile(r"^-?\d+\.\d{3,}$")  # 70.91234: a value nobody formatte
 _ISO_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}")
 
 
-def report_problems(frame: pd.DataFrame, allowed: Iterable[str] = ()) -> list[str]:
+def report_problems(frame: pd.DataFrame, allowed: Iterable[str] = ()) -> list[str]:  # noqa: C901 - issue 16 point 3: to be split
     """Headers and cells that would read as developer text in a report."""
     allowed = set(allowed)
     problems = []

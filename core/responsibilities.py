@@ -132,7 +132,7 @@ def _letters(session: Session, scope: Scope, row: dict, position: int, roles: di
     return out
 
 
-def save_raci(session: Session, actor: Actor, team_id: int | None, rows: list[dict]) -> dict[str, int]:
+def save_raci(session: Session, actor: Actor, team_id: int | None, rows: list[dict]) -> dict[str, int]:  # noqa: C901 - issue 16 point 3: to be split
     """Replace the team's RACI table with `rows` (the whole edited table: rows missing from it are
     deleted). Each row: id (None for a new responsibility), name, description and cells keyed
     `role:<code>` / `member:<id>`. Returns {"created", "updated", "deleted"}."""

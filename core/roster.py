@@ -210,7 +210,7 @@ def save_roles(session: Session, actor: Actor, rows: list[dict]) -> dict[str, in
             elif code in codes or any(r.code == code for r in existing.values()):
                 errors.append(FieldError("roster.role_code_taken", {"value": code}, row=position, column=COL_ROLE_CODE))
         codes.setdefault(code, position)
-        values = {"name_zh": _text(row.get("name_zh")), "name_en": _text(row.get("name_en")),
+        values: dict[str, Any] = {"name_zh": _text(row.get("name_zh")), "name_en": _text(row.get("name_en")),
                   "active": True if _blank(row.get("active")) else bool(row.get("active"))}
         for key, column in (("name_zh", COL_ROLE_ZH), ("name_en", COL_ROLE_EN)):
             if not values[key]:
@@ -509,7 +509,7 @@ class _CleanRow:
     specialties: list[tuple[str, str]]
 
 
-def _validate_rows(session: Session, actor: Actor, scope: Scope, rows: list[dict]) -> tuple[list[_CleanRow], list[FieldError]]:
+def _validate_rows(session: Session, actor: Actor, scope: Scope, rows: list[dict]) -> tuple[list[_CleanRow], list[FieldError]]:  # noqa: C901 - issue 16 point 3: to be split
     roles = {code: rid for rid, code in session.execute(select(Role.id, Role.code).where(Role.active.is_(True)))}
     existing_ids = [r["id"] for r in (dict(x) for x in rows) if not _blank(r.get("id"))]
     existing: dict[int, Member] = {}
@@ -532,7 +532,7 @@ def _validate_rows(session: Session, actor: Actor, scope: Scope, rows: list[dict
                 raise PermissionDenied("error.permission_denied")
 
         def err(key: str, column: str, **params: Any) -> None:
-            errors.append(FieldError(key, params, row=position, column=column))
+            errors.append(FieldError(key, params, row=position, column=column))  # noqa: B023 - used in this iteration only
 
         values: dict[str, Any] = {}
         name = _text(row.get("name"))
@@ -638,12 +638,6 @@ def _validate_rows(session: Session, actor: Actor, scope: Scope, rows: list[dict
     return clean, errors
 
 
-def validate_members(session: Session, actor: Actor, rows: list[dict]) -> list[FieldError]:
-    """The row errors `save_members` would refuse with (empty when the table is valid)."""
-    _ensure_lead(actor)
-    return _validate_rows(session, actor, scope_for(session, actor), rows)[1]
-
-
 def _member_snapshot(member: Member, specialties: list[str]) -> dict[str, Any]:
     data = audit.snapshot(member, _MEMBER_FIELDS)
     data["specialties"] = sorted(specialties)
@@ -690,7 +684,7 @@ def _follow_team_change(session: Session, actor: Actor, member: Member, old_team
     return counts
 
 
-def save_members(session: Session, actor: Actor, rows: list[dict], team_change: str = TEAM_CHANGE_MOVE) -> dict[str, Any]:
+def save_members(session: Session, actor: Actor, rows: list[dict], team_change: str = TEAM_CHANGE_MOVE) -> dict[str, Any]:  # noqa: C901 - issue 16 point 3: to be split
     """Create and update members from an edited table: each row a dict with id (None for a new
     member), name, email, phone, team_id, role (code), manager_id, status, max_customers,
     max_open_tasks, specialties ('kind:value' tags). Every row is checked first; if any is wrong,

@@ -11,7 +11,6 @@ Rules (one place):
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font

@@ -25,13 +25,13 @@ Rules (one place):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import altair as alt
 import pandas as pd
-from sqlalchemy import case, delete, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core import audit, limits, metrics, notifications, versions
@@ -129,7 +129,7 @@ class TargetBook:
             ):
                 self.pauses[r.complaint_id].append((r.started_at, r.ended_at))
 
-    def policy(self, team_id: int | None) -> "Policy":
+    def policy(self, team_id: int | None) -> Policy:
         """The team's calendar and escalation delays, else the nearest ancestor's, else round the
         clock with the default delays."""
         if team_id not in self._policy_cache:
@@ -144,7 +144,7 @@ class TargetBook:
         return self._policy_cache[team_id]
 
     def timing(self, complaint_id: int, team_id: int | None, severity: str, opened_at: datetime,
-               first_response_at: datetime | None, resolved_at: datetime | None, now: datetime) -> "Timing":
+               first_response_at: datetime | None, resolved_at: datetime | None, now: datetime) -> Timing:
         return timing(opened_at, first_response_at, resolved_at, self.get(team_id, severity), now,
                       self.policy(team_id).calendar, self.pauses.get(complaint_id, ()))
 
@@ -247,17 +247,6 @@ def save_service_targets(session: Session, actor: Actor, team_id: int, changes: 
     for severity, (response_seconds, resolution_seconds) in changes.items():
         set_service_target(session, actor, team_id, severity, response_seconds, resolution_seconds)
     return len(changes)
-
-
-def clear_service_target(session: Session, actor: Actor, team_id: int, severity: str) -> None:
-    """Back to the inherited or default target for that severity."""
-    ensure_role(actor, "admin", "manager")
-    ensure_team(scope_for(session, actor), team_id)
-    row = session.scalar(select(ServiceTarget).where(ServiceTarget.team_id == team_id, ServiceTarget.severity == severity))
-    if row is None:
-        return
-    audit.record(session, actor, "service_target.clear", "service_target", row.id, audit.snapshot(row), None)
-    session.execute(delete(ServiceTarget).where(ServiceTarget.id == row.id))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -665,9 +654,8 @@ def list_complaints(
     if breached_only:
         found = session.execute(ordered).all()
         book.load_pauses(session, [r.id for r in found])
-        rows = [_row_dict(r, book, now) for r in found]
-        rows = [r for r in rows if r["breached"]]
-        return ComplaintPage(len(rows), rows[offset: offset + limit])
+        breached = [r for r in (_row_dict(r, book, now) for r in found) if r["breached"]]
+        return ComplaintPage(len(breached), breached[offset: offset + limit])
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(ordered.limit(limit).offset(offset)).all()
     book.load_pauses(session, [r.id for r in rows])
@@ -917,14 +905,14 @@ def manager_above(session: Session, resolve: ManagerResolver, user_id: int) -> i
         found = resolve(member.id, member.team_id)
         if found is not None and found != user_id:
             return found
-    for team_id, parent_id in session.execute(select(Team.id, Team.parent_id).where(Team.manager_user_id == user_id)):
+    for _team_id, parent_id in session.execute(select(Team.id, Team.parent_id).where(Team.manager_user_id == user_id)):
         found = resolve(None, parent_id)
         if found is not None and found != user_id:
             return found
     return None
 
 
-def escalate_breaches(session: Session, now: datetime | None = None) -> int:
+def escalate_breaches(session: Session, now: datetime | None = None) -> int:  # noqa: C901 - issue 16 point 3: to be split
     """The escalation levels of every open (or recently resolved) complaint as of `now` (see the
     module rules): owner warning, team lead at the breach, the lead's manager after the delay.
     Each level notifies once, however often and from however many workers this runs. Returns the

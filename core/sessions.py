@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from core import config
 from db.base import utcnow
 from db.models import User, UserSession
+from db.session import rowcount
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{40,64}$")  # secrets.token_urlsafe(32) gives 43 characters
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen is written at most this often per session
@@ -129,7 +130,7 @@ def revoke_all(session: Session, user_id: int, *, keep_token: str | None = None,
     if keep_token and well_formed(keep_token):
         statement = statement.where(UserSession.id != session_id(keep_token))
     result = session.execute(statement.values(revoked_at=now or utcnow()).execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 def live_count(session: Session, user_id: int, now: datetime | None = None) -> int:

@@ -177,7 +177,7 @@ def _as_datetime(value: Any) -> tuple[datetime | None, bool]:
     return parsed.to_pydatetime().replace(tzinfo=None), True
 
 
-def import_surveys(session: Session, actor: Actor, frame: pd.DataFrame) -> int:
+def import_surveys(session: Session, actor: Actor, frame: pd.DataFrame) -> int:  # noqa: C901 - issue 16 point 3: to be split
     """Validate every row, then write all of them, or none: any error raises InvalidInput listing
     each row and column to fix. Returns the number of surveys imported."""
     columns = {c: COLUMN_ALIASES.get(str(c).strip().lower(), COLUMN_ALIASES.get(str(c).strip())) for c in frame.columns}

@@ -50,6 +50,7 @@ from db.models import (
     TaskNote,
     Team,
 )
+from db.session import rowcount
 
 OPEN_STATUSES = ("todo", "in_progress", "blocked")
 VIEWS = ("member", "status")
@@ -277,7 +278,7 @@ def board(
         where.append(or_(Task.assignee_id.in_(member_ids), and_(Task.assignee_id.is_(None), Task.team_id.in_(team_ids))))
         if not include_done:
             where.append(Task.status != "done")
-        partition = Task.assignee_id
+        partition: Any = Task.assignee_id
     else:
         where.append(Task.team_id.in_(team_ids))
         partition = Task.status
@@ -296,7 +297,7 @@ def board(
         _card_query().join(inner, inner.c.id == Task.id).where(inner.c.rn <= fetch)
         .order_by(Task.position, Task.id)
     ).all()
-    counts = dict(session.execute(select(partition, func.count()).where(*where).group_by(partition)).all())
+    counts: dict[Any, int] = dict(session.execute(select(partition, func.count()).where(*where).group_by(partition)).all())
 
     cards: dict[Any, list[Card]] = {}
     for r in rows:
@@ -323,12 +324,12 @@ def board(
     else:
         from core import wip_limits
 
-        limits = wip_limits.limits_of(session, team_id)
+        column_limits = wip_limits.limits_of(session, team_id)
         filtered = len(where) > 2  # beyond the scope and the team: a filter is set
         wip = wip_limits.counts_of(session, scope, team_ids) if filtered else counts
         for status in TASK_STATUSES:
             columns.append(Column(status, None, counts.get(status, 0), take(status, status),
-                                  wip_limit=limits.get(status), wip_count=wip.get(status, 0)))
+                                  wip_limit=column_limits.get(status), wip_count=wip.get(status, 0)))
     return Board(team_id, view, tuple(columns), today, members_total=len(all_members), member_offset=member_offset,
                  members=tuple(all_members))
 
@@ -568,7 +569,7 @@ def _guarded_update(session: Session, task: Task, expected_version: int, values:
         .values(**values, version=Task.version + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise Conflict("board.error.conflict", title=task.title)
     session.expire(task)
     return expected_version + 1
@@ -648,7 +649,8 @@ def move_task(
         return MoveResult(task.id, task.version, changed=False, title=task.title)
 
     title = task.title
-    warning, params = (None, {})
+    warning: str | None = None
+    params: dict[str, Any] = {}
     new_assignee = values.get("assignee_id", task.assignee_id)
     new_status = values.get("status", task.status)
     if ("assignee_id" in values or ("status" in values and task.status == "done")) and new_status != "done":
@@ -789,7 +791,8 @@ def update_task(session: Session, actor: Actor, task_id: int, expected_version: 
     if not values:
         return MoveResult(task.id, task.version, changed=False)
     before = audit.snapshot(task, _AUDIT_FIELDS)
-    warning, params = (None, {})
+    warning: str | None = None
+    params: dict[str, Any] = {}
     if "assignee_id" in values and values.get("status", task.status) != "done":
         warning, params = _capacity_warning(session, values["assignee_id"], task.id)
     version = _guarded_update(session, task, expected_version, values)

@@ -33,7 +33,6 @@ from core.permissions import (
     READ,
     WRITE,
     Actor,
-    allowed,
     ensure,
     ensure_role,
     ensure_team,
@@ -292,7 +291,7 @@ def _group(session: Session, metric: str, ids: list[int], names: dict[int, str],
         return GroupResult()
     b = metrics.measure_by_member(session, metric, ids, before[0], before[1])
     a = metrics.measure_by_member(session, metric, ids, after[0], after[1])
-    people = [
+    people: list[dict[str, Any]] = [
         {"member_id": m, "name": names.get(m, ""), "before": b[m], "after": a[m], "change": a[m] - b[m]}
         for m in ids if b.get(m) is not None and a.get(m) is not None
     ]

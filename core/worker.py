@@ -43,7 +43,7 @@ from db.session import unit_of_work
 log = logging.getLogger("clientcrew.worker")
 
 # The worker acts for nobody in particular: audit rows it writes carry no user.
-SYSTEM = Actor(user_id=None, username="worker", role="admin", display_name="ClientCrew worker")  # type: ignore[arg-type]
+SYSTEM = Actor(user_id=None, username="worker", role="admin", display_name="ClientCrew worker")
 DEFAULT_INTERVAL_SECONDS = 30
 EVALUATION_WARN_DAYS = 3
 

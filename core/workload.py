@@ -59,7 +59,7 @@ def workload_frame(
     return frame
 
 
-def workload_chart(frame: pd.DataFrame, lang: str = "zh") -> alt.LayerChart:
+def workload_chart(frame: pd.DataFrame, lang: str = "zh") -> alt.LayerChart | alt.FacetChart:
     """Horizontal bars of open tasks per member (red when over the limit) with a tick at each
     member's limit; overdue tasks in the tooltip."""
     t = lambda key: i18n.t(key, lang)  # noqa: E731

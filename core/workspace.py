@@ -10,6 +10,7 @@ import re
 import zoneinfo
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -21,6 +22,7 @@ from core.i18n import CURRENCY_SYMBOLS, DEFAULT_CURRENCY, LANGUAGES
 from core.permissions import Actor, ensure_role
 from db.base import Base, utcnow
 from db.models import Member, Setting, Team, User
+from db.session import rowcount
 
 CURRENCIES = tuple(CURRENCY_SYMBOLS)
 SETUP_KEY = "workspace.setup"
@@ -61,7 +63,7 @@ def needs_setup(session: Session) -> bool:
 
 def get_settings(session: Session) -> WorkspaceSettings:
     rows = dict(session.execute(select(Setting.key, Setting.value).where(Setting.key.like("workspace.%"))).all())
-    values = {}
+    values: dict[str, Any] = {}
     for name in FIELDS:
         raw = rows.get(f"workspace.{name}")
         if raw is None:
@@ -193,7 +195,7 @@ def remove_demo(session: Session, actor: Actor, confirmation: str) -> dict[str, 
         statement = delete(table)
         if table.name == "users":
             statement = statement.where(table.c.id != actor.user_id)
-        removed[table.name] = session.execute(statement).rowcount or 0
+        removed[table.name] = rowcount(session.execute(statement))
     session.execute(delete(Setting).where(Setting.key == DEMO_KEY))
     me = session.get(User, actor.user_id)
     if me is not None:

@@ -2,7 +2,7 @@
 and alembic migrations can refer to them."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -22,4 +22,4 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     """Naive UTC timestamp: SQLite has no time zones, so all stored times are naive UTC."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -35,7 +35,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 import bcrypt
 from faker import Faker
@@ -384,6 +385,25 @@ class _C:
     __slots__ = ("idx", "id", "owner", "team", "prev_owner", "reassigned_at", "tier", "status", "size", "created_at",
                  "start", "r_last", "next_fu", "n_reg", "complaints", "n_surveys", "name", "cadence")
 
+    idx: int
+    id: int
+    owner: int | None
+    team: int
+    prev_owner: int | None
+    reassigned_at: datetime | None
+    tier: str
+    status: str
+    size: str
+    created_at: datetime
+    start: datetime
+    r_last: datetime | None
+    next_fu: date | str | None  # "overdue" marks a follow-up still to be dated
+    n_reg: int
+    complaints: list[int]  # indexes into complaint_plan
+    n_surveys: int
+    name: str
+    cadence: int
+
 
 class _Stats:
     """Per-member day buckets of what core.metrics measures, to set realistic targets and scores."""
@@ -422,8 +442,8 @@ class _Stats:
             rows = [r for m in members for r in self.complaints.get(m, ()) if s <= r[0] <= e]
             return 100.0 * sum(1 for _, res in rows if res is not None and res <= e) / len(rows) if rows else None
         if metric == "retention_rate":
-            rows = [churned for m in members for created, churned in self.cohort.get(m, ()) if created < s]
-            return 100.0 * sum(1 for churned in rows if not churned) / len(rows) if rows else None
+            flags = [churned for m in members for created, churned in self.cohort.get(m, ()) if created < s]
+            return 100.0 * sum(1 for churned in flags if not churned) / len(flags) if flags else None
         raise ValueError(metric)
 
 
@@ -508,7 +528,7 @@ class _Builder:
         # one batch per combination of missing keys (JSON columns: leave the key out for SQL NULL).
         stmt = insert(model).execution_options(render_nulls=True)
         if returning:
-            stmt = stmt.returning(model.id, sort_by_parameter_order=True)
+            stmt = stmt.returning(model.__table__.c.id, sort_by_parameter_order=True)
         for start in range(0, len(rows), step):
             chunk = rows[start:start + step]
             if returning:
@@ -591,7 +611,7 @@ class _Builder:
         self.progress("done", 1.0)
 
     # -- organisation -------------------------------------------------------------------------
-    def build_org(self) -> None:
+    def build_org(self) -> None:  # noqa: C901 - issue 16 point 3: to be split
         rng, scale = self.rng, self.scale
         self.role_ids = dict(self.s.execute(select(Role.code, Role.id)).all())
         missing = sorted(set(ROLE_FAMILY) - set(self.role_ids))
@@ -663,7 +683,7 @@ class _Builder:
         # Users: admin, the top-team managers, member. One bcrypt hash for all.
         password_hash = _hash_password(DEMO_PASSWORD)
         created = datetime.combine(self.today - timedelta(days=400), time(2, 0))
-        user_rows = [dict(username="admin", display_name="系统管理员", email=f"admin@{EMAIL_DOMAIN}",
+        user_rows: list[dict[str, Any]] = [dict(username="admin", display_name="系统管理员", email=f"admin@{EMAIL_DOMAIN}",
                           password_hash=password_hash, role="admin", language="zh", active=True, failed_logins=0,
                           created_at=created)]
         for m in self.members:
@@ -701,7 +721,7 @@ class _Builder:
                                         for m in self.members if m.manager is not None])
         self.s.execute(update(Team), [{"id": t.id, "leader_id": self.members[t.leader].id} for t in self.teams])
 
-        specialties = []
+        specialties: list[dict[str, Any]] = []
         for m in self.members:
             top = TOP_TEAMS[self.teams[m.team].top]
             values: list[tuple[str, str]] = [("industry", v) for v in rng.sample(INDUSTRIES, rng.randint(1, 2))]
@@ -784,7 +804,7 @@ class _Builder:
         self.insert(ServiceTarget, targets)
 
     # -- customers ----------------------------------------------------------------------------
-    def build_customers(self) -> None:
+    def build_customers(self) -> None:  # noqa: C901 - issue 16 point 3: to be split
         rng, scale, today = self.rng, self.scale, self.today
         n = scale.customers
         owners = [m for m in self.members if m.owner_weight > 0]
@@ -886,7 +906,8 @@ class _Builder:
                 self.owned[c.owner].append(c.id)
 
         # Contacts and assignment history.
-        contacts, history = [], []
+        contacts: list[dict[str, Any]] = []
+        history: list[dict[str, Any]] = []
         reasons = ("按分配规则自动分配", "新客户分配", "按区域分配")
         moves = ("客户升级，转大客户经理负责", "负责人调整", "工作量平衡", "成员岗位调整，客户交接")
         for c in self.customers:
@@ -1317,7 +1338,7 @@ class _Builder:
             return float(min(100, round(value + rng.uniform(-8, 12))))
         return float(min(100, round(value + rng.uniform(-4, 6))))
 
-    def build_goals(self) -> None:
+    def build_goals(self) -> None:  # noqa: C901 - issue 16 point 3: to be split
         rng, today = self.rng, self.today
         year_start, year_end = date(today.year, 1, 1), date(today.year, 12, 31)
         goals: list[dict[str, Any]] = []  # with "_parent" (index into goals) and "_member"
@@ -1350,7 +1371,7 @@ class _Builder:
                 yearly_manual = (manual[0], manual[1] * 4, manual[2]) if manual and manual[2] != "%" else manual
                 yearly = add(f"{today.year} 年{team.name}{label}", metric, *periods["y"], team=team, manual=yearly_manual)
                 team_goal[(k, metric, "y")] = yearly
-                for key, offset in (("q-1", -1), ("q0", 0)):
+                for key in ("q-1", "q0"):
                     start, end = periods[key]
                     parent = yearly if start.year == today.year else None
                     q = (start.month - 1) // 3 + 1
@@ -1426,7 +1447,7 @@ class _Builder:
         self.insert(CheckIn, check_ins)
 
     # -- evaluations, rewards -----------------------------------------------------------------
-    def build_evaluations(self) -> None:
+    def build_evaluations(self) -> None:  # noqa: C901 - issue 16 point 3: to be split
         rng, today = self.rng, self.today
         east = self.teams[0]
         manager_user = self.users["manager"]
@@ -1469,6 +1490,7 @@ class _Builder:
         ]
         template_ids = self.insert(ScorecardTemplate, [dict(team_id=team_id, name=name) for name, team_id, _ in templates],
                                    returning=True)
+        criteria_rows: list[dict[str, Any]]
         criteria_rows = [dict(template_id=tid, name=name, kind=kind, metric=metric, weight=weight, position=pos,
                               **({"scale": scale} if scale else {}))
                          for tid, (_, _, lines) in zip(template_ids, templates)
@@ -1582,12 +1604,13 @@ class _Builder:
                                     entity_id=cycle_ids[0], before={"status": "open"}, after={"status": "released"}))
 
     # -- meetings, 1:1s, feedback, recognition, training, notifications, settings ---------------
-    def build_team_life(self) -> None:
+    def build_team_life(self) -> None:  # noqa: C901 - issue 16 point 3: to be split
         rng, today = self.rng, self.today
         tops = [t for t in self.teams if t.parent is None]
 
         # 1:1s: each top-team manager with up to a dozen of their people, monthly.
-        one_rows, one_owner = [], []
+        one_rows: list[dict[str, Any]] = []
+        one_owner: list[_M] = []
         for t in tops:
             manager_user = self.users[TOP_TEAMS[t.top].username]
             people = [m for m in self.members_of(t.top) if not m.is_top_lead]
@@ -1601,7 +1624,8 @@ class _Builder:
                     one_owner.append(m)
         one_ids = self.insert(OneOnOne, one_rows, returning=True)
 
-        meeting_rows, meeting_team = [], []
+        meeting_rows: list[dict[str, Any]] = []
+        meeting_team = []
         for t in tops:
             for week in range(8):
                 held = today - timedelta(days=(today.weekday() or 7) + 7 * week)  # Mondays before today

@@ -58,7 +58,8 @@ def add_worker_demo(b: Any) -> None:
     b.insert(Call, calls)
 
     # Complaint notes on resolved complaints; a short wait on the customer after a first response
-    notes, pauses = [], []
+    notes: list[dict] = []
+    pauses: list[dict] = []
     for p in [p for p in b.complaint_plan if p.get("resolved_at") and p.get("first_response_at")][:40]:
         notes.append(dict(complaint_id=p["id"], kind="response", body="已电话联系客户，确认问题并告知处理时间。",
                           user_id=b.user_of(p["assignee"].idx), created_at=p["first_response_at"]))

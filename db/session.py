@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, event, inspect, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, CursorResult, Engine, Result, event, inspect, select, update
+from sqlalchemy.orm import Session
 
 from db.models import Revision
 
@@ -76,8 +77,10 @@ def _forget_writes(session: Session) -> None:
     session.info.pop(_WROTE, None)
 
 
-def session_factory(engine: Engine) -> sessionmaker[AppSession]:
-    return sessionmaker(bind=engine, class_=AppSession, expire_on_commit=False)
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched. `Session.execute` is typed as returning a plain Result;
+    for a DML statement it is a CursorResult, which has the count."""
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 @contextmanager

@@ -4,7 +4,7 @@ holidays (Service → Targets), call import and the call report (Service → Rep
 and the waiting-on-customer pause (Service → Complaints). Thin: read widgets, call core, render."""
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, time
 
 import pandas as pd
 import streamlit as st

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core import evaluations as ev
-from core import reports, scorecard_report
+from core import metric_registry, reports, scorecard_report
 from pages import record_links, ui
 
 actor = ui.page_header("evaluations", ui.t("evaluations.caption"))
@@ -21,6 +21,12 @@ SCORES = [1, 2, 3, 4, 5]
 
 def _fmt_value(value, metric) -> str:
     return ui.fmt_metric(value, metric, ev.METRIC_UNITS.get(metric or "", ""))
+
+
+def _starter_scale(metric: str) -> dict:
+    """A starter criterion's thresholds as the editor shows them, from the metric registry."""
+    scale = metric_registry.default_scale(metric) or {"thresholds": [], "higher_is_better": True}
+    return {"thresholds": ", ".join(f"{t:g}" for t in scale["thresholds"]), "higher_is_better": scale["higher_is_better"]}
 
 
 def _metric_label(metric: str | None) -> str:
@@ -387,9 +393,9 @@ with tab_templates:
             st.markdown(f"**{ui.t('evaluations.new_template')}**")
             st.caption(ui.t("evaluations.template_help"))
             starter = pd.DataFrame([
-                {"name": ui.t("evaluations.default.sales"), "kind": "measured", "metric": "sales_won", "weight": 20, "thresholds": "50000, 100000, 200000, 400000", "higher_is_better": True},
-                {"name": ui.t("evaluations.default.csat"), "kind": "measured", "metric": "csat_avg", "weight": 20, "thresholds": "3, 3.5, 4, 4.5", "higher_is_better": True},
-                {"name": ui.t("evaluations.default.goals"), "kind": "measured", "metric": "goal_attainment", "weight": 20, "thresholds": "50, 75, 90, 100", "higher_is_better": True},
+                {"name": ui.t("evaluations.default.sales"), "kind": "measured", "metric": "sales_won", "weight": 20, **_starter_scale("sales_won")},
+                {"name": ui.t("evaluations.default.csat"), "kind": "measured", "metric": "csat_avg", "weight": 20, **_starter_scale("csat_avg")},
+                {"name": ui.t("evaluations.default.goals"), "kind": "measured", "metric": "goal_attainment", "weight": 20, **_starter_scale("goal_attainment")},
                 {"name": ui.t("evaluations.default.attitude"), "kind": "rated", "metric": None, "weight": 15, "thresholds": "", "higher_is_better": True},
                 {"name": ui.t("evaluations.default.teamwork"), "kind": "rated", "metric": None, "weight": 15, "thresholds": "", "higher_is_better": True},
                 {"name": ui.t("evaluations.default.innovation"), "kind": "rated", "metric": None, "weight": 10, "thresholds": "", "higher_is_better": True},

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import goals, meeting, meeting_wall, periods
+from core import goals, meeting, meeting_wall, metric_registry, periods
 from pages import period_ui, pipeline_view, ui
 
 kiosk = st.query_params.get("kiosk") == "1"
@@ -117,10 +117,9 @@ def status_label(code: str) -> str:
 def value_text(value, goal) -> str:
     if value is None:
         return "—"
-    if goal.metric in ("sales_won", "pipeline_created"):
+    if metric_registry.is_money(goal.metric):
         return ui.fmt_money(value)
-    decimals = 0 if goal.metric in ("new_customers", "follow_ups_done", "tasks_on_time") else 1
-    return ui.fmt_number(value, decimals) + (f" {goal.unit}" if goal.unit else "")
+    return ui.fmt_number(value, metric_registry.decimals(goal.metric)) + (f" {goal.unit}" if goal.unit else "")
 
 
 def goals_table(rows) -> pd.DataFrame:

@@ -2,7 +2,6 @@
 each drop one version-checked transaction - or use its Move to… button), column totals, filters by
 team, owner, product and close period; a sortable list for large pipelines; the forecast; the deal
 form; stages and products for admins."""
-from datetime import date
 
 import streamlit as st
 
@@ -147,7 +146,7 @@ def deal_body(deal_id: int) -> None:
 # ---------------------------------------------------------------------------------------------
 # The deal form (create and edit)
 # ---------------------------------------------------------------------------------------------
-def deal_editor(detail: deals.DealDetail | None, key: str) -> None:
+def deal_editor(detail: deals.DealDetail | None, key: str) -> None:  # noqa: C901 - issue 16 point 3: to be split
     nonce = st.session_state.get(f"{key}_nonce", 0)
     k = f"{key}_{nonce}"
     disabled = detail is not None and not detail.can_edit

@@ -5,6 +5,7 @@ Other pages use `quick_add_form(customer_id=..., key=...)` (customer page) to ad
 Not a page itself: app.py only registers the files listed in core/navigation.py."""
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import streamlit as st
@@ -112,11 +113,10 @@ def pending_drop(dnd_key: str, card_prefix: str = "task") -> drops.Drop | None:
 
 def enable_dnd(container_keys: list[str], dnd_key: str) -> None:
     if container_keys:
-        try:
+        # the component's own reading of a malformed value may raise: pending_drop already refused it
+        with contextlib.suppress(AttributeError, KeyError, TypeError):
             dnd(container_keys, handle=True, handle_corner="top-left", handle_icon=":material/drag_indicator:",
                 indicator="line", placeholder=ui.t("board.drop_here"), key=dnd_key)
-        except (AttributeError, KeyError, TypeError):
-            pass  # the component's own reading of a malformed value: pending_drop already refused it
 
 
 def apply_move(task_id: int, version: int, title: str | None = None, *, to_member_id: Any = KEEP,

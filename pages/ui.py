@@ -6,9 +6,7 @@ Pages stay thin: read widgets, call `ui.write(core_fn, ...)` or `ui.cached(core_
 from __future__ import annotations
 
 import gc
-import io
 import runpy
-import time
 from collections.abc import Callable, Hashable
 from datetime import date
 from pathlib import Path
@@ -363,18 +361,6 @@ def say(key: str, **params: Any) -> str:
 
 def _escaped(params: dict[str, Any]) -> dict[str, Any]:
     return {k: esc(v) if isinstance(v, str) else v for k, v in params.items()}
-
-
-def due(chore: str, seconds: float) -> bool:
-    """True at most once per `seconds` in this session: for periodic chores that pages trigger
-    (such as escalating service-target breaches), which need not run on every rerun."""
-    key = f"_due_{chore}"
-    now = time.monotonic()
-    last = st.session_state.get(key)
-    if last is not None and now - last < seconds:
-        return False
-    st.session_state[key] = now
-    return True
 
 
 def flash(message: str, kind: str = "success") -> None:

@@ -39,7 +39,6 @@ RUN_ID = uuid.uuid4().hex[:8]
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "e2e: real-browser test (Playwright + Debian chromium)")
-    config.addinivalue_line("markers", "slow: takes more than a few seconds")
     if REQUIRE_ALL and not PG_URL:
         raise pytest.UsageError("CLIENTCREW_REQUIRE_ALL=1 but TEST_DATABASE_URL is not set: PostgreSQL tests would be skipped")
 

@@ -33,7 +33,7 @@ class LocalSmtp:
         self.port = free_port()
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
 
-    def __enter__(self) -> "LocalSmtp":
+    def __enter__(self) -> LocalSmtp:
         self.controller.start()
         return self
 

@@ -12,7 +12,6 @@ MESSAGES = {
     "auth.username_taken": ("用户名 {username} 已被使用。", "Username {username} is already taken."),
     "auth.email_taken": ("邮箱 {email} 已被使用。", "Email {email} is already in use."),
     "auth.cannot_deactivate_self": ("不能停用自己的账户。", "You cannot deactivate your own account."),
-    "auth.cannot_demote_self": ("不能取消自己的管理员角色。", "You cannot remove your own admin role."),
     "admin.title": ("系统管理", "Admin"),
     "admin.users": ("用户", "Users"),
     "admin.new_user": ("新建用户", "New user"),

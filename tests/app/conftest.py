@@ -5,7 +5,6 @@ login would, so AppTests exercise navigation and pages; the login form itself is
 browser tests."""
 from __future__ import annotations
 
-import os
 
 import pytest
 import streamlit as st

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core import auth
+from core import audit, auth
 from db.engine import make_engine
 from db.models import User
 from db.session import AppSession
@@ -43,7 +43,9 @@ def test_the_audit_log_reads_as_sentences_newest_first_and_filters_by_person(app
 
         admin = actor_for_user(s, s.scalar(select(User).where(User.username == "admin")))
         b1 = s.scalar(select(User).where(User.username == "member_b1"))
-        auth.set_role(s, admin, b1.id, "manager")
+        # a role change as the audit log stores it (no screen changes roles any more: auth.set_role was unused)
+        audit.record(s, admin, "set_role", "user", b1.id, {"role": b1.role}, {"role": "manager"})
+        b1.role = "manager"
         auth.set_active(s, admin, b1.id, False)
     engine.dispose()
     at = open_tab(app_at(world_url, "admin", PAGE), "admin_tab", "screens.admin.audit_tab")

@@ -193,7 +193,7 @@ def test_a_response_note_is_saved_with_the_first_response(app_at, service_url):
 
 
 def test_a_manager_creates_a_rule_and_dry_runs_it_without_writing(app_at, service_url):
-    from db.models import AutomationRun, Task
+    from db.models import AutomationRun
 
     at = app_at(service_url, "manager_a", page=PAGE)
     assert not at.exception

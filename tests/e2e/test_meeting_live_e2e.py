@@ -6,7 +6,6 @@ import pytest
 from playwright.sync_api import expect
 
 from db.engine import make_engine
-from db.models import Team
 from db.session import unit_of_work
 from tests.conftest import _fresh_url
 from tests.e2e.helpers import login, wait_for_app

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-import pytest
 from playwright.sync_api import Page
 from sqlalchemy import String, Text, select
 
@@ -27,7 +26,7 @@ from tests.e2e.helpers import login, wait_for_app
 ROLES = ("admin", "manager", "member")
 MISSING = re.compile(r"(?<![\w.])(nan|NaN|None|null|NaT|undefined)(?![\w.])")
 PREFIXES = sorted({key.split(".")[0] for key in i18n.CATALOGUE}, key=len, reverse=True)
-KEY_SHAPE = re.compile(r"(?<![\w./@-])(?:%s)\.[a-z_]+(?:\.[a-z_]+)*(?![\w./@-])" % "|".join(map(re.escape, PREFIXES)))
+KEY_SHAPE = re.compile(r"(?<![\w./@-])(?:{})\.[a-z_]+(?:\.[a-z_]+)*(?![\w./@-])".format("|".join(map(re.escape, PREFIXES))))
 SNAKE = re.compile(r"(?<![\w./@:-])[a-z]+(?:_[a-z0-9]+)+(?![\w./@-])")
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 # Words that are not English UI text in the Chinese interface: product and unit names, file

@@ -106,7 +106,7 @@ TAMPERED = {
 
 def test_tampered_cookies_land_on_the_login_form(demo_url, live_server, new_page):
     server = live_server(demo_url)
-    for name, value in TAMPERED.items():
+    for value in TAMPERED.values():
         page = _open_with_cookie(new_page, server, value, path="board")
         _on_login_form(page)
         page.context.close()

@@ -2,6 +2,7 @@
 sheets (foreign headers, mixed spellings, re-import, bad rows)."""
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -13,11 +14,11 @@ from core.errors import InvalidInput, PermissionDenied
 from db.models import Call
 
 D0, D1 = date(2026, 11, 1), date(2026, 11, 30)
+_FINGERPRINTS = itertools.count(1)
 
 
-def add(session, member, when, answered=True, resolved=False, speed=None, talk=None, csat=None, n=[0]):
-    n[0] += 1
-    session.add(Call(fingerprint=f"t{n[0]}", member_id=member.id, occurred_at=when, answered=answered, resolved=resolved,
+def add(session, member, when, answered=True, resolved=False, speed=None, talk=None, csat=None):
+    session.add(Call(fingerprint=f"t{next(_FINGERPRINTS)}", member_id=member.id, occurred_at=when, answered=answered, resolved=resolved,
                      speed_of_answer_seconds=speed, talk_seconds=talk, csat=csat))
 
 

@@ -2,7 +2,7 @@
 progress from check-ins and records. Expected numbers are worked out by hand in the comments."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest

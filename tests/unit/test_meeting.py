@@ -1,7 +1,7 @@
 """Meeting board: who may open it, leaderboard order, overdue follow-ups and recent wins."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest

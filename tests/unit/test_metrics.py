@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from core.metrics import MEASURED_METRICS, RecordRef, measure, measure_by_member, measure_value
-from db.models import GOAL_METRICS, Complaint, Customer, Deal, Interaction, Survey, Task
+from db.models import GOAL_METRICS, Complaint, Deal, Interaction, Survey, Task
 from tests.factories import make_customer, make_team
 
 START, END = date(2024, 1, 1), date(2024, 3, 31)

@@ -1,7 +1,7 @@
 """History stays (issue 11): quarters and fiscal years, and goals of past periods stay reachable."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from core import goals, periods
 from core.meeting import meeting_board

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core import tasks
-from core.errors import DomainError, InvalidInput
-from db.models import AuditLog, Customer, Member, Task
+from core.errors import InvalidInput
+from db.models import AuditLog, Customer, Task
 
 
 # 1. New task goes to the wrong person --------------------------------------------------------

@@ -5,7 +5,7 @@ Each side has its own engine (its own connection pool) on the same fresh databas
 unit of work, as two app servers would; a barrier releases both moves together."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core import tasks
 from db.engine import make_engine

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core import tasks
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
