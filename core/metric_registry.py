@@ -122,4 +122,7 @@ LEVEL_METRICS: frozenset[str] = _where(lambda i: i.level)
 LOWER_IS_BETTER: frozenset[str] = _where(lambda i: i.lower_is_better)
 METRIC_UNITS: dict[str, str] = {m: i.unit for m, i in REGISTRY.items() if m != GOAL_ATTAINMENT}
 MAX_VALUES: dict[str, float] = {m: i.high for m, i in REGISTRY.items() if m != GOAL_ATTAINMENT and i.high is not None}
+# How a value reads (core.metrics.format_metric): money in the currency, counts as whole numbers.
+MONEY_METRICS: frozenset[str] = _where(lambda i: i.money)
+COUNT_METRICS: frozenset[str] = _where(lambda i: not i.money and not i.level and not i.unit and i.decimals == 0)
 MIN_VALUES: dict[str, float] = {m: i.low for m, i in REGISTRY.items() if m != GOAL_ATTAINMENT and i.low}

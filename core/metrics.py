@@ -132,8 +132,8 @@ LEVEL_METRICS: frozenset[str] = metric_registry.LEVEL_METRICS
 METRIC_UNITS: dict[str, str] = metric_registry.METRIC_UNITS  # money has "": shown by the money formatter
 
 
-MONEY_METRICS: frozenset[str] = frozenset({"sales_won", "pipeline_created"})
-COUNT_METRICS: frozenset[str] = frozenset({"new_customers", "follow_ups_done", "tasks_on_time", "deals_new"})
+MONEY_METRICS: frozenset[str] = metric_registry.MONEY_METRICS
+COUNT_METRICS: frozenset[str] = metric_registry.COUNT_METRICS
 
 
 def format_metric(value: float | None, metric: str | None, lang: str, currency: str, unit: str | None = None) -> str:

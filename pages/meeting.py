@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import goals, meeting, meeting_wall, metric_registry, periods
+from core import goals, meeting, meeting_wall, periods
 from pages import period_ui, pipeline_view, ui
 
 kiosk = st.query_params.get("kiosk") == "1"
@@ -115,11 +115,9 @@ def status_label(code: str) -> str:
 
 
 def value_text(value, goal) -> str:
-    if value is None:
-        return "—"
-    if metric_registry.is_money(goal.metric):
-        return ui.fmt_money(value)
-    return ui.fmt_number(value, metric_registry.decimals(goal.metric)) + (f" {goal.unit}" if goal.unit else "")
+    """A goal's figure read the one way Goals reads it too (core.metrics.format_metric, which takes
+    money and counts from core.metric_registry)."""
+    return ui.fmt_metric(value, goal.metric, goal.unit or None)
 
 
 def goals_table(rows) -> pd.DataFrame:
