@@ -799,8 +799,8 @@ def _model_for(kind: str):
     raise ValueError(kind)
 
 
-def records_frame(session: Session, actor: Actor, evaluation_id: int, criterion_id: int) -> pd.DataFrame:
-    """The exact rows a measured line was computed from, one row each (kind, id and key fields)."""
+def _line_records(session: Session, actor: Actor, evaluation_id: int, criterion_id: int) -> dict[str, list[int]]:
+    """The ids of the records a measured line was computed from, by kind (the card's read rules apply)."""
     card = get_scorecard(session, actor, evaluation_id)
     line = next((line for line in card.lines if line.criterion_id == criterion_id), None)
     if line is None or line.kind != "measured":
@@ -808,6 +808,12 @@ def records_frame(session: Session, actor: Actor, evaluation_id: int, criterion_
     by_kind: dict[str, list[int]] = {}
     for kind, rid in line.records:
         by_kind.setdefault(kind, []).append(rid)
+    return by_kind
+
+
+def records_frame(session: Session, actor: Actor, evaluation_id: int, criterion_id: int) -> pd.DataFrame:
+    """The exact rows a measured line was computed from, one row each (kind, id and key fields)."""
+    by_kind = _line_records(session, actor, evaluation_id, criterion_id)
     frames = []
     for kind, ids in by_kind.items():
         model = _model_for(kind)
@@ -837,13 +843,7 @@ def records_table(session: Session, actor: Actor, evaluation_id: int, criterion_
     shows that record (a call)."""
     from core.i18n import choice_label, format_date, format_money, t
 
-    card = get_scorecard(session, actor, evaluation_id)
-    line = next((line for line in card.lines if line.criterion_id == criterion_id), None)
-    if line is None or line.kind != "measured":
-        raise NotFound("error.not_found")
-    ids: dict[str, list[int]] = {}
-    for kind, rid in line.records:
-        ids.setdefault(kind, []).append(rid)
+    ids = _line_records(session, actor, evaluation_id, criterion_id)
     owners = {m.id: m.name for m in session.execute(select(Member.id, Member.name)).all()}
     customers = {}
     customer_ids = set(ids.get("customer", []))

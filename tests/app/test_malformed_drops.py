@@ -51,17 +51,22 @@ def _board_events(ids):
     ]
 
 
-def test_malformed_board_drops_show_a_message_and_move_nothing(app_at, world_db):
-    url, ids, engine = world_db
-    at = app_at(url, "manager_a", page="pages/board.py")
-    assert not at.exception, at.exception
+def _each_refused(at, engine, dnd_key: str, events) -> None:
+    """Each drop event, sent as the component would, shows the refusal and changes nothing."""
     before = _snapshot(engine)
-    for event in _board_events(ids):
-        at.session_state["stdnd"] = event
+    for event in events:
+        at.session_state[dnd_key] = event
         at.run()
         assert not at.exception, (event, at.exception)
         assert any("nothing was moved" in e.value for e in at.error), event
         assert _snapshot(engine) == before, event
+
+
+def test_malformed_board_drops_show_a_message_and_move_nothing(app_at, world_db):
+    url, ids, engine = world_db
+    at = app_at(url, "manager_a", page="pages/board.py")
+    assert not at.exception, at.exception
+    _each_refused(at, engine, "stdnd", _board_events(ids))
 
 
 def test_malformed_my_tasks_drops_move_nothing(app_at, world_db):
@@ -69,29 +74,22 @@ def test_malformed_my_tasks_drops_move_nothing(app_at, world_db):
     at = app_at(url, "member_a1", page="pages/my_tasks.py")
     at.segmented_control(key="my_tasks_mode").set_value("board").run()
     assert not at.exception, at.exception
-    before = _snapshot(engine)
-    for n, event in enumerate([
+    _each_refused(at, engine, "my_tasks_dnd", [
         {"event_id": "m1", "from_container": "mycol-todo", "to_container": "mycol-nonsense",
          "item_key": f"task-{ids['task_a1']}-v1", "from_index": 0, "to_index": 0},
         {"event_id": "m2", "from_container": "mycol-todo", "to_container": "mycol-done",
          "item_key": f"task-{ids['task_b1']}-v1", "from_index": 0, "to_index": 0},
         {"event_id": "m3"},
-    ]):
-        at.session_state["my_tasks_dnd"] = event
-        at.run()
-        assert not at.exception, (n, at.exception)
-        assert any("nothing was moved" in e.value for e in at.error), event
-        assert _snapshot(engine) == before, event
+    ])
 
 
 def test_malformed_pipeline_drops_show_a_message_and_move_nothing(app_at, world_db):
     url, ids, engine = world_db
     at = app_at(url, "manager_a", page="pages/pipeline.py")
     assert not at.exception, at.exception
-    before = _snapshot(engine)
     good = {"from_container": "pcol-lead", "to_container": "pcol-qualified", "item_key": f"deal-{ids['deal']}-v1",
             "from_index": 0, "to_index": 0}
-    for event in [
+    _each_refused(at, engine, "pipe_dnd", [
         {"event_id": "p1", "to_container": "pcol-qualified"},
         {**good, "event_id": "p2", "item_key": f"deal-{ids['deal_b']}-v1"},  # out of scope
         {**good, "event_id": "p3", "item_key": "deal-123456789-v1"},
@@ -99,9 +97,4 @@ def test_malformed_pipeline_drops_show_a_message_and_move_nothing(app_at, world_
         {**good, "event_id": "p5", "item_key": f"task-{ids['deal']}-v1"},
         {**good, "event_id": "p6", "to_index": -3},
         12345,
-    ]:
-        at.session_state["pipe_dnd"] = event
-        at.run()
-        assert not at.exception, (event, at.exception)
-        assert any("nothing was moved" in e.value for e in at.error), event
-        assert _snapshot(engine) == before, event
+    ])

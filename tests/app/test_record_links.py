@@ -42,14 +42,21 @@ def test_targets_follow_the_role():
     assert navigation.record_target("customer", None, "member") is None  # an old agenda without ids: text
 
 
-def test_the_goal_link_opens_the_goal_in_its_detail_tab(app_at, world):
-    url, ids = world
-    at = app_at(url, "member_a1", run=False)
+def _arrive(app_at, url, username, page, **params):
+    """Signed in, then `page` opened from a link carrying `params` (as a record link does)."""
+    at = app_at(url, username, run=False)
     at.run()
-    at.switch_page("pages/goals.py")
-    at.query_params["goal"] = str(ids["goal_a1"])
+    at.switch_page(page)
+    for name, value in params.items():
+        at.query_params[name] = str(value)
     at.run()
     assert not at.exception
+    return at
+
+
+def test_the_goal_link_opens_the_goal_in_its_detail_tab(app_at, world):
+    url, ids = world
+    at = _arrive(app_at, url, "member_a1", "pages/goals.py", goal=ids["goal_a1"])
     assert at.session_state["goals_tab"] == i18n.t("goals.tab.detail", "en")
     assert at.selectbox(key="detail_goal").value == ids["goal_a1"]
 
@@ -73,12 +80,7 @@ def test_the_1_1_agenda_links_its_goals_and_customers(app_at, world):
 
 def test_a_task_is_quick_added_from_the_customers_page(app_at, world):
     url, ids = world
-    at = app_at(url, "manager_a", run=False)
-    at.run()
-    at.switch_page("pages/customers.py")
-    at.query_params["customer"] = str(ids["customer_a1"])
-    at.run()
-    assert not at.exception
+    at = _arrive(app_at, url, "manager_a", "pages/customers.py", customer=ids["customer_a1"])
     at.text_input(key="cust_quick_task_title").input("Send the renewal quote")
     [b for b in at.button if b.label == "Create"][0].click().run()
     assert not at.exception
