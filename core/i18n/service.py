@@ -42,7 +42,7 @@ MESSAGES = {
     "service.col.responded": ("已响应", "Responded"),
     "service.col.resolved": ("已解决", "Resolved"),
     "service.col.avg_response_hours": ("平均响应（小时）", "Avg. response (hours)"),
-    "service.col.resolution_rate": ("解决率（%）", "Resolution rate (%)"),
+    "service.col.resolution_rate": ("解决率", "Resolution rate"),  # values carry their own %
     "service.col.response_breaches": ("响应超时数", "Response breaches"),
     "service.col.resolution_breaches": ("解决超时数", "Resolution breaches"),
     "service.timer.left": ("剩余 {time}", "{time} left"),
