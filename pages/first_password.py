@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.first_login import MIN_NEW_PASSWORD, replace_one_time_password
+from core.auth import MIN_PASSWORD_LENGTH
+from core.first_login import replace_one_time_password
 from pages import login_session, ui
 
 
 def view() -> None:
     st.title(ui.t("move.first_password_title"))
-    st.info(ui.t("move.first_password_text", n=MIN_NEW_PASSWORD), icon=":material/key:")
+    st.info(ui.t("move.first_password_text", n=MIN_PASSWORD_LENGTH), icon=":material/key:")
     with st.form("first_password_form", border=True):
         current = st.text_input(ui.t("move.current_password"), type="password", key="fp_current", autocomplete="current-password")
         new = st.text_input(ui.t("move.new_password"), type="password", key="fp_new", autocomplete="new-password")
