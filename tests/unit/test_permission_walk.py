@@ -46,11 +46,13 @@ def _functions():
     found = []
     for info in pkgutil.iter_modules(core.__path__):
         name = f"core.{info.name}"
-        if name in SKIP_MODULES or info.ispkg:
+        if name in SKIP_MODULES:
             continue
         module = importlib.import_module(name)
+        # a package split by concern (core.goals.queries, ...) is walked through the names it exports
+        home = (lambda m: m.startswith(f"{name}.")) if info.ispkg else (lambda m: m == name)
         for fname, fn in vars(module).items():
-            if fname.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != name:
+            if fname.startswith("_") or not inspect.isfunction(fn) or not home(fn.__module__):
                 continue
             params = list(inspect.signature(fn).parameters)
             if params[:2] == ["session", "actor"]:

@@ -19,7 +19,8 @@ def test_the_per_model_filters_are_known():
     assert {"team_filter", "member_filter", "customer_filter", "task_filter", "deal_filter"} <= set(HELPERS)
 
 
-@pytest.mark.parametrize("path", sorted(p for p in CORE.glob("*.py") if p.name != "permissions.py"), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(p for p in CORE.rglob("*.py") if p.name != "permissions.py"),
+                         ids=lambda p: str(p.relative_to(CORE)))
 def test_no_core_query_calls_a_per_model_filter_directly(path):
     text = path.read_text(encoding="utf-8")
     calls = [name for name in HELPERS if re.search(rf"\b{name}\(", text)]
