@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import assignment, audit, i18n
-from core.errors import Conflict, FieldError, InvalidInput, NotFound
-from core.permissions import WRITE, Actor, ensure, ensure_role, scope_for
+from core.errors import Conflict, FieldError, InvalidInput
+from core.permissions import WRITE, Actor, ensure_role, load, scope_for
 from core.roster import member_load
 from db.base import utcnow
 from db.models import Customer, Member, Task
@@ -63,11 +63,7 @@ class HandoverProposal:
 
 def _leaving_member(session: Session, actor: Actor, member_id: int) -> Member:
     ensure_role(actor, "admin", "manager")
-    member = session.get(Member, member_id)
-    if member is None:
-        raise NotFound("error.not_found")
-    ensure(session, actor, WRITE, member)
-    return member
+    return load(session, actor, Member, member_id, WRITE)
 
 
 def _candidates(session: Session, actor: Actor, member: Member) -> list[Member]:

@@ -28,6 +28,7 @@ from core.permissions import (
     ensure,
     ensure_role,
     ensure_team,
+    load,
     scope_clause,
     scope_for,
     subtree_team_ids,
@@ -767,10 +768,7 @@ def member_history(session: Session, actor: Actor, member_id: int, limit: int = 
     resolved to readable values (team path, role code, manager name); a handover has `moved`
     ({"customers": n, "tasks": n})."""
     _ensure_lead(actor)
-    member = session.get(Member, member_id)
-    if member is None:
-        raise NotFound("error.not_found")
-    ensure(session, actor, READ, member)
+    load(session, actor, Member, member_id, READ)
     entries = audit.history(session, "member", member_id, limit)
     ids: dict[str, set[int]] = {"team_id": set(), "role_id": set(), "manager_id": set()}
     for e in entries:

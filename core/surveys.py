@@ -26,13 +26,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core import audit, metrics
-from core.errors import FieldError, InvalidInput, NotFound
+from core.errors import FieldError, InvalidInput
 from core.i18n import t
 from core.permissions import (
     READ,
     Actor,
     allowed,
-    ensure,
+    load,
     scope_clause,
     scope_for,
     scoped,
@@ -111,10 +111,8 @@ def record_survey(
         errors.append(FieldError("error.required", {"field": "customer"}, column="customer"))
     if errors:
         raise InvalidInput("error.invalid", errors=errors)
-    customer = session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound("error.not_found")
-    ensure(session, actor, READ, customer)
+    assert customer_id is not None  # a missing customer is one of the errors above
+    customer = load(session, actor, Customer, customer_id, READ)
     interaction = None
     if interaction_id is not None:
         interaction = session.get(Interaction, interaction_id)
@@ -128,10 +126,7 @@ def record_survey(
 
 def recent_interactions(session: Session, actor: Actor, customer_id: int, limit: int = 20) -> list[dict[str, Any]]:
     """The customer's latest interactions, to link a survey to one."""
-    customer = session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound("error.not_found")
-    ensure(session, actor, READ, customer)
+    load(session, actor, Customer, customer_id, READ)
     rows = session.execute(
         select(Interaction.id, Interaction.occurred_at, Interaction.channel, Interaction.summary)
         .where(Interaction.customer_id == customer_id)
