@@ -172,9 +172,9 @@ def _as_datetime(value: Any) -> tuple[datetime | None, bool]:
     return parsed.to_pydatetime().replace(tzinfo=None), True
 
 
-def import_surveys(session: Session, actor: Actor, frame: pd.DataFrame) -> int:  # noqa: C901 - issue 16 point 3: to be split
-    """Validate every row, then write all of them, or none: any error raises InvalidInput listing
-    each row and column to fix. Returns the number of surveys imported."""
+def _survey_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The upload with our column names (aliases and Chinese headers accepted) and every optional
+    column present; refuses a file without customers, an empty one and one too long."""
     columns = {c: COLUMN_ALIASES.get(str(c).strip().lower(), COLUMN_ALIASES.get(str(c).strip())) for c in frame.columns}
     frame = frame.rename(columns={c: v for c, v in columns.items() if v})
     if "customer" not in frame.columns:
@@ -186,9 +186,11 @@ def import_surveys(session: Session, actor: Actor, frame: pd.DataFrame) -> int: 
     for optional in ("csat", "nps", "responded_at", "comment", "interaction_id"):
         if optional not in frame.columns:
             frame[optional] = None
+    return frame
 
-    # Resolve customers in bulk (by external id, then by exact name), within the actor's scope.
-    scope = scope_for(session, actor)
+
+def _customers_by_key(session: Session, scope: Any, frame: pd.DataFrame) -> dict[str, list[Customer]]:
+    """The file's customer keys resolved in bulk (by external id or exact name), within the scope."""
     keys = sorted({str(v).strip() for v in frame["customer"] if v is not None and str(v).strip() and not (isinstance(v, float) and pd.isna(v))})
     by_key: dict[str, list[Customer]] = {}
     for start in range(0, len(keys), 500):
@@ -199,42 +201,58 @@ def import_surveys(session: Session, actor: Actor, frame: pd.DataFrame) -> int: 
         for customer in session.scalars(scoped(query, Customer, scope)):
             for key in {customer.external_id, customer.name} & set(chunk):
                 by_key.setdefault(key, []).append(customer)
+    return by_key
 
 
+def _row_customer(session: Session, actor: Actor, scope: Any, by_key: dict[str, list[Customer]], value: Any,
+                  row: int, errors: list[FieldError]) -> Customer | None:
+    """The one readable customer a row names (an external id wins over a name), else an error."""
+    key = "" if value is None else str(value).strip()
+    if not key or key == "nan":
+        errors.append(FieldError("error.required", {"field": "customer"}, row=row, column="customer"))
+        return None
+    matches = {c.id: c for c in by_key.get(key, [])}
+    exact = [c for c in matches.values() if c.external_id == key]
+    candidates = exact or list(matches.values())
+    if not candidates:
+        errors.append(FieldError("surveys.error.unknown_customer", {"customer": key}, row=row, column="customer"))
+    elif len(candidates) > 1:
+        errors.append(FieldError("surveys.error.ambiguous_customer", {"customer": key}, row=row, column="customer"))
+    elif not allowed(session, actor, READ, candidates[0], scope):
+        errors.append(FieldError("surveys.error.customer_out_of_scope", {"customer": key}, row=row, column="customer"))
+    else:
+        return candidates[0]
+    return None
+
+
+def _row_values(record: dict[str, Any], row: int, errors: list[FieldError]) -> tuple[int | None, int | None, int | None, str | None, datetime | None]:
+    """(csat, nps, interaction id, comment, responded at) of a row, each problem added to `errors`."""
+    csat, nps, score_errors = _validate_scores(record["csat"], record["nps"], row)
+    errors.extend(score_errors)
+    when, ok = _as_datetime(record["responded_at"])
+    if not ok:
+        errors.append(FieldError("surveys.error.date", row=row, column="responded_at"))
+    interaction_id, ok = _score(record["interaction_id"], 1, 2**31 - 1)
+    if not ok:
+        errors.append(FieldError("surveys.error.interaction", row=row, column="interaction_id"))
+    comment = record["comment"]
+    comment = None if comment is None or (isinstance(comment, float) and pd.isna(comment)) else str(comment)
+    return csat, nps, interaction_id, comment, when
+
+
+def import_surveys(session: Session, actor: Actor, frame: pd.DataFrame) -> int:
+    """Validate every row, then write all of them, or none: any error raises InvalidInput listing
+    each row and column to fix. Returns the number of surveys imported."""
+    frame = _survey_frame(frame)
+    scope = scope_for(session, actor)
+    by_key = _customers_by_key(session, scope, frame)
     errors: list[FieldError] = []
-    prepared: list[tuple[Customer, int | None, int | None, int | None, str | None, datetime | None]] = []
-    interaction_ids = set()
+    prepared: list[tuple[Customer | None, int | None, int | None, int | None, str | None, datetime | None]] = []
     for index, record in enumerate(frame.to_dict("records")):
-        row = index + 2
-        key = "" if record["customer"] is None else str(record["customer"]).strip()
-        customer = None
-        if not key or key == "nan":
-            errors.append(FieldError("error.required", {"field": "customer"}, row=row, column="customer"))
-        else:
-            matches = {c.id: c for c in by_key.get(key, [])}
-            exact = [c for c in matches.values() if c.external_id == key]
-            candidates = exact or list(matches.values())
-            if not candidates:
-                errors.append(FieldError("surveys.error.unknown_customer", {"customer": key}, row=row, column="customer"))
-            elif len(candidates) > 1:
-                errors.append(FieldError("surveys.error.ambiguous_customer", {"customer": key}, row=row, column="customer"))
-            elif not allowed(session, actor, READ, candidates[0], scope):
-                errors.append(FieldError("surveys.error.customer_out_of_scope", {"customer": key}, row=row, column="customer"))
-            else:
-                customer = candidates[0]
-        csat, nps, score_errors = _validate_scores(record["csat"], record["nps"], row)
-        errors.extend(score_errors)
-        when, ok = _as_datetime(record["responded_at"])
-        if not ok:
-            errors.append(FieldError("surveys.error.date", row=row, column="responded_at"))
-        interaction_id, ok = _score(record["interaction_id"], 1, 2**31 - 1)
-        if not ok:
-            errors.append(FieldError("surveys.error.interaction", row=row, column="interaction_id"))
-        elif interaction_id is not None:
-            interaction_ids.add(interaction_id)
-        comment = record["comment"]
-        comment = None if comment is None or (isinstance(comment, float) and pd.isna(comment)) else str(comment)
+        customer = _row_customer(session, actor, scope, by_key, record["customer"], index + 2, errors)
+        csat, nps, interaction_id, comment, when = _row_values(record, index + 2, errors)
         prepared.append((customer, csat, nps, interaction_id, comment, when))
+    interaction_ids = {p[3] for p in prepared if p[3] is not None}
     interactions = {
         i.id: i for i in session.scalars(select(Interaction).where(Interaction.id.in_(sorted(interaction_ids))))
     } if interaction_ids else {}
@@ -247,6 +265,7 @@ def import_surveys(session: Session, actor: Actor, frame: pd.DataFrame) -> int: 
         errors.sort(key=lambda e: (e.row or 0, e.column or ""))
         raise InvalidInput("surveys.error.import_refused", errors=errors, count=len({e.row for e in errors}))
     for customer, csat, nps, interaction_id, comment, when in prepared:
+        assert customer is not None  # a row without its customer is an error above
         _add(session, actor, customer, csat, nps, interaction=interactions.get(interaction_id) if interaction_id else None,
              comment=comment, responded_at=when)
     session.flush()
