@@ -25,24 +25,20 @@ Rules (stated once, shown on the card):
 """
 from __future__ import annotations
 
-from core.evaluations.rules import (
-    Calibration,
-    CriterionInput,
-    GAP_FLAG,
-    GOAL_ATTAINMENT,
-    Line,
-    MEASURABLE,
-    METRIC_UNITS,
-    OUTLIER_Z,
-    RELEASE_GAPS,
-    SCORE_MAX,
-    SCORE_MIN,
-    Scorecard,
-    cycle_period,
-    scale_score,
-    scale_steps,
-    validate_scale,
-    weighted_total,
+from core.evaluations.charts import (
+    distribution_chart,
+    heatmap_chart,
+    trend_chart,
+    versus_chart,
+)
+from core.evaluations.commands import (
+    create_cycle,
+    create_template,
+    rate,
+    rate_many,
+    release_cycle,
+    reopen_cycle,
+    set_peers,
 )
 from core.evaluations.queries import (
     evaluation_members,
@@ -56,6 +52,30 @@ from core.evaluations.queries import (
     review_form,
     team_options,
 )
+from core.evaluations.records import (
+    RECORD_COLUMNS,
+    records_frame,
+    records_table,
+)
+from core.evaluations.rules import (
+    GAP_FLAG,
+    GOAL_ATTAINMENT,
+    MEASURABLE,
+    METRIC_UNITS,
+    OUTLIER_Z,
+    RELEASE_GAPS,
+    SCORE_MAX,
+    SCORE_MIN,
+    Calibration,
+    CriterionInput,
+    Line,
+    Scorecard,
+    cycle_period,
+    scale_score,
+    scale_steps,
+    validate_scale,
+    weighted_total,
+)
 from core.evaluations.scoring import (
     calibration,
     get_scorecard,
@@ -66,26 +86,6 @@ from core.evaluations.scoring import (
     member_trend,
     other_currency_sales,
     team_average_by_criterion,
-)
-from core.evaluations.commands import (
-    create_cycle,
-    create_template,
-    rate,
-    rate_many,
-    release_cycle,
-    reopen_cycle,
-    set_peers,
-)
-from core.evaluations.records import (
-    RECORD_COLUMNS,
-    records_frame,
-    records_table,
-)
-from core.evaluations.charts import (
-    distribution_chart,
-    heatmap_chart,
-    trend_chart,
-    versus_chart,
 )
 
 __all__ = [

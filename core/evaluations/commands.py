@@ -3,10 +3,23 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
 from core import audit, versions
 from core.errors import Conflict, FieldError, InvalidInput, PermissionDenied
+from core.evaluations.queries import _cycle, _ensure_manages_cycle, _evaluation, _team_members, rater_kind, release_checklist
+from core.evaluations.rules import (
+    RELEASE_GAPS,
+    SCORE_MAX,
+    SCORE_MIN,
+    CriterionInput,
+    _line_data,
+    _validate_criteria,
+    cycle_period,
+)
+from core.evaluations.scoring import _compute
 from core.permissions import Actor, ensure_member, ensure_team, scope_for
 from db.base import utcnow
 from db.models import (
@@ -20,9 +33,6 @@ from db.models import (
     ScorecardTemplate,
     Team,
 )
-from core.evaluations.queries import _cycle, _ensure_manages_cycle, _evaluation, _team_members, rater_kind, release_checklist
-from core.evaluations.rules import CriterionInput, RELEASE_GAPS, SCORE_MAX, SCORE_MIN, _line_data, _validate_criteria, cycle_period
-from core.evaluations.scoring import _compute
 
 
 def create_template(

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
 from core.errors import NotFound, PermissionDenied
 from core.permissions import Actor, ensure_team, scope_clause, scope_for
 from db.models import (

@@ -4,26 +4,26 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
 from core import metrics
 from core.errors import NotFound
+from core.evaluations.scoring import get_scorecard
 from core.i18n import choice_label, format_date, format_money, t
 from core.permissions import Actor
 from db.base import Base
 from db.models import (
     Call,
+    CheckIn,
     Complaint,
     Customer,
     Deal,
     DealStage,
+    Goal,
     Interaction,
+    Member,
     Survey,
     Task,
-    CheckIn,
-    Goal,
-    Member,
 )
-from core.evaluations.scoring import get_scorecard
-
 
 # ---------------------------------------------------------------------------------------------
 # Traceability

@@ -6,7 +6,9 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
 import pandas as pd
+
 from core import metric_registry, metrics
 from core.errors import FieldError
 from db.base import utcnow

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import statistics
 from datetime import date, datetime, time, timedelta
+
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
 from core import metrics
 from core.errors import PermissionDenied
+from core.evaluations.queries import _cycle, _ensure_manages_cycle, _evaluation
+from core.evaluations.rules import GAP_FLAG, GOAL_ATTAINMENT, OUTLIER_Z, Calibration, Scorecard, _card, _line_from, weighted_total
 from core.permissions import Actor, scope_clause, scope_for
 from db.models import (
     CheckIn,
@@ -19,8 +23,6 @@ from db.models import (
     Rating,
     ScorecardSnapshot,
 )
-from core.evaluations.queries import _cycle, _ensure_manages_cycle, _evaluation
-from core.evaluations.rules import Calibration, GAP_FLAG, GOAL_ATTAINMENT, OUTLIER_Z, Scorecard, _card, _line_from, weighted_total
 
 
 def goal_attainment(session: Session, member_id: int, start: date, end: date) -> metrics.Measure:

@@ -22,38 +22,23 @@ Progress model (one rule for every goal, shown to users as `STATUS_RULE`):
 """
 from __future__ import annotations
 
-from core.goals.rules import (
-    AMBITION_FACTOR,
-    AT_RISK,
-    AT_RISK_FROM,
-    ChildDraft,
-    GoalDraft,
-    GoalRow,
-    MAX_VALUES,
-    MIN_VALUES,
-    NOT_STARTED,
-    NO_DATA,
-    OFF_TRACK,
-    ON_TRACK,
-    Progress,
-    Rollup,
-    SPLIT_METHODS,
-    STATUSES,
-    STATUS_RULE,
-    SmartItem,
-    TIME_AXES,
-    _decimals as _decimals,
-    _validate as _validate,
-    elapsed_share,
-    evaluate,
-    falling_behind,
-    is_cumulative,
-    period_slices,
-    previous_period,
-    rollup_of,
-    split_amounts,
-    start_value,
-    status_for,
+from core.goals.charts import (
+    STATUS_COLORS,
+    burnup_chart,
+    overview_chart,
+    overview_frame,
+    overview_spec,
+)
+from core.goals.commands import (
+    archive_goal,
+    create_follow_up_task,
+    create_follow_up_tasks,
+    create_goal,
+    record_check_in,
+    save_children,
+)
+from core.goals.export import (
+    export_frames,
 )
 from core.goals.queries import (
     active_children_count,
@@ -70,23 +55,42 @@ from core.goals.queries import (
     propose_time_split,
     smart_check,
 )
-from core.goals.commands import (
-    archive_goal,
-    create_follow_up_task,
-    create_follow_up_tasks,
-    create_goal,
-    record_check_in,
-    save_children,
+from core.goals.rules import (
+    AMBITION_FACTOR,
+    AT_RISK,
+    AT_RISK_FROM,
+    MAX_VALUES,
+    MIN_VALUES,
+    NO_DATA,
+    NOT_STARTED,
+    OFF_TRACK,
+    ON_TRACK,
+    SPLIT_METHODS,
+    STATUS_RULE,
+    STATUSES,
+    TIME_AXES,
+    ChildDraft,
+    GoalDraft,
+    GoalRow,
+    Progress,
+    Rollup,
+    SmartItem,
+    elapsed_share,
+    evaluate,
+    falling_behind,
+    is_cumulative,
+    period_slices,
+    previous_period,
+    rollup_of,
+    split_amounts,
+    start_value,
+    status_for,
 )
-from core.goals.charts import (
-    STATUS_COLORS,
-    burnup_chart,
-    overview_chart,
-    overview_frame,
-    overview_spec,
+from core.goals.rules import (
+    _decimals as _decimals,
 )
-from core.goals.export import (
-    export_frames,
+from core.goals.rules import (
+    _validate as _validate,
 )
 
 __all__ = [

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import copy
 import functools
-from datetime import date
 from collections.abc import Sequence
+from datetime import date
+
 import altair as alt
 import pandas as pd
-from core.goals.rules import AT_RISK, GoalRow, NOT_STARTED, NO_DATA, OFF_TRACK, ON_TRACK, STATUSES
 
+from core.goals.rules import AT_RISK, NO_DATA, NOT_STARTED, OFF_TRACK, ON_TRACK, STATUSES, GoalRow
 
 STATUS_COLORS = {ON_TRACK: "#2e7d32", AT_RISK: "#f9a825", OFF_TRACK: "#c62828", NO_DATA: "#9e9e9e", NOT_STARTED: "#90a4ae"}
 

@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
-from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
 from core import audit, limits, versions
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
+from core.goals.queries import _load
+from core.goals.rules import ChildDraft, GoalDraft, _validate
 from core.permissions import (
     READ,
     WRITE,
@@ -21,8 +25,6 @@ from core.permissions import (
 )
 from core.tasks import create_task
 from db.models import CheckIn, Goal, Member, Team
-from core.goals.queries import _load
-from core.goals.rules import ChildDraft, GoalDraft, _validate
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 from datetime import date
+
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from core.goals.charts import overview_frame
+from core.goals.queries import list_goals
 from core.permissions import (
     Actor,
 )
 from db.models import CheckIn
-from core.goals.charts import overview_frame
-from core.goals.queries import list_goals
 
 
 def export_frames(session: Session, actor: Actor, team_id: int, today: date | None = None, period: str = "current",

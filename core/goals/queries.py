@@ -1,14 +1,36 @@
 """Goal reads: lists, one goal, owners, check-ins, the SMART check, split proposals, roll-ups and progress series."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
-from collections.abc import Sequence
+
 import pandas as pd
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+
 from core import permissions
 from core.errors import FieldError, InvalidInput, PermissionDenied
+from core.goals.rules import (
+    AMBITION_FACTOR,
+    SPLIT_METHODS,
+    ChildDraft,
+    GoalDraft,
+    GoalRow,
+    Rollup,
+    SmartItem,
+    _decimals,
+    _previous_periods,
+    _slice_label,
+    evaluate,
+    falling_behind,
+    is_cumulative,
+    period_slices,
+    previous_period,
+    rollup_of,
+    split_amounts,
+    start_value,
+)
 from core.metrics import (
     LOWER_IS_BETTER,
     MEASURED_METRICS,
@@ -24,7 +46,6 @@ from core.permissions import (
     subtree_team_ids,
 )
 from db.models import GOAL_METRICS, CheckIn, Goal, Member, Team, User
-from core.goals.rules import AMBITION_FACTOR, ChildDraft, GoalDraft, GoalRow, Rollup, SPLIT_METHODS, SmartItem, _decimals, _previous_periods, _slice_label, evaluate, falling_behind, is_cumulative, period_slices, previous_period, rollup_of, split_amounts, start_value
 
 
 def best_past_value(session: Session, metric: str, start: date, end: date, *, member_id: int | None = None,

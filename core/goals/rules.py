@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import calendar
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
-from collections.abc import Iterable, Sequence
+
 from core import metric_registry
 from core.errors import FieldError, InvalidInput
 from core.metrics import (

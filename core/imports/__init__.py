@@ -18,10 +18,12 @@ resolve only to records inside the importing manager's scope.
 """
 from __future__ import annotations
 
+from core.imports.commit import (
+    commit_import,
+)
 from core.imports.fields import (
     CHUNK,
     FIELDS,
-    FieldSpec,
     KEEP,
     MAX_ERRORS,
     MODELS,
@@ -29,22 +31,30 @@ from core.imports.fields import (
     RECORD_TYPES,
     STANDARD_INDUSTRIES,
     STANDARD_REGIONS,
+    FieldSpec,
     fields_for,
     guess_mapping,
     mapping_problems,
     optional_here,
     template_frame,
 )
+from core.imports.prepare import (
+    prepare,
+    preview,
+)
+from core.imports.refs import (
+    unknown_values,
+)
 from core.imports.rules import (
     COMPARED,
     DEFAULT_BUCKETS,
+    KEY_FIELDS,
+    KEYS,
+    MODES,
+    SUGGEST_RATIO,
     ImportPreview,
     ImportResult,
-    KEYS,
-    KEY_FIELDS,
-    MODES,
     Prepared,
-    SUGGEST_RATIO,
     UnknownValue,
     bucket_of,
     check_buckets,
@@ -55,16 +65,6 @@ from core.imports.tables import (
     error_frame,
     read_table,
     rejected_rows,
-)
-from core.imports.refs import (
-    unknown_values,
-)
-from core.imports.prepare import (
-    prepare,
-    preview,
-)
-from core.imports.commit import (
-    commit_import,
 )
 
 __all__ = [

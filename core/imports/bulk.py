@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
 from core.errors import Conflict
 from core.imports.fields import CHUNK
 

@@ -3,14 +3,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
 import pandas as pd
 from sqlalchemy import update
 from sqlalchemy.orm import Session
+
 from core import audit
 from core.assignment import (
     encode_reason,
 )
 from core.errors import InvalidInput
+from core.imports.bulk import _bulk, _chunks
+from core.imports.prepare import prepare
+from core.imports.rules import _ENTITY, _MODELS, ImportResult, _jsonable
+from core.imports.writers import _write_customers, _write_deals, _write_interactions, _write_members, _write_simple
 from core.permissions import (
     Actor,
 )
@@ -19,10 +25,6 @@ from db.models import (
     AssignmentHistory,
     AuditLog,
 )
-from core.imports.bulk import _bulk, _chunks
-from core.imports.prepare import prepare
-from core.imports.rules import ImportResult, _ENTITY, _MODELS, _jsonable
-from core.imports.writers import _write_customers, _write_deals, _write_interactions, _write_members, _write_simple
 
 
 def commit_import(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapping: dict[str, str | None],

@@ -5,7 +5,9 @@ import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass
+
 import pandas as pd
+
 from core import i18n
 from core.errors import FieldError, InvalidInput
 from db.models import (

@@ -3,10 +3,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
 from core.errors import FieldError, InvalidInput
+from core.imports.convert import _Upload, convert_row
+from core.imports.fields import CHUNK, PREVIEW_ROWS, FieldSpec, _enum_lookup, fields_for, mapping_problems
+from core.imports.refs import _add, _load_refs
+from core.imports.rules import (
+    _KEYED_EXTRA,
+    _MODELS,
+    COMPARED,
+    KEY_FIELDS,
+    KEYS,
+    MODES,
+    ImportPreview,
+    Prepared,
+    _row_key,
+    _same,
+    check_buckets,
+    default_key,
+)
 from core.permissions import (
     Actor,
     ensure_role,
@@ -19,10 +38,6 @@ from db.models import (
     Interaction,
     Member,
 )
-from core.imports.fields import FieldSpec, CHUNK, PREVIEW_ROWS, _enum_lookup, fields_for, mapping_problems
-from core.imports.convert import _Upload, convert_row
-from core.imports.refs import _add, _load_refs
-from core.imports.rules import COMPARED, ImportPreview, KEYS, KEY_FIELDS, MODES, Prepared, _KEYED_EXTRA, _MODELS, _row_key, _same, check_buckets, default_key
 
 
 def _existing_records(session: Session, actor: Actor, kind: str) -> list[dict]:

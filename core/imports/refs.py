@@ -4,10 +4,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
 from core import i18n
+from core.imports.fields import STANDARD_INDUSTRIES, STANDARD_REGIONS, _enum_lookup, fields_for
+from core.imports.rules import UnknownValue, _number, _similar
 from core.permissions import (
     Actor,
     ensure_role,
@@ -20,8 +24,6 @@ from db.models import (
     Role,
     Team,
 )
-from core.imports.fields import STANDARD_INDUSTRIES, STANDARD_REGIONS, _enum_lookup, fields_for
-from core.imports.rules import UnknownValue, _number, _similar
 
 
 # ---------------------------------------------------------------------------------------------

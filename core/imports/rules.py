@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
 import pandas as pd
+
 from core import i18n
 from core.errors import FieldError, InvalidInput
+from core.imports.fields import fields_for
 from db.models import (
     Complaint,
     Contact,
@@ -19,7 +22,6 @@ from db.models import (
     Member,
     Survey,
 )
-from core.imports.fields import fields_for
 
 
 # ---------------------------------------------------------------------------------------------

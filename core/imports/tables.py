@@ -4,7 +4,9 @@ from __future__ import annotations
 import io
 from datetime import datetime
 from typing import Any
+
 import pandas as pd
+
 from core import i18n
 from core.errors import FieldError, InvalidInput
 

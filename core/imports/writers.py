@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import re
 from typing import Any
+
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+
 from core import i18n
 from core.assignment import (
     _candidates,
@@ -16,6 +18,8 @@ from core.assignment import (
 )
 from core.communication import DEFAULT_CADENCE, cadence_for, next_follow_up_date
 from core.errors import FieldError, InvalidInput
+from core.imports.bulk import _bulk, _chunks, _insert_returning_ids
+from core.imports.rules import _ENTITY, _MODELS, ImportResult
 from core.permissions import (
     Actor,
     scope_clause,
@@ -33,8 +37,6 @@ from db.models import (
     Member,
     Team,
 )
-from core.imports.bulk import _bulk, _chunks, _insert_returning_ids
-from core.imports.rules import ImportResult, _ENTITY, _MODELS
 
 
 def _write_customers(session: Session, actor: Actor, rows: list[dict], report) -> ImportResult:

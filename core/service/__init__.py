@@ -25,30 +25,28 @@ Rules (one place):
 """
 from __future__ import annotations
 
-from core.service.rules import (
-    DEFAULT_LEAD_DELAY_MINUTES,
-    DEFAULT_MANAGER_DELAY_MINUTES,
-    DEFAULT_POLICY,
-    DEFAULT_TARGETS,
-    ESCALATE_RESOLUTION,
-    ESCALATE_RESPONSE,
-    ESCALATION_LOOKBACK,
-    GROUPS,
-    HOUR,
-    NOTE_MAX,
-    NOTIFY_RESOLUTION,
-    NOTIFY_RESPONSE,
-    Policy,
-    REPORT_COLUMNS,
-    Target,
-    TargetBook,
-    Timing,
-    WARN_RESOLUTION,
-    WARN_RESPONSE,
-    WARN_SHARE,
-    period_buckets,
-    policy_of,
-    timing,
+from core.service.charts import (
+    resolution_rate_chart,
+    response_time_chart,
+)
+from core.service.commands import (
+    add_complaint_note,
+    log_complaint,
+    reassign_complaint,
+    resolve_complaint,
+    respond_to_complaint,
+    resume_complaint,
+    save_service_targets,
+    set_service_target,
+    wait_on_customer,
+)
+from core.service.escalation import (
+    ManagerResolver,
+    escalate_breaches,
+    list_notifications,
+    manager_above,
+    manager_user_for,
+    mark_notifications_read,
 )
 from core.service.queries import (
     ComplaintPage,
@@ -65,28 +63,30 @@ from core.service.queries import (
     targets_for_team,
     team_choices,
 )
-from core.service.commands import (
-    add_complaint_note,
-    log_complaint,
-    reassign_complaint,
-    resolve_complaint,
-    respond_to_complaint,
-    resume_complaint,
-    save_service_targets,
-    set_service_target,
-    wait_on_customer,
-)
-from core.service.charts import (
-    resolution_rate_chart,
-    response_time_chart,
-)
-from core.service.escalation import (
-    ManagerResolver,
-    escalate_breaches,
-    list_notifications,
-    manager_above,
-    manager_user_for,
-    mark_notifications_read,
+from core.service.rules import (
+    DEFAULT_LEAD_DELAY_MINUTES,
+    DEFAULT_MANAGER_DELAY_MINUTES,
+    DEFAULT_POLICY,
+    DEFAULT_TARGETS,
+    ESCALATE_RESOLUTION,
+    ESCALATE_RESPONSE,
+    ESCALATION_LOOKBACK,
+    GROUPS,
+    HOUR,
+    NOTE_MAX,
+    NOTIFY_RESOLUTION,
+    NOTIFY_RESPONSE,
+    REPORT_COLUMNS,
+    WARN_RESOLUTION,
+    WARN_RESPONSE,
+    WARN_SHARE,
+    Policy,
+    Target,
+    TargetBook,
+    Timing,
+    period_buckets,
+    policy_of,
+    timing,
 )
 from db.models import SEVERITIES as SEVERITIES  # pages read service.SEVERITIES
 

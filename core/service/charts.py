@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
+
 from core.i18n import t
 
 

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
 from core import audit, limits, versions
 from core.errors import Conflict, FieldError, InvalidInput, NotFound
 from core.permissions import (
@@ -17,6 +19,8 @@ from core.permissions import (
     load,
     scope_for,
 )
+from core.service.queries import suggest_assignee
+from core.service.rules import NOTE_MAX, _check_time
 from db.base import utcnow
 from db.models import (
     SEVERITIES,
@@ -28,8 +32,6 @@ from db.models import (
     Member,
     ServiceTarget,
 )
-from core.service.queries import suggest_assignee
-from core.service.rules import NOTE_MAX, _check_time
 
 
 def set_service_target(

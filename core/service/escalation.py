@@ -3,12 +3,25 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+
 from core import audit, notifications
 from core.business_time import add_business_seconds
 from core.permissions import (
     Actor,
+)
+from core.service.rules import (
+    ESCALATE_RESOLUTION,
+    ESCALATE_RESPONSE,
+    ESCALATION_LOOKBACK,
+    NOTIFY_RESOLUTION,
+    NOTIFY_RESPONSE,
+    WARN_RESOLUTION,
+    WARN_RESPONSE,
+    WARN_SHARE,
+    TargetBook,
 )
 from db.base import utcnow
 from db.models import (
@@ -18,7 +31,6 @@ from db.models import (
     Notification,
     Team,
 )
-from core.service.rules import ESCALATE_RESOLUTION, ESCALATE_RESPONSE, ESCALATION_LOOKBACK, NOTIFY_RESOLUTION, NOTIFY_RESPONSE, TargetBook, WARN_RESOLUTION, WARN_RESPONSE, WARN_SHARE
 
 
 # ---------------------------------------------------------------------------------------------

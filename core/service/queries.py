@@ -4,9 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+
 import pandas as pd
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
+
 from core import audit, metrics
 from core.errors import InvalidInput
 from core.permissions import (
@@ -17,6 +19,7 @@ from core.permissions import (
     scope_for,
     subtree_team_ids,
 )
+from core.service.rules import GROUPS, HOUR, REPORT_COLUMNS, TargetBook, _mean, _row_dict, period_buckets
 from db.base import utcnow
 from db.models import (
     SEVERITIES,
@@ -27,7 +30,6 @@ from db.models import (
     Team,
     User,
 )
-from core.service.rules import GROUPS, HOUR, REPORT_COLUMNS, TargetBook, _mean, _row_dict, period_buckets
 
 
 def targets_for_team(session: Session, actor: Actor, team_id: int) -> list[dict[str, Any]]:

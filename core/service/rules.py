@@ -4,8 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
 from core.business_time import WorkCalendar, add_business_seconds, business_seconds
 from core.errors import FieldError, InvalidInput
 from db.models import (

@@ -12,34 +12,25 @@ up to the number of cards shown.
 """
 from __future__ import annotations
 
-from core.tasks.rules import (
-    Board,
-    Card,
-    Column,
-    DEFAULT_CARDS_PER_COLUMN,
-    DEFAULT_MEMBERS_PER_PAGE,
-    DUE_WINDOWS,
-    KEEP,
-    MAX_CARDS_PER_COLUMN,
-    MoveResult,
-    NOTE_MAX,
-    OPEN_STATUSES,
-    QUADRANTS,
-    Suggestion,
-    TITLE_MAX,
-    TaskDetail,
-    UNASSIGNED,
-    VIEWS,
-    _validate as _validate,
-    drop_neighbours,
-    position_between,
-    quadrant_flags,
-    quadrant_of,
+from core.tasks.commands import (
+    add_note,
+    create_task,
+    move_task,
+    quick_add_for_customer,
+    report_progress,
+    task_from_action_item,
+    update_task,
 )
 from core.tasks.queries import (
     _due_clause as _due_clause,
+)
+from core.tasks.queries import (
     _load as _load,
+)
+from core.tasks.queries import (
     _quadrant_clause as _quadrant_clause,
+)
+from core.tasks.queries import (
     assignee_choices,
     board,
     board_teams,
@@ -51,14 +42,31 @@ from core.tasks.queries import (
     task_history,
     task_history_text,
 )
-from core.tasks.commands import (
-    add_note,
-    create_task,
-    move_task,
-    quick_add_for_customer,
-    report_progress,
-    task_from_action_item,
-    update_task,
+from core.tasks.rules import (
+    DEFAULT_CARDS_PER_COLUMN,
+    DEFAULT_MEMBERS_PER_PAGE,
+    DUE_WINDOWS,
+    KEEP,
+    MAX_CARDS_PER_COLUMN,
+    NOTE_MAX,
+    OPEN_STATUSES,
+    QUADRANTS,
+    TITLE_MAX,
+    UNASSIGNED,
+    VIEWS,
+    Board,
+    Card,
+    Column,
+    MoveResult,
+    Suggestion,
+    TaskDetail,
+    drop_neighbours,
+    position_between,
+    quadrant_flags,
+    quadrant_of,
+)
+from core.tasks.rules import (
+    _validate as _validate,
 )
 
 __all__ = [

@@ -4,8 +4,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
+
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
+
 from core import audit
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from core.permissions import (
@@ -18,6 +20,8 @@ from core.permissions import (
     scope_for,
     scoped,
 )
+from core.tasks.queries import _load
+from core.tasks.rules import _AUDIT_FIELDS, KEEP, NOTE_MAX, MoveResult, _validate, position_between
 from db.base import utcnow
 from db.models import (
     TASK_STATUSES,
@@ -32,8 +36,6 @@ from db.models import (
     Team,
 )
 from db.session import rowcount
-from core.tasks.queries import _load
-from core.tasks.rules import KEEP, MoveResult, NOTE_MAX, _AUDIT_FIELDS, _validate, position_between
 
 
 def _capacity_warning(session: Session, member_id: int | None, task_id: int) -> tuple[str | None, dict]:

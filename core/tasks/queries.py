@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
+
 from core import audit
 from core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from core.permissions import (
@@ -19,6 +21,22 @@ from core.permissions import (
     scope_for,
     subtree_team_ids,
 )
+from core.tasks.rules import (
+    DEFAULT_CARDS_PER_COLUMN,
+    DEFAULT_MEMBERS_PER_PAGE,
+    MAX_CARDS_PER_COLUMN,
+    QUADRANTS,
+    UNASSIGNED,
+    VIEWS,
+    Board,
+    Card,
+    Column,
+    Suggestion,
+    TaskDetail,
+    _card,
+    quadrant_flags,
+    quadrant_of,
+)
 from db.base import utcnow
 from db.models import (
     TASK_STATUSES,
@@ -30,7 +48,6 @@ from db.models import (
     TaskNote,
     Team,
 )
-from core.tasks.rules import Board, Card, Column, DEFAULT_CARDS_PER_COLUMN, DEFAULT_MEMBERS_PER_PAGE, MAX_CARDS_PER_COLUMN, QUADRANTS, Suggestion, TaskDetail, UNASSIGNED, VIEWS, _card, quadrant_flags, quadrant_of
 
 
 def _due_clause(due: str | None, today: date):

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
 from core import limits
 from core.errors import FieldError
 from db.models import (
