@@ -211,7 +211,7 @@ def calibration(session: Session, actor: Actor, cycle_id: int) -> Calibration:
 
 
 # ---------------------------------------------------------------------------------------------
-# Trends and charts
+# Trends
 # ---------------------------------------------------------------------------------------------
 def member_trend(session: Session, actor: Actor, member_id: int) -> pd.DataFrame:
     """A member's total per cycle, oldest first. The member and peers: released cycles only (peers

@@ -335,7 +335,7 @@ def goal_rollup(session: Session, actor: Actor, goal_id: int, today: date | None
 
 
 # ---------------------------------------------------------------------------------------------
-# Series, frames and charts
+# Progress series (the burn-up's data)
 # ---------------------------------------------------------------------------------------------
 def progress_series(session: Session, actor: Actor, goal_id: int, today: date | None = None, points: int = 12) -> pd.DataFrame:
     """Actual values over time for a goal's burn-up: check-ins for manual goals, otherwise the

@@ -166,7 +166,7 @@ def _previous_periods(start: date, end: date, count: int) -> list[tuple[date, da
 
 
 # ---------------------------------------------------------------------------------------------
-# Progress of many goals (grouped: one query per metric and period for member goals)
+# A goal as lists show it
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class GoalRow:

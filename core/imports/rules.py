@@ -229,7 +229,7 @@ class ImportPreview:
 
 
 # ---------------------------------------------------------------------------------------------
-# Commit
+# What a commit reports; the tables and audit names per kind
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ImportResult:

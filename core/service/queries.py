@@ -51,7 +51,7 @@ def targets_for_team(session: Session, actor: Actor, team_id: int) -> list[dict[
 
 
 # ---------------------------------------------------------------------------------------------
-# Commands
+# Logging a complaint: who should take it
 # ---------------------------------------------------------------------------------------------
 def suggest_assignee(session: Session, actor: Actor, customer_id: int) -> dict[str, Any]:
     """The customer's owner (and their team); with no owner, the customer's team leader."""
@@ -80,7 +80,7 @@ def complaint_notes(session: Session, actor: Actor, complaint_id: int) -> list[d
 
 
 # ---------------------------------------------------------------------------------------------
-# Queries
+# Lists and details
 # ---------------------------------------------------------------------------------------------
 def customer_choices(session: Session, actor: Actor, search: str = "", limit: int = 50) -> list[dict[str, Any]]:
     """Visible customers whose name (or external id) contains `search`, for the complaint form."""

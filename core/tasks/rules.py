@@ -79,7 +79,7 @@ def drop_neighbours(drawn: Sequence[int], task_id: int, same_column: bool, from_
 
 
 # ---------------------------------------------------------------------------------------------
-# Reads: the board
+# The board's shapes
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Card:
@@ -197,7 +197,7 @@ class Suggestion:
 
 
 # ---------------------------------------------------------------------------------------------
-# Writes
+# What a move or an edit returns; the fields an edit audits
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MoveResult:
