@@ -50,9 +50,10 @@ def _functions():
             continue
         module = importlib.import_module(name)
         # a package split by concern (core.goals.queries, ...) is walked through the names it exports
-        home = (lambda m: m.startswith(f"{name}.")) if info.ispkg else (lambda m: m == name)
         for fname, fn in vars(module).items():
-            if fname.startswith("_") or not inspect.isfunction(fn) or not home(fn.__module__):
+            if fname.startswith("_") or not inspect.isfunction(fn):
+                continue
+            if fn.__module__ != name and not (info.ispkg and fn.__module__.startswith(f"{name}.")):
                 continue
             params = list(inspect.signature(fn).parameters)
             if params[:2] == ["session", "actor"]:
