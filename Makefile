@@ -42,7 +42,7 @@ test: install
 test-fast: install
 	$(PY) -m pytest -q tests/unit tests/app
 
-## Lint and types: ruff (pyflakes, bugbear, pyupgrade, simplify, complexity) and mypy on core/ and db/
+## Lint and types: ruff (pyflakes, bugbear, pyupgrade, simplify, complexity) and mypy on core/, db/ and ui/read_cache.py
 ## (both configured in pyproject.toml)
 lint: install
 	$(VENV)/bin/ruff check .

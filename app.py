@@ -1,7 +1,7 @@
 """ClientCrew entry script: page config, language, login, the acting user, role-based navigation.
 
 Everything before `st.navigation` runs on every click of every user, so it stays cached and cheap:
-credentials and the acting user come from caches keyed by the data revision (defined in pages/ui.py,
+credentials and the acting user come from caches keyed by the data revision (defined in ui/runtime.py,
 so they are not re-declared on every run of this script).
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core import auth, config, i18n, sessions
 from core.navigation import PAGES, PAGES_BY_KEY, alias_paths, may_open, pages_for
-from db.session import unit_of_work
-from pages import login_session, ui
+import ui
+from ui import login_session
 
 st.set_page_config(page_title="ClientCrew", page_icon=":material/groups:", layout="wide")
 
@@ -34,11 +34,7 @@ def _handle_login_submit() -> None:
     username = st.session_state.get("login_username", "")
     password = st.session_state.get("login_password", "")
     st.session_state["login_password"] = ""
-    token = None
-    with unit_of_work(ui.engine()) as s:  # the failed-attempt count must be committed
-        result = auth.authenticate(s, username, password, address=login_session.client_address())
-        if result.ok:
-            token = sessions.start(s, result.user.id, client=login_session.client_address())
+    result, token = ui.run_unit(_authenticate, username, password)  # the failed-attempt count must be committed
     if not result.ok:
         st.session_state["_login_error"] = (result.error_key, result.params)
         return
@@ -46,6 +42,13 @@ def _handle_login_submit() -> None:
     st.session_state.pop("_login_error", None)
     st.session_state.pop("_welcome_note", None)
     ui.actor_for.clear()
+
+
+def _authenticate(s, username: str, password: str):
+    """Check the login and, when it holds, start its server-side session (one transaction)."""
+    result = auth.authenticate(s, username, password, address=login_session.client_address())
+    token = sessions.start(s, result.user.id, client=login_session.client_address()) if result.ok else None
+    return result, token
 
 
 def _login_view() -> None:
@@ -84,8 +87,7 @@ def _sidebar(actor) -> None:
         )
         if choice and choice != current:
             ui.set_lang(choice)
-            with unit_of_work(ui.engine()) as s:
-                auth.set_language(s, actor, choice)
+            ui.run_unit(auth.set_language, actor, choice)
             st.rerun()
         if st.button(ui.t("sec.change_password"), key="change_password_button", icon=":material/password:"):
             login_session.change_password_dialog()
@@ -240,7 +242,7 @@ def main() -> None:
 
 def _count_visit(page) -> None:
     """Number the visits to pages: a run on another page than the last run starts a new visit.
-    A link's query parameters select their record once per visit (pages/record_links.py)."""
+    A link's query parameters select their record once per visit (ui/record_links.py)."""
     if st.session_state.get("_visit_page") != page.url_path:
         st.session_state["_visit_page"] = page.url_path
         st.session_state["_visit_no"] = st.session_state.get("_visit_no", 0) + 1

@@ -4,7 +4,7 @@ A cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is run as
 LibreOffice or Google Sheets (CSV injection, OWASP); openpyxl even turns any string starting with
 `=` into a live formula cell. Text cells get a leading apostrophe (the spreadsheet convention for
 "this is text") and are written to XLSX as string cells; numbers, dates and booleans stay typed.
-Every export in pages/ goes through here (pages/ui.export_buttons, ui.to_xlsx).
+Every export in pages/ goes through here (ui.export_buttons, ui.to_xlsx in ui/widgets.py).
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 `escape_markdown` backslash-escapes every ASCII punctuation character (CommonMark allows escaping
 any of them, and an escaped character always renders as itself), so no markdown construct, HTML
 tag, autolink (`http\\://…`), Streamlit directive (`:red[…]`, `:material/…:`) or LaTeX (`$…$`) can
-form from user text; line breaks are kept as line breaks. pages/ui.esc is the one entry point.
+form from user text; line breaks are kept as line breaks. ui.esc (ui/text.py) is the one entry point.
 
 `clean_text` and `clean_number` are the limits every core write applies to text and numbers:
 length, NUL bytes (PostgreSQL refuses them, SQLite stores them), finiteness and range.

@@ -4,8 +4,9 @@ import streamlit as st
 
 from core import auth, i18n
 from core.admin import audit_entities, audit_log, audit_report, user_rows
-from db.models import USER_ROLES
-from pages import automation_ui, ui
+from core.choices import USER_ROLES
+import ui
+from ui import automation_ui
 
 actor = ui.page_header("admin")
 
@@ -118,7 +119,7 @@ with tab_audit:
 
 with tab_workspace:  # issue 11: workspace settings and removing the demo
     if ui.shown(tab_workspace):
-        from pages import workspace_admin
+        from ui import workspace_admin
 
         workspace_admin.render()
 

@@ -5,8 +5,9 @@ import streamlit as st
 
 from core import avatars, drops, reports, tasks, wip_limits, workload
 from core.errors import DomainError
-from pages import board_wall, ui
-from pages import task_form as tf
+import ui
+from ui import board_wall
+from ui import task_form as tf
 
 actor = ui.page_header("board", ui.t("board.caption"))
 tf.inject_css()

@@ -12,8 +12,9 @@ import streamlit as st
 from core import assignment, communication, customers, imports, reports, safe_export
 from core.customers import CustomerFilters
 from core.errors import DomainError
-from db.models import CHANNELS, CUSTOMER_SIZES, CUSTOMER_STATUSES, CUSTOMER_TIERS
-from pages import pipeline_view, record_links, task_form, ui
+from core.choices import CHANNELS, CUSTOMER_SIZES, CUSTOMER_STATUSES, CUSTOMER_TIERS
+import ui
+from ui import pipeline_view, record_links, task_form
 
 actor = ui.page_header("customers")
 lead = actor.role in ("admin", "manager")

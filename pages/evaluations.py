@@ -12,7 +12,8 @@ import streamlit as st
 
 from core import evaluations as ev
 from core import metric_registry, reports, scorecard_report
-from pages import record_links, ui
+import ui
+from ui import record_links
 
 actor = ui.page_header("evaluations", ui.t("evaluations.caption"))
 manages = actor.role in ("admin", "manager")

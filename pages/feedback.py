@@ -11,8 +11,9 @@ from core import feedback as fb
 from core import one_on_ones as oo
 from core import recognition as rc
 from core import safe_text
-from db.models import REWARD_KINDS
-from pages import record_links, ui
+from core.choices import REWARD_KINDS
+import ui
+from ui import record_links
 
 actor = ui.page_header("feedback", ui.t("feedback.caption"))
 manages = actor.role in ("admin", "manager")

@@ -7,7 +7,8 @@ import streamlit as st
 
 from core.auth import MIN_PASSWORD_LENGTH
 from core.first_login import replace_one_time_password
-from pages import login_session, ui
+import ui
+from ui import login_session
 
 
 def view() -> None:

@@ -10,8 +10,9 @@ import streamlit as st
 
 from core import goals, reports
 from core.metrics import METRIC_UNITS
-from db.models import GOAL_METRICS
-from pages import period_ui, pipeline_view, record_links, ui
+from core.choices import GOAL_METRICS
+import ui
+from ui import period_ui, pipeline_view, record_links
 
 actor = ui.page_header("goals")
 is_lead = actor.role in ("admin", "manager")

@@ -3,7 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from core import goals, home, navigation, notifications, service
-from pages import automation_ui, record_links, ui
+import ui
+from ui import automation_ui, record_links
 
 actor = ui.page_header("home")
 st.subheader(ui.t("home.greeting", name=ui.esc(actor.display_name)))

@@ -11,7 +11,8 @@ import pyarrow as pa
 import streamlit as st
 
 from core import goals, meeting, meeting_wall, periods
-from pages import period_ui, pipeline_view, ui
+import ui
+from ui import period_ui, pipeline_view
 
 kiosk = st.query_params.get("kiosk") == "1"
 print_mode = st.query_params.get("print") == "1" and not kiosk

@@ -6,9 +6,9 @@ import streamlit as st
 
 from core import drops, tasks
 from core.errors import DomainError
-from db.models import TASK_STATUSES
-from pages import task_form as tf
-from pages import ui
+from core.choices import TASK_STATUSES
+import ui
+from ui import task_form as tf
 
 actor = ui.page_header("my_tasks", ui.t("my_tasks.caption"))
 if actor.member_id is None:

@@ -8,9 +8,9 @@ import streamlit as st
 from core import customers, deals, drops
 from core.errors import DomainError
 from core.safe_text import parse_id
-from pages import pipeline_view as pv
-from pages import task_form as tf
-from pages import ui
+import ui
+from ui import pipeline_view as pv
+from ui import task_form as tf
 
 actor = ui.page_header("pipeline", ui.t("pipeline.caption"))
 is_lead = actor.role in ("admin", "manager")

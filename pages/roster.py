@@ -5,8 +5,8 @@ import streamlit as st
 
 from core import handover, reports, responsibilities, roster
 from core.i18n import has_key
-from db.models import MEMBER_STATUSES, RACI, SPECIALTY_KINDS, TEAM_KINDS
-from pages import ui
+from core.choices import MEMBER_STATUSES, RACI, SPECIALTY_KINDS, TEAM_KINDS
+import ui
 
 actor = ui.page_header("roster", caption=ui.t("roster.caption"))
 
@@ -397,6 +397,6 @@ with tab_raci:
 # ---------------------------------------------------------------------------------------------
 with tab_logins:
     if ui.shown(tab_logins):
-        from pages import roster_logins
+        from ui import roster_logins
 
         roster_logins.render(actor)

@@ -8,9 +8,10 @@ import streamlit as st
 
 from core import reports, safe_export, service, surveys
 from core.errors import DomainError
-from db.base import utcnow
-from db.models import SEVERITIES
-from pages import automation_ui, record_links, ui
+from core.choices import SEVERITIES
+from core.clock import utcnow
+import ui
+from ui import automation_ui, record_links
 
 actor = ui.page_header("service", ui.t("service.caption"))
 lead = actor.role in ("admin", "manager")

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core import metrics, reports, service, training
-from pages import ui
+import ui
 
 actor = ui.page_header("training", ui.t("training.caption"))
 lead = actor.role in ("admin", "manager")

@@ -4,17 +4,14 @@ core.workspace refuses a second setup, so two browsers racing here create one ad
 from __future__ import annotations
 
 import calendar
-import zoneinfo
 
 import streamlit as st
 
 from core import i18n
+from core.choices import ZONES
 from core.errors import DomainError
 from core.workspace import CURRENCIES, setup_organisation
-from db.session import unit_of_work
-from pages import ui
-
-ZONES = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+import ui
 
 
 def _after_change() -> None:
@@ -34,10 +31,8 @@ def view() -> None:
         st.subheader(t("move.explore_demo"))
         st.write(t("move.explore_demo_text"))
         if st.button(t("move.explore_demo"), key="welcome_demo", icon=":material/rocket_launch:"):
-            from db.demo import ensure_demo
-
             with st.spinner(t("move.building_demo")):
-                ensure_demo(ui.engine())
+                ui.build_demo()
             _after_change()
             st.rerun()
     with setup_col:
@@ -66,10 +61,9 @@ def view() -> None:
                 st.error(t("move.password_mismatch"), icon=":material/error:")
                 return
             try:
-                with unit_of_work(ui.engine()) as s:
-                    setup_organisation(s, name=name, language=language, currency=currency, timezone=timezone,
-                                       fiscal_year_start=fiscal, admin_username=username, admin_password=password,
-                                       admin_display_name=display_name)
+                ui.run_unit(setup_organisation, name=name, language=language, currency=currency, timezone=timezone,
+                            fiscal_year_start=fiscal, admin_username=username, admin_password=password,
+                            admin_display_name=display_name)
             except DomainError as error:
                 _after_change()
                 ui.show_error(error)

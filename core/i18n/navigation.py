@@ -10,7 +10,7 @@ MESSAGES = {
                              "There is no page at /{path}; here is Home."),
     # the login page's warning before the pause, for the last try (the same for every username)
     "navigation.last_attempt": ("再错 1 次将暂时无法登录。", "One more wrong attempt and signing in will be paused for a while."),
-    # Streamlit's own widget texts (pages/widget_text.py)
+    # Streamlit's own widget texts (ui/widget_text.py)
     "widget.choose_options": ("请选择（可多选）", "Choose options"),
     "widget.choose_or_add_options": ("请选择或输入新项", "Choose or add options"),
     "widget.add_options": ("请输入新项", "Add options"),

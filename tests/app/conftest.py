@@ -24,7 +24,7 @@ def _clear_streamlit_caches():
 
 
 def choose_tab(at: AppTest, key: str, label_key: str) -> AppTest:
-    """Select a lazy tab (pages/ui.tabs: only the open tab runs) for the next run, as a click on
+    """Select a lazy tab (ui.tabs: only the open tab runs) for the next run, as a click on
     it would: its session-state value is the tab's label in the session's language."""
     lang = at.query_params.get("lang", "en")
     at.session_state[key] = i18n.t(label_key, lang)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from core import i18n, reports, safe_export
-from pages import ui
+import ui
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # header words that are the same in both languages (product names and abbreviations)

@@ -1,5 +1,5 @@
 """Issue 12: Streamlit's own widget texts follow the user's language wherever they can be set
-(pages/widget_text.py): multiselect and selectbox placeholders, no untranslatable "Select all" in
+(ui/widget_text.py): multiselect and selectbox placeholders, no untranslatable "Select all" in
 the Chinese UI, the date inputs' format, "—" for missing table cells; a page's own choice wins."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from pages import widget_text
+from ui import widget_text
 
 PAGE = "pages/customers.py"
 
@@ -44,7 +44,7 @@ def test_defaults_fill_only_what_the_page_left_out():
 
 
 def test_every_container_and_the_module_functions_are_wrapped():
-    import pages.ui  # noqa: F401 - installs the wrappers
+    import ui  # noqa: F401 - installs the wrappers
 
     for name in widget_text.WRAPPED:
         assert getattr(getattr(DeltaGenerator, name), widget_text._MARK, False), name

@@ -38,7 +38,7 @@ def test_wrong_password_shows_the_error_and_stays_logged_out(server, new_page):
 
 def test_reload_on_a_deep_link_keeps_the_session_and_the_page(server, new_page):
     """Also the first request of a fresh server, which Streamlit runs in its file-based page
-    emulation (see pages/ui.py: _enter_through_app)."""
+    emulation (see ui/runtime.py: _enter_through_app)."""
     page = new_page()
     login(page, server, "admin", PASSWORD, path="admin")
     expect(page.get_by_role("heading", name="Admin")).to_be_visible()

@@ -74,7 +74,7 @@ def test_every_page_of_the_admin_menu_shows_without_view_more(server, new_page):
 
 def test_a_deep_link_by_an_old_name_survives_the_login(server, new_page):
     """The server's very first visitor is served by Streamlit's file-based page emulation (see
-    pages/ui.py: _enter_through_app), which answers an unknown name itself before app.py runs:
+    ui/runtime.py: _enter_through_app), which answers an unknown name itself before app.py runs:
     a first visit ends it for the process, as in any running deployment."""
     first = new_page()
     _open(first, server, "", "en")

@@ -35,9 +35,9 @@ def test_core_and_db_never_import_streamlit(folder):
 DB_ENTRY_POINTS = {"db/setup.py"}
 
 
-def test_db_never_imports_core_or_pages():
+def test_db_never_imports_core_pages_or_ui():
     offenders = [str(p.relative_to(ROOT)) for p in _python_files("db")
-                 if _imports(p) & {"core", "pages"} and str(p.relative_to(ROOT)) not in DB_ENTRY_POINTS]
+                 if _imports(p) & {"core", "pages", "ui"} and str(p.relative_to(ROOT)) not in DB_ENTRY_POINTS]
     assert offenders == []
 
 
@@ -55,10 +55,73 @@ def test_core_never_imports_pages():
     assert offenders == []
 
 
+# The layers above core (issue 16 point 1). Our own top-level packages and modules; anything else a
+# file imports is the standard library or a third-party library.
+FIRST_PARTY = {"app", "bench", "core", "db", "demo", "pages", "tests", "ui"}
+# Who may import db: db itself, core (its queries), ui (engine, sessions, the revision), app.py,
+# the benches and tests (they build databases), and the demo generator (it writes the models).
+DB_IMPORTERS = ("core/", "db/", "ui/", "bench/", "tests/", "demo/", "app.py")
+
+
+def _first_party_files() -> list[Path]:
+    files = [ROOT / "app.py"]
+    for folder in sorted(FIRST_PARTY - {"app"}):
+        if (ROOT / folder).is_dir():
+            files += _python_files(folder)
+    return files
+
+
+def _layer_offenders(paths: list[Path], forbidden: set[str]) -> list[str]:
+    """`path: [forbidden names it imports]` for each path importing any of `forbidden`."""
+    return [f"{p.relative_to(ROOT) if p.is_relative_to(ROOT) else p}: {sorted(_imports(p) & forbidden)}"
+            for p in paths if _imports(p) & forbidden]
+
+
+def test_pages_import_only_core_and_ui():
+    """A page reads widgets, calls core through ui, renders: no db, no other page, no bench."""
+    offenders = _layer_offenders(_python_files("pages"), FIRST_PARTY - {"core", "ui"})
+    assert offenders == [], "pages import only core, ui, the standard library and third-party libraries:\n" + "\n".join(offenders)
+
+
+def test_only_ui_app_and_the_lower_layers_import_db():
+    paths = [p for p in _first_party_files() if not str(p.relative_to(ROOT)).startswith(DB_IMPORTERS)]
+    offenders = _layer_offenders(paths, {"db"})
+    assert offenders == [], "only ui, app.py, core and db import db:\n" + "\n".join(offenders)
+
+
+def test_core_imports_neither_streamlit_nor_ui():
+    offenders = _layer_offenders(_python_files("core"), {"streamlit", "ui", "pages"})
+    assert offenders == []
+
+
+def test_ui_never_imports_pages():
+    """ui is the framework the pages stand on; a page that ui needs would belong in ui."""
+    offenders = _layer_offenders(_python_files("ui"), {"pages"})
+    assert offenders == []
+
+
+def test_pages_holds_only_the_pages():
+    """Every file in pages/ is a page app.py registers (core.navigation.PAGES, and the screens of
+    the signed-out and first-password states): a cold server lists pages/ as pages, so a helper
+    module there would show up as one."""
+    from core.navigation import PAGES
+
+    pages = {spec.file for spec in PAGES} | {"pages/welcome.py", "pages/first_password.py"}
+    found = {str(p.relative_to(ROOT)) for p in _python_files("pages")}
+    assert found - pages == set()
+
+
+def test_the_layer_checker_catches_a_page_importing_db(tmp_path):
+    bad = tmp_path / "bad_page.py"
+    bad.write_text("import streamlit as st\nimport pandas as pd\nimport ui\nfrom core import tasks\n"
+                   "from db.models import TASK_STATUSES\nfrom pages import home\n")
+    assert _layer_offenders([bad], FIRST_PARTY - {"core", "ui"}) == [f"{bad}: ['db', 'pages']"]
+
+
 def test_pages_hold_no_sql():
-    """Pages call core; queries and writes live in core/ and db/."""
+    """Pages (and the ui they stand on) call core; queries and writes live in core/ and db/."""
     offenders = []
-    for path in _python_files("pages"):
+    for path in _python_files("pages") + _python_files("ui"):
         source = path.read_text(encoding="utf-8")
         if "sqlalchemy" in _imports(path) or any(
             f"session.{verb}(" in source for verb in ("execute", "query", "add", "delete", "scalar", "scalars")
@@ -103,7 +166,7 @@ def _ad_hoc_number_formats(source: str) -> list[str]:
 
 def test_pages_format_numbers_only_through_the_one_formatter():
     offenders = []
-    for path in _python_files("pages"):
+    for path in _python_files("pages") + _python_files("ui"):
         offenders += [f"{path.relative_to(ROOT)}:{hit}" for hit in _ad_hoc_number_formats(path.read_text(encoding="utf-8"))]
     assert offenders == [], "use ui.fmt_number / fmt_money / fmt_percent / fmt_points / fmt_decimal / fmt_metric:\n" + "\n".join(offenders)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pytest
 
-from db.read_cache import ReadCache, fresh_copy, freeze
+from ui.read_cache import ReadCache, fresh_copy, freeze
 
 
 @dataclass(frozen=True)

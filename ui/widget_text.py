@@ -3,7 +3,7 @@ be set (issue 12): the placeholders of multiselects ("Choose options") and selec
 option"), the display format of date inputs, the text of missing cells in tables ("None"), and
 the multiselect's "Select all", which cannot be translated and is left out of the Chinese UI.
 
-Installed once per process by pages/ui.py. Each call keeps what the page passes; only an omitted
+Installed once per process by ui/text.py. Each call keeps what the page passes; only an omitted
 parameter gets the language's default, so a page never needs to repeat these. Texts come from
 core/i18n (navigation.py). Streamlit is pinned (requirements.txt): tests/app/test_widget_text.py
 fails if a version renames what is wrapped here.

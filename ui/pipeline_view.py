@@ -11,7 +11,7 @@ from datetime import date
 import streamlit as st
 
 from core import deals, forecast
-from pages import ui
+import ui
 
 QUARTERS_BACK = 8  # past quarters reachable from the quarter picker
 
@@ -156,7 +156,7 @@ def account_team_section(customer_id: int, can_manage: bool) -> None:
     """The customer's account team (owner and collaborators with their roles); those who manage
     the customer add, re-role and remove collaborators. Runs only while open."""
     from core import account_teams
-    from db.models import ACCOUNT_ROLES
+    from core.choices import ACCOUNT_ROLES
 
     panel = st.expander(ui.t("account.title"), icon=":material/diversity_3:", key=f"acct_panel_{customer_id}",
                         on_change="rerun")

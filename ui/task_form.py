@@ -14,8 +14,8 @@ from streamlit_dnd import dnd
 from core import drops, tasks
 from core.errors import DomainError
 from core.tasks import KEEP
-from db.models import TASK_STATUSES
-from pages import ui
+from core.choices import TASK_STATUSES
+import ui
 
 NONE = 0  # option value for "no customer / goal / assignee" (a None option shows as an empty box)
 

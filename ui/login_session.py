@@ -18,9 +18,8 @@ import streamlit as st
 from extra_streamlit_components.CookieManager import _component_func as _cookie_component
 
 from core import auth, config, sessions
-from db.base import utcnow
-from db.session import unit_of_work
-from pages import ui
+from core.clock import utcnow
+import ui
 
 TOKEN_KEY = "_session_token"
 _SEEN_KEY = "_session_touched"
@@ -123,8 +122,7 @@ def sign_out() -> None:
     the cookie."""
     token = st.session_state.get(TOKEN_KEY)
     if token:
-        with unit_of_work(ui.engine()) as s:
-            sessions.revoke(s, token)
+        ui.run_unit(sessions.revoke, token)
         st.session_state[_DEAD_COOKIE] = token
     _queue_cookie("delete")
     _forget()

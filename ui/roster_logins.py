@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from core import member_logins
-from db.models import USER_ROLES
-from pages import ui
+from core.choices import USER_ROLES
+import ui
 
 
 def _state(row: member_logins.LoginStatus) -> str:

@@ -7,7 +7,7 @@ from datetime import date
 import streamlit as st
 
 from core import periods
-from pages import ui
+import ui
 
 
 def label(code: str) -> str:

@@ -7,8 +7,8 @@ import calendar
 import streamlit as st
 
 from core import i18n, workspace
-from pages import ui
-from pages.welcome import ZONES
+import ui
+from core.choices import ZONES
 
 
 def render() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import navigation
-from pages import ui
+import ui
 
 
 def link(kind: str, record_id: int | None, label: str, *, icon: str = ":material/open_in_new:") -> None:

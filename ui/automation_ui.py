@@ -11,8 +11,8 @@ import streamlit as st
 
 from core import automation, calendars, calls, mailer, notifications, reports, service, surveys
 from core.errors import DomainError
-from db.models import AUTOMATION_ACTIONS, AUTOMATION_TRIGGERS, CUSTOMER_TIERS, NOTIFY_MODES
-from pages import ui
+from core.choices import AUTOMATION_ACTIONS, AUTOMATION_TRIGGERS, CUSTOMER_TIERS, NOTIFY_MODES
+import ui
 
 WEEKDAYS = (1, 2, 3, 4, 5, 6, 7)
 

@@ -1,0 +1,204 @@
+"""Shared widgets: the page header and role check, tabs, empty states, charts (Arrow plumbing),
+exports, paging and the remove controls.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import streamlit as st
+
+from core import i18n, safe_export
+from core.navigation import may_open
+from core.permissions import Actor
+from ui.data import derived, read, write
+from ui.runtime import ACTOR_KEY, _enter_through_app, actor
+from ui.text import lang, say, show_flashes, t
+
+
+def require_page(key: str) -> Actor:
+    """Defence in depth: a page a role may not use renders nothing of itself."""
+    if ACTOR_KEY not in st.session_state:
+        _enter_through_app()
+    current = actor()
+    if not may_open(current.role, key):
+        st.error(t("error.page_forbidden"))
+        st.stop()
+    return current
+
+
+
+def page_header(key: str, caption: str | None = None) -> Actor:
+    """Title, role check and pending messages: the first line of every page."""
+    current = require_page(key)
+    st.title(t(f"nav.{key}"))
+    if caption:
+        st.caption(caption)
+    # one container, always drawn, holds the messages: the elements below (tabs above all) keep
+    # their place in the page whether or not there is a message to show
+    with st.container(key="page_messages"):
+        show_flashes()
+    return current
+
+
+def formatter(values, fn: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A format_func whose labels are computed now, in the run (AppTest calls format_func later,
+    outside the run, where the session's language is unknown)."""
+    table = {v: fn(v) for v in values}
+    return lambda v: table.get(v, str(v))
+
+
+def tabs(labels: list[str], key: str, lazy: bool = True) -> Sequence[Any]:
+    """Tabs; each body is written `with tab: if ui.shown(tab): ...`.
+
+    lazy=True: only the open tab's body runs (a five-tab page costs one tab per rerun) and
+    switching tabs reruns the page; the open tab is kept in `st.session_state[key]`. Streamlit
+    forgets the widgets it did not draw, so input left unsaved in a hidden tab is dropped: give
+    such widgets `persist_state="page"`, and use lazy=False where a tab holds an editable table
+    or an upload (every tab then runs on every rerun, as plain st.tabs do)."""
+    if lazy:
+        return st.tabs(labels, key=key, on_change="rerun")
+    # Eager tabs track the open tab too (a keyed widget): a message or any element that appears
+    # above them after a save cannot send the user back to the first tab. Every body still runs.
+    return [_EagerTab(tab) for tab in st.tabs(labels, key=key, on_change=_tab_switched)]
+
+
+def _tab_switched() -> None:
+    """on_change of eager tabs: Streamlit only needs a callback to keep the open tab's state."""
+
+
+class _EagerTab:
+    """A tab of `tabs(lazy=False)`: behaves as the tab, but `open` is None (its body always runs)."""
+
+    open = None
+
+    def __init__(self, tab: Any) -> None:
+        self._tab = tab
+
+    def __enter__(self) -> Any:
+        return self._tab.__enter__()
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self._tab.__exit__(*exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tab, name)
+
+
+def shown(container: Any) -> bool:
+    """Whether to draw a tab's or panel's body: an open lazy one, or any eager tab (whose `open`
+    is None because it does not track which tab is open)."""
+    return container.open is not False
+
+
+def in_view(container: Any) -> bool:
+    """Whether a tab is the open one, for eager tabs too: a read-only body (reports, charts, a
+    live calibration) holds no input the user could lose, so it is drawn only while its tab is
+    open. Eager tabs rerun the page when the user switches (their on_change callback), so the
+    body appears then. Its own pickers keep their value meanwhile with persist_state="page"."""
+    tab = getattr(container, "_tab", container)
+    return tab.open is not False
+
+
+def empty_state(message: str, hint: str | None = None) -> None:
+    st.info(message + (f"\n\n{hint}" if hint else ""), icon=":material/inbox:")
+
+
+
+def chart(chart: Any, container: Any = None, *, cache_key: Hashable | None = None, **kwargs: Any) -> Any:
+    """Draw an Altair chart from core. Its spec is validated by the unit tests that build it; on
+    live pages (refreshed every few seconds) the schema validation would cost more than the rest
+    of the page, so the spec is sent as it is.
+
+    With `cache_key`, `chart` is a function that builds the chart (or its Vega-Lite spec as a
+    dict), called once per data revision, user, language and key (see `derived`)."""
+    def spec_of(built: Any) -> dict:
+        return built if isinstance(built, dict) else built.to_dict(validate=False)
+
+    if cache_key is None:
+        return (container or st).vega_lite_chart(spec_of(chart), **kwargs)
+
+    def split() -> tuple[dict, pa.Table | None]:
+        """Rows given inline (`data.values`) are handed over as an Arrow table, converted once
+        here instead of by Streamlit on every redraw."""
+        spec = spec_of(chart())
+        values = (spec.get("data") or {}).get("values")
+        if not isinstance(values, list) or "datasets" in spec:
+            return spec, None
+        spec = {k: v for k, v in spec.items() if k != "data"}
+        return spec, pa.Table.from_pylist(values)
+
+    spec, rows = derived(("chart", cache_key), split)
+    return (container or st).vega_lite_chart(rows, spec, **kwargs)
+
+
+def to_xlsx(frames: dict[str, pd.DataFrame]) -> bytes:
+    """Every XLSX export: formulas defused, text written as text (core.safe_export)."""
+    return safe_export.to_xlsx_bytes(frames)
+
+
+def export_buttons(frame: pd.DataFrame, name: str, key: str, raw: pd.DataFrame | None = None) -> None:
+    """CSV (UTF-8 with BOM so Excel shows Chinese correctly) and Excel downloads of a report (a
+    core.reports.report_frame: translated headers, labels, formatted values), through
+    core.safe_export (cells that would run as formulas are made inert); `raw`, when given, is
+    offered beside it as CSV "for analysis" (codes and plain numbers). The files are produced
+    only when a button is clicked (building an xlsx costs far more than the page)."""
+    c1, c2, *rest = st.columns(3 if raw is not None else 2)
+    c1.download_button(
+        t("common.export_csv"), lambda: safe_export.to_csv_bytes(frame), f"{name}.csv", "text/csv",
+        key=f"{key}_csv", icon=":material/download:",
+    )
+    c2.download_button(
+        t("common.export_xlsx"), lambda: to_xlsx({name: frame}), f"{name}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
+        icon=":material/download:",
+    )
+    if raw is not None:
+        rest[0].download_button(
+            t("reports.export_raw"), lambda: safe_export.to_csv_bytes(raw), f"{name}_raw.csv", "text/csv",
+            key=f"{key}_raw", icon=":material/dataset:", help=t("reports.raw_hint"),
+        )
+
+
+def pager(total: int, page_size: int, key: str) -> int:
+    """Previous/next paging for lists paginated in the database; returns the 0-based offset."""
+    pages = max(1, (total + page_size - 1) // page_size)
+    state_key = f"{key}_page"
+    page = min(st.session_state.get(state_key, 1), pages)
+    c1, c2, c3 = st.columns([1, 3, 1])
+    if c1.button(t("common.previous"), key=f"{key}_prev", disabled=page <= 1, width="stretch"):
+        page -= 1
+    if c3.button(t("common.next"), key=f"{key}_next", disabled=page >= pages, width="stretch"):
+        page += 1
+    st.session_state[state_key] = page
+    c2.caption(t("common.page", page=page, pages=pages, total=total))
+    return (page - 1) * page_size
+
+
+def remove_controls(kind: str, record_id: int, name: str, key: str, *, allow_delete: bool = False,
+                    after: Callable[[], None] | None = None) -> None:
+    """Archive (and, for an admin, delete when nothing refers to it) a record created by mistake,
+    each behind a confirmation tick. `after` runs once the record is gone (e.g. leave its page)."""
+    from core import removal
+
+    with st.expander(t("screens.remove.title"), icon=":material/delete:"):
+        st.caption(t("screens.remove.help"))
+        sure = st.checkbox(say("screens.remove.confirm", name=name), key=f"{key}_sure")
+        c1, c2 = st.columns(2)
+        done = None
+        if c1.button(t("screens.remove.archive"), key=f"{key}_archive", disabled=not sure, icon=":material/archive:"):
+            done = write(removal.archive, kind, record_id, success=say("screens.remove.archived", name=name))
+        if allow_delete and actor().is_admin:
+            if c2.button(t("screens.remove.delete"), key=f"{key}_delete", disabled=not sure, icon=":material/delete_forever:"):
+                refs = read(removal.references, kind, record_id) if actor().is_admin else {}
+                if refs:
+                    st.error(t("screens.remove.referenced_by", what=", ".join(
+                        i18n.format_count(n, f"ref.{what}", lang()) for what, n in refs.items())))
+                else:
+                    done = write(removal.delete, kind, record_id, success=say("screens.remove.deleted", name=name))
+        if done:
+            if after:
+                after()
+            st.rerun()
