@@ -34,7 +34,7 @@ def view() -> None:
         st.subheader(t("move.explore_demo"))
         st.write(t("move.explore_demo_text"))
         if st.button(t("move.explore_demo"), key="welcome_demo", icon=":material/rocket_launch:"):
-            from db.demo import ensure_demo
+            from demo import ensure_demo
 
             with st.spinner(t("move.building_demo")):
                 ensure_demo(ui.engine())
