@@ -20,7 +20,7 @@ migrate: install
 
 ## Create the demo workspace directly (only into a database without logins)
 demo: migrate
-	$(PY) -m db.demo --if-empty
+	$(PY) -m demo --if-empty
 
 ## Create the venv, install pinned requirements, migrate, then serve http://localhost:$(PORT) with the
 ## worker (escalations, reminders, e-mail) running beside it; stopping the server stops the worker.
@@ -49,13 +49,13 @@ lint: install
 	$(VENV)/bin/mypy
 
 demo-large: migrate
-	$(PY) -m db.demo --scale large
+	$(PY) -m demo --scale large
 
 ## Browser bench (click to settled page in headless Chromium, ratios to a bare app measured in the
 ## same run) on the large demo; BENCH_URL reuses a built one, e.g. make bench BENCH_URL=sqlite:////tmp/large.db
 BENCH_URL ?= sqlite:////tmp/clientcrew-large.db
 bench: install
-	@test -f $(patsubst sqlite:///%,%,$(BENCH_URL)) || $(PY) -m db.demo --scale large --url $(BENCH_URL)
+	@test -f $(patsubst sqlite:///%,%,$(BENCH_URL)) || $(PY) -m demo --scale large --url $(BENCH_URL)
 	$(PY) -m db.migrate $(BENCH_URL)
 	$(PY) -m bench.browser --url $(BENCH_URL)
 	$(PY) -m bench.browser --url $(BENCH_URL) --load --sessions 50 --seconds 60

@@ -186,7 +186,7 @@ def bench_page(file: str, username: str, runs: int, prepare: Callable | None = N
 
 
 def build_database(scale: str) -> str:
-    from db.demo import build_demo
+    from demo import build_demo
     from db.engine import make_engine
     from db.migrate import upgrade
 

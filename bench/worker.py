@@ -3,7 +3,7 @@ owner's follow-up reminder, feedback, evaluation deadlines, automation, digest) 
 idle tick (every job's slot already taken), measured on a copy of the database so the source
 stays as built.
 
-    python -m db.demo --scale large --url sqlite:////tmp/large.db   # once (about 7 minutes)
+    python -m demo --scale large --url sqlite:////tmp/large.db   # once (about 7 minutes)
     python -m bench.worker --url sqlite:////tmp/large.db
 
 Reported: the workspace's open complaints and overdue follow-ups, the first pass per job (what

@@ -142,11 +142,11 @@ def sqlite_url(tmp_path, sqlite_template):
 
 @pytest.fixture(scope="session")
 def demo_sqlite_template(tmp_path_factory, sqlite_template) -> Path:
-    """A migrated SQLite file holding the small demo workspace (db/demo.py), built once per run
+    """A migrated SQLite file holding the small demo workspace (the demo/ package), built once per run
     with today's date so overdue lists and current periods are live."""
     from datetime import date
 
-    from db.demo import build_demo
+    from demo import build_demo
 
     path = tmp_path_factory.mktemp("demo_template") / "demo.db"
     shutil.copyfile(sqlite_template, path)

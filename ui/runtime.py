@@ -154,6 +154,6 @@ def run_unit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 def build_demo() -> None:
     """The welcome screen's "Explore the demo": build the demo workspace in this database."""
-    from db.demo import ensure_demo
+    from demo import ensure_demo
 
     ensure_demo(engine())

@@ -13,7 +13,7 @@ from core.errors import PermissionDenied
 from db.engine import make_engine
 from db.models import AuditLog, Task
 from db.session import unit_of_work
-from tests.e2e.helpers import login, wait_for_app
+from tests.e2e.helpers import login, wait_for_app, wait_for_drop_line
 from tests.factories import PASSWORD, build_world
 
 
@@ -26,7 +26,7 @@ def _drag(page, source, target) -> None:
     page.mouse.down()
     page.mouse.move(x + 5, y + 5)
     page.mouse.move(dst["x"] + dst["width"] / 2, dst["y"] + dst["height"] / 2, steps=25)
-    page.wait_for_timeout(300)
+    wait_for_drop_line(page, target)
     page.mouse.up()
 
 

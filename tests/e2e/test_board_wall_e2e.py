@@ -11,7 +11,7 @@ from sqlalchemy import select
 from db.engine import make_engine
 from db.models import BoardWipLimit, Task
 from db.session import unit_of_work
-from tests.e2e.helpers import login, wait_for_app
+from tests.e2e.helpers import login, wait_for_app, wait_for_drop_line
 from tests.factories import PASSWORD, build_world, make_member, make_task
 
 PHONE = {"width": 390, "height": 844}
@@ -122,7 +122,7 @@ def test_a_card_dragged_to_a_column_that_starts_off_screen_lands_there(world, li
     _wait_in_view(page, target, margin=90)  # the board scrolls by itself until the column shows
     dst = page.locator(target).bounding_box()
     page.mouse.move(dst["x"] + dst["width"] / 2, dst["y"] + min(dst["height"] / 2, 40), steps=8)
-    page.wait_for_timeout(200)  # let the drop indicator settle under the pointer (a real user's pause)
+    wait_for_drop_line(page, page.locator(target))  # the drop indicator shows the card would land there
     page.mouse.up()
     wait_for_app(page)
 

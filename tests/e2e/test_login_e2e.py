@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import DEMO_PASSWORD as PASSWORD
-from tests.e2e.helpers import login, wait_for_app
+from tests.e2e.helpers import login, wait_for_app, wait_for_session_cookie
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_logout_clears_the_menu_and_shows_the_login_form(server, new_page):
     wait_for_app(page)
     expect(page.get_by_label("Password", exact=True)).to_be_visible()
     expect(page.locator('[data-testid="stSidebarNav"]')).to_have_count(0)
-    page.wait_for_timeout(1500)  # the cookie deletion is done by JavaScript
+    wait_for_session_cookie(page, present=False)  # the cookie deletion is done by JavaScript
     page.reload()
     wait_for_app(page)
     expect(page.get_by_label("Password", exact=True)).to_be_visible()

@@ -33,14 +33,15 @@ def _go(page, name: str) -> None:
     """Open a page from the sidebar (a client-side switch in the same session)."""
     link = page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=name, exact=True)
     phone = page.viewport_size["width"] < 600
+    sidebar = page.locator('[data-testid="stSidebar"]')
     if phone:  # the sidebar starts collapsed on a phone: open it, navigate, close it again
         page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
-        page.wait_for_timeout(400)
+        expect(sidebar).to_have_attribute("data-collapsed", "false")
     link.click()
     wait_for_app(page)
-    if phone and page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed") == "false":
+    if phone and sidebar.get_attribute("data-collapsed") == "false":
         page.locator('[data-testid="stSidebarCollapseButton"] button, [data-testid="stSidebarCollapseButton"]').first.click()
-        page.wait_for_timeout(400)
+        expect(sidebar).to_have_attribute("data-collapsed", "true")
 
 
 def _open_meeting(new_page, base_url: str, team_id: int):

@@ -45,18 +45,16 @@ def test_the_manager_edits_a_capacity_in_the_data_editor_and_it_is_saved(demo_ur
 
     grid = page.locator('[data-testid="stDataFrame"]').first
     expect(grid).to_be_visible()
+    # The grid takes keys once its rows are drawn (its accessible table holds the first row's cell)
+    # and its canvas has the keyboard focus: wait for both instead of retrying key presses.
+    expect(grid.get_by_test_id(f"glide-cell-{MAX_CUSTOMERS_COLUMN}-0")).to_be_attached()
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 30, box["y"] + HEADER_HEIGHT + ROW_HEIGHT / 2)  # first row, name cell
+    expect(grid.get_by_test_id("data-grid-canvas")).to_be_focused()
     for _ in range(MAX_CUSTOMERS_COLUMN):
         page.keyboard.press("ArrowRight")
     editor = page.locator(".gdg-input").first  # the grid's overlay cell editor
-    for _ in range(3):  # the grid may not take the first key press while it is still settling
-        page.keyboard.press("Enter")  # open the cell editor
-        try:
-            editor.wait_for(state="visible", timeout=3000)
-            break
-        except Exception:  # noqa: BLE001 - try again
-            page.keyboard.press("Escape")
+    page.keyboard.press("Enter")  # open the cell editor
     expect(editor).to_be_visible()
     editor.fill(str(wanted))
     page.keyboard.press("Enter")  # commit the cell

@@ -1,4 +1,4 @@
-"""The demo workspace (db/demo.py): on first start every page has something real to show, the demo
+"""The demo workspace (the demo/ package): on first start every page has something real to show, the demo
 logins work, and the same seed and day always build the same rows.
 
 Read-only rules share one small demo per backend (built once per module); tests that build or
@@ -12,10 +12,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from core import evaluations as evaluations_core
+from core import metrics
 from core.auth import check_password
 from core.permissions import actor_for_user, scope_for
 from db.base import Base
-from db.demo import DEMO_PASSWORD, build_demo, ensure_demo
+from demo import DEMO_PASSWORD, build_demo, ensure_demo
+from demo.measure import Measurer
+from demo.plans import MemberPlan
 from db.engine import make_engine
 from db.models import (
     Complaint,
@@ -227,6 +231,51 @@ def test_the_released_cycle_of_managers_team_has_scored_evaluations(demo):
         kinds = set(s.scalars(select(Rating.rater_kind).join(Evaluation, Evaluation.id == Rating.evaluation_id)
                               .where(Evaluation.cycle_id == released.id)))
         assert {"manager", "self"} <= kinds
+
+
+def test_the_released_cycles_stored_totals_are_what_core_metrics_measures(demo):
+    """The demo stores the released cycle's totals itself (no release ran): each one is the weighted
+    total of core.metrics' measured values on the criteria's scales and the manager's ratings."""
+    engine, _ = demo
+    with read_session(engine) as s:
+        cycle = s.scalars(select(EvaluationCycle).where(EvaluationCycle.status == "released")).one()
+        criteria = s.scalars(select(Criterion).where(Criterion.template_id == cycle.template_id)
+                             .order_by(Criterion.position)).all()
+        assert {c.kind for c in criteria} == {"measured", "rated"}
+        evaluations = s.scalars(select(Evaluation).where(Evaluation.cycle_id == cycle.id)).all()
+        scored = 0
+        for evaluation in evaluations:
+            manager = {r.criterion_id: r.score for r in s.scalars(select(Rating).where(
+                Rating.evaluation_id == evaluation.id, Rating.rater_kind == "manager"))}
+            lines = []
+            for c in criteria:
+                if c.kind == "measured":
+                    value = metrics.measure_value(s, c.metric, member_ids=[evaluation.member_id],
+                                                  start=cycle.start_date, end=cycle.end_date)
+                    scored += value is not None
+                    lines.append((c.weight, evaluations_core.scale_score(value, c.scale)))
+                else:
+                    lines.append((c.weight, manager.get(c.id)))
+            assert evaluation.total == evaluations_core.weighted_total(lines)[0]
+        assert scored >= len(evaluations)  # measured criteria really scored, not all missing
+
+
+def test_the_demos_measurements_are_core_metrics(demo):
+    """demo.measure reads one member from a grouped query: the same numbers as measuring them alone."""
+    engine, _ = demo
+    with read_session(engine) as s:
+        members = s.scalars(select(Member).order_by(Member.id)).all()
+        plans = [MemberPlan(k, m.name, "", 0, "", False, False, id=m.id) for k, m in enumerate(members)]
+        measured = Measurer(s, plans)
+        start, end = date(2026, 7, 1), date(2026, 9, 30)
+        for metric in ("sales_won", "new_customers", "csat_avg", "nps", "retention_rate", "first_response_hours",
+                       "resolution_rate", "follow_ups_done", "tasks_on_time"):
+            for k, m in enumerate(members):
+                assert measured(metric, [k], start, end) == metrics.measure_value(
+                    s, metric, member_ids=[m.id], start=start, end=end), (metric, m.name)
+            team = measured(metric, list(range(len(members))), start, end)
+            assert team == metrics.measure_value(s, metric, member_ids=[m.id for m in members], start=start, end=end)
+        assert measured("follow_ups_done", list(range(len(members))), start, end) > 0
 
 
 def test_anonymous_feedback_has_a_released_batch_of_at_least_three(demo):

@@ -9,7 +9,8 @@ import pytest
 
 from core import evaluations, goals, metric_registry, metrics
 from core.metric_registry import GOAL_ATTAINMENT, REGISTRY
-from db import demo
+import demo.goals
+import demo.vocabulary
 from db.models import GOAL_METRICS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,9 +75,11 @@ def test_display_precision_counts_whole_levels_one_decimal_unknown_one_decimal()
     assert metric_registry.is_money("sales_won") and metric_registry.is_money("pipeline_created")
 
 
-def test_the_demo_generators_copy_of_the_units_agrees_with_the_registry():
-    # db/ may not import core/ (yet: the demo moves to its own package in a later step of issue 16)
-    assert {m: metric_registry.unit(m) for m in demo.METRIC_UNITS} == demo.METRIC_UNITS
+def test_the_demo_generator_reads_units_and_levels_from_the_registry_instead_of_copying_them():
+    # issue 16 point 2: the demo/ package may import core, so it keeps no copies of core's facts
+    for name in ("METRIC_UNITS", "ADDITIVE", "DEFAULT_CADENCE", "DEFAULT_TARGETS"):
+        assert not hasattr(demo.vocabulary, name)
+    assert demo.goals.metric_registry is metric_registry and demo.goals.LEVEL_METRICS is metric_registry.LEVEL_METRICS
 
 
 def _metric_lists(path: Path) -> list[tuple[int, list[str]]]:

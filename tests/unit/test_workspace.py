@@ -105,7 +105,7 @@ def test_no_hard_coded_yuan_in_pages_or_core():
 def test_removing_the_demo_leaves_an_empty_organisation_with_the_admins_login(engine):
     from datetime import date
 
-    from db.demo import build_demo
+    from demo import build_demo
     from core.permissions import actor_for_user
 
     build_demo(engine, today=date.today())

@@ -1,9 +1,9 @@
 """Demo rows for issue 14's tables: a working calendar with holidays, call records for the
 support team, an automation rule with one run, complaint notes and a pause, notification
-preferences, one finished job run and one sent e-mail. Called by db.demo's builder.
+preferences, one finished job run and one sent e-mail. Called by the demo builder (demo.team_life).
 
 The calendar runs round the clock (its holidays lie ahead), so the demo's service history and
-its breach notifications stay exactly as db.demo computes them."""
+its breach notifications stay exactly as the demo builder computes them."""
 from __future__ import annotations
 
 import hashlib
