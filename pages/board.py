@@ -1,6 +1,6 @@
 """Board: a team's tasks in columns by member (plus Unassigned) or by status. Drag a card by its
-grip to reassign or reorder it (streamlit-dnd; each drop is one version-checked transaction), or use
-its Move to… menu. Also the Workload view and a New task form."""
+grip to reassign or reorder it (streamlit-dnd; each drop is one version-checked transaction), or
+choose it in the board's one Move to… picker. Also the Workload view and a New task form."""
 import streamlit as st
 
 from core import avatars, drops, reports, tasks, wip_limits, workload
@@ -128,11 +128,44 @@ def _wip_editor(team_id: int, data: tasks.Board) -> None:
                 st.rerun(scope="fragment")
 
 
+PICK_KEY = "board_pick"
+
+
+def _picked() -> None:
+    """on_change of the card picker: remember the card for this run and clear the picker, so the
+    same card can be chosen again after its dialog closes."""
+    st.session_state["_board_picked"] = st.session_state.get(PICK_KEY)
+    st.session_state[PICK_KEY] = None
+
+
+def _card_picker(data: tasks.Board, view: str, prefix: str, members: list[dict], labels: dict[str, str]) -> None:
+    """One Move to… / details control for the whole board (a widget per card cost ~126 elements
+    on a full board): choose a card, and its dialog opens with one tap per other column, the
+    assignee and status pickers and the card's details."""
+    cards = {card.id: (card, f"bcol-{prefix}-{column.id}", column) for column in data.columns for card in column.cards}
+    placeholder = ui.t("board.card_pick")
+
+    def option(card_id: int) -> str:  # plain text (a select's options do not render markdown)
+        card, _, column = cards[card_id]
+        if view == "status":
+            where = ui.label("task_status", column.id)
+        else:
+            where = column.title if column.member_id is not None else ui.t("board.unassigned")
+        return f"{card.title} · {where}"
+
+    st.selectbox(placeholder, list(cards), index=None, format_func=option, placeholder=placeholder, key=PICK_KEY,
+                 on_change=_picked, label_visibility="collapsed", disabled=not cards)
+    picked = st.session_state.pop("_board_picked", None)
+    if picked in cards:
+        card, key, _ = cards[picked]
+        tf.open_card_dialog(card, members, targets=[(k, label) for k, label in labels.items() if k != key])
+
+
 @st.fragment
 def draw_board(team_id: int, view: str, customer_query: str, quadrant: str | None, due: str | None,  # noqa: C901 - issue 16 point 3: to be split
                include_done: bool) -> None:
     """The columns and cards, side by side in one scrolling row. A fragment: a drop, a quick-add
-    and a card's Move to… button rerun the board alone, not the app shell and filters; Show more,
+    and the Move to… picker rerun the board alone, not the app shell and filters; Show more,
     member paging and a move made in the dialog rerun the whole app."""
     prefix = "m" if view == "member" else "s"
     # A drop reported by the browser since the last run: apply it before drawing, so this run shows
@@ -162,10 +195,12 @@ def draw_board(team_id: int, view: str, customer_query: str, quadrant: str | Non
         if column.over_wip_limit:
             st.warning(ui.t("wall.wip.over", column=labels[f"bcol-s-{column.id}"], n=column.wip_count,
                             limit=column.wip_limit), icon=":material/warning:")
-    h1, h2 = st.columns([4, 1], vertical_alignment="center")
+    h1, h2, h3 = st.columns([3, 2, 1], vertical_alignment="center")
     h1.caption(ui.t("board.shown", shown=data.shown, total=data.total) + " · " + ui.t("wall.scroll_hint"))
+    with h2:
+        _card_picker(data, view, prefix, members, labels)
     if view == "status":
-        with h2:
+        with h3:
             _wip_editor(team_id, data)
     if view == "member" and data.members_total > tasks.DEFAULT_MEMBERS_PER_PAGE:
         # Very large teams: a page of members at a time (the Unassigned column stays on every page).
@@ -183,9 +218,7 @@ def draw_board(team_id: int, view: str, customer_query: str, quadrant: str | Non
     if view == "member" and len(data.columns) == 1:
         st.info(ui.t("board.no_members"), icon=":material/group_off:")
 
-    move_label = ui.t("board.card_menu")
     open_add = st.session_state.get("_board_qa")
-    targets = [(key, label) for key, label in labels.items()]
     container_keys: list[str] = []
     drawn: dict[str, list[int]] = {}
     with st.container(key="board-row", horizontal=True, wrap=False, gap="small"):
@@ -219,9 +252,6 @@ def draw_board(team_id: int, view: str, customer_query: str, quadrant: str | Non
                     for card in column.cards:
                         with st.container(key=tf.card_key(card), border=True):
                             st.markdown(_card_markdown(card))
-                            # One button per card (widgets dominate the rerun time): Move to… and Details.
-                            if st.button(move_label, key=f"mv-{card.id}", type="tertiary"):
-                                tf.open_card_dialog(card, members, targets=[t for t in targets if t[0] != key])
                 container_keys.append(key)
                 drawn[key] = [card.id for card in column.cards]
                 if column.hidden:

@@ -58,6 +58,16 @@ def render_agenda(agenda: dict) -> None:
         st.markdown(f"- {ui.esc(last['cycle'])} · {ui.t('cycle_status.' + last['status'])} · {total}")
 
 
+def _praise_markdown(row) -> str:
+    """One praise of the wall (the wall is one markdown element, not a container, markdown and
+    caption per praise): who, for what, then from whom, when and about which goal or customer."""
+    # a missing goal or customer comes back from the table as NaN: show nothing, never "nan"
+    link = " · ".join(f"{icon} {value}" for icon, value in (("🎯", row.goal), ("🏢", row.customer))
+                      if isinstance(value, str) and value)
+    meta = f"{ui.esc(row.giver) or '—'} · {ui.fmt_date(row.at)}" + (f" · {ui.esc(link)}" if link else "")
+    return f"🎉 **{ui.esc(row.to)}** — {ui.esc(row.message)}  \n:gray[:small[{meta}]]"
+
+
 # ---------------------------------------------------------------------------------------------
 # 1:1s
 # ---------------------------------------------------------------------------------------------
@@ -89,20 +99,24 @@ with tab_one:
         for view in history:
             with st.expander(f"{ui.fmt_date(view.held_on)} · {ui.esc(view.member)}"):
                 render_agenda(view.agenda)
-                st.markdown(f"**{ui.t('one_on_one.notes')}**")
+                notes_head = f"**{ui.t('one_on_one.notes')}**"
+                # The action items as one markdown list (one element, not one per item), after the
+                # read-only notes in the same element.
+                actions = f"**{ui.t('one_on_one.actions')}**" + "".join(
+                    f"\n- {'✅' if item['done'] else '⬜'} {ui.esc(item['text'])} · {ui.t('one_on_one.due')} "
+                    f"{ui.fmt_date(item['due_date']) if item['due_date'] else '—'} · {ui.t('one_on_one.on_board')}: "
+                    f"{ui.label('task_status', item['task_status']) if item['task_status'] else '—'}"
+                    for item in view.action_items)
                 if view.mine_to_edit:
+                    st.markdown(notes_head)
                     with st.form(f"oo_notes_{view.id}"):
                         text = st.text_area(ui.t("one_on_one.notes"), value=view.notes or "", key=f"oo_notes_text_{view.id}", label_visibility="collapsed")
                         if st.form_submit_button(ui.t("common.save")):
                             if ui.write(oo.update_notes, view.id, text, success=ui.t("common.saved")):
                                 st.rerun()
+                    st.markdown(actions)
                 else:
-                    st.markdown(ui.esc(view.notes) or "—")
-                st.markdown(f"**{ui.t('one_on_one.actions')}**")
-                for item in view.action_items:
-                    status = ui.label("task_status", item["task_status"]) if item["task_status"] else "—"
-                    due = ui.fmt_date(item["due_date"]) if item["due_date"] else "—"
-                    st.markdown(f"- {'✅' if item['done'] else '⬜'} {ui.esc(item['text'])} · {ui.t('one_on_one.due')} {due} · {ui.t('one_on_one.on_board')}: {status}")
+                    st.markdown(f"{notes_head}\n\n{ui.esc(view.notes) or '—'}\n\n{actions}")
                 if view.mine_to_edit:
                     with st.form(f"oo_item_{view.id}", clear_on_submit=True):
                         text = st.text_input(ui.t("one_on_one.new_action"), key=f"oo_item_text_{view.id}")
@@ -134,15 +148,15 @@ with tab_feedback:
                 if n:
                     ui.flash(ui.t("feedback.released_n", n=n))
                     st.rerun()
+    if ui.in_view(tab_feedback):  # the released batches are read-only: drawn only while the tab is open
         batches = ui.cached(fb.list_batches)
         st.subheader(ui.t("feedback.released"))
         if not batches:
             ui.empty_state(ui.t("feedback.no_batches"), ui.t("feedback.no_batches_hint", n=fb.MIN_BATCH))
         for batch in batches:
-            with st.container(border=True):
-                st.markdown(f"**{ui.esc(batch.period)}** · {ui.esc(batch.team)} · {ui.t('feedback.target.' + batch.target)} · {ui.t('feedback.items', n=len(batch.items))}")
-                for item in batch.items:
-                    st.markdown(f"> {ui.esc(item)}")
+            with st.container(border=True):  # a batch and its items in one markdown element
+                st.markdown(f"**{ui.esc(batch.period)}** · {ui.esc(batch.team)} · {ui.t('feedback.target.' + batch.target)} · {ui.t('feedback.items', n=len(batch.items))}"
+                            + "".join(f"\n\n> {ui.esc(item)}" for item in batch.items))
 
 # ---------------------------------------------------------------------------------------------
 # Praise wall
@@ -162,18 +176,14 @@ with tab_praise:
                 if st.form_submit_button(ui.t("praise.give"), type="primary", icon=":material/celebration:"):
                     if ui.write(rc.give_praise, to, message, goal_id, customer_id, success=ui.t("praise.given")):
                         st.rerun()
+    if ui.in_view(tab_praise):  # the wall is read-only: drawn only while the tab is open
         total = ui.cached(rc.praise_wall, 30, 0)[0]
         offset = ui.pager(total, 30, "praise") if total > 30 else 0
         total, wall = ui.cached(rc.praise_wall, 30, offset)
         if wall.empty:
             ui.empty_state(ui.t("praise.none"))
-        for row in wall.itertuples():
-            with st.container(border=True):
-                # a missing goal or customer comes back from the table as NaN: show nothing, never "nan"
-                link = " · ".join(f"{icon} {value}" for icon, value in (("🎯", row.goal), ("🏢", row.customer))
-                                  if isinstance(value, str) and value)
-                st.markdown(f"🎉 **{ui.esc(row.to)}** — {ui.esc(row.message)}")
-                st.caption(f"{ui.esc(row.giver) or '—'} · {ui.fmt_date(row.at)}" + (f" · {ui.esc(link)}" if link else ""))
+        else:
+            st.markdown("\n\n---\n\n".join(_praise_markdown(row) for row in wall.itertuples()))
 
 # ---------------------------------------------------------------------------------------------
 # Rewards
@@ -185,7 +195,7 @@ with tab_rewards:
         st.caption(ui.t("reward.rules_help"))
         if rules.empty:
             ui.empty_state(ui.t("reward.no_rules"))
-        else:
+        elif ui.in_view(tab_rewards):  # read-only grids are drawn only while their tab is open
             st.dataframe(pd.DataFrame({
                 ui.t("common.team"): rules["team"],
                 ui.t("reward.when"): [ui.t("reward.rule_text", metric=ui.t("reward_metric." + m), threshold=f"{t:g}") for m, t in zip(rules["metric"], rules["threshold"])],
@@ -219,7 +229,7 @@ with tab_rewards:
                         st.rerun()
             suggested = ui.cached(rc.list_rewards, "suggested")
             st.markdown(f"**{ui.t('reward.to_confirm', n=len(suggested))}**")
-            for r in suggested.itertuples():
+            for r in (suggested.itertuples() if ui.in_view(tab_rewards) else ()):  # buttons only: no input to lose
                 with st.container(border=True):
                     st.markdown(f"**{ui.esc(r.member)}** · {ui.t('reward_kind.' + r.kind)}" + (f" · {ui.fmt_money(r.amount)}" if r.amount is not None and not pd.isna(r.amount) else "")
                                 + (f" · {r.cycle}" if r.cycle else ""))
@@ -246,7 +256,7 @@ with tab_rewards:
         st.markdown(f"**{ui.t('reward.history') if manages else ui.t('reward.mine')}**")
         if rewards.empty:
             ui.empty_state(ui.t("reward.none"))
-        else:
+        elif ui.in_view(tab_rewards):
             st.dataframe(pd.DataFrame({
                 ui.t("common.member"): rewards["member"], ui.t("reward.kind"): [ui.t("reward_kind." + k) for k in rewards["kind"]],
                 ui.t("reward.amount"): [ui.fmt_money(a) if a is not None and not pd.isna(a) else "—" for a in rewards["amount"]],

@@ -290,9 +290,10 @@ def draw_board(filters: deals.DealFilters, per_column: int) -> None:
     for start in range(0, len(data.columns), per_row):
         for slot, column in zip(st.columns(per_row), data.columns[start:start + per_row]):
             with slot:
-                st.markdown(f"**{pv.plain(NAMES.get(column.stage.code, column.stage.code))}** · {ui.fmt_points(column.stage.probability)}")
-                st.caption(ui.t("pipeline.column_totals", n=column.count, amount=money(column.amount),
-                                weighted=money(column.weighted)))
+                # the stage and its totals in one element (a caption beside it was one more per column)
+                totals = ui.t("pipeline.column_totals", n=column.count, amount=money(column.amount), weighted=money(column.weighted))
+                st.markdown(f"**{pv.plain(NAMES.get(column.stage.code, column.stage.code))}** · "
+                            f"{ui.fmt_points(column.stage.probability)}  \n:gray[:small[{totals}]]")
                 if column.cards:  # one picker per column, not a button per card (widgets dominate a rerun)
                     titles = {c.id: c.title for c in column.cards}
                     nonce = st.session_state.get("_pipe_pick_nonce", 0)

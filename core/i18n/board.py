@@ -3,8 +3,8 @@
 MESSAGES = {
     # Board
     "board.caption": (
-        "拖动卡片左侧的握把：拖到其他成员名下即改派，在列内拖动即调整顺序。也可用每张卡片的“移动到…”。",
-        "Drag a card by the grip on its left: drop it under another member to reassign, or within a column to reorder. Every card also has “Move to…”.",
+        "拖动卡片左侧的握把：拖到其他成员名下即改派，在列内拖动即调整顺序。也可在看板上方的“移动到…”中选择卡片。",
+        "Drag a card by the grip on its left: drop it under another member to reassign, or within a column to reorder. Or choose a card under “Move to…” above the board.",
     ),
     "board.tab.board": ("看板", "Board"),
     "board.tab.workload": ("工作负荷", "Workload"),

@@ -162,7 +162,7 @@ def test_a_member_drags_their_task_to_another_status_on_my_tasks(app_at, world_d
 def test_move_to_menu_does_the_same_as_a_drop(app_at, world_db):
     url, ids, engine = world_db
     at = app_at(url, "manager_a", page="pages/board.py")
-    at.button(key=f"mv-{ids['task_a1']}").click().run()
+    at.selectbox(key="board_pick").set_value(ids["task_a1"]).run()
     assert not at.exception, at.exception
     at.selectbox(key="move_member").set_value(ids["a2"])
     at.selectbox(key="move_status").set_value("in_progress")
@@ -181,7 +181,7 @@ def test_details_show_the_cards_history(app_at, world_db):
         "item_key": f"task-{ids['task_a1']}-v1", "from_index": 0, "to_index": 0,
     }
     at.run()
-    at.button(key=f"mv-{ids['task_a1']}").click().run()
+    at.selectbox(key="board_pick").set_value(ids["task_a1"]).run()
     assert not at.exception, at.exception
     assert any("Manager A moved task" in c.value for c in at.caption)  # issue 12: history as sentences
 

@@ -172,9 +172,10 @@ def test_on_a_touch_screen_move_to_is_one_tap_per_column(world, live_server, tou
     url, ids, engine = world
     page = touch_page()
     login(page, live_server(url), "manager_a", password=PASSWORD, path="board")
-    button = page.locator(f".st-key-mv-{ids['task_a1']} button")
-    button.scroll_into_view_if_needed()
-    button.tap()
+    picker = page.locator(".st-key-board_pick input")  # the board's one Move to… picker (was a button per card)
+    picker.scroll_into_view_if_needed()
+    picker.tap()
+    page.get_by_role("option", name="Task of Alice A1").tap()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("Tap a column to move the task there.")).to_be_visible()
     dialog.get_by_role("button", name="Aaron A2").tap()
