@@ -1,6 +1,6 @@
 """The fixed choice lists a screen offers (statuses, kinds, roles, tiers, …) and the time zones a
 workspace may use. The enum tuples are defined once beside the columns they constrain
-(db/models.py); pages and ui read them from here, so nothing above core imports db."""
+(db/models.py); pages read them from here, so no page imports db."""
 from __future__ import annotations
 
 import zoneinfo

@@ -1,1 +1,1 @@
-"""Persistence layer: models, engine, sessions, migrations, demo data. Never imports streamlit."""
+"""Persistence layer: models, engine, sessions, migrations, backup and restore. Never imports streamlit."""

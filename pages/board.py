@@ -151,9 +151,11 @@ def _card_picker(data: tasks.Board, view: str, prefix: str, members: list[dict],
             where = ui.label("task_status", column.id)
         else:
             where = column.title if column.member_id is not None else ui.t("board.unassigned")
-        return f"{card.title} · {where}"
+        return " · ".join(part for part in (card.title, card.customer, where) if part)
 
-    st.selectbox(placeholder, list(cards), index=None, format_func=option, placeholder=placeholder, key=PICK_KEY,
+    # labels computed in the run and distinct (a select maps a label back to one option)
+    options = ui.distinct_labels({card_id: option(card_id) for card_id in cards})
+    st.selectbox(placeholder, list(options), index=None, format_func=options.get, placeholder=placeholder, key=PICK_KEY,
                  on_change=_picked, label_visibility="collapsed", disabled=not cards)
     picked = st.session_state.pop("_board_picked", None)
     if picked in cards:

@@ -45,7 +45,7 @@ MESSAGES = {
     "board.overdue_on": ("已逾期：{date}", "Overdue: {date}"),
     "board.progress": ("进度 {p}%", "Progress {p}%"),
     "board.move_to": ("移动到…", "Move to…"),
-    "board.card_menu": ("移动到… / 详情", "Move to… / details"),
+    "board.card_pick": ("移动到… / 详情：选择任务", "Move to… / details: choose a task"),
     "board.card_dialog": ("移动与详情", "Move and details"),
     "board.move_to_member": ("移交给", "Move to member"),
     "board.move_to_status": ("移到状态", "Move to status"),

@@ -221,3 +221,28 @@ def test_a_forged_drop_of_another_members_task_is_refused_with_a_message(app_at,
     assert any("nothing was moved" in e.value and "cannot see it" in e.value for e in at.error)
     task = _task(engine, ids["task_a2"])
     assert (task.status, task.version) == ("todo", 1)
+
+
+def test_the_picker_opens_the_card_picked_when_two_cards_read_the_same(app_at, world_db):
+    """A select sends its chosen label back; two cards with the same title in one column must
+    still be two distinct choices, or the first opens (and moves) the second."""
+    url, ids, engine = world_db
+    with unit_of_work(engine) as s:
+        original = s.get(Task, ids["task_a1"])
+        twin = Task(team_id=original.team_id, title=original.title, status=original.status,
+                    assignee_id=original.assignee_id, customer_id=original.customer_id,
+                    created_by=original.created_by, position=original.position + 1)
+        s.add(twin)
+        s.flush()
+        twin_id = twin.id
+    at = app_at(url, "manager_a", page="pages/board.py")
+    picker = at.selectbox(key="board_pick")
+    labels = list(picker.options)  # the labels the browser shows
+    assert len(set(labels)) == len(labels), labels
+    picker.set_value(ids["task_a1"]).run()
+    assert not at.exception, at.exception
+    at.selectbox(key="move_member").set_value(ids["a2"])
+    at.button(key="move_submit").click().run()
+    assert not at.exception, at.exception
+    assert _task(engine, ids["task_a1"]).assignee_id == ids["a2"]
+    assert _task(engine, twin_id).assignee_id == ids["a1"]

@@ -24,7 +24,7 @@ def _python_files(folder: str) -> list[Path]:
     return sorted((ROOT / folder).rglob("*.py"))
 
 
-@pytest.mark.parametrize("folder", ["core", "db"])
+@pytest.mark.parametrize("folder", ["core", "db", "demo"])
 def test_core_and_db_never_import_streamlit(folder):
     offenders = [str(p.relative_to(ROOT)) for p in _python_files(folder) if "streamlit" in _imports(p)]
     assert offenders == [], f"{folder}/ must not import streamlit: {offenders}"

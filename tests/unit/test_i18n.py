@@ -15,7 +15,7 @@ KEY_CALL = re.compile(r"""\b(?:ui\.t|i18n\.t|\bt)\(\s*["']([a-z_]+\.[A-Za-z0-9_.
 
 def _used_keys() -> dict[str, str]:
     used = {}
-    for folder in ("app.py", "pages", "core"):
+    for folder in ("app.py", "pages", "ui", "core", "demo"):
         paths = [ROOT / folder] if folder.endswith(".py") else sorted((ROOT / folder).rglob("*.py"))
         for path in paths:
             if "i18n" in path.parts:

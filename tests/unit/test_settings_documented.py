@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ["app.py", "core", "db", "pages", "ui", "bench", "tests"]
+SOURCES = ["app.py", "core", "db", "demo", "pages", "ui", "bench", "tests"]
 SETTING_NAME = re.compile(r"(CLIENTCREW_[A-Z0-9_]+|[A-Z][A-Z0-9_]*DATABASE_URL)")
 ENV_READERS = {"get", "getenv", "setdefault", "pop"}
 # Set by make, not read by Python: listed in the table all the same.
