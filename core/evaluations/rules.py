@@ -33,6 +33,30 @@ METRIC_UNITS = {m: metric_registry.unit(m) for m in MEASURABLE}
 # ---------------------------------------------------------------------------------------------
 # Scaling (pure)
 # ---------------------------------------------------------------------------------------------
+# The criteria a new template starts with: (name key, kind, metric, weight). Weights sum to 100;
+# measured criteria start on their metric's default scale from the registry.
+STARTER_CRITERIA: tuple[tuple[str, str, str | None, int], ...] = (
+    ("sales", "measured", "sales_won", 20),
+    ("csat", "measured", "csat_avg", 20),
+    ("goals", "measured", GOAL_ATTAINMENT, 20),
+    ("attitude", "rated", None, 15),
+    ("teamwork", "rated", None, 15),
+    ("innovation", "rated", None, 10),
+)
+
+
+def starter_template() -> list[dict[str, Any]]:
+    """The rows a new template's editor starts with, as plain data: `name_key` names the criterion
+    (the page shows `evaluations.default.<name_key>`), `thresholds` is the scale's list (empty for
+    rated criteria or a metric without a default scale) and `higher_is_better` its direction."""
+    rows = []
+    for name_key, kind, metric, weight in STARTER_CRITERIA:
+        scale = (metric_registry.default_scale(metric) if metric else None) or {"thresholds": [], "higher_is_better": True}
+        rows.append({"name_key": name_key, "kind": kind, "metric": metric, "weight": weight,
+                     "thresholds": list(scale["thresholds"]), "higher_is_better": scale["higher_is_better"]})
+    return rows
+
+
 def validate_scale(scale: Any) -> list[str]:
     """Translation keys of what is wrong with a scale (empty when it is fine)."""
     if not isinstance(scale, dict) or "thresholds" not in scale:
