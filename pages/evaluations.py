@@ -406,7 +406,7 @@ with tab_templates:
                 "higher_is_better": st.column_config.CheckboxColumn(ui.t("evaluations.higher_better")),
             })
             weight_sum = int(pd.to_numeric(edited["weight"], errors="coerce").fillna(0).sum())
-            (st.success if weight_sum == 100 else st.warning)(ui.t("evaluations.weight_sum", total=weight_sum))
+            (st.success if weight_sum == ev.WEIGHT_TOTAL else st.warning)(ui.t("evaluations.weight_sum", total=weight_sum))
             with st.form("new_template"):
                 team_names = {t["id"]: t["name"] for t in teams}
                 team_id = st.selectbox(ui.t("common.team"), list(team_names), format_func=team_names.get, key="template_team")

@@ -1,11 +1,14 @@
 """Rules the pages used to hold, now in core (issue 16 point 3), checked directly: the starter
-scorecard template, the service-target editor's hours-to-seconds diff and the my-tasks order."""
+scorecard template, the service-target editor's hours-to-seconds diff, the my-tasks order and the
+pipeline's long-in-stage flag."""
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 
 from core import evaluations, service, tasks
+from core.deals import LONG_IN_STAGE_DAYS, DealCard
 from core.i18n.evaluations import MESSAGES as EVALUATION_STRINGS
 from core.tasks import Card
 
@@ -22,7 +25,7 @@ def test_starter_template_rows_criteria_kinds_metrics_and_weights():
         ("teamwork", "rated", None, 15),
         ("innovation", "rated", None, 10),
     ]
-    assert sum(r["weight"] for r in rows) == 100
+    assert sum(r["weight"] for r in rows) == evaluations.WEIGHT_TOTAL == 100
 
 
 def test_starter_template_thresholds_come_from_the_metric_registry():
@@ -118,3 +121,15 @@ def test_work_order_does_not_change_its_input():
     assert [c.id for c in tasks.work_order(cards)] == [1, 2]
     assert [c.id for c in cards] == [2, 1]
     assert tasks.work_order([]) == []
+
+
+# --- pipeline: a deal long in its stage ---------------------------------------------------------
+
+def test_a_deal_is_long_in_stage_from_thirty_days():
+    def deal(days: int | None) -> DealCard:
+        return DealCard(id=1, version=1, title="d", customer_id=1, customer="c", owner_id=None, owner=None,
+                        value=Decimal("1"), currency="CNY", probability=10, stage="lead", expected_close=None,
+                        closed_on=None, in_commit=False, next_step=None, days_in_stage=days, overdue=False)
+
+    assert LONG_IN_STAGE_DAYS == 30
+    assert [deal(d).long_in_stage for d in (None, 0, 29, 30, 31)] == [False, False, False, True, True]
