@@ -62,6 +62,7 @@ CLOSE_PERIODS = ("this_quarter", "next_quarter", "this_month", "overdue", "all")
 SORTS = ("value", "expected_close", "probability", "created_at", "title", "stage_entered_at")
 DEFAULT_CARDS_PER_COLUMN = 20
 MAX_CARDS_PER_COLUMN = 200
+LONG_IN_STAGE_DAYS = 30  # a card this many days or more in its stage is flagged on the board
 # from core.limits: 200, 200, 60, 300, 60, 120
 TITLE_MAX, NEXT_STEP_MAX, SOURCE_MAX, REASON_MAX = (limits.max_length(Deal, c) for c in ("title", "next_step", "source", "close_reason"))
 STAGE_NAME_MAX, PRODUCT_NAME_MAX = limits.max_length(DealStage, "name"), limits.max_length(Product, "name")
@@ -260,6 +261,11 @@ class DealCard:
     next_step: str | None
     days_in_stage: int | None
     overdue: bool
+
+    @property
+    def long_in_stage(self) -> bool:
+        """Flagged on the board: LONG_IN_STAGE_DAYS or more in the current stage."""
+        return self.days_in_stage is not None and self.days_in_stage >= LONG_IN_STAGE_DAYS
 
 
 @dataclass(frozen=True)

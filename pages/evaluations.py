@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core import evaluations as ev
-from core import metric_registry, reports, scorecard_report
+from core import reports, scorecard_report
 import ui
 from ui import record_links
 
@@ -24,10 +24,12 @@ def _fmt_value(value, metric) -> str:
     return ui.fmt_metric(value, metric, ev.METRIC_UNITS.get(metric or "", ""))
 
 
-def _starter_scale(metric: str) -> dict:
-    """A starter criterion's thresholds as the editor shows them, from the metric registry."""
-    scale = metric_registry.default_scale(metric) or {"thresholds": [], "higher_is_better": True}
-    return {"thresholds": ", ".join(f"{t:g}" for t in scale["thresholds"]), "higher_is_better": scale["higher_is_better"]}
+def _starter_row(row: dict) -> dict:
+    """A starter criterion (core.evaluations.starter_template) as the editor shows it: named in the
+    reader's language, thresholds as the comma-separated text the editor edits."""
+    return {"name": ui.t("evaluations.default." + row["name_key"]), "kind": row["kind"], "metric": row["metric"],
+            "weight": row["weight"], "thresholds": ", ".join(f"{t:g}" for t in row["thresholds"]),
+            "higher_is_better": row["higher_is_better"]}
 
 
 def _metric_label(metric: str | None) -> str:
@@ -393,14 +395,7 @@ with tab_templates:
         if teams:
             st.markdown(f"**{ui.t('evaluations.new_template')}**")
             st.caption(ui.t("evaluations.template_help"))
-            starter = pd.DataFrame([
-                {"name": ui.t("evaluations.default.sales"), "kind": "measured", "metric": "sales_won", "weight": 20, **_starter_scale("sales_won")},
-                {"name": ui.t("evaluations.default.csat"), "kind": "measured", "metric": "csat_avg", "weight": 20, **_starter_scale("csat_avg")},
-                {"name": ui.t("evaluations.default.goals"), "kind": "measured", "metric": "goal_attainment", "weight": 20, **_starter_scale("goal_attainment")},
-                {"name": ui.t("evaluations.default.attitude"), "kind": "rated", "metric": None, "weight": 15, "thresholds": "", "higher_is_better": True},
-                {"name": ui.t("evaluations.default.teamwork"), "kind": "rated", "metric": None, "weight": 15, "thresholds": "", "higher_is_better": True},
-                {"name": ui.t("evaluations.default.innovation"), "kind": "rated", "metric": None, "weight": 10, "thresholds": "", "higher_is_better": True},
-            ])
+            starter = pd.DataFrame([_starter_row(row) for row in ev.starter_template()])
             metric_options = list(ev.MEASURABLE)
             edited = st.data_editor(starter, num_rows="dynamic", width="stretch", key="template_rows", column_config={
                 "name": st.column_config.TextColumn(ui.t("common.name"), required=True),
@@ -411,7 +406,7 @@ with tab_templates:
                 "higher_is_better": st.column_config.CheckboxColumn(ui.t("evaluations.higher_better")),
             })
             weight_sum = int(pd.to_numeric(edited["weight"], errors="coerce").fillna(0).sum())
-            (st.success if weight_sum == 100 else st.warning)(ui.t("evaluations.weight_sum", total=weight_sum))
+            (st.success if weight_sum == ev.WEIGHT_TOTAL else st.warning)(ui.t("evaluations.weight_sum", total=weight_sum))
             with st.form("new_template"):
                 team_names = {t["id"]: t["name"] for t in teams}
                 team_id = st.selectbox(ui.t("common.team"), list(team_names), format_func=team_names.get, key="template_team")

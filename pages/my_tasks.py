@@ -1,6 +1,5 @@
 """My tasks: a member's own tasks, updated in under a minute on a phone (status, progress, note
 per task, one tap to save), or dragged between their own status columns on a larger screen."""
-from datetime import date
 
 import streamlit as st
 
@@ -42,7 +41,7 @@ mode = st.segmented_control(ui.t("board.view"), list(MODES), default="list", key
 if mode == "list":
     # One narrow column of small forms: works on a phone without any dragging.
     # Overdue first, then by due date; a few at a time (each is a small form), recent done ones folded.
-    order = sorted(open_cards, key=lambda c: (not c.overdue, c.due_date is None, c.due_date or date.max, c.id))
+    order = tasks.work_order(open_cards)
     shown = st.session_state.get("_my_tasks_shown", PAGE)
     for card in order[:shown]:
         with st.form(f"my-{card.id}-v{card.version}", border=True):

@@ -331,7 +331,7 @@ def card_body(card: deals.DealCard) -> None:
         meta.append(f":red[**{text}**]" if card.overdue else text)
     if card.in_commit:
         meta.append(f":blue-badge[{ui.t('pipeline.commit_badge')}]")
-    if card.days_in_stage is not None and card.days_in_stage >= 30:
+    if card.long_in_stage:
         meta.append(f":orange-badge[{ui.t('pipeline.days_in_stage', n=card.days_in_stage)}]")
     st.markdown(f"**{pv.plain(card.title)}**  \n" + " · ".join(meta))
 

@@ -396,12 +396,7 @@ if lead:
                     },
                 )
                 if st.button(ui.t("common.save"), key="svc_t_save", type="primary"):
-                    changes = {
-                        row["severity"]: (int(round((row["response"] or 0) * 3600)), int(round((row["resolution"] or 0) * 3600)))
-                        for row, old in zip(edited.to_dict("records"), current)
-                        if (int(round((row["response"] or 0) * 3600)), int(round((row["resolution"] or 0) * 3600)))
-                        != (old["response_seconds"], old["resolution_seconds"])
-                    }
+                    changes = service.changed_targets(edited.to_dict("records"), current)
                     if not changes:
                         st.info(ui.t("service.targets.no_change"))
                     elif ui.write(service.save_service_targets, team_id, changes, success=ui.t("service.targets.saved")):

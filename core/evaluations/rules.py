@@ -24,6 +24,7 @@ from db.models import (
 GOAL_ATTAINMENT = metric_registry.GOAL_ATTAINMENT
 MEASURABLE = (*metrics.MEASURED_METRICS, GOAL_ATTAINMENT)
 SCORE_MIN, SCORE_MAX = 1, 5
+WEIGHT_TOTAL = 100  # a template's criterion weights are whole numbers summing to exactly this
 OUTLIER_Z = 1.5  # calibration: a total more than 1.5 standard deviations from the cycle mean
 GAP_FLAG = 2  # calibration: self and manager ratings 2 or more points apart
 # Units of every measurable criterion; starting scales are metric_registry.default_scale(metric).
@@ -33,6 +34,30 @@ METRIC_UNITS = {m: metric_registry.unit(m) for m in MEASURABLE}
 # ---------------------------------------------------------------------------------------------
 # Scaling (pure)
 # ---------------------------------------------------------------------------------------------
+# The criteria a new template starts with: (name key, kind, metric, weight). Weights sum to WEIGHT_TOTAL;
+# measured criteria start on their metric's default scale from the registry.
+STARTER_CRITERIA: tuple[tuple[str, str, str | None, int], ...] = (
+    ("sales", "measured", "sales_won", 20),
+    ("csat", "measured", "csat_avg", 20),
+    ("goals", "measured", GOAL_ATTAINMENT, 20),
+    ("attitude", "rated", None, 15),
+    ("teamwork", "rated", None, 15),
+    ("innovation", "rated", None, 10),
+)
+
+
+def starter_template() -> list[dict[str, Any]]:
+    """The rows a new template's editor starts with, as plain data: `name_key` names the criterion
+    (the page shows `evaluations.default.<name_key>`), `thresholds` is the scale's list (empty for
+    rated criteria or a metric without a default scale) and `higher_is_better` its direction."""
+    rows = []
+    for name_key, kind, metric, weight in STARTER_CRITERIA:
+        scale = (metric_registry.default_scale(metric) if metric else None) or {"thresholds": [], "higher_is_better": True}
+        rows.append({"name_key": name_key, "kind": kind, "metric": metric, "weight": weight,
+                     "thresholds": list(scale["thresholds"]), "higher_is_better": scale["higher_is_better"]})
+    return rows
+
+
 def validate_scale(scale: Any) -> list[str]:
     """Translation keys of what is wrong with a scale (empty when it is fine)."""
     if not isinstance(scale, dict) or "thresholds" not in scale:
@@ -117,7 +142,7 @@ def _validate_criteria(criteria: list[CriterionInput]) -> list[FieldError]:
         seen.add(name.lower())
         if c.kind not in CRITERION_KINDS:
             errors.append(FieldError("evaluations.error.criterion_kind", row=row, column="kind"))
-        if not isinstance(c.weight, int) or isinstance(c.weight, bool) or not 0 < c.weight <= 100:
+        if not isinstance(c.weight, int) or isinstance(c.weight, bool) or not 0 < c.weight <= WEIGHT_TOTAL:
             errors.append(FieldError("evaluations.error.weight_range", row=row, column="weight"))
         if c.kind == "measured":
             if c.metric not in MEASURABLE:
@@ -128,7 +153,7 @@ def _validate_criteria(criteria: list[CriterionInput]) -> list[FieldError]:
         errors.append(FieldError("evaluations.error.no_criteria"))
     else:
         total = sum(c.weight for c in criteria if isinstance(c.weight, int))
-        if total != 100:
+        if total != WEIGHT_TOTAL:
             errors.append(FieldError("evaluations.error.weights_sum", {"total": total}))
     return errors
 

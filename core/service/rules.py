@@ -228,6 +228,22 @@ def _row_dict(row: Any, book: TargetBook, now: datetime) -> dict[str, Any]:
     }
 
 
+def hours_to_seconds(hours: float | None) -> int:
+    """A target typed in hours (empty = 0) as the whole seconds it is stored in."""
+    return int(round((hours or 0) * HOUR))
+
+
+def changed_targets(rows: list[dict[str, Any]], current: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
+    """The targets-editor rows (severity, response and resolution in hours, in `current`'s order)
+    that differ from `current` (targets_for_team's rows), as {severity: (response s, resolution s)}."""
+    changes = {}
+    for row, old in zip(rows, current):
+        seconds = (hours_to_seconds(row["response"]), hours_to_seconds(row["resolution"]))
+        if seconds != (old["response_seconds"], old["resolution_seconds"]):
+            changes[row["severity"]] = seconds
+    return changes
+
+
 # ---------------------------------------------------------------------------------------------
 # Reports
 # ---------------------------------------------------------------------------------------------

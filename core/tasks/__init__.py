@@ -64,6 +64,7 @@ from core.tasks.rules import (
     position_between,
     quadrant_flags,
     quadrant_of,
+    work_order,
 )
 from core.tasks.rules import (
     _validate as _validate,
@@ -108,4 +109,5 @@ __all__ = [
     "task_history",
     "task_history_text",
     "update_task",
+    "work_order",
 ]

@@ -213,6 +213,11 @@ _AUDIT_FIELDS = ("title", "description", "team_id", "assignee_id", "customer_id"
                  "urgency", "due_date", "progress", "position", "version")
 
 
+def work_order(cards: Sequence[Card]) -> list[Card]:
+    """A member's working order: overdue first, then by due date (no due date last), then by id."""
+    return sorted(cards, key=lambda c: (not c.overdue, c.due_date is None, c.due_date or date.max, c.id))
+
+
 def _validate(fields: dict, errors: list[FieldError]) -> None:
     if "title" in fields:
         title = (fields["title"] or "").strip()
