@@ -153,9 +153,9 @@ def _card_picker(data: tasks.Board, view: str, prefix: str, members: list[dict],
             where = column.title if column.member_id is not None else ui.t("board.unassigned")
         return " · ".join(part for part in (card.title, card.customer, where) if part)
 
-    # labels computed in the run and distinct (a select maps a label back to one option)
-    options = ui.distinct_labels({card_id: option(card_id) for card_id in cards})
-    st.selectbox(placeholder, list(options), index=None, format_func=options.get, placeholder=placeholder, key=PICK_KEY,
+    # repeated labels are numbered by ui's select wrapper (ui/widget_text.py)
+    options = ui.formatter(cards, option)
+    st.selectbox(placeholder, list(cards), index=None, format_func=options, placeholder=placeholder, key=PICK_KEY,
                  on_change=_picked, label_visibility="collapsed", disabled=not cards)
     picked = st.session_state.pop("_board_picked", None)
     if picked in cards:

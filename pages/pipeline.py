@@ -295,7 +295,7 @@ def draw_board(filters: deals.DealFilters, per_column: int) -> None:
                 st.markdown(f"**{pv.plain(NAMES.get(column.stage.code, column.stage.code))}** · "
                             f"{ui.fmt_points(column.stage.probability)}  \n:gray[:small[{totals}]]")
                 if column.cards:  # one picker per column, not a button per card (widgets dominate a rerun)
-                    titles = ui.distinct_labels({c.id: " · ".join(p for p in (c.title, c.customer) if p) for c in column.cards})
+                    titles = {c.id: " · ".join(p for p in (c.title, c.customer) if p) for c in column.cards}
                     nonce = st.session_state.get("_pipe_pick_nonce", 0)
                     picked = st.selectbox(label, list(titles), index=None, format_func=titles.get, placeholder=label,
                                           key=f"dpick-{column.stage.code}-{nonce}", label_visibility="collapsed")

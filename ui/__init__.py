@@ -71,7 +71,6 @@ from ui.text import (
 )
 from ui.widgets import (
     chart,
-    distinct_labels,
     empty_state,
     export_buttons,
     formatter,
@@ -87,7 +86,7 @@ from ui.widgets import (
 
 __all__ = [
     "ACTOR_KEY", "ENTRY_SCRIPT", "FLASH_KEY", "LANG_KEY", "actor", "actor_for", "build_demo", "cached", "chart",
-    "cookie_key", "count", "currency", "date_format", "demo_on", "distinct_labels", "derived", "empty_state", "engine", "esc",
+    "cookie_key", "count", "currency", "date_format", "demo_on", "derived", "empty_state", "engine", "esc",
     "export_buttons", "flash", "fmt_date", "fmt_decimal", "fmt_metric", "fmt_money", "fmt_number", "fmt_percent",
     "fmt_points", "forget_version", "formatter", "in_view", "label", "lang", "loaded_version", "must_change_password",
     "needs_setup", "page_header", "pager", "read", "remove_controls", "require_page", "revision", "run_unit", "say",

@@ -36,7 +36,40 @@ def _options(args: tuple, kwargs: dict) -> Any:
     return args[1] if len(args) > 1 else kwargs.get("options", ())
 
 
+def distinct_labels(labels: dict[Any, str]) -> dict[Any, str]:
+    """The same labels, made distinct by a running number on repeats ("Call back · To do (2)")."""
+    seen: dict[str, int] = {}
+    for label in labels.values():
+        seen[label] = seen.get(label, 0) + 1
+    counters: dict[str, int] = {}
+    out: dict[Any, str] = {}
+    for value, label in labels.items():
+        if seen[label] > 1:
+            counters[label] = counters.get(label, 0) + 1
+            label = f"{label} ({counters[label]})"
+        out[value] = label
+    return out
+
+
+def _distinct_options(args: tuple, kwargs: dict) -> None:
+    """A select sends the chosen *label* back and Streamlit maps it to the last option with that
+    label, so two records that read the same (two customers, two tasks of one title) would select
+    the wrong one. Labels are computed here, in the run, and repeats numbered."""
+    options, format_func = _options(args, kwargs), kwargs.get("format_func")
+    if format_func is None or not isinstance(options, (list, tuple, range)):
+        return
+    try:
+        labels = {option: str(format_func(option)) for option in options}
+    except TypeError:  # unhashable options: Streamlit's own handling applies
+        return
+    if len(set(labels.values())) < len(labels):
+        table = distinct_labels(labels)
+        kwargs["format_func"] = lambda option: table.get(option, str(format_func(option)))
+
+
 def _defaults(name: str, lang: str, date_format: str, args: tuple, kwargs: dict) -> None:
+    if name in ("multiselect", "selectbox"):
+        _distinct_options(args, kwargs)
     if name == "multiselect":
         if kwargs.get("placeholder") is None:
             new = bool(kwargs.get("accept_new_options"))

@@ -50,23 +50,6 @@ def formatter(values, fn: Callable[[Any], str]) -> Callable[[Any], str]:
     return lambda v: table.get(v, str(v))
 
 
-def distinct_labels(labels: dict[Any, str]) -> dict[Any, str]:
-    """The same labels, made distinct by a running number on repeats ("Call back · To do (2)").
-    A select sends the chosen *label* back and Streamlit maps it to the last option with that
-    label, so two equal labels would open (and move) the wrong record."""
-    seen: dict[str, int] = {}
-    for label in labels.values():
-        seen[label] = seen.get(label, 0) + 1
-    counters: dict[str, int] = {}
-    out: dict[Any, str] = {}
-    for value, label in labels.items():
-        if seen[label] > 1:
-            counters[label] = counters.get(label, 0) + 1
-            label = f"{label} ({counters[label]})"
-        out[value] = label
-    return out
-
-
 def tabs(labels: list[str], key: str, lazy: bool = True) -> Sequence[Any]:
     """Tabs; each body is written `with tab: if ui.shown(tab): ...`.
 

@@ -26,6 +26,14 @@ def _must_change(url: str, username: str) -> bool:
         engine.dispose()
 
 
+def _replace(at, new: str):
+    """Type the handed-out password and a new one (twice) and save."""
+    at.text_input(key="fp_current").input("secret123")
+    at.text_input(key="fp_new").input(new)
+    at.text_input(key="fp_repeat").input(new)
+    return at.button(key="FormSubmitter:first_password_form-Save new password").click().run()
+
+
 def test_a_one_time_password_shows_only_the_replace_screen_with_the_policy_length(app_at, world_url):
     _set_must_change(world_url, "member_a1", True)
     at = app_at(world_url, "member_a1")
@@ -36,11 +44,7 @@ def test_a_one_time_password_shows_only_the_replace_screen_with_the_policy_lengt
 
 def test_replacing_the_one_time_password_clears_the_flag_and_opens_the_app(app_at, world_url):
     _set_must_change(world_url, "member_a1", True)
-    at = app_at(world_url, "member_a1")
-    at.text_input(key="fp_current").input("secret123")
-    at.text_input(key="fp_new").input("a new long passphrase 42")
-    at.text_input(key="fp_repeat").input("a new long passphrase 42")
-    at.button(key="FormSubmitter:first_password_form-Save new password").click().run()
+    at = _replace(app_at(world_url, "member_a1"), "a new long passphrase 42")
     assert not at.exception, [e.value for e in at.exception]
     assert not _must_change(world_url, "member_a1")
     assert "Choose your own password" not in [t.value for t in at.title]
@@ -48,11 +52,7 @@ def test_replacing_the_one_time_password_clears_the_flag_and_opens_the_app(app_a
 
 def test_a_short_new_password_is_refused_and_the_flag_stays(app_at, world_url):
     _set_must_change(world_url, "member_a1", True)
-    at = app_at(world_url, "member_a1")
-    at.text_input(key="fp_current").input("secret123")
-    at.text_input(key="fp_new").input("short")
-    at.text_input(key="fp_repeat").input("short")
-    at.button(key="FormSubmitter:first_password_form-Save new password").click().run()
+    at = _replace(app_at(world_url, "member_a1"), "short")
     assert not at.exception, [e.value for e in at.exception]
     assert _must_change(world_url, "member_a1")
     assert any("12" in e.value for e in at.error)

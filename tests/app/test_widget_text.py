@@ -49,3 +49,14 @@ def test_every_container_and_the_module_functions_are_wrapped():
     for name in widget_text.WRAPPED:
         assert getattr(getattr(DeltaGenerator, name), widget_text._MARK, False), name
         assert getattr(getattr(st, name), widget_text._MARK, False), name
+
+
+@pytest.mark.parametrize("name", ["selectbox", "multiselect"])
+def test_options_that_read_the_same_get_distinct_labels(name):
+    """A select maps the chosen label back to the last option with it: two records that read the
+    same must show (and send) two different labels; unique labels are left as they are."""
+    names = {1: "Acme", 2: "Beta", 3: "Acme"}
+    fmt = _kwargs_after(name, "en", "Customer", [1, 2, 3], format_func=names.get)["format_func"]
+    assert [fmt(o) for o in (1, 2, 3)] == ["Acme (1)", "Beta", "Acme (2)"]
+    unique = {1: "Acme", 2: "Beta"}
+    assert _kwargs_after(name, "en", "Customer", [1, 2], format_func=unique.get)["format_func"] == unique.get
