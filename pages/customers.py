@@ -89,63 +89,55 @@ def render_detail(raw_id: str) -> None:  # noqa: C901 - issue 16 point 3: to be 
 
     tabs = ui.tabs([ui.t("customers.communication"), ui.t("customers.contacts"), ui.t("customers.assignment_history"),
                     ui.t("customers.deals"), ui.t("customers.complaints"), ui.t("customers.surveys"), ui.t("customers.tasks"),
-                    ui.t("customers.audit")], key="customer_detail_tab", lazy=False)
+                    ui.t("customers.audit")], key="customer_detail_tab")
     with tabs[0]:
-        if ui.shown(tabs[0]):
-            frame = detail.interactions.copy()
-            frame["channel"] = [ui.label("channel", c) for c in frame["channel"]]
-            _table(frame, {"occurred_at": ui.t("comm.occurred_at"), "channel": ui.t("comm.channel"), "member": ui.t("comm.member"),
-                           "summary": ui.t("comm.summary"), "outcome": ui.t("comm.outcome"), "next_follow_up": ui.t("customers.next_follow_up")})
+        frame = detail.interactions.copy()
+        frame["channel"] = [ui.label("channel", c) for c in frame["channel"]]
+        _table(frame, {"occurred_at": ui.t("comm.occurred_at"), "channel": ui.t("comm.channel"), "member": ui.t("comm.member"),
+                       "summary": ui.t("comm.summary"), "outcome": ui.t("comm.outcome"), "next_follow_up": ui.t("customers.next_follow_up")})
     with tabs[1]:
-        if ui.shown(tabs[1]):
-            _table(detail.contacts, {"name": ui.t("customers.contact_name"), "title": ui.t("customers.contact_title"),
-                                     "phone": ui.t("customers.contact_phone"), "email": ui.t("customers.contact_email"),
-                                     "is_primary": ui.t("customers.contact_primary")})
-            if detail.can_edit:
-                with st.form("add_contact", clear_on_submit=True):
-                    st.markdown(f"**{ui.t('customers.add_contact')}**")
-                    name = st.text_input(ui.t("customers.contact_name"))
-                    title = st.text_input(ui.t("customers.contact_title"))
-                    phone = st.text_input(ui.t("customers.contact_phone"))
-                    email = st.text_input(ui.t("customers.contact_email"))
-                    primary = st.checkbox(ui.t("customers.contact_primary"))
-                    if st.form_submit_button(ui.t("customers.add_contact")):
-                        if ui.write(customers.add_contact, int(info["id"]), name, title, phone, email, primary,
-                                    success=ui.t("customers.contact_added")):
-                            st.rerun()
+        _table(detail.contacts, {"name": ui.t("customers.contact_name"), "title": ui.t("customers.contact_title"),
+                                 "phone": ui.t("customers.contact_phone"), "email": ui.t("customers.contact_email"),
+                                 "is_primary": ui.t("customers.contact_primary")})
+        if detail.can_edit:
+            with st.form("add_contact", clear_on_submit=True):
+                st.markdown(f"**{ui.t('customers.add_contact')}**")
+                name = st.text_input(ui.t("customers.contact_name"))
+                title = st.text_input(ui.t("customers.contact_title"))
+                phone = st.text_input(ui.t("customers.contact_phone"))
+                email = st.text_input(ui.t("customers.contact_email"))
+                primary = st.checkbox(ui.t("customers.contact_primary"))
+                if st.form_submit_button(ui.t("customers.add_contact")):
+                    if ui.write(customers.add_contact, int(info["id"]), name, title, phone, email, primary,
+                                success=ui.t("customers.contact_added")):
+                        st.rerun()
     with tabs[2]:
-        if ui.shown(tabs[2]):
-            _table(detail.assignments, {"changed_at": ui.t("customers.col.when"), "from": ui.t("customers.col.from"),
-                                        "to": ui.t("customers.col.to"), "by": ui.t("customers.col.by"), "reason": ui.t("customers.col.reason")})
+        _table(detail.assignments, {"changed_at": ui.t("customers.col.when"), "from": ui.t("customers.col.from"),
+                                    "to": ui.t("customers.col.to"), "by": ui.t("customers.col.by"), "reason": ui.t("customers.col.reason")})
     with tabs[3]:
-        if ui.shown(tabs[3]):
-            frame = detail.deals.copy()
-            stage_names = pipeline_view.stage_names()
-            frame["stage"] = [stage_names.get(s, s) for s in frame["stage"]]
-            frame["value"] = [ui.fmt_money(v, c) for v, c in zip(frame["value"], frame["currency"])]
-            _table(frame, {"title": ui.t("customers.col.title"), "stage": ui.t("customers.col.stage"), "value": ui.t("customers.col.value"),
-                           "owner": ui.t("customers.owner"), "expected_close": ui.t("customers.col.expected_close")})
+        frame = detail.deals.copy()
+        stage_names = pipeline_view.stage_names()
+        frame["stage"] = [stage_names.get(s, s) for s in frame["stage"]]
+        frame["value"] = [ui.fmt_money(v, c) for v, c in zip(frame["value"], frame["currency"])]
+        _table(frame, {"title": ui.t("customers.col.title"), "stage": ui.t("customers.col.stage"), "value": ui.t("customers.col.value"),
+                       "owner": ui.t("customers.owner"), "expected_close": ui.t("customers.col.expected_close")})
     with tabs[4]:
-        if ui.shown(tabs[4]):
-            frame = detail.complaints.copy()
-            frame["severity"] = [ui.label("severity", s) for s in frame["severity"]]
-            frame["status"] = [ui.label("complaint_status", s) for s in frame["status"]]
-            _table(frame, {"opened_at": ui.t("common.date"), "title": ui.t("customers.col.title"),
-                           "severity": ui.t("customers.col.severity"), "status": ui.t("common.status"), "assignee": ui.t("common.member")})
+        frame = detail.complaints.copy()
+        frame["severity"] = [ui.label("severity", s) for s in frame["severity"]]
+        frame["status"] = [ui.label("complaint_status", s) for s in frame["status"]]
+        _table(frame, {"opened_at": ui.t("common.date"), "title": ui.t("customers.col.title"),
+                       "severity": ui.t("customers.col.severity"), "status": ui.t("common.status"), "assignee": ui.t("common.member")})
     with tabs[5]:
-        if ui.shown(tabs[5]):
-            _table(detail.surveys, {"responded_at": ui.t("common.date"), "csat": "CSAT", "nps": "NPS", "comment": ui.t("customers.col.comment")})
+        _table(detail.surveys, {"responded_at": ui.t("common.date"), "csat": "CSAT", "nps": "NPS", "comment": ui.t("customers.col.comment")})
     with tabs[6]:
-        if ui.shown(tabs[6]):
-            frame = detail.tasks.copy()
-            frame["status"] = [ui.label("task_status", s) for s in frame["status"]]
-            _table(frame, {"title": ui.t("customers.col.title"), "status": ui.t("common.status"), "assignee": ui.t("common.member"),
-                           "due_date": ui.t("customers.col.due"), "progress": ui.t("customers.col.progress")},
-                   column_config={ui.t("customers.col.progress"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f%%")})
+        frame = detail.tasks.copy()
+        frame["status"] = [ui.label("task_status", s) for s in frame["status"]]
+        _table(frame, {"title": ui.t("customers.col.title"), "status": ui.t("common.status"), "assignee": ui.t("common.member"),
+                       "due_date": ui.t("customers.col.due"), "progress": ui.t("customers.col.progress")},
+               column_config={ui.t("customers.col.progress"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f%%")})
     with tabs[7]:
-        if ui.shown(tabs[7]):
-            _table(detail.audit, {"at": ui.t("customers.col.when"), "who": ui.t("customers.col.by"),
-                                  "action": ui.t("customers.col.action"), "change": ui.t("customers.col.change")})
+        _table(detail.audit, {"at": ui.t("customers.col.when"), "who": ui.t("customers.col.by"),
+                              "action": ui.t("customers.col.action"), "change": ui.t("customers.col.change")})
 
 
 def render_manage(detail) -> None:
@@ -210,7 +202,7 @@ def filter_panel(options: customers.FilterOptions) -> dict:
     })
     panel = st.expander(ui.t("common.filter"), icon=":material/filter_list:", key="f_panel", on_change="rerun")
     with panel:
-        if ui.shown(panel):
+        if ui.in_view(panel):
             shown = [k for k in FILTER_KEYS if lead or k not in ("f_owner", "f_team", "f_unassigned")]
             available = {"f_industry": options.industries, "f_region": options.regions, "f_owner": options.owners,
                          "f_team": options.teams, "f_size": CUSTOMER_SIZES, "f_tier": CUSTOMER_TIERS}
@@ -726,17 +718,13 @@ if requested:
 names = ["customers.tab_list", "customers.tab_follow_ups"] + (["customers.tab_assignment", "customers.tab_import"] if lead else [])
 if record_links.arrival("tab") == "follow_ups":  # the follow-up reminder's link
     st.session_state["customers_tab"] = ui.t("customers.tab_follow_ups")
-tabs = ui.tabs([ui.t(n) for n in names], key="customers_tab", lazy=False)  # rules editor, upload
+tabs = ui.tabs([ui.t(n) for n in names], key="customers_tab")  # rules editor, upload
 with tabs[0]:
-    if ui.shown(tabs[0]):
-        render_list()
+    render_list()
 with tabs[1]:
-    if ui.shown(tabs[1]):
-        render_follow_ups()
+    render_follow_ups()
 if lead:
     with tabs[2]:
-        if ui.shown(tabs[2]):
-            render_assignment()
+        render_assignment()
     with tabs[3]:
-        if ui.shown(tabs[3]):
-            render_import()
+        render_import()

@@ -94,7 +94,7 @@ if is_lead:
 linked_goal = record_links.arrival_id("goal")  # /goals?goal=<id>: Home's and the 1:1 agenda's links
 if linked_goal is not None:
     st.session_state["goals_tab"] = tab_names[1]
-tabs = ui.tabs(tab_names, key="goals_tab")  # lazy: unsubmitted form input is dropped on a tab switch
+tabs = ui.tabs(tab_names, key="goals_tab")  # each body drawn only while open (in_view): its forms are short
 teams = ui.cached(goals.goal_teams) if is_lead else []
 
 
@@ -156,7 +156,7 @@ def live_overview(team_id: int | None, period: str = "current") -> None:
 
 
 with tabs[0]:
-    if ui.shown(tabs[0]):
+    if ui.in_view(tabs[0]):
         team_id = None
         if is_lead:
             if not teams:
@@ -182,7 +182,7 @@ with tabs[0]:
                 panel = st.expander(ui.t("goals.follow_up_panel"), icon=":material/add_task:", key="at_risk_panel",
                                     on_change="rerun")
                 with panel:
-                    if ui.shown(panel):
+                    if ui.in_view(panel):
                         at_risk_follow_ups(team_id)
             frames = ui.cached(goals.export_frames, team_id, today, period=period, fiscal_start=period_ui.fiscal_start())
             file_name = f"goals_team_{team_id}_{period.replace(':', '-')}_{today.isoformat()}"
@@ -221,7 +221,7 @@ def live_burnup(goal_id: int) -> None:
 
 
 with tabs[1]:
-    if ui.shown(tabs[1]):
+    if ui.in_view(tabs[1]):
         choices = ui.cached(goals.list_goals, today=today, limit=500, period=st.session_state.get("goals_period") or "current",
                             fiscal_start=period_ui.fiscal_start())  # the period chosen on the overview
         if not choices:
@@ -280,7 +280,7 @@ with tabs[1]:
 # New goal with the SMART check before saving
 # ---------------------------------------------------------------------------------------------
 with tabs[2]:
-    if ui.shown(tabs[2]):
+    if ui.in_view(tabs[2]):
         owners = ui.cached(goals.goal_owners)
         options = [("team", t["id"]) for t in owners["teams"]] + [("member", m["id"]) for m in owners["members"]]
         names = {("team", t["id"]): ui.t("goals.owner_team", name=t["name"]) for t in owners["teams"]}
@@ -337,7 +337,7 @@ with tabs[2]:
 # ---------------------------------------------------------------------------------------------
 if is_lead:
     with tabs[3]:
-        if ui.shown(tabs[3]):
+        if ui.in_view(tabs[3]):
             candidates = ui.cached(goals.list_goals, today=today, limit=500)
             if not candidates:
                 ui.empty_state(ui.t("goals.decompose_none"))

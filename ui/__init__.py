@@ -79,7 +79,6 @@ from ui.widgets import (
     pager,
     remove_controls,
     require_page,
-    shown,
     tabs,
     to_xlsx,
 )
@@ -90,7 +89,7 @@ __all__ = [
     "export_buttons", "flash", "fmt_date", "fmt_decimal", "fmt_metric", "fmt_money", "fmt_number", "fmt_percent",
     "fmt_points", "forget_version", "formatter", "in_view", "label", "lang", "loaded_version", "must_change_password",
     "needs_setup", "page_header", "pager", "read", "remove_controls", "require_page", "revision", "run_unit", "say",
-    "set_lang", "show_error", "show_flashes", "shown", "t", "tabs", "to_xlsx", "versioned_write", "workspace_settings",
+    "set_lang", "show_error", "show_flashes", "t", "tabs", "to_xlsx", "versioned_write", "workspace_settings",
     "write", "_enter_through_app", "_forget_revision", "_read_cache", "_run_memo",
 ]
 

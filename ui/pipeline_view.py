@@ -148,7 +148,7 @@ def forecast_expander(key: str) -> None:
     """The forecast in a panel that runs only while open (Goals page)."""
     panel = st.expander(ui.t("forecast.title"), icon=":material/trending_up:", key=f"{key}_panel", on_change="rerun")
     with panel:
-        if ui.shown(panel):
+        if ui.in_view(panel):
             forecast_section(key, choose_team=True)
 
 
@@ -161,7 +161,7 @@ def account_team_section(customer_id: int, can_manage: bool) -> None:
     panel = st.expander(ui.t("account.title"), icon=":material/diversity_3:", key=f"acct_panel_{customer_id}",
                         on_change="rerun")
     with panel:
-        if not ui.shown(panel):
+        if not ui.in_view(panel):
             return
         st.caption(ui.t("account.caption"))
         team = ui.cached(account_teams.account_team, customer_id)

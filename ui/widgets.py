@@ -50,56 +50,21 @@ def formatter(values, fn: Callable[[Any], str]) -> Callable[[Any], str]:
     return lambda v: table.get(v, str(v))
 
 
-def tabs(labels: list[str], key: str, lazy: bool = True) -> Sequence[Any]:
-    """Tabs; each body is written `with tab: if ui.shown(tab): ...`.
+def tabs(labels: list[str], key: str) -> Sequence[Any]:
+    """Tabs that remember which one is open (`st.session_state[key]`), so a message or any element
+    that appears above them after a save cannot send the user back to the first tab.
 
-    lazy=True: only the open tab's body runs (a five-tab page costs one tab per rerun) and
-    switching tabs reruns the page; the open tab is kept in `st.session_state[key]`. Streamlit
-    forgets the widgets it did not draw, so input left unsaved in a hidden tab is dropped: give
-    such widgets `persist_state="page"`, and use lazy=False where a tab holds an editable table
-    or an upload (every tab then runs on every rerun, as plain st.tabs do)."""
-    if lazy:
-        return st.tabs(labels, key=key, on_change="rerun")
-    # Eager tabs track the open tab too (a keyed widget): a message or any element that appears
-    # above them after a save cannot send the user back to the first tab. Every body still runs.
-    return [_EagerTab(tab) for tab in st.tabs(labels, key=key, on_change=_tab_switched)]
-
-
-def _tab_switched() -> None:
-    """on_change of eager tabs: Streamlit only needs a callback to keep the open tab's state."""
-
-
-class _EagerTab:
-    """A tab of `tabs(lazy=False)`: behaves as the tab, but `open` is None (its body always runs)."""
-
-    open = None
-
-    def __init__(self, tab: Any) -> None:
-        self._tab = tab
-
-    def __enter__(self) -> Any:
-        return self._tab.__enter__()
-
-    def __exit__(self, *exc: Any) -> Any:
-        return self._tab.__exit__(*exc)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._tab, name)
-
-
-def shown(container: Any) -> bool:
-    """Whether to draw a tab's or panel's body: an open lazy one, or any eager tab (whose `open`
-    is None because it does not track which tab is open)."""
-    return container.open is not False
+    Every body runs on every rerun, as with plain st.tabs, so input left unsaved in another tab is
+    kept. A read-only body (a report, charts, a live table) is drawn only `if ui.in_view(tab):`;
+    switching tabs reruns the page, so it appears then, and its pickers keep their value meanwhile
+    with persist_state="page"."""
+    return st.tabs(labels, key=key, on_change="rerun")
 
 
 def in_view(container: Any) -> bool:
-    """Whether a tab is the open one, for eager tabs too: a read-only body (reports, charts, a
-    live calibration) holds no input the user could lose, so it is drawn only while its tab is
-    open. Eager tabs rerun the page when the user switches (their on_change callback), so the
-    body appears then. Its own pickers keep their value meanwhile with persist_state="page"."""
-    tab = getattr(container, "_tab", container)
-    return tab.open is not False
+    """Whether a tab, expander or popover (made with on_change="rerun") is the open one: its body
+    is then worth drawing. A body that holds no input the user could lose is drawn only then."""
+    return container.open is not False
 
 
 def empty_state(message: str, hint: str | None = None) -> None:
