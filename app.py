@@ -41,7 +41,6 @@ def _handle_login_submit() -> None:
     login_session.signed_in(token, auth.normalise_username(username))
     st.session_state.pop("_login_error", None)
     st.session_state.pop("_welcome_note", None)
-    ui.actor_for.clear()
 
 
 def _authenticate(s, username: str, password: str):
@@ -73,7 +72,7 @@ def _login_view() -> None:
         st.text_input(i18n.t("login.username", lang), key="login_username", autocomplete="username")
         st.text_input(i18n.t("login.password", lang), type="password", key="login_password", autocomplete="current-password")
         st.form_submit_button(i18n.t("login.submit", lang), key="login_submit", type="primary")
-    if ui.demo_on(ui.revision()):
+    if ui.demo_on():
         st.info(i18n.t("login.demo_hint", lang), icon=":material/info:")
 
 
@@ -202,8 +201,7 @@ def main() -> None:
     except config.ConfigError as error:
         st.error(i18n.t("sec.config_error", ui.lang(), detail=str(error)))
         st.stop()
-    rev = ui.revision()
-    if ui.needs_setup(rev):
+    if ui.needs_setup():
         _welcome()
         return
     _handle_logout()
@@ -211,7 +209,7 @@ def main() -> None:
     username = login_session.current_username()  # checks the server-side session on every run
     login_session.render_cookie_writes()
 
-    actor = ui.actor_for(username, rev) if username else None
+    actor = ui.actor_for(username) if username else None
     if actor is None:
         st.session_state.pop(ui.ACTOR_KEY, None)
         if username:  # account deactivated meanwhile
@@ -226,7 +224,7 @@ def main() -> None:
     st.session_state[ui.ACTOR_KEY] = actor
     if ui.LANG_KEY not in st.session_state:
         ui.set_lang(actor.language or config.default_language())
-    if ui.must_change_password(actor.user_id, rev):  # a one-time password: replace it first
+    if ui.must_change_password(actor.user_id):  # a one-time password: replace it first
         from pages import first_password
 
         navigation = st.navigation([st.Page(first_password.view, title=ui.t("move.first_password_title"),

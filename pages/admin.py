@@ -8,6 +8,12 @@ from core.choices import USER_ROLES
 import ui
 from ui import automation_ui
 
+
+def audit_view(rows: list) -> pd.DataFrame:
+    """The audit trail as a report (a view of core.admin.audit_log)."""
+    return audit_report(rows, ui.lang())
+
+
 actor = ui.page_header("admin")
 
 users = ui.cached(user_rows)
@@ -104,13 +110,13 @@ with tab_audit:
     dates = f4.date_input(ui.t("screens.audit.filter_dates"), value=(), key="audit_dates", persist_state="page",
                           format=ui.date_format())
     since, until = (dates[0], dates[-1]) if isinstance(dates, (tuple, list)) and dates else (None, None)
-    rows = ui.cached(audit_log, ui.lang(), user_id=who, entity=kind, entity_id=int(record_id) or None,
-                     since=since, until=until)
+    audit_read = dict(user_id=who, entity=kind, entity_id=int(record_id) or None, since=since, until=until)
+    rows = ui.cached(audit_log, ui.lang(), **audit_read)
     if not rows:
         ui.empty_state(ui.t("common.empty"))
     else:
         st.caption(ui.t("screens.audit.shown", n=ui.fmt_number(len(rows))))
-        report = ui.derived(("audit_report", who, kind, record_id, since, until), lambda: audit_report(rows, ui.lang()))
+        report = ui.view(audit_view, audit_log, ui.lang(), **audit_read)
         st.dataframe(report, hide_index=True, width="stretch")
         ui.export_buttons(report, ui.t("screens.admin.audit_file"), "audit_export")
 

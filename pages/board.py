@@ -38,6 +38,11 @@ due = f3.selectbox(ui.t("board.due"), list(DUE_LABELS), key="board_due", format_
 quadrant = None if quadrant in (ALL, None) else quadrant
 due = None if due in (ALL, None) else due
 
+def workload_chart(frame):
+    """The workload chart of a read of core.workload.workload_frame (a chart view)."""
+    return workload.workload_chart(frame, ui.lang())
+
+
 # ---------------------------------------------------------------------------------------------
 if section == "workload":
     frame = ui.cached(workload.workload_frame, team_id, quadrant=quadrant, due=due)
@@ -45,7 +50,7 @@ if section == "workload":
         ui.empty_state(ui.t("workload.empty"))
         st.stop()
     st.caption(ui.t("workload.caption"))
-    ui.chart(lambda: workload.workload_chart(frame, ui.lang()), cache_key=("workload", team_id, quadrant, due), width="stretch")
+    ui.chart(ui.chart_view(workload_chart, workload.workload_frame, team_id, quadrant=quadrant, due=due), width="stretch")
     table = frame[["member", "team", "open_tasks", "capacity", "overdue", "load"]].rename(columns={
         "member": ui.t("workload.member"), "team": ui.t("workload.team"), "open_tasks": ui.t("workload.open_tasks"),
         "capacity": ui.t("workload.capacity"), "overdue": ui.t("workload.overdue"), "load": ui.t("workload.load"),

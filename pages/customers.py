@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import pyarrow as pa
@@ -42,6 +43,29 @@ def _open(customer_id: int) -> None:
 # ---------------------------------------------------------------------------------------------
 # One customer
 # ---------------------------------------------------------------------------------------------
+def shown_columns(lead: bool) -> dict[str, str]:
+    """The list's columns and their headers: a lead sees who owns what."""
+    if not lead:
+        return {"name": ui.t("common.name"), "tier": ui.t("customers.tier"),
+                "next_follow_up": ui.t("customers.next_follow_up"), "overdue": ui.t("common.overdue")}
+    return {"name": ui.t("common.name"), "industry": ui.t("customers.industry"), "size": ui.t("customers.size"),
+            "region": ui.t("customers.region"), "tier": ui.t("customers.tier"), "owner": ui.t("customers.owner"),
+            "team": ui.t("customers.team"), "last_contact_at": ui.t("customers.last_contact"),
+            "next_follow_up": ui.t("customers.next_follow_up"), "overdue": ui.t("common.overdue")}
+
+
+def customer_arrow(lead: bool, page) -> pa.Table:
+    """A page of the customer list, labelled, as Arrow (a view of core.customers.list_customers):
+    only what is shown goes to the browser."""
+    frame = page.rows[list(shown_columns(lead))]
+    frame["tier"] = [ui.label("tier", v) for v in frame["tier"]]
+    if lead:
+        frame["size"] = [ui.label("size", v) for v in frame["size"]]
+        frame["owner"] = frame["owner"].fillna(ui.t("common.unassigned"))
+    frame["overdue"] = ["⚠️" if v else "" for v in frame["overdue"]]
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
 def render_detail(raw_id: str) -> None:  # noqa: C901 - issue 16 point 3: to be split
     if st.button(ui.t("customers.back"), icon=":material/arrow_back:", key="back"):
         del st.query_params["customer"]
@@ -263,25 +287,9 @@ def render_list() -> None:
                + (" · " + ui.t("customers.filters_active", n=active) if active else ""))
     offset = ui.pager(total, PAGE_SIZE, "cust")
     page = ui.cached(customers.list_customers, filters, sort, descending, offset, PAGE_SIZE)
-    shown = {"name": ui.t("common.name"), "tier": ui.t("customers.tier"), "next_follow_up": ui.t("customers.next_follow_up"),
-             "overdue": ui.t("common.overdue")}
-    if lead:
-        shown = {"name": ui.t("common.name"), "industry": ui.t("customers.industry"), "size": ui.t("customers.size"),
-                 "region": ui.t("customers.region"), "tier": ui.t("customers.tier"), "owner": ui.t("customers.owner"),
-                 "team": ui.t("customers.team"), "last_contact_at": ui.t("customers.last_contact"),
-                 "next_follow_up": ui.t("customers.next_follow_up"), "overdue": ui.t("common.overdue")}
-
-    def table() -> pa.Table:
-        frame = page.rows[list(shown)]  # only what is shown goes to the browser
-        frame["tier"] = [ui.label("tier", v) for v in frame["tier"]]
-        if lead:
-            frame["size"] = [ui.label("size", v) for v in frame["size"]]
-            frame["owner"] = frame["owner"].fillna(ui.t("common.unassigned"))
-        frame["overdue"] = ["⚠️" if v else "" for v in frame["overdue"]]
-        return pa.Table.from_pandas(frame, preserve_index=False)
-
+    shown = shown_columns(lead)
     # Labelled and converted to Arrow once per data revision and page of results, not on every rerun.
-    shown_table = ui.derived(("customer_table", filters, sort, descending, offset, lead), table)
+    shown_table = ui.view(partial(customer_arrow, lead), customers.list_customers, filters, sort, descending, offset, PAGE_SIZE)
     # Headers through column_config, not a renamed copy: this table redraws on every filter change.
     config = {column: st.column_config.Column(label) for column, label in shown.items()}
     config["last_contact_at"] = st.column_config.DatetimeColumn(ui.t("customers.last_contact"), format="YYYY-MM-DD")

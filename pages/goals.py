@@ -3,6 +3,7 @@ form for new goals, and decomposition across members or over time. Members get a
 check-in form for their own goals first (fits a phone screen)."""
 import hashlib
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import pyarrow as pa
@@ -33,25 +34,34 @@ def fmt_value(value, metric: str, unit: str = "") -> str:
     return ui.fmt_metric(value, metric, unit or None)
 
 
-def goal_table(rows: list[goals.GoalRow], key: str, cache_key: tuple) -> None:
-    """The goals as a translated table, built once per data revision (`cache_key` names the read
-    that gave `rows`)."""
-    def build() -> pd.DataFrame:
-        owner, goal, metric, actual, target = (ui.t("goals.owner"), ui.t("goals.goal"), ui.t("goals.metric"),
-                                               ui.t("goals.actual"), ui.t("goals.target"))
-        percent, status, ends = ui.t("goals.percent"), ui.t("goals.status"), ui.t("goals.ends")
-        return pd.DataFrame([{
-            owner: g.owner, goal: g.title, metric: ui.label("metric", g.metric),
-            actual: fmt_value(g.progress.actual, g.metric, g.unit), target: fmt_value(g.target, g.metric, g.unit),
-            percent: g.percent, status: status_label(g.status), ends: g.end_date,
-        } for g in rows])
+def goal_arrow(rows: list[goals.GoalRow]) -> pa.Table:
+    """The goals as a translated table, as Arrow (a view: built once per revision, as this table
+    redraws with every live tick)."""
+    owner, goal, metric, actual, target = (ui.t("goals.owner"), ui.t("goals.goal"), ui.t("goals.metric"),
+                                           ui.t("goals.actual"), ui.t("goals.target"))
+    percent, status, ends = ui.t("goals.percent"), ui.t("goals.status"), ui.t("goals.ends")
+    return pa.Table.from_pandas(pd.DataFrame([{
+        owner: g.owner, goal: g.title, metric: ui.label("metric", g.metric),
+        actual: fmt_value(g.progress.actual, g.metric, g.unit), target: fmt_value(g.target, g.metric, g.unit),
+        percent: g.percent, status: status_label(g.status), ends: g.end_date,
+    } for g in rows]), preserve_index=False)
 
-    # Translated and converted to Arrow once per revision: this table redraws with every live tick.
-    frame = ui.derived(("goal_table", *cache_key), lambda: pa.Table.from_pandas(build(), preserve_index=False))
+
+def children_arrow(rollup: tuple) -> pa.Table:
+    """A goal's children (from core.goals.goal_rollup) as the goals table."""
+    return goal_arrow(rollup[1])
+
+
+def goal_table(frame: pa.Table, key: str) -> None:
     st.dataframe(frame, hide_index=True, width="stretch", key=key, column_config={
         ui.t("goals.percent"): st.column_config.ProgressColumn(ui.t("goals.percent"), min_value=0, max_value=100, format="%.0f%%"),
         ui.t("goals.ends"): st.column_config.DateColumn(ui.t("goals.ends"), format="YYYY-MM-DD"),
     })
+
+
+def overview_chart(title_key: str, rows: list[goals.GoalRow]) -> dict:
+    """The overview chart of a read of core.goals.list_goals (a chart view)."""
+    return goals.overview_spec(rows, overview_labels(title_key), status_labels())
 
 
 def overview_labels(title_key: str) -> dict:
@@ -98,6 +108,15 @@ tabs = ui.tabs(tab_names, key="goals_tab")  # each body drawn only while open (i
 teams = ui.cached(goals.goal_teams) if is_lead else []
 
 
+def at_risk_arrow(rows: list[goals.GoalRow]) -> pa.Table:
+    """The tick table of the goals falling behind (a view of core.goals.list_goals)."""
+    return pa.Table.from_pylist([{
+        "pick": False, "goal": g.title, "owner": g.owner, "status": status_label(g.status),
+        "progress": f"{fmt_value(g.progress.actual, g.metric, g.unit)} / {fmt_value(g.target, g.metric, g.unit)}",
+        "ends": g.end_date,
+    } for g in goals.falling_behind(rows)])
+
+
 @st.fragment
 def at_risk_follow_ups(team_id: int) -> None:
     """At-risk and off-track goals in one table: tick the ones to follow up, then one click puts a
@@ -113,11 +132,7 @@ def at_risk_follow_ups(team_id: int) -> None:
     # never moves to another goal when the list changes under it.
     shown_ids = tuple(g.id for g in at_risk)
     editor_key = f"at_risk_{team_id}_{hashlib.sha1(repr(shown_ids).encode()).hexdigest()[:10]}"
-    table = ui.derived(("at_risk", team_id, today, shown_ids), lambda: pa.Table.from_pylist([{
-        "pick": False, "goal": g.title, "owner": g.owner, "status": status_label(g.status),
-        "progress": f"{fmt_value(g.progress.actual, g.metric, g.unit)} / {fmt_value(g.target, g.metric, g.unit)}",
-        "ends": g.end_date,
-    } for g in at_risk]))
+    table = ui.view(at_risk_arrow, goals.list_goals, team_id=team_id, today=today)
     edited = st.data_editor(table, key=editor_key, hide_index=True, width="stretch",
                             disabled=["goal", "owner", "status", "progress", "ends"], column_config={
                                 "pick": st.column_config.CheckboxColumn(ui.t("goals.col.pick")),
@@ -139,19 +154,17 @@ def at_risk_follow_ups(team_id: int) -> None:
 @st.fragment(run_every="2s")
 def live_overview(team_id: int | None, period: str = "current") -> None:
     """Re-reads only when the data revision changed (ui.cached keys on it)."""
-    history = {"period": period, "fiscal_start": period_ui.fiscal_start()}
-    rows = (ui.cached(goals.list_goals, team_id=team_id, today=today, **history) if team_id is not None
-            else ui.cached(goals.list_goals, today=today, **history))
+    read = dict(team_id=team_id, today=today, period=period, fiscal_start=period_ui.fiscal_start())
+    rows = ui.cached(goals.list_goals, **read)
     if not rows:
         if is_lead:
             ui.empty_state(ui.t("goals.none_team"), ui.t("goals.none_team_hint"))
         else:
             ui.empty_state(ui.t("goals.none_mine"), ui.t("goals.none_mine_hint"))
         return
-    ui.chart(lambda: goals.overview_spec(rows, overview_labels("goals.chart.overview" if is_lead else "goals.chart.mine"),
-                                          status_labels()),
-             cache_key=("goals_overview", team_id, today, period), width="stretch")
-    goal_table(rows, key="overview_table", cache_key=("overview", team_id, today, period))
+    title = "goals.chart.overview" if is_lead else "goals.chart.mine"
+    ui.chart(ui.chart_view(partial(overview_chart, title), goals.list_goals, **read), width="stretch")
+    goal_table(ui.view(goal_arrow, goals.list_goals, **read), key="overview_table")
     st.caption(ui.t("goals.status_rule"))
 
 
@@ -199,10 +212,18 @@ with tabs[0]:
 # ---------------------------------------------------------------------------------------------
 # Goal detail
 # ---------------------------------------------------------------------------------------------
+def burnup_chart(goal_id: int, today: date, series) -> dict:
+    """A goal's burn-up chart from its progress series (a chart view; the goal's own read is cached too)."""
+    goal = ui.cached(goals.get_goal, goal_id, today)
+    labels = {"title": ui.t("goals.chart.burnup", title=goal.title), "date": ui.t("goals.date"),
+              "value": ui.label("metric", goal.metric), "actual": ui.t("goals.actual"), "expected": ui.t("goals.expected"),
+              "forecast": ui.t("goals.forecast"), "target": ui.t("goals.chart.target")}
+    return goals.burnup_chart(goal, series, labels, today)
+
+
 @st.fragment(run_every="2s")
 def live_burnup(goal_id: int) -> None:
     goal = ui.cached(goals.get_goal, goal_id, today)
-    series = ui.cached(goals.progress_series, goal_id, today)
     p = goal.progress
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(ui.t("goals.actual"), fmt_value(p.actual, goal.metric, goal.unit))
@@ -212,11 +233,7 @@ def live_burnup(goal_id: int) -> None:
     st.markdown(f"{ui.t('goals.status')}: {status_badge(goal.status)} · {ui.t('goals.expected')}: "
                 f"{fmt_value(p.expected, goal.metric, goal.unit)} · "
                 f"{ui.fmt_date(goal.start_date)} – {ui.fmt_date(goal.end_date)}")
-    labels = {"title": ui.t("goals.chart.burnup", title=goal.title), "date": ui.t("goals.date"),
-              "value": ui.label("metric", goal.metric), "actual": ui.t("goals.actual"), "expected": ui.t("goals.expected"),
-              "forecast": ui.t("goals.forecast"), "target": ui.t("goals.chart.target")}
-    ui.chart(lambda: goals.burnup_chart(goal, series, labels, today), cache_key=("goals_burnup", goal_id, today),
-             width="stretch")
+    ui.chart(ui.chart_view(partial(burnup_chart, goal_id, today), goals.progress_series, goal_id, today), width="stretch")
     st.caption(ui.t("goals.status_rule"))
 
 
@@ -246,7 +263,7 @@ with tabs[1]:
                     st.warning(ui.t(f"goals.{prefix}_off", **params))
                 if rollup.children_actual is not None:
                     st.caption(ui.t("goals.children_actual", value=fmt_value(rollup.children_actual, goal.metric, goal.unit)))
-                goal_table(children, key="children_table", cache_key=("children", goal_id, today))
+                goal_table(ui.view(children_arrow, goals.goal_rollup, goal_id, today), key="children_table")
             if goal.metric == "manual":
                 st.subheader(ui.t("goals.check_ins"))
                 may_check_in = (goal.member_id is not None and goal.member_id == actor.member_id) or is_lead

@@ -5,6 +5,7 @@ seconds (a fragment polls the data revision; nothing is kept in the server proce
 rotate every 20 s. ?period=month|quarter|year picks the goals' period (this month by default)."""
 import time
 from datetime import date, datetime
+from functools import partial
 
 import pandas as pd
 import pyarrow as pa
@@ -131,6 +132,15 @@ def goals_table(rows) -> pd.DataFrame:
     } for g in rows])
 
 
+def goals_in_period(start, end, include_not_started: bool, data) -> list:
+    """The meeting board's goals that belong to the chosen period."""
+    return [g for g in data.goals if meeting_wall.in_period(g, start, end, include_not_started, data.today)]
+
+
+def goals_arrow(in_period, data) -> pa.Table:
+    return pa.Table.from_pandas(goals_table(in_period(data)), preserve_index=False)
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else ui.fmt_percent(value)
 
@@ -145,7 +155,21 @@ def headline(wall: meeting_wall.MeetingWall) -> None:
     cells[4].metric(ui.t("meeting.overdue"), wall.overdue_follow_ups)
 
 
-def section_goals(wall: meeting_wall.MeetingWall, key: tuple) -> None:
+def rollup_chart(wall: meeting_wall.MeetingWall) -> dict:
+    """The goals rolled up by sub-team (a chart view of the wall's read)."""
+    labels = {k: ui.t(f"wall.chart.{k}") for k in ("title", "team", "percent", "goals", "behind")}
+    return meeting_wall.rollup_spec(wall.by_team, labels)
+
+
+def behind_arrow(wall: meeting_wall.MeetingWall) -> pa.Table:
+    """The ten furthest behind, for st.table (markdown cells: user text escaped)."""
+    return pa.Table.from_pylist([{
+        ui.t("goals.goal"): ui.esc(g.title), ui.t("goals.owner"): ui.esc(g.owner),
+        ui.t("goals.progress"): ui.fmt_points(g.percent),
+        ui.t("goals.status"): status_label(g.status)} for g in wall.behind])
+
+
+def section_goals(wall: meeting_wall.MeetingWall, read: tuple) -> None:
     """Goals rolled up by sub-team, and the ten furthest behind."""
     left, right = st.columns([5, 6])
     with left:
@@ -153,17 +177,13 @@ def section_goals(wall: meeting_wall.MeetingWall, key: tuple) -> None:
         if not wall.by_team:
             st.caption(ui.t("wall.no_goals_period"))
         else:
-            labels = {k: ui.t(f"wall.chart.{k}") for k in ("title", "team", "percent", "goals", "behind")}
-            ui.chart(lambda: meeting_wall.rollup_spec(wall.by_team, labels), cache_key=("wall_rollup", *key), width="stretch")
+            ui.chart(ui.chart_view(rollup_chart, *read), width="stretch")
     with right:
         st.subheader(ui.t("wall.furthest_behind"))
         if not wall.behind:
             st.success(ui.t("wall.none_behind"))
         else:
-            st.table(ui.derived(("wall_behind", *key), lambda: pa.Table.from_pylist([{
-                ui.t("goals.goal"): ui.esc(g.title), ui.t("goals.owner"): ui.esc(g.owner),
-                ui.t("goals.progress"): ui.fmt_points(g.percent),
-                ui.t("goals.status"): status_label(g.status)} for g in wall.behind])), hide_index=True)
+            st.table(ui.view(behind_arrow, *read), hide_index=True)
 
 
 def section_people(wall: meeting_wall.MeetingWall) -> None:
@@ -197,33 +217,31 @@ def section_people(wall: meeting_wall.MeetingWall) -> None:
 @st.fragment(run_every=None if print_mode else "2s")
 def board(team_id: int, period: str = "month") -> None:
     """One cached read per tick: the revision query decides whether anything is recomputed."""
-    wall = ui.cached(meeting_wall.meeting_wall, team_id, period, include_not_started, date.today(),
-                     fiscal_start=fiscal_start)
-    key = (team_id, period, include_not_started, wall.today)
+    # the wall's read, and the views of it below: a tick recomputes nothing until the data changes
+    read = (meeting_wall.meeting_wall, team_id, period, include_not_started, date.today(), None, fiscal_start)
+    wall = ui.cached(*read)
     st.header(f"{ui.esc(wall.team)} · {PERIOD_LABELS[period]}")
     headline(wall)
     if kiosk:  # the wall: one section at a time, the next one every ROTATE_SECONDS
-        sections = [lambda: section_goals(wall, key), lambda: section_people(wall)]
+        sections = [lambda: section_goals(wall, read), lambda: section_people(wall)]
         index = int(time.time() // ROTATE_SECONDS) % len(sections)
         sections[index]()
         st.caption(ui.t("wall.section", i=index + 1, n=len(sections)) + " · "
                    + ui.t("meeting.updated", time=datetime.now().strftime("%H:%M:%S")))
         return
-    section_goals(wall, key)
+    section_goals(wall, read)
     section_people(wall)
 
-    data = ui.cached(meeting.meeting_board, team_id, date.today(), period=meeting_wall.goals_period(period),
-                     fiscal_start=fiscal_start)
-    start, end = wall.period_start, wall.period_end
-    shown_goals = [g for g in data.goals if meeting_wall.in_period(g, start, end, include_not_started, data.today)]
+    board_read = (meeting.meeting_board, team_id, date.today())
+    board_args = dict(period=meeting_wall.goals_period(period), fiscal_start=fiscal_start)
+    data = ui.cached(*board_read, **board_args)
+    in_period = partial(goals_in_period, wall.period_start, wall.period_end, include_not_started)
     st.subheader(ui.t("meeting.goals"))
-    if not shown_goals:
+    if not in_period(data):
         ui.empty_state(ui.t("goals.none_team"), ui.t("goals.none_team_hint"))
     else:
         # Translated and converted to Arrow once per revision, not on every 2-second tick.
-        st.table(ui.derived(("meeting_goals", *key),
-                            lambda: pa.Table.from_pandas(goals_table(shown_goals), preserve_index=False)),
-                 hide_index=True)
+        st.table(ui.view(partial(goals_arrow, in_period), *board_read, **board_args), hide_index=True)
         st.caption(ui.t("goals.status_rule"))
 
     left, right = st.columns(2)

@@ -3,6 +3,7 @@ each drop one version-checked transaction - or use its Move to… button), colum
 team, owner, product and close period; a sortable list for large pipelines; the forecast; the deal
 form; stages and products for admins."""
 
+import pyarrow as pa
 import streamlit as st
 
 from core import customers, deals, drops
@@ -36,6 +37,22 @@ KIND = {s.code: s.kind for s in STAGES}
 
 def money(value) -> str:
     return ui.fmt_money(value)  # the workspace currency
+
+
+def deal_list_table(page) -> dict:
+    """A page of the deal list, labelled (a view of core.deals.list_deals)."""
+    rows, names = page.rows, pv.stage_names()
+    return pa.Table.from_pydict({
+        ui.t("pipeline.col.title"): list(rows["title"]), ui.t("pipeline.col.customer"): list(rows["customer"]),
+        ui.t("pipeline.col.owner"): [o or "—" for o in rows["owner"]],
+        ui.t("pipeline.col.stage"): [names.get(s, s) for s in rows["stage"]],
+        ui.t("pipeline.col.amount"): [money(v) for v in rows["value"]],
+        ui.t("pipeline.col.probability"): [ui.fmt_points(p) for p in rows["probability"]],
+        ui.t("pipeline.col.weighted"): [money(v) for v in rows["weighted"]],
+        ui.t("pipeline.col.expected_close"): [ui.fmt_date(d) if d == d else "—" for d in rows["expected_close"]],
+        ui.t("pipeline.col.in_commit"): [ui.t("common.yes") if c else "" for c in rows["in_commit"]],
+        ui.t("pipeline.col.next_step"): [n if isinstance(n, str) else "" for n in rows["next_step"]],
+    })
 
 
 section = st.segmented_control(ui.t("pipeline.tab.board"), list(SECTIONS), default="board", key="pipe_section",
@@ -367,21 +384,7 @@ elif section == "list":
     offset = ui.pager(total, PAGE_SIZE, "pipe_list")
     page = ui.cached(deals.list_deals, filters, sort, descending, offset, PAGE_SIZE)
 
-    def table() -> dict:
-        rows = page.rows
-        return {
-            ui.t("pipeline.col.title"): list(rows["title"]), ui.t("pipeline.col.customer"): list(rows["customer"]),
-            ui.t("pipeline.col.owner"): [o or "—" for o in rows["owner"]],
-            ui.t("pipeline.col.stage"): [NAMES.get(s, s) for s in rows["stage"]],
-            ui.t("pipeline.col.amount"): [money(v) for v in rows["value"]],
-            ui.t("pipeline.col.probability"): [ui.fmt_points(p) for p in rows["probability"]],
-            ui.t("pipeline.col.weighted"): [money(v) for v in rows["weighted"]],
-            ui.t("pipeline.col.expected_close"): [ui.fmt_date(d) if d == d else "—" for d in rows["expected_close"]],
-            ui.t("pipeline.col.in_commit"): [ui.t("common.yes") if c else "" for c in rows["in_commit"]],
-            ui.t("pipeline.col.next_step"): [n if isinstance(n, str) else "" for n in rows["next_step"]],
-        }
-
-    shown = ui.derived(("pipe_list", filters, sort, descending, offset), table)
+    shown = ui.view(deal_list_table, deals.list_deals, filters, sort, descending, offset, PAGE_SIZE)
     picked = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                           key="pipe_list_table")
     selected = picked.selection.rows if picked else []

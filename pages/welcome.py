@@ -14,12 +14,6 @@ from core.workspace import CURRENCIES, setup_organisation
 import ui
 
 
-def _after_change() -> None:
-    ui.needs_setup.clear()
-    ui.demo_on.clear()
-    ui.workspace_settings.clear()
-
-
 def view() -> None:
     lang = ui.lang()
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731 - the signed-out view has no actor
@@ -33,8 +27,7 @@ def view() -> None:
         if st.button(t("move.explore_demo"), key="welcome_demo", icon=":material/rocket_launch:"):
             with st.spinner(t("move.building_demo")):
                 ui.build_demo()
-            _after_change()
-            st.rerun()
+            st.rerun()  # the demo is a write: the next run's reads key on the new data revision
     with setup_col:
         st.subheader(t("move.setup_title"))
         with st.form("setup_form", border=True):
@@ -65,10 +58,8 @@ def view() -> None:
                             fiscal_year_start=fiscal, admin_username=username, admin_password=password,
                             admin_display_name=display_name)
             except DomainError as error:
-                _after_change()
                 ui.show_error(error)
                 return
-            _after_change()
             ui.set_lang(language)
             st.session_state["_welcome_note"] = t("move.setup_done_sign_in", username=username.strip().lower())
             st.rerun()

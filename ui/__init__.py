@@ -5,7 +5,7 @@ read widgets, call core through these, render. The names come from the modules b
 
 - `ui.runtime`: engine, per-run memo, data revision, app.py's login-gate reads, the acting user,
   the runpy workaround for a page opened directly, units of work for screens without an actor;
-- `ui.data`: cached and uncached reads, writes, loaded versions of edit forms, derived views
+- `ui.data`: cached and uncached reads, writes, loaded versions of edit forms, views built from cached reads
   (over `ui.read_cache`, the process-wide read cache);
 - `ui.text`: language, translation, escaping, formatting, messages after an action;
 - `ui.widgets`: page header, tabs, empty states, charts, exports, paging, remove controls.
@@ -19,13 +19,12 @@ from __future__ import annotations
 import gc
 
 from ui.data import (
-    _read_cache,
     cached,
-    derived,
     forget_version,
     loaded_version,
     read,
     versioned_write,
+    view,
     write,
 )
 from ui.runtime import (
@@ -35,7 +34,7 @@ from ui.runtime import (
     LANG_KEY,
     _enter_through_app,
     _forget_revision,
-    _run_memo,
+    _read_cache,
     actor,
     actor_for,
     build_demo,
@@ -70,7 +69,9 @@ from ui.text import (
     t,
 )
 from ui.widgets import (
+    ChartData,
     chart,
+    chart_view,
     empty_state,
     export_buttons,
     formatter,
@@ -84,13 +85,13 @@ from ui.widgets import (
 )
 
 __all__ = [
-    "ACTOR_KEY", "ENTRY_SCRIPT", "FLASH_KEY", "LANG_KEY", "actor", "actor_for", "build_demo", "cached", "chart",
-    "cookie_key", "count", "currency", "date_format", "demo_on", "derived", "empty_state", "engine", "esc",
+    "ACTOR_KEY", "ENTRY_SCRIPT", "FLASH_KEY", "LANG_KEY", "actor", "actor_for", "build_demo", "cached", "chart", "chart_view", "ChartData",
+    "cookie_key", "count", "currency", "date_format", "demo_on", "empty_state", "engine", "esc",
     "export_buttons", "flash", "fmt_date", "fmt_decimal", "fmt_metric", "fmt_money", "fmt_number", "fmt_percent",
     "fmt_points", "forget_version", "formatter", "in_view", "label", "lang", "loaded_version", "must_change_password",
     "needs_setup", "page_header", "pager", "read", "remove_controls", "require_page", "revision", "run_unit", "say",
-    "set_lang", "show_error", "show_flashes", "t", "tabs", "to_xlsx", "versioned_write", "workspace_settings",
-    "write", "_enter_through_app", "_forget_revision", "_read_cache", "_run_memo",
+    "set_lang", "show_error", "show_flashes", "t", "tabs", "to_xlsx", "versioned_write", "view", "workspace_settings",
+    "write", "_enter_through_app", "_forget_revision", "_read_cache",
 ]
 
 # This package is imported once per server process, after Streamlit, pandas, Altair and SQLAlchemy.

@@ -1,10 +1,10 @@
 """Reads and writes of core functions: `cached` (the process-wide read cache keyed by database,
 user, revision and date), `read`, `write` (one transaction, refusals shown), the loaded-version
-guard of edit forms, and `derived` views built from cached reads.
+guard of edit forms, and `view`s built from cached reads.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -13,15 +13,9 @@ import streamlit as st
 from core.errors import DomainError
 from db.engine import database_url
 from db.session import read_session, unit_of_work
-from ui.read_cache import ReadCache, freeze
-from ui.runtime import _forget_revision, actor, engine, revision
+from ui.read_cache import builder_key, check_builder, freeze
+from ui.runtime import _forget_revision, _read_cache, actor, engine, revision
 from ui.text import flash, lang, show_error
-
-
-@st.cache_resource(show_spinner=False)
-def _read_cache() -> ReadCache:
-    """One cache of core reads per server process, shared by its sessions (see `cached`)."""
-    return ReadCache(max_entries=2000)
 
 
 def cached(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -92,9 +86,18 @@ def forget_version(record: str, record_id: Any) -> None:
 
 
 
-def derived(cache_key: Hashable, build: Callable[[], Any]) -> Any:
-    """What a page builds from cached reads (a translated display table, a chart spec), built once
-    per data revision, user, language and key: the key must name everything `build` uses (the
-    arguments of the cached reads that feed it)."""
-    key = (database_url(), "derived", actor(), revision(), date.today(), lang(), freeze(cache_key))
-    return _read_cache().get(key, build)
+def view(build: Callable[[Any], Any], source: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """What a page shows built from a cached read (a translated display table, a chart's spec and
+    rows): `build(cached(source, *args, **kwargs))`, built once per read, builder, user, language,
+    date and data revision. The key is made from the read and the builder, never written by hand:
+    the builder is a named function whose other inputs are bound with functools.partial (see
+    ui.read_cache.check_builder, which refuses one that reads anything else). Build immutable
+    results (Arrow tables, tuples): they are shared by every run that shows them."""
+    key = (database_url(), "view", builder_key(build), source, actor(), revision(), date.today(), lang(),
+           freeze(args), freeze(kwargs) if kwargs else ())
+
+    def compute() -> Any:
+        check_builder(build)
+        return build(cached(source, *args, **kwargs))
+
+    return _read_cache().get(key, compute)

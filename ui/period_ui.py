@@ -22,7 +22,7 @@ def label(code: str) -> str:
 
 
 def fiscal_start() -> int:
-    return ui.workspace_settings(ui.revision()).fiscal_year_start
+    return ui.workspace_settings().fiscal_year_start
 
 
 def picker(key: str, container=None) -> str:

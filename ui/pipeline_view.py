@@ -6,6 +6,7 @@ registers the files listed in core/navigation.py)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from datetime import date
 
 import streamlit as st
@@ -57,7 +58,7 @@ def forecast_section(key: str, team_id: int | None = None, *, choose_team: bool 
     if show_stuck:
         stuck_days = int(c3.number_input(ui.t("pipeline.stuck_days"), min_value=1, max_value=365,
                                          value=forecast.DEFAULT_STUCK_DAYS, step=1, key=f"{key}_stuck"))
-    result = ui.cached(forecast.forecast, team_id=team_id, quarter=quarter, stuck_days=stuck_days)
+    result = ui.cached(forecast.forecast, team_id=team_id, quarter=quarter, stuck_days=stuck_days)  # the views below read it too
     total, currency = result.total, result.currency
 
     def money(value) -> str:
@@ -84,15 +85,13 @@ def forecast_section(key: str, team_id: int | None = None, *, choose_team: bool 
     if total.best_case == 0 and total.won_count == 0 and total.lost_count == 0:
         ui.empty_state(ui.t("forecast.empty"))
         return
-    cache = (key, team_id, quarter, stuck_days)
+    read = dict(team_id=team_id, quarter=quarter, stuck_days=stuck_days)
     left, right = st.columns([3, 2])
-    ui.chart(lambda: forecast.forecast_chart(result, ui.lang()), left, cache_key=("forecast", *cache), width="stretch")
-    funnel = ui.cached(forecast.stage_funnel, team_id=team_id, quarter=quarter)
-    ui.chart(lambda: forecast.funnel_chart(funnel, ui.lang(), result.start, currency), right,
-             cache_key=("funnel", *cache), width="stretch")
+    ui.chart(ui.chart_view(_forecast_chart, forecast.forecast, **read), left, width="stretch")
+    ui.chart(ui.chart_view(partial(_funnel_chart, result.start, currency), forecast.stage_funnel,
+                           team_id=team_id, quarter=quarter), right, width="stretch")
     if show_table:
-        frame = ui.derived(("forecast_table", *cache), lambda: _table(result, currency))
-        st.dataframe(frame, hide_index=True, width="stretch")
+        st.dataframe(ui.view(partial(_table, currency=currency), forecast.forecast, **read), hide_index=True, width="stretch")
     if show_stuck:
         st.markdown(f"**{ui.t('pipeline.stuck_title', days=stuck_days)}**")
         stuck = ui.cached(deals.stuck_deals, stuck_days, deals.DealFilters(team_id=team_id, period="all"), 20)
@@ -107,6 +106,14 @@ def forecast_section(key: str, team_id: int | None = None, *, choose_team: bool 
                 ui.t("pipeline.col.amount"): [money(v) for v in stuck["value"]],
                 ui.t("pipeline.col.days_in_stage"): list(stuck["days"]),
             }, hide_index=True, width="stretch")
+
+
+def _forecast_chart(result: forecast.Forecast):
+    return forecast.forecast_chart(result, ui.lang())
+
+
+def _funnel_chart(start, currency: str, funnel):
+    return forecast.funnel_chart(funnel, ui.lang(), start, currency)
 
 
 def _table(result: forecast.Forecast, currency: str) -> dict:

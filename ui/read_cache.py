@@ -2,14 +2,18 @@
 
 Every key carries the revision read at the start of the run (see db/session.py), so an entry is
 never stale: a write anywhere makes a new revision and so new keys, and old entries simply age out
-of the LRU. Keeping the objects themselves (rather than pickled copies, as `st.cache_data` does)
+of the LRU. Keeping the objects themselves (rather than pickled copies, as Streamlit's data cache does)
 saves a pickle round-trip and the hashing of every argument on each hit; `fresh_copy` hands each
 caller its own copies of frames and containers so no caller can change another's result.
 """
 from __future__ import annotations
 
 import copy
+import dis
+import functools
+import inspect
 import threading
+import types
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -66,6 +70,73 @@ def freeze(value: Any) -> Hashable:
         raise TypeError("DataFrames are not cache keys; pass the ids they were read from")
     hash(value)
     return value
+
+
+def builder_key(build: Callable[..., Any]) -> Hashable:
+    """The cache key of a view's builder: where it is defined, and the arguments bound to it with
+    functools.partial. A page's functions are new objects on every run of its script, so they are
+    named by file and qualified name, not by identity."""
+    if isinstance(build, functools.partial):
+        return ("partial", builder_key(build.func), tuple(_bound_key(a) for a in build.args),
+                tuple(sorted((k, _bound_key(v)) for k, v in build.keywords.items())))
+    if isinstance(build, types.FunctionType):
+        return (build.__code__.co_filename, build.__qualname__)
+    hash(build)
+    return build
+
+
+def _bound_key(value: Any) -> Hashable:
+    return builder_key(value) if isinstance(value, (types.FunctionType, functools.partial)) else freeze(value)
+
+
+def check_builder(build: Callable[..., Any]) -> None:
+    """Refuse a builder whose result could depend on something its key does not name: a lambda or
+    a function closing over local variables, or one reading a variable of its page (a widget's value
+    read at the top of a page changes without the key changing). What it uses comes in as
+    arguments (functools.partial), from the read it wraps, or from the run (user, language, date,
+    data revision), which the key carries. Functions of the same file that it calls are checked too."""
+    _check_function(build, set())
+
+
+def _check_function(build: Any, seen: set[int]) -> None:
+    if isinstance(build, functools.partial):
+        for value in (build.func, *build.args, *build.keywords.values()):
+            if isinstance(value, (types.FunctionType, functools.partial)):
+                _check_function(value, seen)
+        return
+    if not isinstance(build, types.FunctionType) or id(build.__code__) in seen:
+        return
+    seen.add(id(build.__code__))
+    name = build.__qualname__
+    if build.__name__ == "<lambda>" or build.__closure__:
+        raise TypeError(f"a view's builder must be a named module-level function, not {name}: "
+                        "pass what it uses as arguments (functools.partial)")
+    for global_name in _globals_read(build.__code__):
+        value = build.__globals__.get(global_name, _MISSING)
+        if value is _MISSING or inspect.ismodule(value) or isinstance(value, type):
+            continue
+        if isinstance(value, types.FunctionType):
+            if value.__code__.co_filename == build.__code__.co_filename:
+                _check_function(value, seen)
+            continue
+        if callable(value):
+            continue
+        raise TypeError(f"the view builder {name} reads the variable {global_name!r} of its module: "
+                        "pass it as an argument (functools.partial) so the cache key names it")
+
+
+_MISSING = object()
+
+
+def _globals_read(code: types.CodeType) -> tuple[str, ...]:
+    names: list[str] = []
+    for instruction in dis.get_instructions(code):
+        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+            names.append(str(instruction.argval))
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):  # comprehensions and nested functions
+            names.extend(_globals_read(const))
+    return tuple(dict.fromkeys(names))
 
 
 class ReadCache:

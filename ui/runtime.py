@@ -1,5 +1,5 @@
-"""The app's Streamlit runtime: one engine per database URL, the per-run memo and the data
-revision, the cached reads of app.py's login gate, the acting user, and the `runpy` workaround
+"""The app's Streamlit runtime: one engine per database URL, the data revision read once per run,
+the process-wide read cache and the reads of app.py's login gate, the acting user, and the `runpy` workaround
 that sends a page opened directly (a cold server's old multipage mode) through app.py.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ from core import auth, config
 from core.permissions import Actor
 from db.engine import database_url, make_engine
 from db.session import current_revision, read_session, unit_of_work
+from ui.read_cache import ReadCache, freeze
 
 ENTRY_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
 ACTOR_KEY = "_actor"
@@ -39,84 +40,94 @@ def engine():
 _RUN_ATTR = "_clientcrew_run"
 
 
-def _run_memo() -> dict:
-    """A dict that lives for one script run: every rerun and every fragment run starts afresh
-    (Streamlit gives each run a new `parallel_coordinator`, which serves as the run's marker)."""
+def _run_state() -> dict:
+    """What belongs to one script run (only its data revision): every rerun and every fragment run
+    starts afresh (Streamlit gives each run a new `parallel_coordinator`, which serves as the
+    run's marker). Not a cache: the revision is what the run's cache keys are made from."""
     ctx = get_script_run_ctx()
     if ctx is None:
         return {}
     marker = ctx.parallel_coordinator
-    memo = getattr(ctx, _RUN_ATTR, None)
-    if memo is None or memo[0] is not marker:
-        memo = (marker, {})
-        setattr(ctx, _RUN_ATTR, memo)
-    return memo[1]
+    held = getattr(ctx, _RUN_ATTR, None)
+    if held is None or held[0] is not marker:
+        held = (marker, {})
+        setattr(ctx, _RUN_ATTR, held)
+    return held[1]
 
 
 def revision() -> int:
     """The data revision (one tiny query, read once per run); caches key on it, so a write
     anywhere, through any server, invalidates them at the next run."""
-    memo = _run_memo()
-    value = memo.get("revision")
+    state = _run_state()
+    value = state.get("revision")
     if value is None:
         with engine().connect() as connection:
             value = current_revision(connection)
-        memo["revision"] = value
+        state["revision"] = value
     return value
 
 
 def _forget_revision() -> None:
     """After this session's own write: the rest of the run reads the new revision."""
-    _run_memo().pop("revision", None)
+    _run_state().pop("revision", None)
 
 
 # ---------------------------------------------------------------------------------------------
-# Reads for app.py's login gate (declared here, once per process, not on every run of app.py)
+# The read cache, and the reads of app.py's login gate
 # ---------------------------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def _read_cache() -> ReadCache:
+    """One cache of reads per server process, shared by its sessions: with the process-wide
+    resources (engine, keys), the app's only cache (see ui.data.cached and ui.data.view)."""
+    return ReadCache(max_entries=2000)
+
+
 @st.cache_resource(show_spinner=False)
 def cookie_key() -> str:
     return config.cookie_key()
 
 
-@st.cache_data(ttl=300, show_spinner=False)
-def actor_for(username: str, rev: int) -> Actor | None:
-    with read_session(engine()) as s:
-        return auth.actor_for_username(s, username)
+def _gate_read(query: Callable[..., Any], *args: Any) -> Any:
+    """`query(session, *args)` for app.py's login gate (no acting user yet), through the read
+    cache keyed by the database, the data revision and the arguments."""
+    key = (database_url(), "gate", query, revision(), freeze(args))
+
+    def compute() -> Any:
+        with read_session(engine()) as s:
+            return query(s, *args)
+
+    return _read_cache().get(key, compute)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
-def demo_on(rev: int) -> bool:
+def actor_for(username: str) -> Actor | None:
+    return _gate_read(auth.actor_for_username, username)
+
+
+def demo_on() -> bool:
     from core.workspace import demo_is_on
 
-    with read_session(engine()) as s:
-        return demo_is_on(s)
+    return _gate_read(demo_is_on)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
-def needs_setup(rev: int) -> bool:
+def needs_setup() -> bool:
     """No login exists yet: app.py shows the welcome screen (explore the demo or set up)."""
     from core.workspace import needs_setup as empty
 
-    with read_session(engine()) as s:
-        return empty(s)
+    return _gate_read(empty)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
-def workspace_settings(rev: int):
+def workspace_settings():
     from core.workspace import get_settings
 
-    with read_session(engine()) as s:
-        return get_settings(s)
+    return _gate_read(get_settings)
 
 
-@st.cache_data(ttl=300, show_spinner=False)
-def must_change_password(user_id: int, rev: int) -> bool:
+def must_change_password(user_id: int) -> bool:
     """A one-time password from the roster still in use (it changes only by a write, which makes
     a new revision)."""
     from core.first_login import must_change_password as pending
 
-    with read_session(engine()) as s:
-        return pending(s, user_id)
+    return _gate_read(pending, user_id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -148,8 +159,11 @@ def run_unit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run `fn(session, *args, **kwargs)` as one transaction, for the screens that have no acting
     user yet or act before one is set (the login form, the welcome screen, the language choice).
     A refusal (DomainError) propagates to the caller, which shows it."""
-    with unit_of_work(engine()) as s:
-        return fn(s, *args, **kwargs)
+    try:
+        with unit_of_work(engine()) as s:
+            return fn(s, *args, **kwargs)
+    finally:
+        _forget_revision()  # the rest of the run reads what this wrote
 
 
 def build_demo() -> None:

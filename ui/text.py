@@ -10,7 +10,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core import field_names, i18n, safe_text
 from core.errors import DomainError
-from ui.runtime import ACTOR_KEY, FLASH_KEY, LANG_KEY, revision, workspace_settings
+from ui.runtime import ACTOR_KEY, FLASH_KEY, LANG_KEY, workspace_settings
 
 
 _LANG_ATTR = "_clientcrew_lang"
@@ -69,7 +69,7 @@ def fmt_number(value, decimals: int = 0) -> str:
 
 def currency() -> str:
     """The workspace currency (Admin → Workspace settings)."""
-    return workspace_settings(revision()).currency
+    return workspace_settings().currency
 
 
 def fmt_money(value, currency_code: str | None = None) -> str:

@@ -3,8 +3,11 @@ exports, paging and the remove controls.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+import json
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any, NamedTuple
 
 import pandas as pd
 import pyarrow as pa
@@ -13,7 +16,7 @@ import streamlit as st
 from core import i18n, safe_export
 from core.navigation import may_open
 from core.permissions import Actor
-from ui.data import derived, read, write
+from ui.data import read, view, write
 from ui.runtime import ACTOR_KEY, _enter_through_app, actor
 from ui.text import lang, say, show_flashes, t
 
@@ -72,31 +75,40 @@ def empty_state(message: str, hint: str | None = None) -> None:
 
 
 
-def chart(chart: Any, container: Any = None, *, cache_key: Hashable | None = None, **kwargs: Any) -> Any:
-    """Draw an Altair chart from core. Its spec is validated by the unit tests that build it; on
-    live pages (refreshed every few seconds) the schema validation would cost more than the rest
-    of the page, so the spec is sent as it is.
+class ChartData(NamedTuple):
+    """A chart ready to send, immutable as every cached result: its Vega-Lite spec without the
+    rows as JSON text (Streamlit adjusts the dict it is given, so each draw gets a fresh one), and
+    the rows as an Arrow table (converted once, when the view is built, not on every redraw)."""
+    spec_json: str
+    rows: pa.Table | None
 
-    With `cache_key`, `chart` is a function that builds the chart (or its Vega-Lite spec as a
-    dict), called once per data revision, user, language and key (see `derived`)."""
-    def spec_of(built: Any) -> dict:
-        return built if isinstance(built, dict) else built.to_dict(validate=False)
 
-    if cache_key is None:
-        return (container or st).vega_lite_chart(spec_of(chart), **kwargs)
+def chart_data(build: Callable[..., Any], result: Any) -> ChartData:
+    """The builder of a chart view: `build(result)` (an Altair chart or a Vega-Lite dict) split
+    into spec and Arrow rows."""
+    built = build(result)
+    spec = built if isinstance(built, dict) else built.to_dict(validate=False)
+    values = (spec.get("data") or {}).get("values")
+    if not isinstance(values, list) or "datasets" in spec:
+        return ChartData(json.dumps(spec, default=str), None)
+    rest = {k: v for k, v in spec.items() if k != "data"}
+    return ChartData(json.dumps(rest, default=str), pa.Table.from_pylist(values))
 
-    def split() -> tuple[dict, pa.Table | None]:
-        """Rows given inline (`data.values`) are handed over as an Arrow table, converted once
-        here instead of by Streamlit on every redraw."""
-        spec = spec_of(chart())
-        values = (spec.get("data") or {}).get("values")
-        if not isinstance(values, list) or "datasets" in spec:
-            return spec, None
-        spec = {k: v for k, v in spec.items() if k != "data"}
-        return spec, pa.Table.from_pylist(values)
 
-    spec, rows = derived(("chart", cache_key), split)
-    return (container or st).vega_lite_chart(rows, spec, **kwargs)
+def chart_view(build: Callable[[Any], Any], source: Callable[..., Any], *args: Any, **kwargs: Any) -> ChartData:
+    """A chart built from a cached read, once per revision (see `view`): `build(result)` returns
+    an Altair chart or a Vega-Lite dict; draw it with `ui.chart(...)`."""
+    return view(partial(chart_data, build), source, *args, **kwargs)
+
+
+def chart(chart: Any, container: Any = None, **kwargs: Any) -> Any:
+    """Draw an Altair chart from core, a Vega-Lite dict, or a `chart_view`. Its spec is validated by
+    the unit tests that build it; on live pages (refreshed every few seconds) the schema validation
+    would cost more than the rest of the page, so the spec is sent as it is."""
+    target = container or st
+    if isinstance(chart, ChartData):
+        return target.vega_lite_chart(chart.rows, json.loads(chart.spec_json), **kwargs)
+    return target.vega_lite_chart(chart if isinstance(chart, dict) else chart.to_dict(validate=False), **kwargs)
 
 
 def to_xlsx(frames: dict[str, pd.DataFrame]) -> bytes:

@@ -12,7 +12,7 @@ from core.choices import ZONES
 
 
 def render() -> None:
-    current = ui.workspace_settings(ui.revision())
+    current = ui.workspace_settings()
     st.subheader(ui.t("move.settings_title"))
     with st.form("workspace_settings"):
         c1, c2 = st.columns(2)
@@ -31,10 +31,9 @@ def render() -> None:
         if st.form_submit_button(ui.t("common.save"), type="primary"):
             if ui.write(workspace.save_settings, name=name, language=language, currency=money, timezone=zone,
                         fiscal_year_start=fiscal, success=ui.t("move.settings_saved")):
-                ui.workspace_settings.clear()
-                st.rerun()
+                st.rerun()  # a write makes a new data revision: the next run reads the new settings
 
-    if ui.demo_on(ui.revision()):
+    if ui.demo_on():
         st.divider()
         st.subheader(ui.t("move.remove_demo_title"))
         st.warning(ui.t("move.remove_demo_text"), icon=":material/warning:")
@@ -43,8 +42,6 @@ def render() -> None:
             if st.form_submit_button(ui.t("move.remove_demo_button"), type="primary", icon=":material/delete_forever:"):
                 removed = ui.write(workspace.remove_demo, word)
                 if removed:
-                    for cache in (ui.demo_on, ui.actor_for, ui.workspace_settings):
-                        cache.clear()
                     st.session_state.pop("_menu", None)
                     ui.flash(ui.t("move.demo_removed", rows=ui.fmt_number(sum(removed.values()))))
                     st.rerun()

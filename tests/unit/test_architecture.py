@@ -197,3 +197,18 @@ def test_core_labels_and_charts_format_numbers_only_through_the_one_formatter():
                     continue
                 offenders.append(f"{path.relative_to(ROOT)}:{hit}")
     assert offenders == [], "\n".join(offenders)
+
+
+def test_two_cache_mechanisms_process_resources_and_the_read_cache():
+    """Issue 16: st.cache_resource for process-wide resources (engine, the read cache, keys,
+    static assets) and the read cache for everything read; no st.cache_data, no hand-written
+    view keys (ui.view derives them from the read and the builder)."""
+    offenders = []
+    for path in [ROOT / "app.py", *_python_files("pages"), *_python_files("ui")]:
+        source = path.read_text(encoding="utf-8")
+        for needle in ("cache_data", "ui.derived", "cache_key=", "lru_cache", "functools.cache"):
+            if needle in source:
+                offenders.append(f"{path.relative_to(ROOT)}: {needle}")
+        if "cache_resource" in source and path.name not in ("runtime.py", "board_wall.py"):
+            offenders.append(f"{path.relative_to(ROOT)}: cache_resource outside ui/runtime.py")
+    assert offenders == []

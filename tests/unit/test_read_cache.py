@@ -108,3 +108,61 @@ def test_an_entry_expires_after_its_time_to_live():
     assert cache.get("overdue", lambda: "recomputed") == "Monday's list"
     now[0] += 2
     assert cache.get("overdue", lambda: "recomputed") == "recomputed"
+
+
+# Views (ui.view): keyed by the read and the builder, never by a key written by hand ------------
+PAGE_TEAM = 7  # a page variable, as a widget's value read at the top of a page would be
+
+
+def _rows_table(rows):
+    return tuple(rows)
+
+
+def _labelled(prefix, rows):
+    return tuple(f"{prefix}{r}" for r in rows)
+
+
+def _reads_page_variable(rows):
+    return (PAGE_TEAM, *rows)
+
+
+def _calls_a_bad_helper(rows):
+    return _reads_page_variable(rows)
+
+
+def test_a_builder_is_named_by_where_it_is_defined_and_what_is_bound_to_it():
+    from functools import partial
+
+    from ui.read_cache import builder_key
+
+    assert builder_key(_rows_table) == builder_key(_rows_table)
+    assert builder_key(_rows_table) != builder_key(_labelled)
+    assert builder_key(partial(_labelled, "a")) != builder_key(partial(_labelled, "b"))
+    assert builder_key(partial(_labelled, "a")) == builder_key(partial(_labelled, "a"))
+    # a page's functions are new objects on every run of its script: the same code gives the same key
+    namespace: dict = {}
+    source = "def table(rows):\n    return tuple(rows)\n"
+    exec(compile(source, "pages/example.py", "exec"), namespace)
+    first = namespace["table"]
+    exec(compile(source, "pages/example.py", "exec"), namespace)
+    assert namespace["table"] is not first and builder_key(namespace["table"]) == builder_key(first)
+
+
+def test_a_builder_that_could_see_what_its_key_does_not_name_is_refused():
+    from functools import partial
+
+    from ui.read_cache import check_builder
+
+    check_builder(_rows_table)
+    check_builder(partial(_labelled, "a"))
+    team = 3
+    with pytest.raises(TypeError, match="named module-level function"):
+        check_builder(lambda rows: rows)
+    with pytest.raises(TypeError, match="named module-level function"):
+        check_builder(lambda rows: (team, *rows))
+    with pytest.raises(TypeError, match="PAGE_TEAM"):
+        check_builder(_reads_page_variable)
+    with pytest.raises(TypeError, match="PAGE_TEAM"):
+        check_builder(_calls_a_bad_helper)  # a helper of the same file is checked too
+    with pytest.raises(TypeError, match="PAGE_TEAM"):
+        check_builder(partial(_labelled, _reads_page_variable))
