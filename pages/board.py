@@ -169,22 +169,13 @@ def _card_picker(data: tasks.Board, view: str, prefix: str, members: list[dict],
 
 
 @st.fragment
-def draw_board(team_id: int, view: str, customer_query: str, quadrant: str | None, due: str | None,  # noqa: C901 - issue 16 point 3: to be split
+def draw_board(team_id: int, view: str, customer_query: str, quadrant: str | None, due: str | None,
                include_done: bool) -> None:
     """The columns and cards, side by side in one scrolling row. A fragment: a drop, a quick-add
     and the Move to… picker rerun the board alone, not the app shell and filters; Show more,
     member paging and a move made in the dialog rerun the whole app."""
     prefix = "m" if view == "member" else "s"
-    # A drop reported by the browser since the last run: apply it before drawing, so this run shows
-    # the result (or the refusal) from the database.
-    drop = tf.pending_drop("stdnd")
-    if drop:
-        try:
-            move = drops.board_destination(drop, prefix)
-        except DomainError as error:
-            ui.show_error(error)
-        else:
-            tf.apply_move(drop.record_id, drop.version, index=drop.index, neighbours=list(drop.neighbours), **move)
+    _apply_pending_drop(prefix)
     _apply_quick_add(team_id, st.session_state.get("_board_labels", {}))
 
     limits_state = st.session_state.setdefault("_board_limits", {})
@@ -195,9 +186,50 @@ def draw_board(team_id: int, view: str, customer_query: str, quadrant: str | Non
         customer_query=customer_query.strip() or None, quadrant=quadrant, due=due, include_done=include_done,
         member_offset=member_offset, member_limit=tasks.DEFAULT_MEMBERS_PER_PAGE,
     )
-    members = list(data.members)  # the Move to… menu offers the whole team
     labels = {f"bcol-{prefix}-{c.id}": _column_label(c, view) for c in data.columns}
     st.session_state["_board_labels"] = labels
+    _board_header(team_id, data, view, prefix, labels, member_offset)
+
+    open_add = st.session_state.get("_board_qa")
+    drawn: dict[str, list[int]] = {}
+    with st.container(key="board-row", horizontal=True, wrap=False, gap="small"):
+        for column in data.columns:
+            key = f"bcol-{prefix}-{column.id}"
+            with st.container(key=f"bwrap-{prefix}-{column.id}", width=board_wall.COLUMN_WIDTH, gap="small"):
+                st.markdown(_column_head(column, view, labels[key]))
+                _quick_add(key, open_add == key)
+                with st.container(key=key, border=True):
+                    for card in column.cards:
+                        with st.container(key=tf.card_key(card), border=True):
+                            st.markdown(_card_markdown(card))
+                drawn[key] = [card.id for card in column.cards]
+                if column.hidden and _show_more_clicked(column, key):
+                    column_limits[column.id] = min(tasks.MAX_CARDS_PER_COLUMN, len(column.cards) + tasks.DEFAULT_CARDS_PER_COLUMN)
+                    limits_state[(team_id, view)] = column_limits
+                    st.rerun()
+
+    tf.remember_drawn("stdnd", drawn)
+    tf.enable_dnd(list(drawn), "stdnd")
+    tf.show_open_dialog()
+
+
+def _apply_pending_drop(prefix: str) -> None:
+    """A drop reported by the browser since the last run: applied before drawing, so this run shows
+    the result (or the refusal) from the database."""
+    drop = tf.pending_drop("stdnd")
+    if not drop:
+        return
+    try:
+        move = drops.board_destination(drop, prefix)
+    except DomainError as error:
+        ui.show_error(error)
+    else:
+        tf.apply_move(drop.record_id, drop.version, index=drop.index, neighbours=list(drop.neighbours), **move)
+
+
+def _board_header(team_id: int, data: tasks.Board, view: str, prefix: str, labels: dict[str, str],
+                  member_offset: int) -> None:
+    """WIP warnings, the count line, the Move to… picker, the limits editor and member paging."""
     for column in data.columns:
         if column.over_wip_limit:
             st.warning(ui.t("wall.wip.over", column=labels[f"bcol-s-{column.id}"], n=column.wip_count,
@@ -205,73 +237,67 @@ def draw_board(team_id: int, view: str, customer_query: str, quadrant: str | Non
     h1, h2, h3 = st.columns([3, 2, 1], vertical_alignment="center")
     h1.caption(ui.t("board.shown", shown=data.shown, total=data.total) + " · " + ui.t("wall.scroll_hint"))
     with h2:
-        _card_picker(data, view, prefix, members, labels)
+        _card_picker(data, view, prefix, list(data.members), labels)  # the Move to… menu offers the whole team
     if view == "status":
         with h3:
             _wip_editor(team_id, data)
     if view == "member" and data.members_total > tasks.DEFAULT_MEMBERS_PER_PAGE:
-        # Very large teams: a page of members at a time (the Unassigned column stays on every page).
-        page_size = tasks.DEFAULT_MEMBERS_PER_PAGE
-        last = (data.members_total - 1) // page_size * page_size
-        p1, p2, p3 = st.columns([1, 3, 1])
-        if p1.button(ui.t("common.previous"), key="board_members_prev", disabled=member_offset <= 0, width="stretch"):
-            st.session_state[f"_board_member_offset_{team_id}"] = max(0, member_offset - page_size)
-            st.rerun()
-        p2.caption(ui.t("board.members_page", first=member_offset + 1,
-                        last=min(member_offset + page_size, data.members_total), total=data.members_total))
-        if p3.button(ui.t("common.next"), key="board_members_next", disabled=member_offset >= last, width="stretch"):
-            st.session_state[f"_board_member_offset_{team_id}"] = min(last, member_offset + page_size)
-            st.rerun()
+        _member_pager(team_id, data.members_total, member_offset)
     if view == "member" and len(data.columns) == 1:
         st.info(ui.t("board.no_members"), icon=":material/group_off:")
 
-    open_add = st.session_state.get("_board_qa")
-    container_keys: list[str] = []
-    drawn: dict[str, list[int]] = {}
-    with st.container(key="board-row", horizontal=True, wrap=False, gap="small"):
-        for column in data.columns:
-            key = f"bcol-{prefix}-{column.id}"
-            with st.container(key=f"bwrap-{prefix}-{column.id}", width=board_wall.COLUMN_WIDTH, gap="small"):
-                if view == "status":
-                    head = f"#### {labels[key]} · {column.total}"
-                    if column.wip_limit:
-                        wip = ui.t("wall.wip.count", n=column.wip_count, limit=column.wip_limit)
-                        head += "  \n" + (f":red[:material/warning: **{wip}**]" if column.over_wip_limit else wip)
-                    st.markdown(head)
-                elif column.member_id is None:
-                    st.markdown(f"#### {labels[key]} · {column.total}")
-                else:
-                    load = ui.t("board.load", open=column.open_tasks, capacity=column.capacity)
-                    st.markdown(f"#### {_avatar(column.member_id, column.title)} {ui.esc(column.title)} · {column.total}\n"
-                                f"{ui.esc(column.team)} · " + (f":red[**{load}**]" if column.over_capacity else load))
-                if open_add == key:
-                    with st.form("qa-form", clear_on_submit=True, border=False):
-                        st.text_input(ui.t("wall.add_title"), key="qa-title", max_chars=tasks.TITLE_MAX,
-                                      placeholder=ui.t("wall.add_placeholder"), label_visibility="collapsed")
-                        st.form_submit_button(ui.t("wall.add_submit"), key="qa-go", type="primary", icon=":material/add:")
-                    if st.button(ui.t("wall.add_close"), key="qa-close", type="tertiary"):
-                        st.session_state.pop("_board_qa", None)
-                        st.rerun(scope="fragment")
-                elif st.button(ui.t("wall.add_card"), key=f"qa-open-{key}", type="tertiary", icon=":material/add:"):
-                    st.session_state["_board_qa"] = key
-                    st.rerun(scope="fragment")
-                with st.container(key=key, border=True):
-                    for card in column.cards:
-                        with st.container(key=tf.card_key(card), border=True):
-                            st.markdown(_card_markdown(card))
-                container_keys.append(key)
-                drawn[key] = [card.id for card in column.cards]
-                if column.hidden:
-                    step = tasks.DEFAULT_CARDS_PER_COLUMN
-                    if st.button(ui.t("board.show_more", n=min(step, column.hidden), hidden=column.hidden),
-                                 key=f"more-{key}", icon=":material/expand_more:"):
-                        column_limits[column.id] = min(tasks.MAX_CARDS_PER_COLUMN, len(column.cards) + step)
-                        limits_state[(team_id, view)] = column_limits
-                        st.rerun()
 
-    tf.remember_drawn("stdnd", drawn)
-    tf.enable_dnd(container_keys, "stdnd")
-    tf.show_open_dialog()
+def _member_pager(team_id: int, members_total: int, member_offset: int) -> None:
+    """Very large teams: a page of members at a time (the Unassigned column stays on every page)."""
+    page_size = tasks.DEFAULT_MEMBERS_PER_PAGE
+    last = (members_total - 1) // page_size * page_size
+    p1, p2, p3 = st.columns([1, 3, 1])
+    if p1.button(ui.t("common.previous"), key="board_members_prev", disabled=member_offset <= 0, width="stretch"):
+        st.session_state[f"_board_member_offset_{team_id}"] = max(0, member_offset - page_size)
+        st.rerun()
+    p2.caption(ui.t("board.members_page", first=member_offset + 1,
+                    last=min(member_offset + page_size, members_total), total=members_total))
+    if p3.button(ui.t("common.next"), key="board_members_next", disabled=member_offset >= last, width="stretch"):
+        st.session_state[f"_board_member_offset_{team_id}"] = min(last, member_offset + page_size)
+        st.rerun()
+
+
+def _column_head(column, view: str, label: str) -> str:
+    """A column's heading as one markdown: name and count, with the WIP limit (status view) or the
+    member's team and load (member view)."""
+    if view == "status":
+        head = f"#### {label} · {column.total}"
+        if column.wip_limit:
+            wip = ui.t("wall.wip.count", n=column.wip_count, limit=column.wip_limit)
+            head += "  \n" + (f":red[:material/warning: **{wip}**]" if column.over_wip_limit else wip)
+        return head
+    if column.member_id is None:
+        return f"#### {label} · {column.total}"
+    load = ui.t("board.load", open=column.open_tasks, capacity=column.capacity)
+    return (f"#### {_avatar(column.member_id, column.title)} {ui.esc(column.title)} · {column.total}\n"
+            f"{ui.esc(column.team)} · " + (f":red[**{load}**]" if column.over_capacity else load))
+
+
+def _quick_add(key: str, is_open: bool) -> None:
+    """The quick-add at the top of a column: a button, or (open) a one-line form and a close button."""
+    if not is_open:
+        if st.button(ui.t("wall.add_card"), key=f"qa-open-{key}", type="tertiary", icon=":material/add:"):
+            st.session_state["_board_qa"] = key
+            st.rerun(scope="fragment")
+        return
+    with st.form("qa-form", clear_on_submit=True, border=False):
+        st.text_input(ui.t("wall.add_title"), key="qa-title", max_chars=tasks.TITLE_MAX,
+                      placeholder=ui.t("wall.add_placeholder"), label_visibility="collapsed")
+        st.form_submit_button(ui.t("wall.add_submit"), key="qa-go", type="primary", icon=":material/add:")
+    if st.button(ui.t("wall.add_close"), key="qa-close", type="tertiary"):
+        st.session_state.pop("_board_qa", None)
+        st.rerun(scope="fragment")
+
+
+def _show_more_clicked(column, key: str) -> bool:
+    step = tasks.DEFAULT_CARDS_PER_COLUMN
+    return st.button(ui.t("board.show_more", n=min(step, column.hidden), hidden=column.hidden),
+                     key=f"more-{key}", icon=":material/expand_more:")
 
 
 draw_board(team_id, view, customer_query, quadrant, due, include_done)
