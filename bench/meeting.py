@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     from core import auth, goals, meeting
     from db.engine import make_engine
     from db.models import Setting
-    from db.session import current_revision, read_session, unit_of_work
+    from db.session import read_session, table_stamps, unit_of_work
 
     engine = make_engine(url)
     with read_session(engine) as s:
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def poll() -> None:
         with read_session(engine) as s:
-            current_revision(s)
+            table_stamps(s)
 
     def recompute() -> None:
         with read_session(engine) as s:

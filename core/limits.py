@@ -60,7 +60,7 @@ FIELD_MAX: dict[tuple[str, str], int] = {
 }
 # Written by the system, not typed by users: only NUL bytes and non-finite numbers are refused there.
 SYSTEM_TABLES = frozenset({
-    "audit_log", "settings", "revision", "user_sessions", "login_throttles", "scorecard_snapshots",
+    "audit_log", "settings", "revision", "table_revisions", "user_sessions", "login_throttles", "scorecard_snapshots",
     "job_runs", "email_outbox", "automation_runs", "notifications", "feedback_senders",
 })
 LABEL_PREFIX = "limits.field."

@@ -884,6 +884,18 @@ class Revision(Base):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class TableRevision(Base):
+    """The data revision at which each table was last written (see db.session): a cached read
+    records the tables it read and stays valid until one of them is written, so a task moved on
+    the board leaves the cached evaluations, roster and customer views warm. `*` stands for a
+    write whose tables could not be named (every read depends on it)."""
+
+    __tablename__ = "table_revisions"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # ---------------------------------------------------------------------------------------------
 # Issue 17: security (server-side sessions, login throttling)
 # ---------------------------------------------------------------------------------------------

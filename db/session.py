@@ -1,9 +1,10 @@
 """Short-lived sessions: one per user action. Nothing here is cached or kept between actions.
 
 Every transaction that writes data also bumps the single `revision` counter, in the same transaction
-(writes to bookkeeping tables alone do not: see BOOKKEEPING_TABLES).
-Read caches key on the counter and the Meeting page polls it: a write through any app server on
-the same database invalidates every server's cached views, with no in-process state."""
+(writes to bookkeeping tables alone do not: see BOOKKEEPING_TABLES), and records that revision for
+each table it wrote (`table_revisions`). A cached read stays valid until a table it read is written
+(ui.read_cache, db.read_tracking), so a write through any app server on the same database
+invalidates exactly the cached views that depend on it, on every server, with no in-process state."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -11,9 +12,11 @@ from contextlib import contextmanager
 from typing import Any, cast
 
 from sqlalchemy import Connection, CursorResult, Engine, Result, event, inspect, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from db.models import Revision
+from db.models import Revision, TableRevision
 
 _WROTE = "clientcrew_wrote"  # session.info: the names of the tables this transaction wrote
 
@@ -59,16 +62,30 @@ def _remember_dml(orm_execute_state) -> None:
         _wrote(orm_execute_state.session, getattr(orm_execute_state.statement, "table", None))
 
 
+EVERY_TABLE = "*"  # a write whose table could not be named: every cached read depends on it
+
+
+def data_tables(tables) -> set[str]:
+    """The tables of a transaction's writes that hold data a page may show."""
+    return {EVERY_TABLE if t == "?" else t for t in tables} - BOOKKEEPING_TABLES - {"revision", "table_revisions"}
+
+
 def wrote_data(tables) -> bool:
     """Whether a transaction that wrote `tables` changed data a page may show."""
-    return bool(set(tables) - BOOKKEEPING_TABLES - {"revision"})
+    return bool(data_tables(tables))
 
 
 @event.listens_for(AppSession, "before_commit")
 def _bump_revision(session: Session) -> None:
     session.flush()  # before_commit runs before the final flush; flush now so pending adds count
-    if wrote_data(session.info.pop(_WROTE, ())):
+    written = data_tables(session.info.pop(_WROTE, ()))
+    if written:
         session.execute(update(Revision).where(Revision.id == 1).values(value=Revision.value + 1))
+        value = session.scalar(_REVISION_QUERY) or 0
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        for name in sorted(written):  # one order for every writer: no lock-order deadlock on PostgreSQL
+            statement = insert(TableRevision).values(name=name, revision=value)
+            session.execute(statement.on_conflict_do_update(index_elements=["name"], set_={"revision": value}))
     session.info.pop(_WROTE, None)
 
 
@@ -81,6 +98,9 @@ def rowcount(result: Result[Any]) -> int:
     """Rows an UPDATE or DELETE matched. `Session.execute` is typed as returning a plain Result;
     for a DML statement it is a CursorResult, which has the count."""
     return cast(CursorResult[Any], result).rowcount or 0
+
+
+_REVISION_QUERY = select(Revision.value).where(Revision.id == 1)
 
 
 @contextmanager
@@ -109,7 +129,10 @@ def read_session(engine: Engine) -> Iterator[Session]:
         session.close()
 
 
-_REVISION_QUERY = select(Revision.value).where(Revision.id == 1)
+def table_stamps(connection: Session | Connection) -> dict[str, int]:
+    """The revision at which each table was last written ("*": a write to unnamed tables), read in
+    one query once per script run; a table never written since the schema was created is absent."""
+    return {name: value for name, value in connection.execute(select(TableRevision.name, TableRevision.revision))}
 
 
 def current_revision(session: Session | Connection) -> int:

@@ -1,5 +1,5 @@
 """Reads and writes of core functions: `cached` (the process-wide read cache keyed by database,
-user, revision and date), `read`, `write` (one transaction, refusals shown), the loaded-version
+user, date and arguments, valid until a table the read used is written), `read`, `write` (one transaction, refusals shown), the loaded-version
 guard of edit forms, and `view`s built from cached reads.
 """
 from __future__ import annotations
@@ -14,25 +14,26 @@ from core.errors import DomainError
 from db.engine import database_url
 from db.session import read_session, unit_of_work
 from ui.read_cache import builder_key, check_builder, freeze
-from ui.runtime import _forget_revision, _read_cache, actor, engine, revision
+from ui.runtime import _forget_revision, _read_cache, actor, engine, stamps
 from ui.text import flash, lang, show_error
 
 
 def cached(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call core `fn(session, actor, *args, **kwargs)` through a cache keyed by the database, the
-    acting user, the data revision and the date (entries also expire after ten minutes): one manager never sees another's data, and a write anywhere
-    invalidates. Arguments must be hashable. Each caller gets its own copy of mutable containers
+    acting user and the date (entries also expire after ten minutes), each entry valid until one of
+    the tables it read is written, through any server: one manager never sees another's data, and
+    a write invalidates exactly the reads that depend on it. Arguments must be hashable. Each caller gets its own copy of mutable containers
     and DataFrames, so a page that relabels a column cannot change what the next run reads."""
     who = actor()
     url = database_url()
     # today: reads that work out "overdue" or "due" from the date start afresh at midnight
-    key = (url, fn, who, revision(), date.today(), freeze(args), freeze(kwargs) if kwargs else ())
+    key = (url, fn, who, date.today(), freeze(args), freeze(kwargs) if kwargs else ())
 
     def compute() -> Any:
         with read_session(engine()) as s:
             return fn(s, who, *args, **kwargs)
 
-    return _read_cache().get(key, compute)
+    return _read_cache().get(key, compute, stamps())
 
 
 def read(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -88,16 +89,16 @@ def forget_version(record: str, record_id: Any) -> None:
 
 def view(build: Callable[[Any], Any], source: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """What a page shows built from a cached read (a translated display table, a chart's spec and
-    rows): `build(cached(source, *args, **kwargs))`, built once per read, builder, user, language,
-    date and data revision. The key is made from the read and the builder, never written by hand:
+    rows): `build(cached(source, *args, **kwargs))`, built once per read, builder, user, language
+    and date, and again when a table the read used is written. The key is made from the read and the builder, never written by hand:
     the builder is a named function whose other inputs are bound with functools.partial (see
     ui.read_cache.check_builder, which refuses one that reads anything else). Build immutable
     results (Arrow tables, tuples): they are shared by every run that shows them."""
-    key = (database_url(), "view", builder_key(build), source, actor(), revision(), date.today(), lang(),
+    key = (database_url(), "view", builder_key(build), source, actor(), date.today(), lang(),
            freeze(args), freeze(kwargs) if kwargs else ())
 
     def compute() -> Any:
         check_builder(build)
         return build(cached(source, *args, **kwargs))
 
-    return _read_cache().get(key, compute)
+    return _read_cache().get(key, compute, stamps())

@@ -1,8 +1,10 @@
-"""An in-process cache of read results keyed by the data revision.
+"""An in-process cache of read results, each valid until a table it read is written.
 
-Every key carries the revision read at the start of the run (see db/session.py), so an entry is
-never stale: a write anywhere makes a new revision and so new keys, and old entries simply age out
-of the LRU. Keeping the objects themselves (rather than pickled copies, as Streamlit's data cache does)
+An entry remembers the tables its computation read (db.read_tracking) and the newest revision at
+which any of them had been written (db.session records one per table); it is used only while that
+is still the newest, checked against the revisions read once at the start of the run. So an
+entry is never stale, a write invalidates only what depends on it, and old entries age out of
+the LRU. Keeping the objects themselves (rather than pickled copies, as Streamlit's data cache does)
 saves a pickle round-trip and the hashing of every argument on each hit; `fresh_copy` hands each
 caller its own copies of frames and containers so no caller can change another's result.
 """
@@ -16,10 +18,13 @@ import threading
 import types
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any, NamedTuple
 
 import pandas as pd
+
+from db import read_tracking
+from db.session import EVERY_TABLE
 
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -139,33 +144,57 @@ def _globals_read(code: types.CodeType) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+class _Entry(NamedTuple):
+    expires: float
+    value: Any
+    tables: frozenset[str]  # what computing it read (db.read_tracking)
+    stamp: int | None  # the newest revision among those tables when it was computed
+
+
+def stamp_of(tables: Iterable[str], stamps: Mapping[str, int]) -> int:
+    """The newest revision at which any of `tables` (or an unnamed table) was written."""
+    return max(stamps.get(t, 0) for t in (*tables, EVERY_TABLE))
+
+
 class ReadCache:
-    """A thread-safe LRU of computed values, each kept at most `ttl` seconds: keys carry the data
-    revision, but some reads also depend on the clock (what is overdue, due today), so an idle
-    database must not keep them forever. Two sessions asking for the same missing key at once
-    may both compute it; the values are equal, so the second simply replaces the first."""
+    """A thread-safe LRU of computed values, each kept at most `ttl` seconds (some reads depend on
+    the clock: what is overdue, due today, so an idle database must not keep them forever).
+
+    Given `stamps` (the revision at which each table was last written, read once per run), an
+    entry records the tables its computation read and is used only while none of them has been
+    written since: a write elsewhere leaves it warm. Without `stamps` the key alone decides.
+    Two sessions asking for the same missing key at once may both compute it; the values are
+    equal, so the second simply replaces the first."""
 
     def __init__(self, max_entries: int = 2000, ttl: float = 600.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.max_entries = max_entries
         self.ttl = ttl
         self._clock = clock
-        self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def get(self, key: Hashable, compute: Callable[[], Any], stamps: Mapping[str, int] | None = None) -> Any:
         now = self._clock()
         with self._lock:
             entry = self._entries.get(key)
-            if entry is not None and entry[0] > now:
+            if entry is not None and entry.expires > now and (
+                    stamps is None or entry.stamp == stamp_of(entry.tables, stamps)):
                 self._entries.move_to_end(key)
                 self.hits += 1
-                return fresh_copy(entry[1])
-            self.misses += 1
-        value = compute()
+                hit = entry
+            else:
+                hit = None
+                self.misses += 1
+        if hit is not None:
+            read_tracking.note(hit.tables)  # an enclosing computation depends on them too
+            return fresh_copy(hit.value)
+        with read_tracking.collecting() as tables:
+            value = compute()
+        stamp = None if stamps is None else stamp_of(tables, stamps)
         with self._lock:
-            self._entries[key] = (now + self.ttl, value)
+            self._entries[key] = _Entry(now + self.ttl, value, frozenset(tables), stamp)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)

@@ -15,7 +15,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from core import auth, config
 from core.permissions import Actor
 from db.engine import database_url, make_engine
-from db.session import current_revision, read_session, unit_of_work
+from db.session import read_session, table_stamps, unit_of_work
 from ui.read_cache import ReadCache, freeze
 
 ENTRY_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
@@ -55,21 +55,27 @@ def _run_state() -> dict:
     return held[1]
 
 
-def revision() -> int:
-    """The data revision (one tiny query, read once per run); caches key on it, so a write
-    anywhere, through any server, invalidates them at the next run."""
+def stamps() -> dict[str, int]:
+    """The revision at which each table was last written (one small query, read once per run).
+    Cached reads are checked against it, so a write anywhere, through any server, invalidates
+    at the next run exactly the reads that depend on what it wrote."""
     state = _run_state()
-    value = state.get("revision")
+    value = state.get("stamps")
     if value is None:
         with engine().connect() as connection:
-            value = current_revision(connection)
-        state["revision"] = value
+            value = table_stamps(connection)
+        state["stamps"] = value
     return value
+
+
+def revision() -> int:
+    """The newest data revision (any table): what a screen that must notice every change polls."""
+    return max(stamps().values(), default=0)
 
 
 def _forget_revision() -> None:
     """After this session's own write: the rest of the run reads the new revision."""
-    _run_state().pop("revision", None)
+    _run_state().pop("stamps", None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -89,14 +95,14 @@ def cookie_key() -> str:
 
 def _gate_read(query: Callable[..., Any], *args: Any) -> Any:
     """`query(session, *args)` for app.py's login gate (no acting user yet), through the read
-    cache keyed by the database, the data revision and the arguments."""
-    key = (database_url(), "gate", query, revision(), freeze(args))
+    cache keyed by the database and the arguments, valid until a table it read is written."""
+    key = (database_url(), "gate", query, freeze(args))
 
     def compute() -> Any:
         with read_session(engine()) as s:
             return query(s, *args)
 
-    return _read_cache().get(key, compute)
+    return _read_cache().get(key, compute, stamps())
 
 
 def actor_for(username: str) -> Actor | None:

@@ -72,8 +72,11 @@ def test_after_sending_feedback_nothing_links_it_to_the_sender(session, world, c
         _send(session, world, who="member_a1", body="The weekly report takes too long")
     after = _dump(session)
     changed = {name for name in after if after[name] != before[name]}
-    # issue 12: plus one distinct-sender token (a keyed hash, never linked to the item) and its salt
-    assert changed <= {"feedback", "revision", "feedback_senders", "settings"} and "feedback" in changed
+    # issue 12: plus one distinct-sender token (a keyed hash, never linked to the item) and its salt;
+    # issue 15: the data revision per table ("feedback" was written at revision N: no person in it)
+    assert changed <= {"feedback", "revision", "table_revisions", "feedback_senders", "settings"} and "feedback" in changed
+    assert after["table_revisions"] - before["table_revisions"] <= {
+        row for row in after["table_revisions"] if row[0] in ("feedback", "feedback_senders", "settings")}
     tokens = after["feedback_senders"] - before["feedback_senders"]
     assert len(tokens) == 1 and not any(str(member.id) == t[-1] for t in tokens)
     new_rows = after["feedback"] - before["feedback"]

@@ -89,3 +89,44 @@ def test_a_worker_pass_with_nothing_due_leaves_the_revision(engine):
     result = worker.Worker(engine, name="test").run_pass(deliver=True)
     assert result.ran  # the slots were claimed: job_runs rows were written
     assert _revision(engine) == start
+
+
+# Per-table revisions (issue 15): a cached read is invalidated only by writes to what it read ----
+def test_a_write_records_the_new_revision_for_each_table_it_wrote_and_only_those(engine):
+    from db.models import Customer, Team
+    from db.session import table_stamps
+
+    with read_session(engine) as s:
+        before = table_stamps(s)
+    with unit_of_work(engine) as s:
+        s.add(Role(code="temp", name_zh="临时", name_en="Temp"))
+    with read_session(engine) as s:
+        after, revision = table_stamps(s), current_revision(s)
+    assert after["roles"] == revision > before.get("roles", 0)
+    for untouched in (Customer.__tablename__, Team.__tablename__):
+        assert after.get(untouched) == before.get(untouched)
+    assert "revision" not in after and "table_revisions" not in after
+
+
+def test_a_bookkeeping_write_records_no_table_revision(engine):
+    from db.models import JobRun
+    from db.session import table_stamps
+
+    with read_session(engine) as s:
+        before = table_stamps(s)
+    with unit_of_work(engine) as s:
+        s.add(JobRun(job="reminders", slot="2026-12-02T14:00", worker="test"))
+    with read_session(engine) as s:
+        assert table_stamps(s) == before
+
+
+def test_a_write_to_a_table_that_cannot_be_named_counts_for_every_table(engine):
+    from sqlalchemy import text
+
+    from db.session import EVERY_TABLE, _wrote, table_stamps
+
+    with unit_of_work(engine) as s:
+        s.execute(text("UPDATE roles SET name_en = name_en"))  # raw SQL: no table the session can see
+        _wrote(s, None)  # what a statement on an unusual target records
+    with read_session(engine) as s:
+        assert table_stamps(s)[EVERY_TABLE] == current_revision(s)
