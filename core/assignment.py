@@ -593,14 +593,9 @@ def _as_move(item: Any) -> Move:
                 item.get("reason_key", "assignment.reason_manual"), tuple(item.get("reason_params", ()) or ()))
 
 
-def apply_moves(session: Session, actor: Actor, moves: list[Any], reason: str | None = None) -> int:  # noqa: C901 - issue 16 point 3: to be split
-    """Apply accepted moves in the caller's one transaction. Every customer and target is checked
-    against the actor's scope; a customer whose owner changed since the proposal is a Conflict;
-    a target pushed over capacity refuses the whole batch. Returns the number of moves applied."""
-    ensure_role(actor, "admin", "manager")
-    scope = scope_for(session, actor)
-    items = [_as_move(m) for m in moves]
-    errors: list[FieldError] = []
+def _movable_customers(session: Session, actor: Actor, scope: Scope, items: list[Move]) -> dict[int, Customer]:
+    """Each move's customer, checked: visible and writable to the actor, the target in scope, and
+    still owned by the member the proposal moved it from (else a Conflict: the proposal is stale)."""
     customers: dict[int, Customer] = {}
     for move in items:
         customer = session.get(Customer, move.customer_id)
@@ -611,36 +606,67 @@ def apply_moves(session: Session, actor: Actor, moves: list[Any], reason: str | 
         if customer.owner_id != move.from_member_id:
             raise Conflict("assignment.stale_move", customer=customer.name)
         customers[move.customer_id] = customer
+    return customers
+
+
+def _net_moves(items: list[Move]) -> tuple[dict[int, int], dict[int, int]]:
+    """How many customers the batch moves to and away from each member."""
+    incoming: dict[int, int] = {}
+    outgoing: dict[int, int] = {}
+    for m in items:
+        if m.to_member_id is not None:
+            incoming[m.to_member_id] = incoming.get(m.to_member_id, 0) + 1
+        if m.from_member_id is not None:
+            outgoing[m.from_member_id] = outgoing.get(m.from_member_id, 0) + 1
+    return incoming, outgoing
+
+
+def _target_errors(session: Session, items: list[Move]) -> list[FieldError]:
+    """A target that is not active, or that the batch pushes over capacity (counting what it gives
+    away in the same batch)."""
     targets = sorted({m.to_member_id for m in items if m.to_member_id is not None})
-    if targets:
-        members = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(targets)))}
-        loads = customer_loads(session, targets)
-        incoming: dict[int, int] = {}
-        outgoing: dict[int, int] = {}
-        for m in items:
-            if m.to_member_id is not None:
-                incoming[m.to_member_id] = incoming.get(m.to_member_id, 0) + 1
-            if m.from_member_id is not None:
-                outgoing[m.from_member_id] = outgoing.get(m.from_member_id, 0) + 1
-        for target in targets:
-            member = members.get(target)
-            if member is None or member.status != "active":
-                errors.append(FieldError("assignment.owner_unavailable", {"name": member.name if member else target}))
-                continue
-            final = loads[target] + incoming.get(target, 0) - outgoing.get(target, 0)
-            if final > member.max_customers:
-                errors.append(FieldError("assignment.over_capacity", {"name": member.name, "load": final, "capacity": member.max_customers}))
+    if not targets:
+        return []
+    errors: list[FieldError] = []
+    members = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(targets)))}
+    loads = customer_loads(session, targets)
+    incoming, outgoing = _net_moves(items)
+    for target in targets:
+        member = members.get(target)
+        if member is None or member.status != "active":
+            errors.append(FieldError("assignment.owner_unavailable", {"name": member.name if member else target}))
+            continue
+        final = loads[target] + incoming.get(target, 0) - outgoing.get(target, 0)
+        if final > member.max_customers:
+            errors.append(FieldError("assignment.over_capacity", {"name": member.name, "load": final, "capacity": member.max_customers}))
+    return errors
+
+
+def _move_params(move: Move, note: str) -> dict[str, Any]:
+    """The audit parameters of one move: its reason's, the reasons made JSON lists, the note cut to 120."""
+    params = dict(move.reason_params)
+    if "why" in params:
+        params["why"] = [list(p) for p in params["why"]]
+    if note:
+        params["note"] = note[:120]
+    return params
+
+
+def apply_moves(session: Session, actor: Actor, moves: list[Any], reason: str | None = None) -> int:
+    """Apply accepted moves in the caller's one transaction. Every customer and target is checked
+    against the actor's scope; a customer whose owner changed since the proposal is a Conflict;
+    a target pushed over capacity refuses the whole batch. Returns the number of moves applied."""
+    ensure_role(actor, "admin", "manager")
+    scope = scope_for(session, actor)
+    items = [_as_move(m) for m in moves]
+    customers = _movable_customers(session, actor, scope, items)
+    errors = _target_errors(session, items)
     if errors:
         raise InvalidInput("error.invalid", errors)
     note = (reason or "").strip()
     applied = 0
     for move in items:
-        params = dict(move.reason_params)
-        if "why" in params:
-            params["why"] = [list(p) for p in params["why"]]
-        if note:
-            params["note"] = note[:120]
-        if set_owner(session, actor, customers[move.customer_id], move.to_member_id, move.reason_key, **params):
+        if set_owner(session, actor, customers[move.customer_id], move.to_member_id, move.reason_key, **_move_params(move, note)):
             applied += 1
     return applied
 

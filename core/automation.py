@@ -206,76 +206,104 @@ def _deal_subject(ref: str, r: Any) -> Subject:
                    customer_id=r.customer_id, industry=r.industry, tier=r.tier)
 
 
-def _find(session: Session, rule: AutomationRule, now: datetime, teams: set[int] | None) -> list[Subject]:  # noqa: C901 - issue 16 point 3: to be split
+def _in_scope(column: Any, teams: set[int] | None) -> Any:
+    """The team filter of a scan: every team when `teams` is None (an admin's or the worker's rule)."""
+    return column.in_(sorted(teams)) if teams is not None else True
+
+
+def _find_customers_created(session: Session, rule: AutomationRule, now: datetime, teams: set[int] | None) -> list[Subject]:
+    rows = session.execute(select(*_CUSTOMER_COLS).where(Customer.created_at >= rule.created_at, Customer.created_at <= now,
+                                                         _in_scope(Customer.team_id, teams)).order_by(Customer.id).limit(MAX_PLAN * 2))
+    return [_customer_subject(f"customer:{c.id}", c.name, c) for c in rows]
+
+
+def _find_follow_ups_overdue(session: Session, rule: AutomationRule, now: datetime, teams: set[int] | None) -> list[Subject]:
+    today = now.date()
+    cutoff = today - timedelta(days=rule.trigger_days)
+    rows = session.execute(select(*_CUSTOMER_COLS, Customer.next_follow_up).where(
+        Customer.next_follow_up < cutoff if rule.trigger_days else Customer.next_follow_up < today,
+        Customer.status != "churned", _in_scope(Customer.team_id, teams)).order_by(Customer.next_follow_up, Customer.id).limit(MAX_PLAN * 2))
+    return [_customer_subject(f"customer:{c.id}:{c.next_follow_up}", c.name, c) for c in rows]
+
+
+def _find_complaints_breached(session: Session, rule: AutomationRule, now: datetime, teams: set[int] | None) -> list[Subject]:
+    """Open complaints past their service target, timed by the same target book as the SLA screens."""
+    from core import service
+
+    rows = session.execute(
+        select(Complaint.id, Complaint.title, Complaint.severity, Complaint.team_id, Complaint.assignee_id, Complaint.opened_at,
+               Complaint.first_response_at, Complaint.resolved_at, Customer.name, Customer.industry, Customer.tier)
+        .join(Customer, Customer.id == Complaint.customer_id)
+        .where(Complaint.status != "resolved", _in_scope(Complaint.team_id, teams)).order_by(Complaint.opened_at)
+    ).all()
+    book = service.TargetBook(session)
+    book.load_pauses(session, [r.id for r in rows])
+    found: list[Subject] = []
+    for r in rows:
+        tm = book.timing(r.id, r.team_id, r.severity, r.opened_at, r.first_response_at, r.resolved_at, now)
+        if tm.breached:
+            found.append(Subject(f"complaint:{r.id}", f"{r.name} · {r.title}", team_id=r.team_id, owner_member_id=r.assignee_id,
+                                 complaint_id=r.id, industry=r.industry, tier=r.tier, priority=r.severity))
+    return found
+
+
+def _find_tasks_overdue(session: Session, rule: AutomationRule, now: datetime, teams: set[int] | None) -> list[Subject]:
+    today = now.date()
+    cutoff = today - timedelta(days=rule.trigger_days)
+    rows = session.execute(
+        select(Task.id, Task.title, Task.team_id, Task.assignee_id, Task.customer_id, Task.importance, Task.due_date,
+               Customer.industry, Customer.tier)
+        .outerjoin(Customer, Customer.id == Task.customer_id)
+        .where(Task.status != "done", Task.due_date < (cutoff if rule.trigger_days else today), _in_scope(Task.team_id, teams))
+        .order_by(Task.due_date, Task.id).limit(MAX_PLAN * 2)
+    )
+    return [Subject(f"task:{r.id}:{r.due_date}", r.title, team_id=r.team_id, owner_member_id=r.assignee_id,
+                    customer_id=r.customer_id, industry=r.industry, tier=r.tier,
+                    priority="high" if r.importance else "normal")
+            for r in rows]
+
+
+def _find_goals_behind(session: Session, rule: AutomationRule, now: datetime, teams: set[int] | None) -> list[Subject]:
+    """Running goals falling behind; a member's goal counts for the member's team."""
+    from core import goals
+    from core.worker import SYSTEM
+
     today = now.date()
     found: list[Subject] = []
-    c: Any  # one result row; each trigger selects its own columns
-    rows: Any
-
-    def in_scope(column):
-        return column.in_(sorted(teams)) if teams is not None else True
-
-    if rule.trigger == "customer_created":
-        for c in session.execute(select(*_CUSTOMER_COLS).where(Customer.created_at >= rule.created_at, Customer.created_at <= now,
-                                                               in_scope(Customer.team_id)).order_by(Customer.id).limit(MAX_PLAN * 2)):
-            found.append(_customer_subject(f"customer:{c.id}", c.name, c))
-    elif rule.trigger == "follow_up_overdue":
-        cutoff = today - timedelta(days=rule.trigger_days)
-        for c in session.execute(select(*_CUSTOMER_COLS, Customer.next_follow_up).where(
-                Customer.next_follow_up < cutoff if rule.trigger_days else Customer.next_follow_up < today,
-                Customer.status != "churned", in_scope(Customer.team_id)).order_by(Customer.next_follow_up, Customer.id).limit(MAX_PLAN * 2)):
-            found.append(_customer_subject(f"customer:{c.id}:{c.next_follow_up}", c.name, c))
-    elif rule.trigger == "complaint_breached":
-        from core import service
-
-        rows = session.execute(
-            select(Complaint.id, Complaint.title, Complaint.severity, Complaint.team_id, Complaint.assignee_id, Complaint.opened_at,
-                   Complaint.first_response_at, Complaint.resolved_at, Customer.name, Customer.industry, Customer.tier)
-            .join(Customer, Customer.id == Complaint.customer_id)
-            .where(Complaint.status != "resolved", in_scope(Complaint.team_id)).order_by(Complaint.opened_at)
-        ).all()
-        book = service.TargetBook(session)
-        book.load_pauses(session, [r.id for r in rows])
-        for r in rows:
-            tm = book.timing(r.id, r.team_id, r.severity, r.opened_at, r.first_response_at, r.resolved_at, now)
-            if tm.breached:
-                found.append(Subject(f"complaint:{r.id}", f"{r.name} · {r.title}", team_id=r.team_id, owner_member_id=r.assignee_id,
-                                     complaint_id=r.id, industry=r.industry, tier=r.tier, priority=r.severity))
-    elif rule.trigger == "task_overdue":
-        cutoff = today - timedelta(days=rule.trigger_days)
-        rows = session.execute(
-            select(Task.id, Task.title, Task.team_id, Task.assignee_id, Task.customer_id, Task.importance, Task.due_date,
-                   Customer.industry, Customer.tier)
-            .outerjoin(Customer, Customer.id == Task.customer_id)
-            .where(Task.status != "done", Task.due_date < (cutoff if rule.trigger_days else today), in_scope(Task.team_id))
-            .order_by(Task.due_date, Task.id).limit(MAX_PLAN * 2)
-        )
-        for r in rows:
-            found.append(Subject(f"task:{r.id}:{r.due_date}", r.title, team_id=r.team_id, owner_member_id=r.assignee_id,
-                                 customer_id=r.customer_id, industry=r.industry, tier=r.tier,
-                                 priority="high" if r.importance else "normal"))
-    elif rule.trigger == "goal_behind":
-        from core import goals
-        from core.worker import SYSTEM
-
-        for g in goals.falling_behind(g for g in goals.list_goals(session, SYSTEM, today=today, limit=1000) if g.end_date >= today):
-            team_id = g.team_id
-            if team_id is None and g.member_id is not None:
-                team_id = session.scalar(select(Member.team_id).where(Member.id == g.member_id))
-            if teams is not None and team_id not in teams:
-                continue
-            found.append(Subject(f"goal:{g.id}:{g.status}", g.title, team_id=team_id, owner_member_id=g.member_id,
-                                 priority="high" if g.importance else "normal"))
-    elif rule.trigger == "deal_won":
-        rows = session.execute(
-            select(*_DEAL_COLS).join(Customer, Customer.id == Deal.customer_id)
-            .where(won_between(rule.created_at.date(), None), in_scope(Customer.team_id))
-            .order_by(Deal.id).limit(MAX_PLAN * 2)
-        )
-        for r in rows:
-            found.append(_deal_subject(f"deal:{r.deal_id}:won", r))
-    # deal_stage_changed: only through the hook
+    for g in goals.falling_behind(g for g in goals.list_goals(session, SYSTEM, today=today, limit=1000) if g.end_date >= today):
+        team_id = g.team_id
+        if team_id is None and g.member_id is not None:
+            team_id = session.scalar(select(Member.team_id).where(Member.id == g.member_id))
+        if teams is not None and team_id not in teams:
+            continue
+        found.append(Subject(f"goal:{g.id}:{g.status}", g.title, team_id=team_id, owner_member_id=g.member_id,
+                             priority="high" if g.importance else "normal"))
     return found
+
+
+def _find_deals_won(session: Session, rule: AutomationRule, now: datetime, teams: set[int] | None) -> list[Subject]:
+    rows = session.execute(
+        select(*_DEAL_COLS).join(Customer, Customer.id == Deal.customer_id)
+        .where(won_between(rule.created_at.date(), None), _in_scope(Customer.team_id, teams))
+        .order_by(Deal.id).limit(MAX_PLAN * 2)
+    )
+    return [_deal_subject(f"deal:{r.deal_id}:won", r) for r in rows]
+
+
+# The scan behind each trigger; deal_stage_changed has none: it fires only through the hook.
+_FINDERS: dict[str, Callable[[Session, AutomationRule, datetime, set[int] | None], list[Subject]]] = {
+    "customer_created": _find_customers_created,
+    "follow_up_overdue": _find_follow_ups_overdue,
+    "complaint_breached": _find_complaints_breached,
+    "task_overdue": _find_tasks_overdue,
+    "goal_behind": _find_goals_behind,
+    "deal_won": _find_deals_won,
+}
+
+
+def _find(session: Session, rule: AutomationRule, now: datetime, teams: set[int] | None) -> list[Subject]:
+    finder = _FINDERS.get(rule.trigger)
+    return finder(session, rule, now, teams) if finder is not None else []
 
 
 def _matches(subject: Subject, conditions: dict[str, Any], team_tree: dict[int, set[int]]) -> bool:

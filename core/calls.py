@@ -177,10 +177,8 @@ def _fingerprint(member_id: int, at: datetime, topic: str | None, answered: bool
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:64]
 
 
-def import_calls(session: Session, actor: Actor, frame: pd.DataFrame, mapping: dict[str, str | None],  # noqa: C901 - issue 16 point 3: to be split
-                 progress: Callable[[float], None] | None = None) -> ImportResult:
-    """Import a call sheet with `mapping` (our field -> the sheet's header), all or nothing."""
-    ensure_role(actor, "admin", "manager")
+def _check_mapping(actor: Actor, frame: pd.DataFrame, mapping: dict[str, str | None]) -> None:
+    """The required fields are mapped, to headers the sheet has, and the sheet is not too long."""
     missing = [f for f in REQUIRED if not mapping.get(f)]
     if missing:
         raise InvalidInput("error.invalid", errors=[FieldError("calls.error.unmapped", {"field": t(f"calls.field.{f}", actor.language)},
@@ -190,62 +188,108 @@ def import_calls(session: Session, actor: Actor, frame: pd.DataFrame, mapping: d
         raise InvalidInput("calls.error.header_gone", header=unknown[0])
     if len(frame) > MAX_ROWS:
         raise InvalidInput("calls.error.too_many", n=MAX_ROWS)
-    agents = AgentBook(session, actor)
+
+
+@dataclass
+class _Sheet:
+    """The sheet's values by our field (a list of Nones for an unmapped field), read row by row."""
+    columns: dict[str, str | None]  # our field -> the sheet's header
+    data: dict[str, list[Any]]
+    agents: AgentBook
+    dayfirst: bool
+
+
+@dataclass
+class _ParsedCall:
+    member_id: int | None
+    at: datetime | None
+    answered: bool | None
+    resolved: bool | None
+    speed: int | None
+    talk: int | None
+    csat: int | None
+    topic: str | None
+
+
+def _parse_csat(raw: Any) -> int | None:
+    """A rating rounded to a whole number; -1 for text that is no number (out of 1-5: an error)."""
+    if raw is not None and not (isinstance(raw, float) and pd.isna(raw)) and str(raw).strip() != "":
+        try:
+            return int(round(float(str(raw).strip())))
+        except ValueError:
+            return -1
+    return None
+
+
+def _parse_topic(topic: Any) -> str | None:
+    return None if topic is None or (isinstance(topic, float) and pd.isna(topic)) else str(topic).strip()[:120] or None
+
+
+def _parse_call(sheet: _Sheet, i: int, errors: list[FieldError]) -> _ParsedCall:
+    """Row `i` of the sheet read into a call; each bad cell adds a FieldError at its row and column."""
+    data, columns, row_no = sheet.data, sheet.columns, i + 1
+    member_id = sheet.agents.find(data["agent"][i])
+    if member_id is None:
+        errors.append(FieldError("calls.error.agent", {"value": str(data["agent"][i])[:60]}, row=row_no, column=columns["agent"]))
+    at = parse_time(data["time"][i], sheet.dayfirst)
+    if at is None:
+        errors.append(FieldError("calls.error.time", {"value": str(data["time"][i])[:40]}, row=row_no, column=columns["time"]))
+    answered = parse_bool(data["answered"][i])
+    if answered is None:
+        errors.append(FieldError("calls.error.yes_no", {"value": str(data["answered"][i])[:40]}, row=row_no, column=columns["answered"]))
+    resolved = parse_bool(data["resolved"][i]) if columns["resolved"] else False
+    if resolved is None:
+        errors.append(FieldError("calls.error.yes_no", {"value": str(data["resolved"][i])[:40]}, row=row_no, column=columns["resolved"]))
+    speed, ok_speed = parse_seconds(data["speed_of_answer"][i])
+    talk, ok_talk = parse_seconds(data["talk_time"][i])
+    for ok, f in ((ok_speed, "speed_of_answer"), (ok_talk, "talk_time")):
+        if not ok:
+            errors.append(FieldError("calls.error.duration", {"value": str(data[f][i])[:40]}, row=row_no, column=columns[f]))
+    raw_csat = data["satisfaction"][i]
+    csat = _parse_csat(raw_csat)
+    if csat is not None and not 1 <= csat <= 5:
+        errors.append(FieldError("calls.error.csat", {"value": str(raw_csat)[:20]}, row=row_no, column=columns["satisfaction"]))
+    return _ParsedCall(member_id, at, answered, resolved, speed, talk, csat, _parse_topic(data["topic"][i]))
+
+
+def _call_record(call: _ParsedCall, fingerprint: str, now: datetime) -> dict[str, Any]:
+    """The Call row: a call not answered is not resolved and has no durations."""
+    return {"fingerprint": fingerprint, "member_id": call.member_id, "occurred_at": call.at, "topic": call.topic,
+            "answered": bool(call.answered), "resolved": bool(call.resolved and call.answered),
+            "speed_of_answer_seconds": call.speed if call.answered else None, "talk_seconds": call.talk if call.answered else None,
+            "csat": call.csat, "imported_at": now}
+
+
+def _read_calls(sheet: _Sheet, rows: int, now: datetime,
+                progress: Callable[[float], None] | None) -> tuple[list[dict[str, Any]], int]:
+    """The sheet's calls as Call rows and how many repeated an earlier row; once a row is wrong no
+    more are kept, the rest only checked (up to 200 problems), and any problem refuses the sheet."""
     errors: list[FieldError] = []
     records: list[dict[str, Any]] = []
     seen: set[str] = set()
     duplicates = 0
-    columns = {f: mapping.get(f) for f in FIELDS}
-    data = {f: (frame[h].tolist() if h else [None] * len(frame)) for f, h in columns.items()}
-    now = utcnow()
-    dayfirst = day_first(data["time"])
-    for i in range(len(frame)):
-        row_no = i + 1
-        member_id = agents.find(data["agent"][i])
-        if member_id is None:
-            errors.append(FieldError("calls.error.agent", {"value": str(data["agent"][i])[:60]}, row=row_no, column=columns["agent"]))
-        at = parse_time(data["time"][i], dayfirst)
-        if at is None:
-            errors.append(FieldError("calls.error.time", {"value": str(data["time"][i])[:40]}, row=row_no, column=columns["time"]))
-        answered = parse_bool(data["answered"][i])
-        if answered is None:
-            errors.append(FieldError("calls.error.yes_no", {"value": str(data["answered"][i])[:40]}, row=row_no, column=columns["answered"]))
-        resolved = parse_bool(data["resolved"][i]) if columns["resolved"] else False
-        if resolved is None:
-            errors.append(FieldError("calls.error.yes_no", {"value": str(data["resolved"][i])[:40]}, row=row_no, column=columns["resolved"]))
-        speed, ok_speed = parse_seconds(data["speed_of_answer"][i])
-        talk, ok_talk = parse_seconds(data["talk_time"][i])
-        for ok, f in ((ok_speed, "speed_of_answer"), (ok_talk, "talk_time")):
-            if not ok:
-                errors.append(FieldError("calls.error.duration", {"value": str(data[f][i])[:40]}, row=row_no, column=columns[f]))
-        csat = None
-        raw_csat = data["satisfaction"][i]
-        if raw_csat is not None and not (isinstance(raw_csat, float) and pd.isna(raw_csat)) and str(raw_csat).strip() != "":
-            try:
-                csat = int(round(float(str(raw_csat).strip())))
-            except ValueError:
-                csat = -1
-            if not 1 <= csat <= 5:
-                errors.append(FieldError("calls.error.csat", {"value": str(raw_csat)[:20]}, row=row_no, column=columns["satisfaction"]))
-        topic = data["topic"][i]
-        topic = None if topic is None or (isinstance(topic, float) and pd.isna(topic)) else str(topic).strip()[:120] or None
+    for i in range(rows):
+        call = _parse_call(sheet, i, errors)
         if len(errors) > 200:
             break
         if errors:
             continue
-        fingerprint = _fingerprint(member_id, at, topic, bool(answered), bool(resolved and answered), speed, talk, csat)
+        fingerprint = _fingerprint(call.member_id, call.at, call.topic, bool(call.answered), bool(call.resolved and call.answered),
+                                   call.speed, call.talk, call.csat)
         if fingerprint in seen:
             duplicates += 1
             continue
         seen.add(fingerprint)
-        records.append({"fingerprint": fingerprint, "member_id": member_id, "occurred_at": at, "topic": topic,
-                        "answered": bool(answered), "resolved": bool(resolved and answered),
-                        "speed_of_answer_seconds": speed if answered else None, "talk_seconds": talk if answered else None,
-                        "csat": csat, "imported_at": now})
+        records.append(_call_record(call, fingerprint, now))
         if progress and i % 500 == 0:
-            progress(0.5 * i / max(len(frame), 1))
+            progress(0.5 * i / max(rows, 1))
     if errors:
         raise InvalidInput("calls.error.rows", errors=errors[:200], n=len(errors))
+    return records, duplicates
+
+
+def _insert_new_calls(session: Session, records: list[dict[str, Any]], progress: Callable[[float], None] | None) -> int:
+    """Insert the calls not imported before (by fingerprint); returns how many."""
     existing: set[str] = set()
     prints = [r["fingerprint"] for r in records]
     for start in range(0, len(prints), 500):
@@ -255,7 +299,22 @@ def import_calls(session: Session, actor: Actor, frame: pd.DataFrame, mapping: d
         session.execute(insert(Call), fresh[start:start + 1000])
         if progress:
             progress(0.5 + 0.5 * min(1.0, (start + 1000) / max(len(fresh), 1)))
-    result = ImportResult(added=len(fresh), skipped_duplicates=duplicates + len(records) - len(fresh), rows=len(frame))
+    return len(fresh)
+
+
+def import_calls(session: Session, actor: Actor, frame: pd.DataFrame, mapping: dict[str, str | None],
+                 progress: Callable[[float], None] | None = None) -> ImportResult:
+    """Import a call sheet with `mapping` (our field -> the sheet's header), all or nothing."""
+    ensure_role(actor, "admin", "manager")
+    _check_mapping(actor, frame, mapping)
+    agents = AgentBook(session, actor)
+    columns = {f: mapping.get(f) for f in FIELDS}
+    data = {f: (frame[h].tolist() if h else [None] * len(frame)) for f, h in columns.items()}
+    now = utcnow()
+    sheet = _Sheet(columns, data, agents, day_first(data["time"]))
+    records, duplicates = _read_calls(sheet, len(frame), now, progress)
+    added = _insert_new_calls(session, records, progress)
+    result = ImportResult(added=added, skipped_duplicates=duplicates + len(records) - added, rows=len(frame))
     audit.record(session, actor, "calls.import", "call", None, None,
                  {"rows": result.rows, "added": result.added, "skipped": result.skipped_duplicates})
     return result

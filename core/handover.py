@@ -11,6 +11,7 @@ moves already proposed, so one person does not receive everything.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from core import assignment, audit, i18n
 from core.errors import Conflict, FieldError, InvalidInput
-from core.permissions import WRITE, Actor, ensure_role, load, scope_for
+from core.permissions import WRITE, Actor, Scope, ensure_role, load, scope_for
 from core.roster import member_load
 from db.base import utcnow
 from db.models import Customer, Member, Task
@@ -107,61 +108,79 @@ def propose_handover(session: Session, actor: Actor, member_id: int) -> Handover
     return proposal
 
 
-def apply_handover(session: Session, actor: Actor, member_id: int, moves: list[dict]) -> dict[str, int]:  # noqa: C901 - issue 16 point 3: to be split
-    """Apply accepted moves: each {"kind": "customer"|"task", "item_id": id, "to_member_id": id or
-    None}. All or nothing: any move that is no longer valid (the item changed hands meanwhile, the
-    new owner is out of scope or gone) refuses the whole handover with the offending line.
-    Every customer move is written to the assignment history; everything is audited."""
-    member = _leaving_member(session, actor, member_id)
+_Planned = tuple[str, Any, "Member | None"]  # kind, the Customer or Task, the new owner (None: the queue)
+
+
+def _handover_target(session: Session, scope: Scope, member: Member, to_id: Any,
+                     position: int) -> tuple[Member | None, FieldError | None]:
+    """The new owner of a move's line, or the error why it cannot be: out of the actor's scope,
+    the leaving member themself, or not active. No owner (None) is the unassigned queue."""
+    if to_id is None:
+        return None, None
+    target = session.get(Member, int(to_id))
+    if target is None or not scope.has_member(target.id):
+        return None, FieldError("handover.target_out_of_scope", row=position, column="handover.col_to")
+    if target.id == member.id or target.status != "active":
+        return None, FieldError("handover.target_not_active", {"name": target.name}, row=position, column="handover.col_to")
+    return target, None
+
+
+def _handover_item(session: Session, member: Member, kind: Any, item_id: Any, target: Member | None,
+                   position: int) -> tuple[Any, FieldError | None]:
+    """The customer or open task a line moves, or the error: it changed hands (or is done) since the
+    proposal, or it is a task without a new owner (tasks do not go to a queue)."""
+    moved = FieldError("handover.item_moved", row=position, column="handover.col_item")
+    if kind == CUSTOMER:
+        customer = session.get(Customer, item_id)
+        if customer is None or customer.owner_id != member.id:
+            return None, moved
+        return customer, None
+    if kind == TASK:
+        task = session.get(Task, item_id)
+        if task is None or task.assignee_id != member.id or task.status == "done":
+            return None, moved
+        if target is None:
+            return None, FieldError("handover.task_needs_owner", row=position, column="handover.col_to")
+        return task, None
+    return None, moved
+
+
+def _handover_plan(session: Session, actor: Actor, member: Member, moves: list[dict]) -> list[_Planned]:
+    """Every accepted line checked; any error refuses the whole handover, listing all of them."""
     scope = scope_for(session, actor)
     errors: list[FieldError] = []
-    plan: list[tuple[str, Any, Member | None]] = []
-    item: Any  # a Customer or a Task
+    plan: list[_Planned] = []
     for position, move in enumerate(moves, start=1):
         kind, item_id, to_id = move.get("kind"), move.get("item_id"), move.get("to_member_id")
-        target = None
-        if to_id is not None:
-            target = session.get(Member, int(to_id))
-            if target is None or not scope.has_member(target.id):
-                errors.append(FieldError("handover.target_out_of_scope", row=position, column="handover.col_to"))
-                continue
-            if target.id == member.id or target.status != "active":
-                errors.append(FieldError("handover.target_not_active", {"name": target.name}, row=position, column="handover.col_to"))
-                continue
-        if kind == CUSTOMER:
-            item = session.get(Customer, item_id)
-            if item is None or item.owner_id != member.id:
-                errors.append(FieldError("handover.item_moved", row=position, column="handover.col_item"))
-                continue
-        elif kind == TASK:
-            item = session.get(Task, item_id)
-            if item is None or item.assignee_id != member.id or item.status == "done":
-                errors.append(FieldError("handover.item_moved", row=position, column="handover.col_item"))
-                continue
-            if target is None:
-                errors.append(FieldError("handover.task_needs_owner", row=position, column="handover.col_to"))
-                continue
-        else:
-            errors.append(FieldError("handover.item_moved", row=position, column="handover.col_item"))
+        target, error = _handover_target(session, scope, member, to_id, position)
+        if error is None:
+            item, error = _handover_item(session, member, kind, item_id, target, position)
+        if error is not None:
+            errors.append(error)
             continue
-        plan.append((kind, item, target))
+        plan.append((str(kind), item, target))  # CUSTOMER or TASK: any other kind is an error above
     if errors:
         raise InvalidInput("handover.invalid", errors)
     if not plan:
         raise Conflict("handover.nothing")
-    reason = f"handover: {member.name} leaving"
-    now = utcnow()
-    counts = {"customers": 0, "tasks": 0}
-    everything = list(plan)
-    customer_moves = [  # the assignment engine moves customers (history, audit, capacity checks)
+    return plan
+
+
+def _hand_over_customers(session: Session, actor: Actor, member: Member, plan: list[_Planned]) -> int:
+    """The assignment engine moves customers (history, audit, capacity checks)."""
+    customer_moves = [
         {"customer_id": item.id, "customer_name": item.name, "from_member_id": member.id,
          "to_member_id": target.id if target else None, "to_name": target.name if target else None,
          "reason_key": "assignment.reason_handover" if target else "assignment.reason_handover_queue",
          "reason_params": (("name", member.name), ("why", ()))}
         for kind, item, target in plan if kind == CUSTOMER
     ]
-    if customer_moves:
-        counts["customers"] = assignment.apply_moves(session, actor, customer_moves)
+    return assignment.apply_moves(session, actor, customer_moves) if customer_moves else 0
+
+
+def _hand_over_tasks(session: Session, actor: Actor, member: Member, plan: list[_Planned], now: datetime) -> int:
+    reason = f"handover: {member.name} leaving"
+    count = 0
     for kind, item, target in plan:
         if kind != TASK:
             continue
@@ -171,9 +190,23 @@ def apply_handover(session: Session, actor: Actor, member_id: int, moves: list[d
         item.version += 1
         item.updated_at = now
         audit.record(session, actor, "task.reassign", "task", item.id, before, {"assignee_id": to_id, "reason": reason})
-        counts["tasks"] += 1
+        count += 1
+    return count
+
+
+def apply_handover(session: Session, actor: Actor, member_id: int, moves: list[dict]) -> dict[str, int]:
+    """Apply accepted moves: each {"kind": "customer"|"task", "item_id": id, "to_member_id": id or
+    None}. All or nothing: any move that is no longer valid (the item changed hands meanwhile, the
+    new owner is out of scope or gone) refuses the whole handover with the offending line.
+    Every customer move is written to the assignment history; everything is audited."""
+    member = _leaving_member(session, actor, member_id)
+    plan = _handover_plan(session, actor, member, moves)
+    now = utcnow()
+    counts = {"customers": 0, "tasks": 0}
+    counts["customers"] = _hand_over_customers(session, actor, member, plan)
+    counts["tasks"] = _hand_over_tasks(session, actor, member, plan, now)
     audit.record(session, actor, "member.handover", "member", member.id, None,
-                 {**counts, "moves": [{"kind": k, "id": i.id, "to": t.id if t else None} for k, i, t in everything]})
+                 {**counts, "moves": [{"kind": k, "id": i.id, "to": t.id if t else None} for k, i, t in plan]})
     session.flush()
     from core.member_logins import deactivate_after_handover  # issue 11: the login ends with the handover
 

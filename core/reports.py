@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import pandas as pd
 
@@ -51,60 +51,110 @@ def _missing(value: Any) -> bool:
         return False
 
 
-def _format(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:  # noqa: C901 - issue 16 point 3: to be split
+def _digits(col: Col) -> int:
+    """The decimals of a "decimal", "signed" or "change" column: one unless the column says."""
+    return 1 if col.arg is None else int(col.arg)
+
+
+def _text(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:
+    text = str(value).strip()
+    return text if text else "—"
+
+
+def _label(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:
+    return i18n.choice_label(col.arg, str(value), lang)
+
+
+def _money(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:
+    """In the row's own currency when the column names one, else the workspace's."""
+    money = row.get(col.arg) if col.arg else currency
+    return i18n.format_money(value, lang, money or currency, short=False)
+
+
+def _whole(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:
+    return i18n.format_number(value, lang, 0, short=False)
+
+
+def _decimal(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:
+    return i18n.format_decimal(value, lang, _digits(col))
+
+
+def _points(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:
+    return i18n.format_points(value, lang)
+
+
+def _share(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:
+    return i18n.format_percent(value, lang)
+
+
+def _seconds(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:
+    return i18n.t("service.unit.s", lang, n=i18n.format_number(value, lang, 0, short=False))
+
+
+def _signed(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:
+    """On screen: +0.4 / −1.2 (a file takes "change")."""
+    return i18n.format_decimal(value, lang, _digits(col), signed=True)
+
+
+def _change(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:
+    """A number, so its sign stays a sign (text starting with + or - is defused as a formula)."""
+    return round(float(value), _digits(col))
+
+
+def _hours(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:
+    return i18n.t("service.unit.h", lang, n=i18n.format_decimal(value, lang, 1))
+
+
+def _date(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:
+    """A date, a timestamp's day or an ISO text's; text that is no date is shown as it is."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        value = value.date()
+    return i18n.format_date(value if isinstance(value, date) else pd.Timestamp(value).date(), lang)
+
+
+def _datetime(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:
+    """To the second; a plain date stays a date; text that is no timestamp is shown as it is."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, datetime) and isinstance(value, date):
+        return i18n.format_date(value, lang)
+    return i18n.format_date(pd.Timestamp(value).to_pydatetime().replace(microsecond=0), lang)
+
+
+def _metric(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:
+    """As the row's metric is measured (`arg` names its column), in the goal's own unit if any."""
     from core import metrics  # metrics formats measured values; imported late to keep this module light
 
+    unit = row.get(col.unit_col) if col.unit_col else None
+    return metrics.format_metric(float(value), row.get(col.arg), lang, currency, unit or None)
+
+
+# How each kind shows a value that is there ("yesno" also shows a missing one: see _format).
+_FORMATTERS: dict[str, Callable[[Col, Any, dict, str, str], Any]] = {
+    "text": _text, "label": _label, "money": _money, "count": _whole, "integer": _whole, "decimal": _decimal,
+    "points": _points, "share": _share, "seconds": _seconds, "signed": _signed, "change": _change, "hours": _hours,
+    "date": _date, "datetime": _datetime, "metric": _metric,
+}
+
+
+def _format(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:
     kind = col.kind
     if kind == "yesno":
         return "—" if _missing(value) else i18n.t("common.yes" if bool(value) else "common.no", lang)
     if _missing(value) or (isinstance(value, str) and not value.strip() and kind != "text"):
         return "—"
-    if kind == "text":
-        text = str(value).strip()
-        return text if text else "—"
-    if kind == "label":
-        return i18n.choice_label(col.arg, str(value), lang)
-    if kind == "money":
-        money = row.get(col.arg) if col.arg else currency
-        return i18n.format_money(value, lang, money or currency, short=False)
-    if kind in ("count", "integer"):
-        return i18n.format_number(value, lang, 0, short=False)
-    if kind == "decimal":
-        return i18n.format_decimal(value, lang, 1 if col.arg is None else int(col.arg))
-    if kind == "points":
-        return i18n.format_points(value, lang)
-    if kind == "share":
-        return i18n.format_percent(value, lang)
-    if kind == "seconds":
-        return i18n.t("service.unit.s", lang, n=i18n.format_number(value, lang, 0, short=False))
-    if kind == "signed":  # on screen: +0.4 / −1.2 (a file takes "change")
-        return i18n.format_decimal(value, lang, 1 if col.arg is None else int(col.arg), signed=True)
-    if kind == "change":  # a number, so its sign stays a sign (text starting with + or - is defused as a formula)
-        return round(float(value), 1 if col.arg is None else int(col.arg))
-    if kind == "hours":
-        return i18n.t("service.unit.h", lang, n=i18n.format_decimal(value, lang, 1))
-    if kind == "date":
-        if isinstance(value, str):
-            try:
-                value = date.fromisoformat(value[:10])
-            except ValueError:
-                return value
-        if isinstance(value, datetime):
-            value = value.date()
-        return i18n.format_date(value if isinstance(value, date) else pd.Timestamp(value).date(), lang)
-    if kind == "datetime":
-        if isinstance(value, str):
-            try:
-                value = datetime.fromisoformat(value)
-            except ValueError:
-                return value
-        if not isinstance(value, datetime) and isinstance(value, date):
-            return i18n.format_date(value, lang)
-        return i18n.format_date(pd.Timestamp(value).to_pydatetime().replace(microsecond=0), lang)
-    if kind == "metric":
-        unit = row.get(col.unit_col) if col.unit_col else None
-        return metrics.format_metric(float(value), row.get(col.arg), lang, currency, unit or None)
-    raise ValueError(f"unknown report column kind {kind!r}")
+    formatter = _FORMATTERS.get(kind)
+    if formatter is None:
+        raise ValueError(f"unknown report column kind {kind!r}")
+    return formatter(col, value, row, lang, currency)
 
 
 def _cell(col: Col, value: Any, row: dict, lang: str, currency: str) -> Any:
@@ -237,43 +287,57 @@ _RAW_FLOAT = re.compile(r"^-?\d+\.\d{3,}$")  # 70.91234: a value nobody formatte
 _ISO_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}")
 
 
-def report_problems(frame: pd.DataFrame, allowed: Iterable[str] = ()) -> list[str]:  # noqa: C901 - issue 16 point 3: to be split
+def _number_problem(value: Any) -> str | None:
+    """A bool, a NaN or an unformatted float cell (not text yet)."""
+    if isinstance(value, bool):
+        return "a bare True/False"
+    if value != value:
+        return "an empty value shown as nan"
+    if _RAW_FLOAT.match(repr(value)):
+        return f"an unformatted number {value!r}"
+    return None
+
+
+def _text_problem(text: str) -> str | None:
+    if text in MISSING_WORDS:
+        return f"{text!r}"
+    if _CODE.match(text) or _KEY.match(text):
+        return f"a code {text!r}"
+    if _RAW_FLOAT.match(text):
+        return f"an unformatted number {text!r}"
+    if _ISO_STAMP.match(text):
+        return f"a machine timestamp {text!r}"
+    return None
+
+
+def _value_problem(value: Any, allowed: set[str]) -> str | None:
+    """What is wrong with one header or cell, None when it reads as text for people (or is empty)."""
+    if isinstance(value, (bool, float)):
+        return _number_problem(value)
+    if value is None:
+        return None  # an empty cell
+    text = str(value).strip()
+    if text in allowed:
+        return None
+    return _text_problem(text)
+
+
+def report_problems(frame: pd.DataFrame, allowed: Iterable[str] = ()) -> list[str]:
     """Headers and cells that would read as developer text in a report."""
     allowed = set(allowed)
     problems = []
-
-    def check(where: str, value: Any) -> None:
-        if isinstance(value, bool):
-            problems.append(f"{where}: a bare True/False")
-            return
-        if isinstance(value, float):
-            if value != value:
-                problems.append(f"{where}: an empty value shown as nan")
-            elif _RAW_FLOAT.match(repr(value)):
-                problems.append(f"{where}: an unformatted number {value!r}")
-            return
-        if value is None:
-            return  # an empty cell
-        text = str(value).strip()
-        if text in allowed:
-            return
-        if text in MISSING_WORDS:
-            problems.append(f"{where}: {text!r}")
-        elif _CODE.match(text) or _KEY.match(text):
-            problems.append(f"{where}: a code {text!r}")
-        elif _RAW_FLOAT.match(text):
-            problems.append(f"{where}: an unformatted number {text!r}")
-        elif _ISO_STAMP.match(text):
-            problems.append(f"{where}: a machine timestamp {text!r}")
-
     for header in frame.columns:
-        check(f"header {header!r}", str(header))
+        problem = _value_problem(str(header), allowed)
+        if problem:
+            problems.append(f"header {header!r}: {problem}")
     for header in frame.columns:
         for n, value in enumerate(frame[header].tolist()):
             if isinstance(value, (datetime, pd.Timestamp)):
                 problems.append(f"{header!r} row {n + 1}: an unformatted timestamp")
                 continue
-            check(f"{header!r} row {n + 1}", value)
+            problem = _value_problem(value, allowed)
+            if problem:
+                problems.append(f"{header!r} row {n + 1}: {problem}")
     return problems
 
 

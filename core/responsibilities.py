@@ -132,18 +132,37 @@ def _letters(session: Session, scope: Scope, row: dict, position: int, roles: di
     return out
 
 
-def save_raci(session: Session, actor: Actor, team_id: int | None, rows: list[dict]) -> dict[str, int]:  # noqa: C901 - issue 16 point 3: to be split
-    """Replace the team's RACI table with `rows` (the whole edited table: rows missing from it are
-    deleted). Each row: id (None for a new responsibility), name, description and cells keyed
-    `role:<code>` / `member:<id>`. Returns {"created", "updated", "deleted"}."""
-    scope = scope_for(session, actor)
-    _check_team(session, actor, scope, team_id, write=True)
+_Planned = tuple[Responsibility | None, str, str | None, dict[tuple[str, int], str]]  # row, name, description, letters
+
+
+def _name_error(name: str | None, position: int, names: dict[str, int]) -> FieldError | None:
+    """A row's name: required, at most 160 characters, unique in the table (case aside); `names`
+    keeps the row of each name seen."""
+    if not name:
+        return FieldError("raci.name_required", row=position, column=COL_NAME)
+    if len(name) > 160:
+        return FieldError("raci.too_long", {"max": 160}, row=position, column=COL_NAME)
+    if name.lower() in names:
+        return FieldError("raci.duplicate_name", {"name": name, "other": names[name.lower()]}, row=position, column=COL_NAME)
+    names[name.lower()] = position
+    return None
+
+
+def _accountable_error(label: str, letters: dict[tuple[str, int], str], position: int) -> FieldError | None:
+    """Exactly one A per responsibility."""
+    accountable = [k for k, v in letters.items() if v == "A"]
+    if not accountable:
+        return FieldError("raci.no_accountable", {"name": label}, row=position, column=COL_ACCOUNTABLE)
+    if len(accountable) > 1:
+        return FieldError("raci.many_accountable", {"name": label, "count": len(accountable)}, row=position, column=COL_ACCOUNTABLE)
+    return None
+
+
+def _raci_plan(session: Session, scope: Scope, rows: list[dict], existing: dict[int, Responsibility]) -> list[_Planned]:
+    """Every row checked first; any problem refuses the whole table, listing each."""
     roles = {code: rid for rid, code in session.execute(select(Role.id, Role.code))}
-    existing = {r.id: r for r in session.scalars(
-        select(Responsibility).where(Responsibility.team_id.is_(None) if team_id is None else Responsibility.team_id == team_id)
-    )}
     errors: list[FieldError] = []
-    plan: list[tuple[Responsibility | None, str, str | None, dict[tuple[str, int], str]]] = []
+    plan: list[_Planned] = []
     names: dict[str, int] = {}
     for position, raw in enumerate(rows, start=1):
         row = dict(raw)
@@ -152,57 +171,77 @@ def save_raci(session: Session, actor: Actor, team_id: int | None, rows: list[di
             raise NotFound("error.not_found")
         name = _text(row.get("name"))
         letters = _letters(session, scope, row, position, roles, errors)
-        if not name:
-            errors.append(FieldError("raci.name_required", row=position, column=COL_NAME))
-        elif len(name) > 160:
-            errors.append(FieldError("raci.too_long", {"max": 160}, row=position, column=COL_NAME))
-        elif name.lower() in names:
-            errors.append(FieldError("raci.duplicate_name", {"name": name, "other": names[name.lower()]}, row=position, column=COL_NAME))
-        else:
-            names[name.lower()] = position
-        accountable = [k for k, v in letters.items() if v == "A"]
-        label = name or f"#{position}"
-        if not accountable:
-            errors.append(FieldError("raci.no_accountable", {"name": label}, row=position, column=COL_ACCOUNTABLE))
-        elif len(accountable) > 1:
-            errors.append(FieldError("raci.many_accountable", {"name": label, "count": len(accountable)}, row=position, column=COL_ACCOUNTABLE))
+        for error in (_name_error(name, position, names), _accountable_error(name or f"#{position}", letters, position)):
+            if error is not None:
+                errors.append(error)
         plan.append((existing.get(rid) if rid else None, name or "", _text(row.get("description")), letters))
     if errors:
         raise InvalidInput("raci.rows_invalid", errors, count=len({e.row for e in errors}))
+    return plan
 
-    counts = {"created": 0, "updated": 0, "deleted": 0}
+
+def _delete_missing(session: Session, actor: Actor, existing: dict[int, Responsibility], plan: list[_Planned]) -> int:
+    """Delete the responsibilities the edited table no longer has."""
     kept = {r.id for r, *_ in plan if r is not None}
+    deleted = 0
     for rid, resp in existing.items():
         if rid not in kept:
             audit.record(session, actor, "responsibility.delete", "responsibility", rid, _state(resp), None)
             session.delete(resp)
-            counts["deleted"] += 1
+            deleted += 1
+    return deleted
+
+
+def _create_responsibility(session: Session, actor: Actor, team_id: int | None, name: str, description: str | None,
+                           letters: dict[tuple[str, int], str]) -> None:
+    resp = Responsibility(team_id=team_id, name=name, description=description)
+    resp.assignments = [_cell(resp, k, v) for k, v in letters.items()]
+    session.add(resp)
+    session.flush()
+    audit.record(session, actor, "responsibility.create", "responsibility", resp.id, None, _state(resp))
+
+
+def _update_responsibility(session: Session, actor: Actor, resp: Responsibility, name: str, description: str | None,
+                           letters: dict[tuple[str, int], str]) -> bool:
+    """Write a row onto its responsibility, changing only the cells that differ; True if anything changed."""
+    before = _state(resp)
+    resp.name, resp.description = name, description
+    current = {_cell_key(c): c for c in resp.assignments}
+    for key, cell in current.items():
+        if key not in letters:
+            resp.assignments.remove(cell)
+        elif cell.raci != letters[key]:
+            cell.raci = letters[key]
+    for key, letter in letters.items():
+        if key not in current:
+            resp.assignments.append(_cell(resp, key, letter))
+    session.flush()
+    after = _state(resp)
+    if after == before:
+        return False
+    old, new = audit.changed(before, after)
+    audit.record(session, actor, "responsibility.update", "responsibility", resp.id, old, new)
+    return True
+
+
+def save_raci(session: Session, actor: Actor, team_id: int | None, rows: list[dict]) -> dict[str, int]:
+    """Replace the team's RACI table with `rows` (the whole edited table: rows missing from it are
+    deleted). Each row: id (None for a new responsibility), name, description and cells keyed
+    `role:<code>` / `member:<id>`. Returns {"created", "updated", "deleted"}."""
+    scope = scope_for(session, actor)
+    _check_team(session, actor, scope, team_id, write=True)
+    existing = {r.id: r for r in session.scalars(
+        select(Responsibility).where(Responsibility.team_id.is_(None) if team_id is None else Responsibility.team_id == team_id)
+    )}
+    plan = _raci_plan(session, scope, rows, existing)
+    counts = {"created": 0, "updated": 0, "deleted": 0}
+    counts["deleted"] = _delete_missing(session, actor, existing, plan)
     session.flush()  # free the names of deleted rows before reusing them
     for resp, name, description, letters in plan:
         if resp is None:
-            resp = Responsibility(team_id=team_id, name=name, description=description)
-            resp.assignments = [_cell(resp, k, v) for k, v in letters.items()]
-            session.add(resp)
-            session.flush()
-            audit.record(session, actor, "responsibility.create", "responsibility", resp.id, None, _state(resp))
+            _create_responsibility(session, actor, team_id, name, description, letters)
             counts["created"] += 1
-            continue
-        before = _state(resp)
-        resp.name, resp.description = name, description
-        current = {_cell_key(c): c for c in resp.assignments}
-        for key, cell in current.items():
-            if key not in letters:
-                resp.assignments.remove(cell)
-            elif cell.raci != letters[key]:
-                cell.raci = letters[key]
-        for key, letter in letters.items():
-            if key not in current:
-                resp.assignments.append(_cell(resp, key, letter))
-        session.flush()
-        after = _state(resp)
-        if after != before:
-            old, new = audit.changed(before, after)
-            audit.record(session, actor, "responsibility.update", "responsibility", resp.id, old, new)
+        elif _update_responsibility(session, actor, resp, name, description, letters):
             counts["updated"] += 1
     return counts
 

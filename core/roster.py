@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -510,95 +510,158 @@ class _CleanRow:
     specialties: list[tuple[str, str]]
 
 
-def _validate_rows(session: Session, actor: Actor, scope: Scope, rows: list[dict]) -> tuple[list[_CleanRow], list[FieldError]]:  # noqa: C901 - issue 16 point 3: to be split
-    roles = {code: rid for rid, code in session.execute(select(Role.id, Role.code).where(Role.active.is_(True)))}
+@dataclass
+class _Table:
+    """What every row of an edited member table is checked against; `seen_emails` fills as rows
+    are read (e-mail -> the first row that used it)."""
+    session: Session
+    scope: Scope
+    roles: dict[str, int]  # active role code -> id
+    team_ids: set[int]  # every team
+    existing: dict[int, Member]  # the members the table's rows edit
+    seen_emails: dict[str, int]
+
+
+class _RowErrors:
+    """The problems of one row, each at this row and the named column."""
+
+    def __init__(self, position: int) -> None:
+        self.position = position
+        self.errors: list[FieldError] = []
+
+    def __call__(self, key: str, column: str, **params: Any) -> None:
+        self.errors.append(FieldError(key, params, row=self.position, column=column))
+
+
+def _edited_members(session: Session, rows: list[dict]) -> dict[int, Member]:
     existing_ids = [r["id"] for r in (dict(x) for x in rows) if not _blank(r.get("id"))]
     existing: dict[int, Member] = {}
     if existing_ids:
         for m in session.scalars(select(Member).where(Member.id.in_([int(i) for i in existing_ids]))):
             existing[m.id] = m
-    all_team_ids = set(session.scalars(select(Team.id)))
+    return existing
+
+
+def _row_member_id(table: _Table, row: dict) -> int | None:
+    """The member a row edits (None: a new one); an unknown or out-of-scope id refuses the whole save."""
+    member_id = _int_or_none(row.get("id"))
+    if member_id is not None:
+        if table.existing.get(member_id) is None:
+            raise NotFound("error.not_found")
+        if not table.scope.has_member(member_id):
+            raise PermissionDenied("error.permission_denied")
+    return member_id
+
+
+def _row_name(row: dict, err: _RowErrors) -> str | None:
+    name = _text(row.get("name"))
+    if not name:
+        err("roster.name_required", COL_NAME)
+    elif len(name) > 120:
+        err("roster.too_long", COL_NAME, max=120)
+    return name
+
+
+def _row_email(table: _Table, row: dict, err: _RowErrors) -> str | None:
+    """Lower-cased; well-formed and not used by an earlier row of the same table."""
+    email = _text(row.get("email"))
+    if email is not None:
+        email = email.lower()
+        if not _EMAIL.match(email) or len(email) > 255:
+            err("roster.bad_email", COL_EMAIL, value=email)
+        elif email in table.seen_emails:
+            err("roster.duplicate_email", COL_EMAIL, value=email, other=table.seen_emails[email])
+        else:
+            table.seen_emails[email] = err.position
+    return email
+
+
+def _row_team(table: _Table, row: dict, err: _RowErrors) -> int | None:
+    team_id = _int_or_none(row.get("team_id"))
+    if team_id is None or team_id not in table.team_ids:
+        err("roster.team_required", COL_TEAM)
+    elif not table.scope.everything and team_id not in table.scope.team_ids:
+        err("roster.team_out_of_scope", COL_TEAM)
+    return team_id
+
+
+def _row_role(table: _Table, row: dict, err: _RowErrors) -> int | None:
+    role = _text(row.get("role"))
+    if role is None:
+        err("roster.role_required", COL_ROLE)
+    elif role not in table.roles:
+        err("roster.unknown_role", COL_ROLE, value=role)
+    return table.roles.get(role)
+
+
+def _row_manager(table: _Table, row: dict, member_id: int | None, err: _RowErrors) -> int | None:
+    manager_id = _int_or_none(row.get("manager_id"))
+    if manager_id is not None:
+        if member_id is not None and manager_id == member_id:
+            err("roster.own_manager", COL_MANAGER)
+        elif not table.scope.has_member(manager_id) or table.session.get(Member, manager_id) is None:
+            err("roster.manager_out_of_scope", COL_MANAGER)
+    return manager_id
+
+
+def _row_status(row: dict, err: _RowErrors) -> str:
+    status = _text(row.get("status")) or "active"
+    if status not in MEMBER_STATUSES:
+        err("roster.unknown_status", COL_STATUS, value=status)
+    return status
+
+
+def _row_capacities(row: dict, member_id: int | None, err: _RowErrors) -> dict[str, int | None]:
+    """max_customers and max_open_tasks: whole numbers, the defaults for a new member's blank cell."""
+    values: dict[str, int | None] = {}
+    for key, column, default in (
+        ("max_customers", COL_MAX_CUSTOMERS, DEFAULT_MAX_CUSTOMERS),
+        ("max_open_tasks", COL_MAX_OPEN_TASKS, DEFAULT_MAX_OPEN_TASKS),
+    ):
+        cell = row.get(key)
+        if member_id is None and _blank(cell):
+            cell = default
+        number, problem = _count(cell)
+        if problem:
+            err(problem, column, value=cell)
+        else:  # bounded in core.limits (0-100,000): 1e10 is a row error here, not a failed save
+            err.errors.extend(limits.problems(Member, {key: number}, row=err.position, columns={key: column}))
+        values[key] = number
+    return values
+
+
+def _row_specialties(row: dict, err: _RowErrors) -> list[tuple[str, str]]:
+    specialties: list[tuple[str, str]] = []
+    for tag in _tags(row.get("specialties")):
+        parsed = parse_specialty(tag)
+        if parsed is None:
+            err("roster.bad_specialty", COL_SPECIALTIES, value=tag, kinds=", ".join(SPECIALTY_KINDS))
+        elif parsed not in specialties:
+            specialties.append(parsed)
+    return specialties
+
+
+def _check_row(table: _Table, position: int, raw: dict) -> tuple[_CleanRow, list[FieldError]]:
+    """One row's cells cleaned, with its problems in column order."""
+    row = dict(raw)
+    member_id = _row_member_id(table, row)
+    err = _RowErrors(position)
+    values: dict[str, Any] = {}
+    values["name"] = _row_name(row, err)
+    values["email"] = _row_email(table, row, err)
+    values["phone"] = _text(row.get("phone"))
+    values["team_id"] = _row_team(table, row, err)
+    values["role_id"] = _row_role(table, row, err)
+    values["manager_id"] = _row_manager(table, row, member_id, err)
+    values["status"] = _row_status(row, err)
+    values.update(_row_capacities(row, member_id, err))
+    specialties = _row_specialties(row, err)
+    return _CleanRow(position, member_id, values, specialties), err.errors
+
+
+def _emails_taken(session: Session, clean: list[_CleanRow]) -> list[FieldError]:
+    """E-mail addresses already used by members outside this table."""
     errors: list[FieldError] = []
-    clean: list[_CleanRow] = []
-    seen_emails: dict[str, int] = {}
-    for position, raw in enumerate(rows, start=1):
-        row = dict(raw)
-        member_id = _int_or_none(row.get("id"))
-        member = None
-        if member_id is not None:
-            member = existing.get(member_id)
-            if member is None:
-                raise NotFound("error.not_found")
-            if not scope.has_member(member_id):
-                raise PermissionDenied("error.permission_denied")
-
-        def err(key: str, column: str, **params: Any) -> None:
-            errors.append(FieldError(key, params, row=position, column=column))  # noqa: B023 - used in this iteration only
-
-        values: dict[str, Any] = {}
-        name = _text(row.get("name"))
-        if not name:
-            err("roster.name_required", COL_NAME)
-        elif len(name) > 120:
-            err("roster.too_long", COL_NAME, max=120)
-        values["name"] = name
-        email = _text(row.get("email"))
-        if email is not None:
-            email = email.lower()
-            if not _EMAIL.match(email) or len(email) > 255:
-                err("roster.bad_email", COL_EMAIL, value=email)
-            elif email in seen_emails:
-                err("roster.duplicate_email", COL_EMAIL, value=email, other=seen_emails[email])
-            else:
-                seen_emails[email] = position
-        values["email"] = email
-        values["phone"] = _text(row.get("phone"))
-        team_id = _int_or_none(row.get("team_id"))
-        if team_id is None or team_id not in all_team_ids:
-            err("roster.team_required", COL_TEAM)
-        elif not scope.everything and team_id not in scope.team_ids:
-            err("roster.team_out_of_scope", COL_TEAM)
-        values["team_id"] = team_id
-        role = _text(row.get("role"))
-        if role is None:
-            err("roster.role_required", COL_ROLE)
-        elif role not in roles:
-            err("roster.unknown_role", COL_ROLE, value=role)
-        values["role_id"] = roles.get(role)
-        manager_id = _int_or_none(row.get("manager_id"))
-        if manager_id is not None:
-            if member_id is not None and manager_id == member_id:
-                err("roster.own_manager", COL_MANAGER)
-            elif not scope.has_member(manager_id) or session.get(Member, manager_id) is None:
-                err("roster.manager_out_of_scope", COL_MANAGER)
-        values["manager_id"] = manager_id
-        status = _text(row.get("status")) or "active"
-        if status not in MEMBER_STATUSES:
-            err("roster.unknown_status", COL_STATUS, value=status)
-        values["status"] = status
-        for field, column, default in (
-            ("max_customers", COL_MAX_CUSTOMERS, DEFAULT_MAX_CUSTOMERS),
-            ("max_open_tasks", COL_MAX_OPEN_TASKS, DEFAULT_MAX_OPEN_TASKS),
-        ):
-            cell = row.get(field)
-            if member_id is None and _blank(cell):
-                cell = default
-            number, problem = _count(cell)
-            if problem:
-                err(problem, column, value=cell)
-            else:  # bounded in core.limits (0-100,000): 1e10 is a row error here, not a failed save
-                errors.extend(limits.problems(Member, {field: number}, row=position, columns={field: column}))
-            values[field] = number
-        specialties: list[tuple[str, str]] = []
-        for tag in _tags(row.get("specialties")):
-            parsed = parse_specialty(tag)
-            if parsed is None:
-                err("roster.bad_specialty", COL_SPECIALTIES, value=tag, kinds=", ".join(SPECIALTY_KINDS))
-            elif parsed not in specialties:
-                specialties.append(parsed)
-        clean.append(_CleanRow(position, member_id, values, specialties))
-
-    # e-mail addresses already used by members outside this table
     emails = {c.values["email"]: c for c in clean if c.values["email"]}
     if emails:
         edited_ids = {c.id for c in clean if c.id is not None}
@@ -608,8 +671,12 @@ def _validate_rows(session: Session, actor: Actor, scope: Scope, rows: list[dict
             if other_id not in edited_ids:
                 c = emails[other_email]
                 errors.append(FieldError("roster.email_taken", {"value": other_email}, row=c.index, column=COL_EMAIL))
+    return errors
 
-    # nobody may leave while still holding customers or open tasks: hand over first
+
+def _left_with_work(session: Session, clean: list[_CleanRow], existing: dict[int, Member]) -> list[FieldError]:
+    """Nobody may leave while still holding customers or open tasks: hand over first."""
+    errors: list[FieldError] = []
     leaving = [c for c in clean if c.id is not None and c.values["status"] == "left" and existing[c.id].status != "left"]
     if leaving:
         load = member_load(session, [c.id for c in leaving])
@@ -618,11 +685,15 @@ def _validate_rows(session: Session, actor: Actor, scope: Scope, rows: list[dict
             if customers or tasks:
                 errors.append(FieldError("roster.left_with_work", {"customers": customers, "tasks": tasks},
                                          row=c.index, column=COL_STATUS))
+    return errors
 
-    # manager chains must not loop (a manages b manages a)
+
+def _manager_cycles(session: Session, clean: list[_CleanRow]) -> list[FieldError]:
+    """Manager chains must not loop (a manages b manages a), counting the table's edits."""
+    errors: list[FieldError] = []
     managers = dict(session.execute(select(Member.id, Member.manager_id)).all())
     for c in clean:
-        if c.id is not None:  # a member named as their own manager is reported once, above
+        if c.id is not None:  # a member named as their own manager is reported once, by _row_manager
             managers[c.id] = None if c.values["manager_id"] == c.id else c.values["manager_id"]
     for c in clean:
         if c.id is None or c.values["manager_id"] is None or c.values["manager_id"] == c.id:
@@ -635,6 +706,22 @@ def _validate_rows(session: Session, actor: Actor, scope: Scope, rows: list[dict
                 break
             seen.add(current)
             current = managers.get(current)
+    return errors
+
+
+def _validate_rows(session: Session, actor: Actor, scope: Scope, rows: list[dict]) -> tuple[list[_CleanRow], list[FieldError]]:
+    roles = {code: rid for rid, code in session.execute(select(Role.id, Role.code).where(Role.active.is_(True)))}
+    existing = _edited_members(session, rows)
+    table = _Table(session, scope, roles, set(session.scalars(select(Team.id))), existing, {})
+    errors: list[FieldError] = []
+    clean: list[_CleanRow] = []
+    for position, raw in enumerate(rows, start=1):
+        row, row_errors = _check_row(table, position, raw)
+        clean.append(row)
+        errors.extend(row_errors)
+    errors.extend(_emails_taken(session, clean))
+    errors.extend(_left_with_work(session, clean, existing))
+    errors.extend(_manager_cycles(session, clean))
     errors.sort(key=lambda e: (e.row or 0))
     return clean, errors
 
@@ -685,7 +772,79 @@ def _follow_team_change(session: Session, actor: Actor, member: Member, old_team
     return counts
 
 
-def save_members(session: Session, actor: Actor, rows: list[dict], team_change: str = TEAM_CHANGE_MOVE) -> dict[str, Any]:  # noqa: C901 - issue 16 point 3: to be split
+def _create_member(session: Session, actor: Actor, c: _CleanRow, tags: list[str]) -> None:
+    member = Member(**c.values)
+    member.specialties = [MemberSpecialty(kind=k, value=v) for k, v in c.specialties]
+    session.add(member)
+    session.flush()
+    audit.record(session, actor, "member.create", "member", member.id, None, _member_snapshot(member, tags))
+
+
+def _below_load(session: Session, member: Member) -> dict[str, Any] | None:
+    """The member's load against the new capacity, when it carries more than that (saved, but said)."""
+    customers_now, tasks_now = member_load(session, [member.id])[member.id]
+    over_c = member.max_customers is not None and customers_now > member.max_customers
+    over_t = member.max_open_tasks is not None and tasks_now > member.max_open_tasks
+    if over_c or over_t:
+        return {"name": member.name, "customers": (customers_now, member.max_customers),
+                "tasks": (tasks_now, member.max_open_tasks)}
+    return None
+
+
+def _set_specialties(member: Member, specialties: list[tuple[str, str]]) -> None:
+    """Remove the tags no longer listed and add the new ones; the rows of unchanged tags stay."""
+    keep = {(k, v) for k, v in specialties}
+    for s in list(member.specialties):
+        if (s.kind, s.value) not in keep:
+            member.specialties.remove(s)
+    have = {(s.kind, s.value) for s in member.specialties}
+    for k, v in specialties:
+        if (k, v) not in have:
+            member.specialties.append(MemberSpecialty(kind=k, value=v))
+
+
+@dataclass
+class _SaveResult:
+    created: int = 0
+    updated: int = 0
+    moved_customers: int = 0
+    moved_tasks: int = 0
+    below_load: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _update_member(session: Session, actor: Actor, c: _CleanRow, tags: list[str], team_change: str, result: _SaveResult) -> None:
+    """Write one edited row onto its member (nothing when nothing changed): a changed team is
+    followed by the member's work (`team_change`), a lowered capacity is reported in `result`."""
+    member = session.get(Member, c.id)
+    current_tags = sorted(specialty_tag(s.kind, s.value) for s in member.specialties)
+    before = _member_snapshot(member, current_tags)
+    after = dict(before)
+    after.update(c.values)
+    after["specialties"] = tags
+    if after == before:
+        return
+    old_team_id = member.team_id
+    for key, value in c.values.items():
+        setattr(member, key, value)
+    if member.team_id != old_team_id:
+        session.flush()
+        moved = _follow_team_change(session, actor, member, old_team_id, team_change)
+        result.moved_customers += moved["customers"]
+        result.moved_tasks += moved["tasks"]
+    if before.get("max_customers") != after.get("max_customers") or before.get("max_open_tasks") != after.get("max_open_tasks"):
+        below = _below_load(session, member)
+        if below is not None:
+            result.below_load.append(below)
+    if tags != current_tags:
+        _set_specialties(member, c.specialties)
+    session.flush()
+    old, new = audit.changed(before, after)
+    action = "member.status" if set(new) == {"status"} else "member.update"
+    audit.record(session, actor, action, "member", member.id, old, new)
+    result.updated += 1
+
+
+def save_members(session: Session, actor: Actor, rows: list[dict], team_change: str = TEAM_CHANGE_MOVE) -> dict[str, Any]:
     """Create and update members from an edited table: each row a dict with id (None for a new
     member), name, email, phone, team_id, role (code), manager_id, status, max_customers,
     max_open_tasks, specialties ('kind:value' tags). Every row is checked first; if any is wrong,
@@ -702,57 +861,16 @@ def save_members(session: Session, actor: Actor, rows: list[dict], team_change: 
     clean, errors = _validate_rows(session, actor, scope, rows)
     if errors:
         raise InvalidInput("roster.rows_invalid", errors, count=len({e.row for e in errors}))
-    created = updated = 0
-    moved = {"customers": 0, "tasks": 0}
-    below_load: list[dict[str, Any]] = []
+    result = _SaveResult()
     for c in clean:
         tags = sorted(specialty_tag(k, v) for k, v in c.specialties)
         if c.id is None:
-            member = Member(**c.values)
-            member.specialties = [MemberSpecialty(kind=k, value=v) for k, v in c.specialties]
-            session.add(member)
-            session.flush()
-            audit.record(session, actor, "member.create", "member", member.id, None, _member_snapshot(member, tags))
-            created += 1
-            continue
-        member = session.get(Member, c.id)
-        current_tags = sorted(specialty_tag(s.kind, s.value) for s in member.specialties)
-        before = _member_snapshot(member, current_tags)
-        after = dict(before)
-        after.update(c.values)
-        after["specialties"] = tags
-        if after == before:
-            continue
-        old_team_id = member.team_id
-        for key, value in c.values.items():
-            setattr(member, key, value)
-        if member.team_id != old_team_id:
-            session.flush()
-            for k, n in _follow_team_change(session, actor, member, old_team_id, team_change).items():
-                moved[k] += n
-        if before.get("max_customers") != after.get("max_customers") or before.get("max_open_tasks") != after.get("max_open_tasks"):
-            customers_now, tasks_now = member_load(session, [member.id])[member.id]
-            over_c = member.max_customers is not None and customers_now > member.max_customers
-            over_t = member.max_open_tasks is not None and tasks_now > member.max_open_tasks
-            if over_c or over_t:
-                below_load.append({"name": member.name, "customers": (customers_now, member.max_customers),
-                                   "tasks": (tasks_now, member.max_open_tasks)})
-        if tags != current_tags:
-            keep = {(k, v) for k, v in c.specialties}
-            for s in list(member.specialties):
-                if (s.kind, s.value) not in keep:
-                    member.specialties.remove(s)
-            have = {(s.kind, s.value) for s in member.specialties}
-            for k, v in c.specialties:
-                if (k, v) not in have:
-                    member.specialties.append(MemberSpecialty(kind=k, value=v))
-        session.flush()
-        old, new = audit.changed(before, after)
-        action = "member.status" if set(new) == {"status"} else "member.update"
-        audit.record(session, actor, action, "member", member.id, old, new)
-        updated += 1
-    return {"created": created, "updated": updated, "moved_customers": moved["customers"], "moved_tasks": moved["tasks"],
-            "below_load": below_load}
+            _create_member(session, actor, c, tags)
+            result.created += 1
+        else:
+            _update_member(session, actor, c, tags, team_change, result)
+    return {"created": result.created, "updated": result.updated, "moved_customers": result.moved_customers,
+            "moved_tasks": result.moved_tasks, "below_load": result.below_load}
 
 
 _FIELD_COLUMNS = {

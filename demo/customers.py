@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from db.models import AssignmentHistory, Contact, Customer, Member
-from demo.plans import CustomerPlan, Picker
+from demo.plans import CustomerPlan, MemberPlan, Picker
 from demo.vocabulary import (
     COMPLAINTS,
     CONTACT_TITLES,
@@ -26,33 +26,72 @@ if TYPE_CHECKING:
     from demo.builder import Builder
 
 
-def build_customers(b: Builder) -> None:  # noqa: C901 - issue 16 point 3: to be split
-    rng, scale, today = b.rng, b.scale, b.today
-    n = scale.customers
+class _CompanyNames:
+    """Unique company names from Faker: a repeated name gets a city (Chinese) or a branch (English)."""
+
+    def __init__(self, b: Builder) -> None:
+        self.b = b
+        self.seen: set[str] = set()
+        self.cities = [b.fake_zh.city_name() for _ in range(60)]
+
+    def __call__(self, english: bool) -> str:
+        b = self.b
+        for _ in range(20):
+            name = b.fake_en.company() if english else b.fake_zh.company()
+            if name not in self.seen:
+                break
+            name = (f"{name} ({b.rng.choice(('Shanghai', 'Shenzhen', 'Beijing'))})" if english
+                    else f"{b.rng.choice(self.cities)}{name}")
+            if name not in self.seen:
+                break
+        self.seen.add(name)
+        return name
+
+
+def _plan_status_and_age(b: Builder, c: CustomerPlan, owner: MemberPlan | None) -> None:
+    """Without an owner a new lead of the last month; else active, prospect (often new) or churned,
+    created in the window or up to three years before it."""
+    rng, today, window_start = b.rng, b.today, b.window_start
+    if owner is None:  # new leads waiting for an owner
+        c.status = "prospect"
+        c.created_at = b.dt(today - timedelta(days=rng.randint(1, 30)))
+    else:
+        roll = rng.random()
+        c.status = "churned" if roll < 0.07 else "prospect" if roll < 0.17 else "active"
+        new = rng.random() < (0.6 if c.status == "prospect" else 0.08)
+        if new:
+            c.created_at = b.dt(today - timedelta(days=rng.randint(7, (today - window_start).days)))
+        else:
+            c.created_at = b.dt(window_start - timedelta(days=rng.randint(1, 1100)))
+
+
+def _plan_reassignment(b: Builder, c: CustomerPlan, owner: MemberPlan | None, owners: list[MemberPlan]) -> None:
+    """Some owned customers came from another owner of the same top team, a month or more after
+    they were created and at least a week ago."""
+    rng = b.rng
+    c.prev_owner, c.reassigned_at = None, None
+    if owner is not None and rng.random() < 0.12:
+        same_top = [m.idx for m in owners if b.teams[m.team].top == b.teams[owner.team].top and m.idx != owner.idx]
+        earliest = c.created_at + timedelta(days=30)
+        latest = b.midnight - timedelta(days=7)
+        if same_top and earliest < latest:
+            c.prev_owner = rng.choice(same_top)
+            c.reassigned_at = b.past_dt(max(earliest, c.start), latest)
+
+
+def _plan_customers(b: Builder) -> None:
+    """The customers' plans: owner (a few unassigned), size, tier, name, status, age, reassignment;
+    four of `member`'s customers are marked to have an overdue follow-up."""
+    rng = b.rng
     owners = [m for m in b.members if m.owner_weight > 0]
     owner_pick = Picker([(m.idx, m.owner_weight) for m in owners])
     size_pick = Picker(SIZE_WEIGHTS)
     tier_picks = {size: Picker(w) for size, w in TIER_BY_SIZE.items()}
-    midnight, window_start = b.midnight, b.window_start
-    window_dt = datetime.combine(window_start, time.min)
-    names_seen: set[str] = set()
-    cities = [b.fake_zh.city_name() for _ in range(60)]
-
-    def company(english: bool) -> str:
-        for _ in range(20):
-            name = b.fake_en.company() if english else b.fake_zh.company()
-            if name not in names_seen:
-                break
-            name = (f"{name} ({rng.choice(('Shanghai', 'Shenzhen', 'Beijing'))})" if english
-                    else f"{rng.choice(cities)}{name}")
-            if name not in names_seen:
-                break
-        names_seen.add(name)
-        return name
-
+    window_dt = datetime.combine(b.window_start, time.min)
+    company = _CompanyNames(b)
     demo_member = next(m for m in b.members if m.username == "member")
     forced_overdue = 0
-    for i in range(n):
+    for i in range(b.scale.customers):
         c = CustomerPlan()
         c.idx = i
         c.owner = owner_pick(rng) if rng.random() > 0.025 else None
@@ -62,42 +101,25 @@ def build_customers(b: Builder) -> None:  # noqa: C901 - issue 16 point 3: to be
         c.tier = tier_picks[c.size](rng)
         c.cadence = b.cadence(c.team)[c.tier]
         c.name = company(rng.random() < ENGLISH_SHARE)
-        if owner is None:  # new leads waiting for an owner
-            c.status = "prospect"
-            c.created_at = b.dt(today - timedelta(days=rng.randint(1, 30)))
-        else:
-            roll = rng.random()
-            c.status = "churned" if roll < 0.07 else "prospect" if roll < 0.17 else "active"
-            new = rng.random() < (0.6 if c.status == "prospect" else 0.08)
-            if new:
-                c.created_at = b.dt(today - timedelta(days=rng.randint(7, (today - window_start).days)))
-            else:
-                c.created_at = b.dt(window_start - timedelta(days=rng.randint(1, 1100)))
+        _plan_status_and_age(b, c, owner)
         c.start = max(c.created_at, window_dt)
-        c.prev_owner, c.reassigned_at = None, None
-        if owner is not None and rng.random() < 0.12:
-            same_top = [m.idx for m in owners if b.teams[m.team].top == b.teams[owner.team].top and m.idx != owner.idx]
-            earliest = c.created_at + timedelta(days=30)
-            latest = midnight - timedelta(days=7)
-            if same_top and earliest < latest:
-                c.prev_owner = rng.choice(same_top)
-                c.reassigned_at = b.past_dt(max(earliest, c.start), latest)
+        _plan_reassignment(b, c, owner, owners)
         c.complaints, c.n_surveys = [], 0
         c.r_last = None  # planned below
         if owner is not None:
             owner.owned += 1
         b.customers.append(c)
         if (c.owner == demo_member.idx and c.status != "churned" and forced_overdue < 4
-                and c.start.date() <= today - timedelta(days=c.cadence + 1)):
+                and c.start.date() <= b.today - timedelta(days=c.cadence + 1)):
             c.next_fu = "overdue"  # marker: `member` always has overdue follow-ups
             forced_overdue += 1
         else:
             c.next_fu = None
 
-    plan_complaints(b)
-    plan_last_contacts(b)
 
-    # Capacity: room above what each member owns (a few exactly at capacity).
+def _set_capacities(b: Builder) -> None:
+    """Capacity: room above what each member owns (a few exactly at capacity)."""
+    rng = b.rng
     for m in b.members:
         if m.owner_weight <= 0:
             m.cap = 0 if m.is_top_lead or m.role in ("finance_support", "logistics_support") else 10
@@ -106,52 +128,86 @@ def build_customers(b: Builder) -> None:  # noqa: C901 - issue 16 point 3: to be
             m.cap = m.owned + slack
     b.s.execute(update(Member), [{"id": m.id, "max_customers": m.cap} for m in b.members])
 
-    rows = []
-    for c in b.customers:
-        owner = b.members[c.owner] if c.owner is not None else None
-        top = TOP_TEAMS[b.teams[c.team].top]
-        region = rng.choice(top.regions) if rng.random() < 0.75 else rng.choice(REGIONS)
-        industry = (b.specialty_industry.get(owner.id) if owner and rng.random() < 0.5 else None) or rng.choice(INDUSTRIES)
-        last_at = max([c.r_last, *[b.complaint_plan[k]["opened_at"] for k in c.complaints]])
-        rows.append(dict(external_id=f"C{c.idx + 1:06d}", name=c.name, industry=industry, size=c.size, region=region,
-                         tier=c.tier, status=c.status, owner_id=owner.id if owner else None,
-                         team_id=b.teams[c.team].id, last_contact_at=last_at, next_follow_up=c.next_fu,
-                         notes=rng.choice(CUSTOMER_NOTES) if rng.random() < 0.2 else None, created_at=c.created_at))
-    b.insert(Customer, rows)
+
+def _customer_row(b: Builder, c: CustomerPlan) -> dict[str, Any]:
+    """A customer's row: mostly in its top team's regions, often in its owner's industry, last
+    contacted at its latest regular contact or complaint."""
+    rng = b.rng
+    owner = b.members[c.owner] if c.owner is not None else None
+    top = TOP_TEAMS[b.teams[c.team].top]
+    region = rng.choice(top.regions) if rng.random() < 0.75 else rng.choice(REGIONS)
+    industry = (b.specialty_industry.get(owner.id) if owner and rng.random() < 0.5 else None) or rng.choice(INDUSTRIES)
+    last_at = max([c.r_last, *[b.complaint_plan[k]["opened_at"] for k in c.complaints]])
+    return dict(external_id=f"C{c.idx + 1:06d}", name=c.name, industry=industry, size=c.size, region=region,
+                tier=c.tier, status=c.status, owner_id=owner.id if owner else None,
+                team_id=b.teams[c.team].id, last_contact_at=last_at, next_follow_up=c.next_fu,
+                notes=rng.choice(CUSTOMER_NOTES) if rng.random() < 0.2 else None, created_at=c.created_at)
+
+
+def _insert_customers(b: Builder) -> None:
+    """The customers, then their ids back into the plans and each owner's list."""
+    b.insert(Customer, [_customer_row(b, c) for c in b.customers])
     ids = dict(b.s.execute(select(Customer.external_id, Customer.id).where(Customer.external_id.like("C%"))).all())
     for c in b.customers:
         c.id = ids[f"C{c.idx + 1:06d}"]
         if c.owner is not None:
             b.owned[c.owner].append(c.id)
 
-    # Contacts and assignment history.
+
+def _customer_contacts(b: Builder, c: CustomerPlan) -> list[dict[str, Any]]:
+    """One to three contacts (English names for an English company), the first the primary one."""
+    rng = b.rng
+    english = not any("\u4e00" <= ch <= "\u9fff" for ch in c.name)
+    contacts = []
+    for k in range(1 if rng.random() < 0.35 else rng.randint(2, 3)):
+        name, local = b.person(english=english, unique=False)
+        contacts.append(dict(customer_id=c.id, name=name, title=rng.choice(CONTACT_TITLES), phone=b.phone(),
+                             email=f"{local}@cust{c.idx + 1:06d}.example.cn" if rng.random() < 0.7 else None,
+                             is_primary=k == 0))
+    return contacts
+
+
+_FIRST_ASSIGNMENT_REASONS = ("按分配规则自动分配", "新客户分配", "按区域分配")
+_REASSIGNMENT_REASONS = ("客户升级，转大客户经理负责", "负责人调整", "工作量平衡", "成员岗位调整，客户交接")
+
+
+def _customer_history(b: Builder, c: CustomerPlan) -> list[dict[str, Any]]:
+    """An owned customer's assignment history: the first owner at creation, then the reassignment if any."""
+    rng = b.rng
+    owner = b.members[c.owner]
+    first = c.prev_owner if c.prev_owner is not None else c.owner
+    changer = b.top_manager_user(owner)
+    history = [dict(customer_id=c.id, from_member_id=None, to_member_id=b.members[first].id,
+                    changed_by=changer, changed_at=c.created_at, reason=rng.choice(_FIRST_ASSIGNMENT_REASONS))]
+    if c.prev_owner is not None:
+        history.append(dict(customer_id=c.id, from_member_id=b.members[c.prev_owner].id, to_member_id=owner.id,
+                            changed_by=changer, changed_at=c.reassigned_at, reason=rng.choice(_REASSIGNMENT_REASONS)))
+    return history
+
+
+def _insert_contacts_and_history(b: Builder) -> None:
+    """Contacts and assignment history; the last month's reassignments are in the audit trail too."""
     contacts: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
-    reasons = ("按分配规则自动分配", "新客户分配", "按区域分配")
-    moves = ("客户升级，转大客户经理负责", "负责人调整", "工作量平衡", "成员岗位调整，客户交接")
     for c in b.customers:
-        english = not any("\u4e00" <= ch <= "\u9fff" for ch in c.name)
-        for k in range(1 if rng.random() < 0.35 else rng.randint(2, 3)):
-            name, local = b.person(english=english, unique=False)
-            contacts.append(dict(customer_id=c.id, name=name, title=rng.choice(CONTACT_TITLES), phone=b.phone(),
-                                 email=f"{local}@cust{c.idx + 1:06d}.example.cn" if rng.random() < 0.7 else None,
-                                 is_primary=k == 0))
-        if c.owner is None:
-            continue
-        owner = b.members[c.owner]
-        first = c.prev_owner if c.prev_owner is not None else c.owner
-        changer = b.top_manager_user(owner)
-        history.append(dict(customer_id=c.id, from_member_id=None, to_member_id=b.members[first].id,
-                            changed_by=changer, changed_at=c.created_at, reason=rng.choice(reasons)))
-        if c.prev_owner is not None:
-            history.append(dict(customer_id=c.id, from_member_id=b.members[c.prev_owner].id, to_member_id=owner.id,
-                                changed_by=changer, changed_at=c.reassigned_at, reason=rng.choice(moves)))
+        contacts.extend(_customer_contacts(b, c))
+        if c.owner is not None:
+            history.extend(_customer_history(b, c))
     b.insert(Contact, contacts)
     b.insert(AssignmentHistory, history)
     recent = [h for h in history if h["from_member_id"] is not None and h["changed_at"] >= b.midnight - timedelta(days=30)]
     b.audit_rows += [dict(at=h["changed_at"], user_id=h["changed_by"], action="customer.reassign", entity="customer",
                             entity_id=h["customer_id"], before={"owner_id": h["from_member_id"]},
                             after={"owner_id": h["to_member_id"], "reason": h["reason"]}) for h in recent[:200]]
+
+
+def build_customers(b: Builder) -> None:
+    _plan_customers(b)
+    plan_complaints(b)
+    plan_last_contacts(b)
+    _set_capacities(b)
+    _insert_customers(b)
+    _insert_contacts_and_history(b)
 
 
 def plan_complaints(b: Builder) -> None:

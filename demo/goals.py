@@ -147,54 +147,84 @@ def goal_target(b: Builder, metric: str, actual: float | None, start: date, end:
     return float(min(100, round(value + rng.uniform(-4, 6))))
 
 
-def build_goals(b: Builder) -> None:  # noqa: C901 - issue 16 point 3: to be split
+_Manual = tuple[str, int, str]  # a manual goal's title, target and unit
+
+
+def _add_goal(b: Builder, goals: list[dict[str, Any]], title: str, metric: str, start: date, end: date, *,
+              team: TeamPlan | None = None, member: MemberPlan | None = None, parent: int | None = None,
+              manual: _Manual | None = None) -> int:
+    """Plan one goal (a team's or a member's) and return its index in `goals`; a measured goal's
+    target is set against what core.metrics measures for it so far (`goal_target`)."""
     rng, today = b.rng, b.today
-    year_start, year_end = date(today.year, 1, 1), date(today.year, 12, 31)
-    goals: list[dict[str, Any]] = []  # with "_parent" (index into goals) and "_member"
-    team_goal: dict[tuple[int, str, str], int] = {}  # (team idx, metric, period key) -> goal index
+    if manual:
+        target, unit = float(manual[1]), manual[2]
+    else:
+        teams = set(b.subtree(team.idx)) if team else set()
+        people = [m.idx for m in b.members if m.team in teams] if team else [member.idx]
+        actual = b.measured(metric, people, start, min(end, today - timedelta(days=1)))
+        target, unit = goal_target(b, metric, actual, start, end, team is not None), metric_registry.unit(metric)
+    creator = b.users[TOP_TEAMS[(team or b.teams[member.team]).top].username]
+    goals.append(dict(title=title[:200], team_id=team.id if team else None, member_id=member.id if member else None,
+                      metric=metric, target=target, unit=unit, baseline=0.0, start_date=start, end_date=end,
+                      importance=int(rng.random() < 0.6), urgency=int(rng.random() < 0.3),
+                      status="archived" if end < today - timedelta(days=75) else "active", created_by=creator,
+                      created_at=b.dt(min(start, today - timedelta(days=1))), _parent=parent,
+                      _member=member.idx if member else None, _manual=manual))
+    return len(goals) - 1
 
-    def add(title: str, metric: str, start: date, end: date, *, team: TeamPlan | None = None, member: MemberPlan | None = None,
-            parent: int | None = None, manual: tuple[str, int, str] | None = None) -> int:
-        if manual:
-            target, unit = float(manual[1]), manual[2]
-        else:
-            teams = set(b.subtree(team.idx)) if team else set()
-            people = [m.idx for m in b.members if m.team in teams] if team else [member.idx]
-            actual = b.measured(metric, people, start, min(end, today - timedelta(days=1)))
-            target, unit = goal_target(b, metric, actual, start, end, team is not None), metric_registry.unit(metric)
-        creator = b.users[TOP_TEAMS[(team or b.teams[member.team]).top].username]
-        goals.append(dict(title=title[:200], team_id=team.id if team else None, member_id=member.id if member else None,
-                          metric=metric, target=target, unit=unit, baseline=0.0, start_date=start, end_date=end,
-                          importance=int(rng.random() < 0.6), urgency=int(rng.random() < 0.3),
-                          status="archived" if end < today - timedelta(days=75) else "active", created_by=creator,
-                          created_at=b.dt(min(start, today - timedelta(days=1))), _parent=parent,
-                          _member=member.idx if member else None, _manual=manual))
-        return len(goals) - 1
 
-    periods = {"y": (year_start, year_end), "q0": b.cur_q, "q-1": b.prev_q}
-    for k, top in enumerate(TOP_TEAMS):
-        team = b.teams[k]
-        for metric in top.goal_metrics:
-            manual = MANUAL_GOALS[0 if top.kind == "core" else 5] if metric == "manual" else None
-            label = manual[0] if manual else METRIC_LABELS[metric]
-            yearly_manual = (manual[0], manual[1] * 4, manual[2]) if manual and manual[2] != "%" else manual
-            yearly = add(f"{today.year} 年{team.name}{label}", metric, *periods["y"], team=team, manual=yearly_manual)
-            team_goal[(k, metric, "y")] = yearly
-            for key in ("q-1", "q0"):
-                start, end = periods[key]
-                parent = yearly if start.year == today.year else None
-                q = (start.month - 1) // 3 + 1
-                team_goal[(k, metric, key)] = add(f"{start.year} Q{q} {team.name}{label}", metric, start, end,
-                                                  team=team, parent=parent, manual=manual)
-        for sub in (t for t in b.teams if t.parent == k):
-            for metric in top.goal_metrics[:2]:
-                if metric == "manual":
-                    continue
-                start, end = b.cur_q
-                q = (start.month - 1) // 3 + 1
-                team_goal[(sub.idx, metric, "q0")] = add(f"{start.year} Q{q} {sub.name}{METRIC_LABELS[metric]}", metric,
-                                                         start, end, team=sub, parent=team_goal[(k, metric, "q0")])
+_TeamGoals = dict[tuple[int, str, str], int]  # (team idx, metric, period key "y" | "q0" | "q-1") -> goal index
 
+
+def _quarter_label(start: date) -> str:
+    return f"{start.year} Q{(start.month - 1) // 3 + 1}"
+
+
+def _plan_top_team_goals(b: Builder, goals: list[dict[str, Any]], team_goal: _TeamGoals, k: int) -> None:
+    """A top team's yearly goal per metric, with last and this quarter's under it (last quarter's
+    only when it is in this year); a manual yearly goal counts four quarters unless a percentage."""
+    today = b.today
+    top, team = TOP_TEAMS[k], b.teams[k]
+    periods = {"y": (date(today.year, 1, 1), date(today.year, 12, 31)), "q0": b.cur_q, "q-1": b.prev_q}
+    for metric in top.goal_metrics:
+        manual = MANUAL_GOALS[0 if top.kind == "core" else 5] if metric == "manual" else None
+        label = manual[0] if manual else METRIC_LABELS[metric]
+        yearly_manual = (manual[0], manual[1] * 4, manual[2]) if manual and manual[2] != "%" else manual
+        yearly = _add_goal(b, goals, f"{today.year} 年{team.name}{label}", metric, *periods["y"], team=team, manual=yearly_manual)
+        team_goal[(k, metric, "y")] = yearly
+        for key in ("q-1", "q0"):
+            start, end = periods[key]
+            parent = yearly if start.year == today.year else None
+            team_goal[(k, metric, key)] = _add_goal(b, goals, f"{_quarter_label(start)} {team.name}{label}", metric, start, end,
+                                                    team=team, parent=parent, manual=manual)
+
+
+def _plan_sub_team_goals(b: Builder, goals: list[dict[str, Any]], team_goal: _TeamGoals, k: int) -> None:
+    """This quarter's goals of the top team's sub-teams, for its first two measured metrics."""
+    for sub in (t for t in b.teams if t.parent == k):
+        for metric in TOP_TEAMS[k].goal_metrics[:2]:
+            if metric == "manual":
+                continue
+            start, end = b.cur_q
+            team_goal[(sub.idx, metric, "q0")] = _add_goal(b, goals, f"{_quarter_label(start)} {sub.name}{METRIC_LABELS[metric]}",
+                                                           metric, start, end, team=sub, parent=team_goal[(k, metric, "q0")])
+
+
+def _member_goal_parent(b: Builder, team_goal: _TeamGoals, m: MemberPlan, metric: str, kind: str, offset: int) -> int | None:
+    """Last or this quarter's goal of the member's team (else of its top team) on the same metric."""
+    if kind == "q" and offset in (0, -1):
+        key = "q0" if offset == 0 else "q-1"
+        parent = team_goal.get((m.team, metric, key))
+        if parent is None:
+            parent = team_goal.get((b.teams[m.team].top, metric, key))
+        return parent
+    return None
+
+
+def _plan_member_goals(b: Builder, goals: list[dict[str, Any]], team_goal: _TeamGoals) -> None:
+    """The rest of the scale's goals shared among the members (not top leads), each following their
+    role's sequence of goals; manual ones cycle through the manual titles."""
+    today = b.today
     people = [m for m in b.members if not m.is_top_lead]
     remaining = max(0, b.scale.goals - len(goals))
     base, extra = divmod(remaining, len(people))
@@ -203,20 +233,19 @@ def build_goals(b: Builder) -> None:  # noqa: C901 - issue 16 point 3: to be spl
         sequence = MEMBER_GOALS[ROLE_FAMILY[m.role]]
         for metric, kind, offset in sequence[:min(len(sequence), base + (1 if i < extra else 0))]:
             start, end = quarter(today, offset) if kind == "q" else month(today, offset)
-            label = f"{start.year} Q{(start.month - 1) // 3 + 1}" if kind == "q" else f"{start.year} 年 {start.month} 月"
-            parent = None
-            if kind == "q" and offset in (0, -1):
-                key = "q0" if offset == 0 else "q-1"
-                parent = team_goal.get((m.team, metric, key))
-                if parent is None:
-                    parent = team_goal.get((b.teams[m.team].top, metric, key))
+            label = _quarter_label(start) if kind == "q" else f"{start.year} 年 {start.month} 月"
+            parent = _member_goal_parent(b, team_goal, m, metric, kind, offset)
             if metric == "manual":
                 manual = MANUAL_GOALS[1:5][manual_cycle % 4]
                 manual_cycle += 1
-                add(f"{label} {manual[0]}", metric, start, end, member=m, manual=manual)
+                _add_goal(b, goals, f"{label} {manual[0]}", metric, start, end, member=m, manual=manual)
             else:
-                add(f"{label} 个人{METRIC_LABELS[metric]}", metric, start, end, member=m, parent=parent)
+                _add_goal(b, goals, f"{label} 个人{METRIC_LABELS[metric]}", metric, start, end, member=m, parent=parent)
 
+
+def _insert_goals(b: Builder, goals: list[dict[str, Any]]) -> None:
+    """Insert the planned goals, parents first; keeps them in `b.goal_rows` and each member's
+    running goals in `b.goal_ids_by_member`."""
     ids: list[int] = [0] * len(goals)
     remaining_idx = list(range(len(goals)))
     while remaining_idx:  # parents first
@@ -228,29 +257,48 @@ def build_goals(b: Builder) -> None:  # noqa: C901 - issue 16 point 3: to be spl
         remaining_idx = [k for k in remaining_idx if not ids[k]]
     b.goal_rows = list(zip(ids, goals))
     for gid, g in b.goal_rows:
-        if g["_member"] is not None and g["status"] == "active" and g["end_date"] >= today:
+        if g["_member"] is not None and g["status"] == "active" and g["end_date"] >= b.today:
             b.goal_ids_by_member[g["_member"]].append(gid)
 
+
+_CHECK_IN_COMMENTS = ("按计划推进。", "本周完成一项。", "进度略慢，下周补上。", "客户配合度高，进展顺利。", None)
+
+
+def _goal_check_ins(b: Builder, gid: int, g: dict[str, Any]) -> list[dict[str, Any]]:
+    """Weekly check-ins of a manual goal up to yesterday: steady progress towards a final value
+    somewhat ahead of or behind the target's pace, the confidence following it."""
+    rng = b.rng
+    start, end = g["start_date"], g["end_date"]
+    last = min(end, b.today - timedelta(days=1))
+    if last < start:
+        return []
+    elapsed = ((last - start).days + 1) / ((end - start).days + 1)
+    final = g["target"] * elapsed * rng.uniform(0.6, 1.25)
+    weeks = max(1, (last - start).days // 7)
+    member = b.members[g["_member"]] if g["_member"] is not None else None
+    author = (member.user_id if member else None) or g["created_by"]
+    value = 0.0
+    check_ins = []
+    for w in range(1, weeks + 1):
+        day = start + timedelta(days=min(7 * w, (last - start).days))
+        value = max(value, round(final * w / weeks, 1 if g["target"] < 20 else 0))
+        check_ins.append(dict(goal_id=gid, value=value, comment=rng.choice(_CHECK_IN_COMMENTS),
+                              confidence=max(1, min(5, round(3 + (final / max(g["target"] * elapsed, 0.01) - 1) * 4 + rng.gauss(0, 0.6)))),
+                              user_id=author, created_at=b.dt(day)))
+    return check_ins
+
+
+def build_goals(b: Builder) -> None:
+    goals: list[dict[str, Any]] = []  # with "_parent" (index into goals) and "_member"
+    team_goal: _TeamGoals = {}
+    for k in range(len(TOP_TEAMS)):
+        _plan_top_team_goals(b, goals, team_goal, k)
+        _plan_sub_team_goals(b, goals, team_goal, k)
+    _plan_member_goals(b, goals, team_goal)
+    _insert_goals(b, goals)
     # Weekly check-ins on manual goals: steady progress, some ahead and some behind.
     check_ins = []
     for gid, g in b.goal_rows:
-        if g["metric"] != "manual":
-            continue
-        start, end = g["start_date"], g["end_date"]
-        last = min(end, today - timedelta(days=1))
-        if last < start:
-            continue
-        elapsed = ((last - start).days + 1) / ((end - start).days + 1)
-        final = g["target"] * elapsed * rng.uniform(0.6, 1.25)
-        weeks = max(1, (last - start).days // 7)
-        member = b.members[g["_member"]] if g["_member"] is not None else None
-        author = (member.user_id if member else None) or g["created_by"]
-        value = 0.0
-        for w in range(1, weeks + 1):
-            day = start + timedelta(days=min(7 * w, (last - start).days))
-            value = max(value, round(final * w / weeks, 1 if g["target"] < 20 else 0))
-            check_ins.append(dict(goal_id=gid, value=value, comment=rng.choice(("按计划推进。", "本周完成一项。", "进度略慢，下周补上。",
-                                                                               "客户配合度高，进展顺利。", None)),
-                                  confidence=max(1, min(5, round(3 + (final / max(g["target"] * elapsed, 0.01) - 1) * 4 + rng.gauss(0, 0.6)))),
-                                  user_id=author, created_at=b.dt(day)))
+        if g["metric"] == "manual":
+            check_ins.extend(_goal_check_ins(b, gid, g))
     b.insert(CheckIn, check_ins)

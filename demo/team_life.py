@@ -17,7 +17,7 @@ from db.models import (
     Training,
     TrainingAttendance,
 )
-from demo.plans import MemberPlan, month
+from demo.plans import MemberPlan, TeamPlan, month
 from demo.vocabulary import (
     ACTION_ITEMS,
     FEEDBACK_TEXTS,
@@ -33,11 +33,10 @@ if TYPE_CHECKING:
     from demo.builder import Builder
 
 
-def build_team_life(b: Builder) -> None:  # noqa: C901 - issue 16 point 3: to be split
+def _insert_one_on_ones(b: Builder, tops: list[TeamPlan]) -> list[tuple[int, dict[str, Any], MemberPlan]]:
+    """1:1s: each top-team manager with up to a dozen of their people (logins and sub-leads first),
+    monthly for three months. Returns (id, row, member) of each."""
     rng, today = b.rng, b.today
-    tops = [t for t in b.teams if t.parent is None]
-
-    # 1:1s: each top-team manager with up to a dozen of their people, monthly.
     one_rows: list[dict[str, Any]] = []
     one_owner: list[MemberPlan] = []
     for t in tops:
@@ -52,7 +51,12 @@ def build_team_life(b: Builder) -> None:  # noqa: C901 - issue 16 point 3: to be
                                      created_at=b.dt(held)))
                 one_owner.append(m)
     one_ids = b.insert(OneOnOne, one_rows, returning=True)
+    return list(zip(one_ids, one_rows, one_owner))
 
+
+def _insert_meetings(b: Builder, tops: list[TeamPlan]) -> list[tuple[int, dict[str, Any], TeamPlan]]:
+    """Each top team's weekly meeting on the eight Mondays before today. Returns (id, row, team) of each."""
+    rng, today = b.rng, b.today
     meeting_rows: list[dict[str, Any]] = []
     meeting_team = []
     for t in tops:
@@ -62,31 +66,43 @@ def build_team_life(b: Builder) -> None:  # noqa: C901 - issue 16 point 3: to be
                                      notes=rng.choice(MEETING_NOTES)))
             meeting_team.append(t)
     meeting_ids = b.insert(Meeting, meeting_rows, returning=True)
+    return list(zip(meeting_ids, meeting_rows, meeting_team))
 
+
+def _action(b: Builder, owner: MemberPlan, held: date, **source: Any) -> dict[str, Any]:
+    """One action item from a meeting or a 1:1: due within two weeks, sometimes linked to one of the
+    owner's tasks, mostly done once due."""
+    rng, today = b.rng, b.today
+    due = held + timedelta(days=rng.randint(3, 14))
+    tasks = b.task_ids_by_member.get(owner.idx)
+    return dict(meeting_id=source.get("meeting_id"), one_on_one_id=source.get("one_on_one_id"),
+                text=rng.choice(ACTION_ITEMS), owner_member_id=owner.id, due_date=due,
+                task_id=rng.choice(tasks) if tasks and rng.random() < 0.3 else None,
+                done=due < today and rng.random() < 0.8)
+
+
+def _insert_action_items(b: Builder, meetings: list[tuple[int, dict[str, Any], TeamPlan]],
+                         one_on_ones: list[tuple[int, dict[str, Any], MemberPlan]]) -> None:
+    """Two or three action items per meeting for active team members; one from every other 1:1."""
+    rng = b.rng
     actions = []
-
-    def action(owner: MemberPlan, held: date, **source: Any) -> dict[str, Any]:
-        due = held + timedelta(days=rng.randint(3, 14))
-        tasks = b.task_ids_by_member.get(owner.idx)
-        return dict(meeting_id=source.get("meeting_id"), one_on_one_id=source.get("one_on_one_id"),
-                    text=rng.choice(ACTION_ITEMS), owner_member_id=owner.id, due_date=due,
-                    task_id=rng.choice(tasks) if tasks and rng.random() < 0.3 else None,
-                    done=due < today and rng.random() < 0.8)
-
-    for mid, row, t in zip(meeting_ids, meeting_rows, meeting_team):
+    for mid, row, t in meetings:
         people = [m for m in b.members_of(t.top) if m.status == "active"]
         for owner in rng.sample(people, min(len(people), rng.randint(2, 3))):
-            actions.append(action(owner, row["held_at"].date(), meeting_id=mid))
-    for oid, row, m in zip(one_ids, one_rows, one_owner):
+            actions.append(_action(b, owner, row["held_at"].date(), meeting_id=mid))
+    for oid, row, m in one_on_ones:
         if rng.random() < 0.5:
-            actions.append(action(m, row["held_on"], one_on_one_id=oid))
+            actions.append(_action(b, m, row["held_on"], one_on_one_id=oid))
     b.insert(ActionItem, actions)
 
-    # Anonymous feedback: released batches for the last two months, this month's still waiting.
+
+def _insert_feedback(b: Builder, tops: list[TeamPlan]) -> None:
+    """Anonymous feedback: released batches for the last two months, this month's still waiting."""
+    rng = b.rng
     feedback = []
     for t in tops:
         for offset, released in ((-2, True), (-1, True), (0, False)):
-            start, _ = month(today, offset)
+            start, _ = month(b.today, offset)
             period = f"{start.year:04d}-{start.month:02d}"
             for target in ("team", "manager"):
                 count = rng.randint(3, 5) if released else rng.randint(1, 2)
@@ -94,7 +110,10 @@ def build_team_life(b: Builder) -> None:  # noqa: C901 - issue 16 point 3: to be
                     feedback.append(dict(team_id=t.id, target=target, period=period, body=body, released=released))
     b.insert(Feedback, feedback)
 
-    # Recognition wall.
+
+def _insert_recognitions(b: Builder) -> None:
+    """The recognition wall: mostly from the top-team manager, some naming a goal or a customer."""
+    rng = b.rng
     recognitions = []
     praised = [x for x in b.members if not x.is_top_lead]
     for _ in range(b.scale.recognitions):
@@ -109,7 +128,10 @@ def build_team_life(b: Builder) -> None:  # noqa: C901 - issue 16 point 3: to be
                                  created_at=b.past_dt(b.midnight - timedelta(days=90))))
     b.insert(Recognition, recognitions)
 
-    # Trainings with attendance and pre/post scores.
+
+def _insert_trainings(b: Builder, tops: list[TeamPlan]) -> None:
+    """Trainings (the compliance one for everybody) with attendance and pre/post scores."""
+    rng, today = b.rng, b.today
     trainings, attendance_plan = [], []
     for n in range(b.scale.trainings):
         topic, skill, metric, trainer = TRAININGS[n % len(TRAININGS)]
@@ -130,8 +152,11 @@ def build_team_life(b: Builder) -> None:  # noqa: C901 - issue 16 point 3: to be
             attendance.append(dict(training_id=tid, member_id=m.id, attended=attended, pre_score=pre, post_score=post))
     b.insert(TrainingAttendance, attendance)
 
-    # Notifications: response breaches of the last two weeks, escalated to the top-team manager
-    # (the same kind and ref core.service.escalate_breaches writes, so it never duplicates them).
+
+def _insert_breach_notifications(b: Builder) -> None:
+    """Response breaches of the last two weeks, escalated to the top-team manager (the same kind and
+    ref core.service.escalate_breaches writes, so it never duplicates them)."""
+    rng = b.rng
     notifications = []
     for p in b.complaint_plan:
         resp_target, _ = b.target(p["assignee"].team, p["severity"])
@@ -144,13 +169,28 @@ def build_team_life(b: Builder) -> None:  # noqa: C901 - issue 16 point 3: to be
                                   created_at=at, read_at=min(at + timedelta(hours=2), b.midnight) if rng.random() < 0.4 else None))
     b.insert(Notification, notifications)
 
-    from demo.worker import add_worker_demo  # issue 14's tables
 
-    add_worker_demo(b)
-
+def _insert_audit_and_setting(b: Builder) -> None:
+    """The audit trail gathered by every step, ending with the demo's own entry, and the demo setting."""
     b.audit_rows.append(dict(at=b.midnight - timedelta(minutes=1), user_id=b.users["admin"],
                                 action="workspace.demo_created", entity="workspace", entity_id=None,
-                                after={"seed": b.seed, "today": today.isoformat(), "members": len(b.members),
+                                after={"seed": b.seed, "today": b.today.isoformat(), "members": len(b.members),
                                        "customers": len(b.customers)}))
     b.insert(AuditLog, b.audit_rows)
     b.insert(Setting, [dict(key="demo", value="on")])
+
+
+def build_team_life(b: Builder) -> None:
+    tops = [t for t in b.teams if t.parent is None]
+    one_on_ones = _insert_one_on_ones(b, tops)
+    meetings = _insert_meetings(b, tops)
+    _insert_action_items(b, meetings, one_on_ones)
+    _insert_feedback(b, tops)
+    _insert_recognitions(b)
+    _insert_trainings(b, tops)
+    _insert_breach_notifications(b)
+
+    from demo.worker import add_worker_demo  # issue 14's tables
+
+    add_worker_demo(b)
+    _insert_audit_and_setting(b)
