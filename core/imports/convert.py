@@ -134,7 +134,7 @@ def _as_customer(up: _Upload, spec: FieldSpec, text: str) -> tuple[dict[str, Any
 
 def _as_interaction(up: _Upload, spec: FieldSpec, text: str) -> tuple[dict[str, Any], _Error]:
     """An interaction by id, among those of the customers in scope (which customer: `_check_surveys`)."""
-    iid = int(text) if text.isdigit() and int(text) < 2**31 else None
+    iid = int(text) if text.isdecimal() and int(text) < 2**31 else None
     if iid is None or iid not in up.refs.interactions:
         return {}, ("surveys.error.interaction", {})
     return {spec.name: iid}, None

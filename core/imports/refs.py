@@ -89,7 +89,7 @@ def _load_refs(session: Session, actor: Actor, kind: str) -> _Refs:
 def _load_interactions(session: Session, actor: Actor, refs: _Refs, values: list[str]) -> None:
     """The interactions a file names by id (a survey's), among the customers in the actor's scope:
     one outside it is unknown, like one that does not exist."""
-    ids = sorted({int(v) for v in values if str(v).strip().isdigit() and int(v) < 2**31})
+    ids = sorted({int(v) for v in values if str(v).strip().isdecimal() and int(v) < 2**31})
     scope = scope_for(session, actor)
     for start in range(0, len(ids), 900):
         for iid, cid, mid in session.execute(
