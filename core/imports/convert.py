@@ -129,7 +129,7 @@ def _as_customer(up: _Upload, spec: FieldSpec, text: str) -> tuple[dict[str, Any
     key = text.lower()
     ids = up.refs.customer_codes.get(key) or up.refs.customers.get(key, [])
     customer_id, error = _one(ids, _UNKNOWN_CUSTOMER.get(up.kind, "imports.unknown_customer"), text)
-    return {"customer_id": customer_id}, error
+    return {"customer_id": customer_id, spec.name: text}, error  # the text names the row in errors (a key twice in the file)
 
 
 def _as_interaction(up: _Upload, spec: FieldSpec, text: str) -> tuple[dict[str, Any], _Error]:

@@ -179,6 +179,9 @@ def test_a_response_with_other_scores_is_a_new_response_and_a_new_comment_update
 def test_the_same_response_twice_in_one_file_is_a_row_error(session, world):
     text = "customer,csat,responded_at\nCustomer of Alice A1,4,2025-01-10\nCustomer of Alice A1,4,2025-01-10\n"
     assert errors_of(session, world.actors["admin"], text, mode="upsert") == [(3, "customer", "imports.duplicate_in_file")]
+    frame = frame_of(text)
+    (error,) = imports.preview(session, world.actors["admin"], KIND, frame, mapped(frame), mode="upsert").errors
+    assert error.params == {"value": "Customer of Alice A1", "first": 2}
 
 
 def test_a_file_without_dates_cannot_be_matched_but_can_be_created(session, world):
