@@ -16,6 +16,7 @@ Import rules (one place):
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import unicodedata
 from collections.abc import Callable
@@ -175,6 +176,25 @@ def _fingerprint(member_id: int, at: datetime, topic: str | None, answered: bool
                  talk: int | None, csat: int | None) -> str:
     raw = "|".join(str(v) for v in (member_id, at.isoformat(timespec="seconds"), topic or "", answered, resolved, speed, talk, csat))
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:64]
+
+
+def read_sheet(data: bytes, filename: str) -> pd.DataFrame:
+    """A CSV (UTF-8, with or without BOM; GBK accepted) or Excel call sheet, cells as the file has
+    them (Excel times stay times, to the second)."""
+    name = filename.lower()
+    if name.endswith((".xlsx", ".xls")):
+        try:
+            return pd.read_excel(io.BytesIO(data), dtype=object)
+        except Exception as error:  # noqa: BLE001 - any unreadable workbook
+            raise InvalidInput("calls.error.unreadable", detail=str(error)[:200]) from None
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            return pd.read_csv(io.BytesIO(data), dtype=object, encoding=encoding, keep_default_na=False)
+        except UnicodeDecodeError:
+            continue
+        except Exception as error:  # noqa: BLE001
+            raise InvalidInput("calls.error.unreadable", detail=str(error)[:200]) from None
+    raise InvalidInput("calls.error.unreadable", detail="encoding")
 
 
 def _check_mapping(actor: Actor, frame: pd.DataFrame, mapping: dict[str, str | None]) -> None:
@@ -403,4 +423,4 @@ def times_chart(report: pd.DataFrame, lang: str) -> alt.Chart:
 
 
 __all__ = ["FIELDS", "REQUIRED", "CALL_METRICS", "SYNONYMS", "suggest_mapping", "parse_bool", "parse_seconds", "parse_time",
-           "import_calls", "ImportResult", "call_report", "rates_chart", "times_chart"]
+           "read_sheet", "import_calls", "ImportResult", "call_report", "rates_chart", "times_chart"]

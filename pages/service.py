@@ -6,12 +6,11 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import reports, safe_export, service, surveys
-from core.errors import DomainError
+from core import reports, service, surveys
 from core.choices import SEVERITIES
 from core.clock import utcnow
 import ui
-from ui import automation_ui, record_links
+from ui import automation_ui, import_panel, record_links
 
 actor = ui.page_header("service", ui.t("service.caption"))
 lead = actor.role in ("admin", "manager")
@@ -277,25 +276,7 @@ with tabs["surveys"]:
                         st.rerun()
     with st.expander(ui.t("surveys.import")):
         st.caption(ui.t("surveys.import_help"))
-        st.download_button(ui.t("surveys.template"), safe_export.to_csv_bytes(surveys.template_frame()),
-                           "survey_import_example.csv", "text/csv", key="srv_template")
-        upload = st.file_uploader(ui.t("surveys.import"), type=["csv", "xlsx"], key="srv_upload", label_visibility="collapsed")
-        if upload is not None:
-            table = None
-            try:
-                table = surveys.read_table(upload.getvalue(), upload.name)
-            except DomainError as error:  # unreadable file
-                ui.show_error(error)
-            if table is not None:
-                st.caption(ui.t("surveys.preview", n=len(table)))
-                st.dataframe(table.head(10), hide_index=True, width="stretch")
-                if st.button(ui.t("surveys.import_button", n=len(table)), key="srv_import", type="primary"):
-                    with st.status(ui.t("common.loading")) as progress:
-                        count = ui.write(surveys.import_surveys, table)
-                        progress.update(state="complete" if count else "error")
-                    if count:
-                        ui.flash(ui.t("surveys.imported", n=count))
-                        st.rerun()
+        import_panel.render("surveys", key="srv_imp")
 
     st.subheader(ui.t("surveys.list"))
     today = date.today()

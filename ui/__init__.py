@@ -12,7 +12,8 @@ read widgets, call core through these, render. The names come from the modules b
 
 Screen parts shared by several pages are modules of their own, imported by name (`from ui import
 task_form`): task_form, pipeline_view, period_ui, record_links, automation_ui, roster_logins,
-workspace_admin, board_wall, login_session (the session cookie) and widget_text.
+workspace_admin, board_wall, import_panel (one import kind of core.imports), login_session (the session
+cookie) and widget_text.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from datetime import date, time
 import pandas as pd
 import streamlit as st
 
-from core import automation, calendars, calls, mailer, notifications, reports, service, surveys
+from core import automation, calendars, calls, mailer, notifications, reports, service
 from core.errors import DomainError
 from core.choices import AUTOMATION_ACTIONS, AUTOMATION_TRIGGERS, CUSTOMER_TIERS, NOTIFY_MODES
 import ui
@@ -249,7 +249,7 @@ def _calls_import() -> None:
     if upload is None:
         return
     try:
-        table = surveys.read_table(upload.getvalue(), upload.name)
+        table = calls.read_sheet(upload.getvalue(), upload.name)
     except DomainError as error:
         ui.show_error(error)
         return

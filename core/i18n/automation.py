@@ -87,6 +87,7 @@ MESSAGES = {
     "calls.error.unmapped": ("请为“{field}”选择表格中的列。", "Choose the sheet's column for “{field}”."),
     "calls.error.header_gone": ("表格中没有“{header}”这一列。", "The sheet has no column “{header}”."),
     "calls.error.too_many": ("一次最多导入 {n} 行。", "At most {n} [row|rows] per import."),
+    "calls.error.unreadable": ("无法读取该文件：{detail}", "Could not read the file: {detail}"),
     "calls.error.rows": ("{n} 处问题，未导入任何通话：请修正后重新上传。", "{n} [problem|problems]; no call was imported: fix them and upload again."),
     "calls.error.agent": ("找不到坐席“{value}”（按姓名、工号或邮箱匹配）。", "No agent “{value}” (matched by name, external id or e-mail)."),
     "calls.error.time": ("“{value}”不是时间。", "“{value}” is not a time."),

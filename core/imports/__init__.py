@@ -1,4 +1,4 @@
-"""Import members, customers, deals and interactions from CSV or Excel files.
+"""Import members, customers, deals, interactions, contacts, satisfaction surveys and complaints from CSV or Excel files.
 
 The flow the page walks through:
 1. `read_table(data, filename)` -> every cell as text;

@@ -14,6 +14,7 @@ from core.errors import FieldError
 from core.imports.fields import KEEP, MODELS, FieldSpec
 from core.imports.refs import _Refs
 from core.imports.rules import _number, _parse_date, _parse_datetime, _strip_currency, bucket_of
+from core.imports.tables import _cell_text
 from core.metrics import CLOSED
 from db.base import utcnow
 
@@ -78,6 +79,15 @@ def _as_int(up: _Upload, spec: FieldSpec, text: str) -> tuple[dict[str, Any], _E
         return {}, ("imports.bad_count", {"value": text})
 
 
+def _as_score(up: _Upload, spec: FieldSpec, text: str) -> tuple[dict[str, Any], _Error]:
+    """A whole number within the field's bounds ("4" and "4.0"; not "3.5", "11" or "good")."""
+    low, high = spec.bounds or (0, 2**31 - 1)
+    number = _number(text)
+    if number is None or number != int(number) or not low <= number <= high:
+        return {}, ("imports.bad_score", {"value": text, "low": low, "high": high})
+    return {spec.name: int(number)}, None
+
+
 def _as_money(up: _Upload, spec: FieldSpec, text: str) -> tuple[dict[str, Any], _Error]:
     try:
         amount = Decimal(_strip_currency(text))
@@ -110,9 +120,24 @@ def _as_member(up: _Upload, spec: FieldSpec, text: str) -> tuple[dict[str, Any],
     return {spec.name + "_id": member_id}, error
 
 
+# The words for a customer the actor cannot see (or that does not exist: the same answer), per kind.
+_UNKNOWN_CUSTOMER = {"surveys": "surveys.error.unknown_customer"}
+
+
 def _as_customer(up: _Upload, spec: FieldSpec, text: str) -> tuple[dict[str, Any], _Error]:
-    customer_id, error = _one(up.refs.customers.get(text.lower(), []), "imports.unknown_customer", text)
-    return {"customer_id": customer_id}, error
+    """The one customer in scope with this external id, else with this name."""
+    key = text.lower()
+    ids = up.refs.customer_codes.get(key) or up.refs.customers.get(key, [])
+    customer_id, error = _one(ids, _UNKNOWN_CUSTOMER.get(up.kind, "imports.unknown_customer"), text)
+    return {"customer_id": customer_id, spec.name: text}, error  # the text names the row in errors (a key twice in the file)
+
+
+def _as_interaction(up: _Upload, spec: FieldSpec, text: str) -> tuple[dict[str, Any], _Error]:
+    """An interaction by id, among those of the customers in scope (which customer: `_check_surveys`)."""
+    iid = int(text) if text.isdecimal() and int(text) < 2**31 else None
+    if iid is None or iid not in up.refs.interactions:
+        return {}, ("surveys.error.interaction", {})
+    return {spec.name: iid}, None
 
 
 def _as_role(up: _Upload, spec: FieldSpec, text: str) -> tuple[dict[str, Any], _Error]:
@@ -121,16 +146,19 @@ def _as_role(up: _Upload, spec: FieldSpec, text: str) -> tuple[dict[str, Any], _
 
 
 _CONVERTERS: dict[str, Callable[[_Upload, FieldSpec, str], tuple[dict[str, Any], _Error]]] = {
-    "text": _as_text, "free": _as_text, "enum": _as_enum, "bool": _as_bool, "int": _as_int, "money": _as_money,
-    "date": _as_date, "datetime": _as_datetime, "team": _as_team, "member": _as_member, "customer": _as_customer,
-    "role": _as_role,
+    "text": _as_text, "free": _as_text, "enum": _as_enum, "bool": _as_bool, "int": _as_int, "score": _as_score,
+    "money": _as_money, "date": _as_date, "datetime": _as_datetime, "team": _as_team, "member": _as_member,
+    "customer": _as_customer, "role": _as_role, "interaction": _as_interaction,
 }
 
 
 def _read_cells(up: _Upload, raw: dict[str, Any], row: dict[str, Any], bad: _Bad) -> None:
-    """Each mapped cell into `row` under our field's name (after the user's value mapping)."""
+    """Each mapped cell into `row` under our field's name (after the user's value mapping). A frame
+    not read by `read_table` (numbers, NaN, dates as cells) is read as that text."""
     for column, spec in up.columns:
         text = raw.get(column, "")
+        if not isinstance(text, str):
+            text = _cell_text(text)
         mapped = up.value_map.get(spec.name, {})
         if text in mapped and mapped[text] != KEEP:
             text = mapped[text]
@@ -157,6 +185,8 @@ def _derive(up: _Upload, row: dict[str, Any]) -> None:
         row["team_id"] = up.refs.member_team.get(row["owner_id"], row.get("team_id"))
     if up.default_role_id is not None and "role_id" not in row and up.kind == "members":
         row["role_id"] = up.default_role_id
+    if up.kind == "surveys" and row.get("member_id") is None and row.get("interaction_id") is not None:
+        row["member_id"] = up.refs.interactions[row["interaction_id"]][1]  # who handled it (else the owner, when written)
     if up.kind == "deals" and row.get("stage") in CLOSED and not row.get("closed_on") and row.get("expected_close"):
         row["closed_on"] = row["expected_close"]  # a closed deal's date is when it closed
 
@@ -185,11 +215,12 @@ def _check_members(up: _Upload, row: dict[str, Any], index: int, row_errors: lis
 
 
 def _check_surveys(up: _Upload, row: dict[str, Any], index: int, row_errors: list[FieldError], bad: _Bad) -> None:
-    for name, low, high in (("csat", 1, 5), ("nps", 0, 10)):
-        if row.get(name) is not None and not low <= row[name] <= high:
-            bad(up.column(name), "imports.bad_choice", value=row[name], allowed=f"{low}-{high}")
+    """At least one score (the scales are the fields' bounds); the interaction is with this customer."""
     if row.get("csat") is None and row.get("nps") is None and not row_errors:
-        bad(next((c for c, s in up.columns if s.name in ("csat", "nps")), ""), "imports.required")
+        bad(next((c for c, s in up.columns if s.name in ("csat", "nps")), ""), "surveys.error.no_score")
+    iid = row.get("interaction_id")
+    if iid is not None and row.get("customer_id") is not None and up.refs.interactions[iid][0] != row["customer_id"]:
+        bad(up.column("interaction_id"), "surveys.error.interaction")
 
 
 def _check_complaints(up: _Upload, row: dict[str, Any], index: int, row_errors: list[FieldError], bad: _Bad) -> None:
@@ -222,7 +253,7 @@ def convert_row(up: _Upload, index: int, raw: dict[str, Any]) -> dict[str, Any]:
     _read_cells(up, raw, row, bad)
     # the same limits as every other write (NUL bytes, lengths, finite and bounded numbers),
     # named by the file's own column
-    headers = {spec.name: column for column, spec in up.columns if spec.kind in ("text", "free", "int", "money")}
+    headers = {spec.name: column for column, spec in up.columns if spec.kind in ("text", "free", "int", "score", "money")}
     row_errors.extend(value_limits.problems(MODELS[up.kind], {n: row[n] for n in headers if n in row}, row=line, columns=headers))
     _derive(up, row)
     _check_unique(up, row, line, bad)

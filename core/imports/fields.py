@@ -40,16 +40,18 @@ STANDARD_INDUSTRIES = ("retail", "manufacturing", "finance", "healthcare", "educ
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
-    kind: str  # text | free | enum | int | money | date | datetime | team | member | customer | role
+    kind: str  # text | free | enum | bool | int | score | money | date | datetime | team | member | customer | role | interaction
     required: bool = False
     synonyms: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     label_prefix: str | None = None
     max_len: int | None = None
+    bounds: tuple[int, int] | None = None  # a score's whole-number range, both ends included
 
 
-def _f(name, kind, required=False, synonyms="", choices=(), prefix=None, max_len=None) -> FieldSpec:
-    return FieldSpec(name, kind, required, tuple(s.strip() for s in synonyms.split("|") if s.strip()), tuple(choices), prefix, max_len)
+def _f(name, kind, required=False, synonyms="", choices=(), prefix=None, max_len=None, bounds=None) -> FieldSpec:
+    return FieldSpec(name, kind, required, tuple(s.strip() for s in synonyms.split("|") if s.strip()), tuple(choices), prefix, max_len,
+                     bounds)
 
 
 FIELDS: dict[str, tuple[FieldSpec, ...]] = {
@@ -112,13 +114,18 @@ FIELDS.update({
         _f("email", "text", False, "email|e-mail|mail|邮箱|电子邮件", max_len=255),
         _f("is_primary", "bool", False, "primary|main contact|is primary|主要联系人|首要联系人"),
     ),
+    # Satisfaction surveys (the Service page's upload too): the customer by its code or name, at
+    # least one score, the date (blank: when imported), the interaction it followed (that
+    # customer's, by id); the survey counts for the member named, else the interaction's, else
+    # the customer's owner.
     "surveys": (
-        _f("customer", "customer", True, "customer|company|account|customer name|客户|客户名称|公司"),
+        _f("customer", "customer", True, "customer|company|account|customer name|customer id|customer code|external id|客户|客户名称|客户编号|公司"),
         _f("member", "member", False, "member|agent|owner|rep|served by|负责人|客服|坐席|员工"),
-        _f("csat", "int", False, "csat|satisfaction|score|rating|满意度|评分|满意度评分"),
-        _f("nps", "int", False, "nps|net promoter|recommend|推荐值|推荐意愿|净推荐值"),
+        _f("csat", "score", False, "csat|satisfaction|score|rating|满意度|评分|满意度评分", bounds=(1, 5)),
+        _f("nps", "score", False, "nps|net promoter|recommend|推荐值|推荐意愿|净推荐值", bounds=(0, 10)),
         _f("comment", "text", False, "comment|comments|feedback|verbatim|评论|意见|反馈|备注", max_len=4000),
-        _f("responded_at", "datetime", True, "date|responded at|response date|survey date|time|日期|时间|回复时间|调查日期"),
+        _f("responded_at", "datetime", False, "date|responded at|response date|survey date|time|日期|时间|回复时间|调查日期"),
+        _f("interaction_id", "interaction", False, "interaction|interaction id|沟通记录|沟通记录编号"),
     ),
     "complaints": (
         _f("customer", "customer", True, "customer|company|account|customer name|客户|客户名称|公司"),

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from core.errors import FieldError, InvalidInput
 from core.imports.convert import _Upload, convert_row
 from core.imports.fields import CHUNK, PREVIEW_ROWS, FieldSpec, _enum_lookup, fields_for, mapping_problems
-from core.imports.refs import _add, _load_refs
+from core.imports.refs import _add, _load_interactions, _load_refs
 from core.imports.rules import (
     _KEYED_EXTRA,
     _MODELS,
@@ -25,6 +25,8 @@ from core.imports.rules import (
     _same,
     check_buckets,
     default_key,
+    importer_roles,
+    key_needs,
 )
 from core.permissions import (
     Actor,
@@ -115,7 +117,7 @@ def _classify(session: Session, actor: Actor, kind: str, rows: list[dict], colum
     """Match every valid row with an existing record by `key`; note what would change. Adds the
     row errors that follow from the mode (a match in "create only", none in "update existing")."""
     mapped = {s.name for _, s in columns}
-    if not set(KEY_FIELDS[key]) <= mapped:
+    if not key_needs(key) <= mapped:
         if mode != "create":
             raise InvalidInput("imports.mapping_incomplete", [FieldError("move.key_not_mapped")])
         for row in rows:  # nothing to match by: every row is new (unique columns still checked)
@@ -153,7 +155,7 @@ def _classify(session: Session, actor: Actor, kind: str, rows: list[dict], colum
 def _check_request(actor: Actor, kind: str, mapping: dict[str, str | None], mode: str, key: str | None,
                    default_role: str | None) -> str:
     """The match key, once the actor may import and the mode, key and mapping make sense."""
-    ensure_role(actor, "admin", "manager")
+    ensure_role(actor, *importer_roles(kind))
     if mode not in MODES:
         raise InvalidInput("error.invalid")
     match_key = key or default_key(kind, mapping)
@@ -187,6 +189,9 @@ def _upload(session: Session, actor: Actor, kind: str, frame: pd.DataFrame, mapp
     specs = {s.name: s for s in fields_for(kind)}
     refs = _load_refs(session, actor, kind)
     columns = [(c, specs[f]) for c, f in mapping.items() if f and c in frame.columns]
+    for column, spec in columns:
+        if spec.kind == "interaction":
+            _load_interactions(session, actor, refs, [str(v) for v in frame[column]])
     file_keys = _file_keys(kind, frame, columns)
     existing_unique = _existing_unique(session, kind, frame, columns)
     for field_name, limits in buckets.items():

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core import i18n
 from core.imports.fields import STANDARD_INDUSTRIES, STANDARD_REGIONS, _enum_lookup, fields_for
-from core.imports.rules import UnknownValue, _number, _similar
+from core.imports.rules import UnknownValue, _number, _similar, importer_roles
 from core.permissions import (
     Actor,
     ensure_role,
@@ -20,6 +20,7 @@ from core.permissions import (
 )
 from db.models import (
     Customer,
+    Interaction,
     Member,
     Role,
     Team,
@@ -35,10 +36,12 @@ class _Refs:
     team_names: dict[int, str] = field(default_factory=dict)
     members: dict[str, list[int]] = field(default_factory=dict)
     member_team: dict[int, int] = field(default_factory=dict)
-    customers: dict[str, list[int]] = field(default_factory=dict)
+    customers: dict[str, list[int]] = field(default_factory=dict)  # by external id and by name
+    customer_codes: dict[str, list[int]] = field(default_factory=dict)  # by external id only: a code wins over a name
     customer_info: dict[int, tuple] = field(default_factory=dict)  # id -> (owner_id, team_id, tier, last_contact_at)
     roles: dict[str, int] = field(default_factory=dict)
     free: dict[str, Counter] = field(default_factory=dict)
+    interactions: dict[int, tuple[int, int | None]] = field(default_factory=dict)  # id -> (customer_id, member_id)
 
 
 def _add(index: dict[str, list[int]], key: Any, value: int) -> None:
@@ -70,6 +73,7 @@ def _load_refs(session: Session, actor: Actor, kind: str) -> _Refs:
         ).all():
             _add(refs.customers, ext, cid)
             _add(refs.customers, name, cid)
+            _add(refs.customer_codes, ext, cid)
             refs.customer_info[cid] = (owner, team, tier, last)
     if kind == "customers":
         for column, standard in (("industry", STANDARD_INDUSTRIES), ("region", STANDARD_REGIONS)):
@@ -82,10 +86,24 @@ def _load_refs(session: Session, actor: Actor, kind: str) -> _Refs:
     return refs
 
 
+def _load_interactions(session: Session, actor: Actor, refs: _Refs, values: list[str]) -> None:
+    """The interactions a file names by id (a survey's), among the customers in the actor's scope:
+    one outside it is unknown, like one that does not exist."""
+    ids = sorted({int(v) for v in values if str(v).strip().isdecimal() and int(v) < 2**31})
+    scope = scope_for(session, actor)
+    for start in range(0, len(ids), 900):
+        for iid, cid, mid in session.execute(
+            select(Interaction.id, Interaction.customer_id, Interaction.member_id)
+            .join(Customer, Customer.id == Interaction.customer_id)
+            .where(Interaction.id.in_(ids[start:start + 900]), scope_clause(scope, Customer))
+        ).all():
+            refs.interactions[iid] = (cid, mid)
+
+
 def unknown_values(session: Session, actor: Actor, kind: str, frame: pd.DataFrame,
                    mapping: dict[str, str | None]) -> list[UnknownValue]:
     """Values of mapped columns that match nothing we know, each with the closest known value."""
-    ensure_role(actor, "admin", "manager")
+    ensure_role(actor, *importer_roles(kind))
     refs = _load_refs(session, actor, kind)
     specs = {s.name: s for s in fields_for(kind)}
     result: list[UnknownValue] = []

@@ -155,15 +155,18 @@ KEYS: dict[str, tuple[str, ...]] = {
     "deals": ("external_id", "customer_title"),
     "interactions": ("customer_time",),
     "contacts": ("customer_name", "email"),
-    "surveys": ("customer_time_only",),
+    "surveys": ("customer_time_scores",),
     "complaints": ("customer_title_time",),
 }
 KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "external_id": ("external_id",), "name_region": ("name", "region"), "name": ("name",), "email": ("email",),
     "customer_title": ("customer", "title"), "customer_time": ("customer", "occurred_at", "channel"),
-    "customer_name": ("customer", "name"), "customer_time_only": ("customer", "responded_at"),
+    "customer_name": ("customer", "name"), "customer_time_scores": ("customer", "responded_at", "csat", "nps"),
     "customer_title_time": ("customer", "title", "opened_at"),
 }
+# Key fields that may be blank: a survey answering only CSAT is matched by its empty NPS too (the
+# same customer, time and scores are the same response).
+KEY_BLANK_OK: dict[str, frozenset[str]] = {"customer_time_scores": frozenset({"csat", "nps"})}
 _ROW_KEY = {"customer": "customer_id"}  # a reference field's value in a prepared row
 # Fields compared with the existing record in "update" modes (the row's name -> the column).
 COMPARED: dict[str, tuple[str, ...]] = {
@@ -174,18 +177,32 @@ COMPARED: dict[str, tuple[str, ...]] = {
     "deals": ("external_id", "title", "customer_id", "owner_id", "value", "currency", "stage", "expected_close", "closed_on"),
     "interactions": ("member_id", "summary", "outcome", "next_follow_up"),
     "contacts": ("name", "title", "phone", "email", "is_primary"),
-    "surveys": ("member_id", "csat", "nps", "comment"),
+    "surveys": ("member_id", "comment", "interaction_id"),
     "complaints": ("title", "description", "severity", "status", "assignee_id", "first_response_at", "resolved_at"),
 }
-_KEYED_EXTRA = {"contacts": ("customer_id",), "surveys": ("customer_id", "responded_at"),
+_KEYED_EXTRA = {"contacts": ("customer_id",), "surveys": ("customer_id", "responded_at", "csat", "nps"),
                 "complaints": ("customer_id", "opened_at")}
+
+
+# Who may import each kind (default: admins and managers). Anyone may import the survey answers
+# of the customers they see, as they may record one by hand.
+IMPORTERS: dict[str, tuple[str, ...]] = {"surveys": ("admin", "manager", "member")}
+
+
+def importer_roles(kind: str) -> tuple[str, ...]:
+    return IMPORTERS.get(kind, ("admin", "manager"))
+
+
+def key_needs(key: str) -> set[str]:
+    """The fields a file must map for rows to be matched by `key`."""
+    return set(KEY_FIELDS[key]) - KEY_BLANK_OK.get(key, frozenset())
 
 
 def default_key(kind: str, mapping: dict[str, str | None]) -> str:
     """External id when the file has one, else the first natural key whose fields are mapped."""
     mapped = set(mapping.values())
     for key in KEYS[kind]:
-        if set(KEY_FIELDS[key]) <= mapped:
+        if key_needs(key) <= mapped:
             return key
     return KEYS[kind][0]
 
@@ -201,8 +218,10 @@ def _key_part(value: Any) -> Any:
 
 
 def _row_key(row: dict, key: str) -> tuple | None:
+    """The row's (or record's) value of `key`, None when a part it needs is blank (nothing to match by)."""
+    blank_ok = KEY_BLANK_OK.get(key, frozenset())
     parts = tuple(_key_part(row.get(_ROW_KEY.get(f, f))) for f in KEY_FIELDS[key])
-    return None if any(p is None for p in parts) else parts
+    return None if any(p is None and f not in blank_ok for f, p in zip(KEY_FIELDS[key], parts)) else parts
 
 
 def _same(new: Any, old: Any) -> bool:

@@ -52,7 +52,7 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
 
 
 def _cell_text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
         return ""
     if isinstance(value, (datetime, pd.Timestamp)):
         return value.strftime("%Y-%m-%d %H:%M") if (value.hour or value.minute) else value.strftime("%Y-%m-%d")

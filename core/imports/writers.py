@@ -347,7 +347,8 @@ def _write_interactions(session: Session, actor: Actor, rows: list[dict], report
 
 def _write_simple(session: Session, actor: Actor, kind: str, rows: list[dict], report) -> ImportResult:
     """Contacts, surveys and complaints: bulk inserts; a survey counts for the customer's owner and
-    a complaint goes to the customer's team and owner unless the file names someone."""
+    a complaint goes to the customer's team and owner unless the file names someone (a survey's
+    interaction names who handled it); a survey without a date is dated now."""
     now = utcnow()
     cids = sorted({r["customer_id"] for r in rows})
     info: dict[int, tuple] = {}
@@ -358,10 +359,10 @@ def _write_simple(session: Session, actor: Actor, kind: str, rows: list[dict], r
         inserts = [{"customer_id": r["customer_id"], "name": r["name"], "title": r.get("title"), "phone": r.get("phone"),
                     "email": r.get("email"), "is_primary": bool(r.get("is_primary"))} for r in rows]
     elif kind == "surveys":
-        inserts = [{"customer_id": r["customer_id"], "interaction_id": None,
+        inserts = [{"customer_id": r["customer_id"], "interaction_id": r.get("interaction_id"),
                     "member_id": r.get("member_id") if r.get("member_id") is not None else info[r["customer_id"]][0],
-                    "csat": r.get("csat"), "nps": r.get("nps"), "comment": r.get("comment"), "responded_at": r["responded_at"]}
-                   for r in rows]
+                    "csat": r.get("csat"), "nps": r.get("nps"), "comment": r.get("comment"),
+                    "responded_at": r.get("responded_at") or now} for r in rows]
     else:
         inserts = [{"customer_id": r["customer_id"], "interaction_id": None, "team_id": info[r["customer_id"]][1],
                     "assignee_id": r.get("assignee_id") if r.get("assignee_id") is not None else info[r["customer_id"]][0],

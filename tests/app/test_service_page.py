@@ -233,3 +233,40 @@ def test_the_read_only_report_is_built_only_while_its_tab_is_open(app_at, servic
     from core import i18n
 
     assert any(i18n.t("service.col.complaints", "en") in frame.value.columns for frame in at.dataframe)
+
+
+class _Upload:
+    """What st.file_uploader returns (AppTest cannot upload a file)."""
+    name = "surveys.csv"
+
+    def __init__(self, text: str):
+        self._data = text.encode("utf-8")
+
+    def getvalue(self) -> bytes:
+        return self._data
+
+
+def test_a_member_imports_a_survey_file_through_the_shared_import_flow(app_at, service_url, monkeypatch):
+    import streamlit as st
+
+    from db.models import Survey
+
+    text = "客户,满意度,推荐值,日期\nCustomer of Alice A1,5,9,2025-01-10\nCustomer of Bella B1,4,,2025-01-11\nCustomer of Alice A1,7,,2025-01-12\n"
+    real = st.file_uploader
+    monkeypatch.setattr(st, "file_uploader", lambda label, *a, **k: _Upload(text) if str(k.get("key", "")).startswith("srv_imp_file") else real(label, *a, **k))
+    at = app_at(service_url, "member_a1", page=PAGE, tab=("service_tab", "service.tab.surveys"))
+    assert not at.exception, [e.value for e in at.exception]
+    at.button(key="srv_imp_check").click().run()
+    text_now = _texts(at)
+    # Bella's customer is not member_a1's: the same answer as a customer that does not exist; the
+    # bad score names the file's column
+    errors = at.dataframe[-1].value.to_string()
+    assert "Customer of Bella B1" in errors and "满意度" in errors and "2 of 3 rows have errors" in text_now
+    next(c for c in at.checkbox if str(c.key).startswith("srv_imp_partial")).check().run()
+    at.button(key="srv_imp_commit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Import done: 1 new, 0 updated, 0 unchanged, 2 not imported." in _texts(at)
+    engine = make_engine(service_url)
+    with read_session(engine) as s:
+        assert s.scalars(select(Survey.csat)).all() == [5]
+    engine.dispose()

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from core import goals, recognition, service, surveys, tasks, training
+from core import goals, imports, recognition, service, tasks, training
 from core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from core.goals import GoalDraft
 from db.models import ActionItem, Interaction, OneOnOne, Task, TrainingAttendance
@@ -97,7 +97,7 @@ def test_gap_import_surveys_does_not_tell_whether_a_customer_name_exists(session
     def errors_for(name: str):
         frame = pd.DataFrame({"customer": [name], "csat": [5], "nps": [9], "responded_at": ["2026-11-01"]})
         with pytest.raises(DomainError) as exc:
-            surveys.import_surveys(session, actor, frame)
+            imports.commit_import(session, actor, "surveys", frame, imports.guess_mapping(list(frame.columns), "surveys"))
         return [(e.key, e.row) for e in exc.value.errors]
 
     assert errors_for(world.customers["b1"].name) == errors_for("A customer that does not exist")
