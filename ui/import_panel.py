@@ -39,8 +39,9 @@ def render(kind: str, key: str) -> None:
     mapping = _mapping(kind, key, frame, digest)
     c1, c2 = st.columns(2)
     modes = list(imports.MODES)
-    mode = c1.segmented_control(ui.t("move.mode"), modes, default="upsert", key=f"{key}_mode",
-                                format_func=ui.formatter(modes, lambda m: ui.t(f"move.mode.{m}"))) or "upsert"
+    first_choice = imports.default_mode(kind, mapping)  # per file: one that cannot be matched creates
+    mode = c1.segmented_control(ui.t("move.mode"), modes, default=first_choice, key=f"{key}_mode_{digest}",
+                                format_func=ui.formatter(modes, lambda m: ui.t(f"move.mode.{m}"))) or first_choice
     keys = list(imports.KEYS[kind])
     match_key = c2.selectbox(ui.t("move.key"), keys, index=keys.index(imports.default_key(kind, mapping)),
                              format_func=ui.formatter(keys, lambda k: ui.t(f"move.key.{k}")), key=f"{key}_key_{digest}")

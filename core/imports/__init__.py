@@ -59,6 +59,7 @@ from core.imports.rules import (
     bucket_of,
     check_buckets,
     default_key,
+    default_mode,
     numeric_category_columns,
 )
 from core.imports.tables import (
@@ -92,6 +93,7 @@ __all__ = [
     "check_buckets",
     "commit_import",
     "default_key",
+    "default_mode",
     "error_frame",
     "fields_for",
     "guess_mapping",

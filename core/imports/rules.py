@@ -207,6 +207,13 @@ def default_key(kind: str, mapping: dict[str, str | None]) -> str:
     return KEYS[kind][0]
 
 
+def default_mode(kind: str, mapping: dict[str, str | None]) -> str:
+    """Create and update when the file can be matched with existing records by some key; else
+    create only (a survey file without a time column: every row is a new response)."""
+    mapped = set(mapping.values())
+    return "upsert" if any(key_needs(key) <= mapped for key in KEYS[kind]) else "create"
+
+
 def _key_part(value: Any) -> Any:
     if value is None or value == "":
         return None

@@ -197,3 +197,13 @@ def test_a_frame_of_numbers_and_blanks_not_read_from_a_file_is_read_as_text(sess
     result = imports.commit_import(session, world.actors["admin"], KIND, frame, mapped(frame))
     assert result.created == 2
     assert [row[2:4] for row in surveys(session)] == [(4, None), (None, 10)]
+
+
+def test_the_mode_offered_first_creates_when_the_file_cannot_be_matched(session, world):
+    """The import panel starts on "create only" for a survey file without a time column, where
+    "create and update" could only be refused; a file with times starts on create and update."""
+    without = imports.guess_mapping(["customer", "csat"], KIND)
+    with_times = imports.guess_mapping(["customer", "csat", "nps", "date"], KIND)
+    assert imports.default_mode(KIND, without) == "create"
+    assert imports.default_mode(KIND, with_times) == "upsert"
+    assert imports.default_mode("customers", imports.guess_mapping(["name", "region"], "customers")) == "upsert"
