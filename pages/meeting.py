@@ -91,7 +91,7 @@ if not print_mode and not kiosk:
     picked = f2.segmented_control(ui.t("wall.period"), current, default=period if period in current else None,
                                   format_func=PERIOD_LABELS.get, key="meeting_period",
                                   on_change=lambda: st.session_state.update(meeting_history=None))
-    past = f4.selectbox(ui.t("move.period"), history, index=history.index(period) if period in history else None,
+    past = f4.selectbox(ui.t("wall.period_past"), history, index=history.index(period) if period in history else None,
                         format_func=PERIOD_LABELS.get, placeholder="—", key="meeting_history",
                         on_change=lambda: st.session_state.update(meeting_period=None))
     picked = picked or past or period

@@ -28,6 +28,7 @@ MESSAGES = {
                          "Scroll the board sideways for more columns; while dragging, the board scrolls when a card nears an edge."),
     # Meeting wall
     "wall.period": ("期间", "Period"),
+    "wall.period_past": ("往期", "Earlier period"),
     "wall.period.month": ("本月", "This month"),
     "wall.period.quarter": ("本季度", "This quarter"),
     "wall.period.year": ("本年", "This year"),
