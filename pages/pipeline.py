@@ -163,40 +163,20 @@ def deal_body(deal_id: int) -> None:
 # ---------------------------------------------------------------------------------------------
 # The deal form (create and edit)
 # ---------------------------------------------------------------------------------------------
-def deal_editor(detail: deals.DealDetail | None, key: str) -> None:  # noqa: C901 - issue 16 point 3: to be split
+def deal_editor(detail: deals.DealDetail | None, key: str) -> None:
+    """A new deal (`detail` None) or an existing one: its fields, products, and create / save /
+    close buttons. Every widget key carries a nonce, so a created deal leaves an empty form."""
     nonce = st.session_state.get(f"{key}_nonce", 0)
     k = f"{key}_{nonce}"
     disabled = detail is not None and not detail.can_edit
-    customer_id = detail.customer_id if detail else None
-    if detail is None:
-        query = st.text_input(ui.t("pipeline.customer_search"), key=f"{k}_cq")
-        found = ui.cached(customers.customer_choices, query, 30)
-        if not found:
-            st.info(ui.t("pipeline.no_customers"))
-            return
-        customer_id = st.selectbox(ui.t("pipeline.col.customer"), list(found), format_func=found.get, key=f"{k}_customer")
+    customer_id = detail.customer_id if detail else _new_deal_customer(k)
+    if customer_id is None:
+        return
     title = st.text_input(ui.t("pipeline.col.title"), value=detail.title if detail else "", max_chars=deals.TITLE_MAX,
                           key=f"{k}_title", disabled=disabled)
     c1, c2, c3 = st.columns(3)
-    owner_id = detail.owner_id if detail else actor.member_id
-    if is_lead:
-        owners = ui.cached(deals.owner_choices)
-        if owner_id is not None and owner_id not in owners and detail is not None:
-            owners = {owner_id: detail.owner or "—", **owners}
-        if owners:
-            options = list(owners)
-            owner_id = c1.selectbox(ui.t("pipeline.col.owner"), options, format_func=owners.get, key=f"{k}_owner",
-                                    index=options.index(owner_id) if owner_id in options else 0, disabled=disabled)
-    else:
-        c1.text_input(ui.t("pipeline.col.owner"), value=actor.display_name, disabled=True, key=f"{k}_owner_ro")
-    open_stages = [s for s in STAGES if s.kind == "open"]
-    stage = detail.stage if detail else None
-    if detail is None:
-        stage = c2.selectbox(ui.t("pipeline.col.stage"), [s.code for s in open_stages], format_func=NAMES.get,
-                             key=f"{k}_stage")
-    else:
-        c2.text_input(ui.t("pipeline.col.stage"), value=NAMES.get(detail.stage, detail.stage), disabled=True,
-                      key=f"{k}_stage_ro")
+    owner_id = _deal_owner(detail, k, c1, disabled)
+    stage = _deal_stage(detail, k, c2)
     default_p = next((s.probability for s in STAGES if s.code == stage), 0)
     probability = c3.number_input(ui.t("pipeline.col.probability"), min_value=0, max_value=100, step=5,
                                   value=int(detail.probability) if detail else int(default_p), key=f"{k}_prob",
@@ -217,27 +197,8 @@ def deal_editor(detail: deals.DealDetail | None, key: str) -> None:  # noqa: C90
     people = ui.cached(deals.collaborator_choices, "", tuple(current_collab), 500)
     collaborators = st.multiselect(ui.t("pipeline.col.collaborators"), list(people), default=current_collab,
                                    format_func=people.get, key=f"{k}_collab", disabled=disabled)
-    products = {p.id: p for p in ui.cached(deals.list_products)}
     current_lines = {line["product_id"]: line for line in detail.lines} if detail else {}
-    for pid, line in current_lines.items():
-        if pid not in products:
-            products[pid] = deals.ProductInfo(pid, None, line["product"], line["unit_price"], "", False)
-    lines = None
-    if products:
-        st.caption(ui.t("pipeline.lines_hint"))
-        chosen = st.multiselect(ui.t("pipeline.lines"), list(products), default=list(current_lines),
-                                format_func=lambda p: products[p].name, key=f"{k}_products", disabled=disabled)
-        lines = []
-        for pid in chosen:
-            l1, l2, l3 = st.columns([2, 1, 1])
-            l1.markdown(pv.plain(products[pid].name))
-            qty = l2.number_input(ui.t("pipeline.col.quantity"), min_value=0.01, step=1.0,
-                                  value=float(current_lines.get(pid, {}).get("quantity", 1)), key=f"{k}_q{pid}",
-                                  disabled=disabled)
-            price = l3.number_input(ui.t("pipeline.col.unit_price"), min_value=0.0, step=100.0, format="%.2f",
-                                    value=float(current_lines.get(pid, {}).get("unit_price", products[pid].unit_price)),
-                                    key=f"{k}_p{pid}", disabled=disabled)
-            lines.append({"product_id": pid, "quantity": qty, "unit_price": price})
+    lines = _deal_lines(current_lines, k, disabled)
     if disabled:
         return
     fields = dict(title=title, amount=amount, expected_close=expected, probability=int(probability),
@@ -251,12 +212,79 @@ def deal_editor(detail: deals.DealDetail | None, key: str) -> None:  # noqa: C90
                 ui.flash(ui.say("pipeline.created", title=title.strip()))
                 st.rerun()
         return
+    if lines is not None and not lines and current_lines:
+        fields["lines"] = []
+    elif lines:
+        fields["lines"] = lines
+    _deal_buttons(detail, k, owner_id, fields)
+
+
+def _new_deal_customer(k: str) -> int | None:
+    """A new deal's customer, found by a search (None: nothing found, said so)."""
+    query = st.text_input(ui.t("pipeline.customer_search"), key=f"{k}_cq")
+    found = ui.cached(customers.customer_choices, query, 30)
+    if not found:
+        st.info(ui.t("pipeline.no_customers"))
+        return None
+    return st.selectbox(ui.t("pipeline.col.customer"), list(found), format_func=found.get, key=f"{k}_customer")
+
+
+def _deal_owner(detail: deals.DealDetail | None, k: str, cell, disabled: bool) -> int | None:
+    """Who owns the deal: a lead picks among the people they lead; a member owns their own."""
+    owner_id = detail.owner_id if detail else actor.member_id
+    if not is_lead:
+        cell.text_input(ui.t("pipeline.col.owner"), value=actor.display_name, disabled=True, key=f"{k}_owner_ro")
+        return owner_id
+    owners = ui.cached(deals.owner_choices)
+    if owner_id is not None and owner_id not in owners and detail is not None:
+        owners = {owner_id: detail.owner or "—", **owners}
+    if not owners:
+        return owner_id
+    options = list(owners)
+    return cell.selectbox(ui.t("pipeline.col.owner"), options, format_func=owners.get, key=f"{k}_owner",
+                          index=options.index(owner_id) if owner_id in options else 0, disabled=disabled)
+
+
+def _deal_stage(detail: deals.DealDetail | None, k: str, cell) -> str | None:
+    """A new deal starts in an open stage of the user's choice; an existing one moves on the board."""
+    if detail is None:
+        open_stages = [s for s in STAGES if s.kind == "open"]
+        return cell.selectbox(ui.t("pipeline.col.stage"), [s.code for s in open_stages], format_func=NAMES.get,
+                              key=f"{k}_stage")
+    cell.text_input(ui.t("pipeline.col.stage"), value=NAMES.get(detail.stage, detail.stage), disabled=True,
+                    key=f"{k}_stage_ro")
+    return detail.stage
+
+
+def _deal_lines(current_lines: dict, k: str, disabled: bool) -> list[dict] | None:
+    """The products on the deal with quantity and price (None: the catalogue is empty)."""
+    products = {p.id: p for p in ui.cached(deals.list_products)}
+    for pid, line in current_lines.items():
+        if pid not in products:
+            products[pid] = deals.ProductInfo(pid, None, line["product"], line["unit_price"], "", False)
+    if not products:
+        return None
+    st.caption(ui.t("pipeline.lines_hint"))
+    chosen = st.multiselect(ui.t("pipeline.lines"), list(products), default=list(current_lines),
+                            format_func=lambda p: products[p].name, key=f"{k}_products", disabled=disabled)
+    lines = []
+    for pid in chosen:
+        l1, l2, l3 = st.columns([2, 1, 1])
+        l1.markdown(pv.plain(products[pid].name))
+        qty = l2.number_input(ui.t("pipeline.col.quantity"), min_value=0.01, step=1.0,
+                              value=float(current_lines.get(pid, {}).get("quantity", 1)), key=f"{k}_q{pid}",
+                              disabled=disabled)
+        price = l3.number_input(ui.t("pipeline.col.unit_price"), min_value=0.0, step=100.0, format="%.2f",
+                                value=float(current_lines.get(pid, {}).get("unit_price", products[pid].unit_price)),
+                                key=f"{k}_p{pid}", disabled=disabled)
+        lines.append({"product_id": pid, "quantity": qty, "unit_price": price})
+    return lines
+
+
+def _deal_buttons(detail: deals.DealDetail, k: str, owner_id: int | None, fields: dict) -> None:
+    """Save, and for an open deal close it won or lost."""
     b1, b2, b3 = st.columns(3)
     if b1.button(ui.t("pipeline.save"), type="primary", key=f"{k}_save", icon=":material/save:"):
-        if lines is not None and not lines and current_lines:
-            fields["lines"] = []
-        elif lines:
-            fields["lines"] = lines
         result = ui.write(deals.update_deal, detail.id, detail.version, owner_id=owner_id, **fields)
         if result:
             close_dialog()
