@@ -66,7 +66,7 @@ def customer_arrow(lead: bool, page) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
-def render_detail(raw_id: str) -> None:  # noqa: C901 - issue 16 point 3: to be split
+def render_detail(raw_id: str) -> None:
     if st.button(ui.t("customers.back"), icon=":material/arrow_back:", key="back"):
         del st.query_params["customer"]
         st.rerun()
@@ -75,7 +75,20 @@ def render_detail(raw_id: str) -> None:  # noqa: C901 - issue 16 point 3: to be 
     except DomainError as error:
         ui.show_error(error)
         return
-    info = detail.info
+    customer_id = int(detail.info["id"])
+    _detail_header(detail.info)
+    if detail.can_log:
+        _log_contact_form(detail.info)
+        with st.expander(ui.t("board.quick_add"), icon=":material/add_task:"):
+            task_form.quick_add_form(customer_id, key="cust_quick_task")
+    if detail.can_edit:
+        render_manage(detail)
+    pipeline_view.account_team_section(customer_id, detail.can_edit)  # issue 13: owner + collaborators
+    _detail_tabs(detail)
+
+
+def _detail_header(info: dict) -> None:
+    """The customer's name, badges, owner and team, contact dates and notes."""
     st.subheader(ui.esc(info["name"]))
     badges = [ui.label("tier", info["tier"]), ui.label("customer_status", info["status"]), ui.label("size", info["size"]),
               info["industry"], info["region"]]
@@ -91,26 +104,24 @@ def render_detail(raw_id: str) -> None:  # noqa: C901 - issue 16 point 3: to be 
     if info.get("notes"):
         st.markdown(ui.esc(info["notes"]))
 
-    if detail.can_log:
-        with st.expander(ui.t("comm.log"), expanded=not lead, icon=":material/add_call:"):
-            with st.form("log_contact", clear_on_submit=True):
-                channel = st.selectbox(ui.t("comm.channel"), CHANNELS, format_func=ui.formatter(CHANNELS, lambda c: ui.label("channel", c)))
-                summary = st.text_area(ui.t("comm.summary"), help=ui.t("comm.summary_help"), height=80)
-                outcome = st.text_input(ui.t("comm.outcome"))
-                follow = st.date_input(ui.t("comm.next_follow_up"), value=None, min_value=date.today())
-                if st.form_submit_button(ui.t("comm.save"), type="primary", width="stretch"):
-                    if ui.write(communication.log_interaction, int(info["id"]), channel, summary, outcome or None, follow):
-                        ui.flash(ui.t("comm.logged", date=ui.fmt_date(ui.read(communication.follow_up_after, int(info["id"])))))
-                        st.rerun()
 
-    if detail.can_log:
-        with st.expander(ui.t("board.quick_add"), icon=":material/add_task:"):
-            task_form.quick_add_form(int(info["id"]), key="cust_quick_task")
+def _log_contact_form(info: dict) -> None:
+    """Log a contact (and the next follow-up) with this customer."""
+    with st.expander(ui.t("comm.log"), expanded=not lead, icon=":material/add_call:"):
+        with st.form("log_contact", clear_on_submit=True):
+            channel = st.selectbox(ui.t("comm.channel"), CHANNELS, format_func=ui.formatter(CHANNELS, lambda c: ui.label("channel", c)))
+            summary = st.text_area(ui.t("comm.summary"), help=ui.t("comm.summary_help"), height=80)
+            outcome = st.text_input(ui.t("comm.outcome"))
+            follow = st.date_input(ui.t("comm.next_follow_up"), value=None, min_value=date.today())
+            if st.form_submit_button(ui.t("comm.save"), type="primary", width="stretch"):
+                if ui.write(communication.log_interaction, int(info["id"]), channel, summary, outcome or None, follow):
+                    ui.flash(ui.t("comm.logged", date=ui.fmt_date(ui.read(communication.follow_up_after, int(info["id"])))))
+                    st.rerun()
 
-    if detail.can_edit:
-        render_manage(detail)
-    pipeline_view.account_team_section(int(info["id"]), detail.can_edit)  # issue 13: owner + collaborators
 
+def _detail_tabs(detail) -> None:
+    """The customer's history, one tab per kind of record."""
+    info = detail.info
     tabs = ui.tabs([ui.t("customers.communication"), ui.t("customers.contacts"), ui.t("customers.assignment_history"),
                     ui.t("customers.deals"), ui.t("customers.complaints"), ui.t("customers.surveys"), ui.t("customers.tasks"),
                     ui.t("customers.audit")], key="customer_detail_tab")
@@ -120,21 +131,7 @@ def render_detail(raw_id: str) -> None:  # noqa: C901 - issue 16 point 3: to be 
         _table(frame, {"occurred_at": ui.t("comm.occurred_at"), "channel": ui.t("comm.channel"), "member": ui.t("comm.member"),
                        "summary": ui.t("comm.summary"), "outcome": ui.t("comm.outcome"), "next_follow_up": ui.t("customers.next_follow_up")})
     with tabs[1]:
-        _table(detail.contacts, {"name": ui.t("customers.contact_name"), "title": ui.t("customers.contact_title"),
-                                 "phone": ui.t("customers.contact_phone"), "email": ui.t("customers.contact_email"),
-                                 "is_primary": ui.t("customers.contact_primary")})
-        if detail.can_edit:
-            with st.form("add_contact", clear_on_submit=True):
-                st.markdown(f"**{ui.t('customers.add_contact')}**")
-                name = st.text_input(ui.t("customers.contact_name"))
-                title = st.text_input(ui.t("customers.contact_title"))
-                phone = st.text_input(ui.t("customers.contact_phone"))
-                email = st.text_input(ui.t("customers.contact_email"))
-                primary = st.checkbox(ui.t("customers.contact_primary"))
-                if st.form_submit_button(ui.t("customers.add_contact")):
-                    if ui.write(customers.add_contact, int(info["id"]), name, title, phone, email, primary,
-                                success=ui.t("customers.contact_added")):
-                        st.rerun()
+        _contacts_tab(detail, int(info["id"]))
     with tabs[2]:
         _table(detail.assignments, {"changed_at": ui.t("customers.col.when"), "from": ui.t("customers.col.from"),
                                     "to": ui.t("customers.col.to"), "by": ui.t("customers.col.by"), "reason": ui.t("customers.col.reason")})
@@ -162,6 +159,27 @@ def render_detail(raw_id: str) -> None:  # noqa: C901 - issue 16 point 3: to be 
     with tabs[7]:
         _table(detail.audit, {"at": ui.t("customers.col.when"), "who": ui.t("customers.col.by"),
                               "action": ui.t("customers.col.action"), "change": ui.t("customers.col.change")})
+
+
+def _contacts_tab(detail, customer_id: int) -> None:
+    """The contacts, and for an editor a form to add one."""
+    _table(detail.contacts, {"name": ui.t("customers.contact_name"), "title": ui.t("customers.contact_title"),
+                             "phone": ui.t("customers.contact_phone"), "email": ui.t("customers.contact_email"),
+                             "is_primary": ui.t("customers.contact_primary")})
+    if detail.can_edit:
+        with st.form("add_contact", clear_on_submit=True):
+            st.markdown(f"**{ui.t('customers.add_contact')}**")
+            name = st.text_input(ui.t("customers.contact_name"))
+            title = st.text_input(ui.t("customers.contact_title"))
+            phone = st.text_input(ui.t("customers.contact_phone"))
+            email = st.text_input(ui.t("customers.contact_email"))
+            primary = st.checkbox(ui.t("customers.contact_primary"))
+            if st.form_submit_button(ui.t("customers.add_contact")):
+                if ui.write(customers.add_contact, customer_id, name, title, phone, email, primary,
+                            success=ui.t("customers.contact_added")):
+                    st.rerun()
+
+
 
 
 def render_manage(detail) -> None:
@@ -551,16 +569,9 @@ def roster_roles(session, actor):
     return list_roles(session, actor)
 
 
-def render_import() -> None:  # noqa: C901 - issue 16 point 3: to be split
-    outcome = st.session_state.get("imp_outcome")
-    if outcome:  # what the last import gave back: the rows to fix, the new logins
-        rest, logins = outcome
-        if rest is not None:
-            st.download_button(ui.t("move.rest_file"), safe_export.to_csv_bytes(rest), "rows_to_fix.csv", "text/csv",
-                               key="imp_rest_file", icon=":material/download:")
-        if logins is not None:
-            st.download_button(ui.t("move.logins_file"), safe_export.to_csv_bytes(logins), "new_logins.csv", "text/csv",
-                               key="imp_logins_file", icon=":material/key:")
+def render_import() -> None:
+    """The import wizard: kind and file, column mapping, options, unknown values, check, commit."""
+    _last_import_outcome()
     kind = st.selectbox(ui.t("imports.kind"), imports.RECORD_TYPES, format_func=ui.formatter(imports.RECORD_TYPES, lambda k: ui.t(f"imports.kind.{k}")), key="imp_kind")
     generation = st.session_state.get("imp_generation", 0)
     upload = st.file_uploader(ui.t("imports.file"), type=["csv", "xlsx"], help=ui.t("imports.file_help"), key=f"imp_file_{generation}")
@@ -578,8 +589,73 @@ def render_import() -> None:  # noqa: C901 - issue 16 point 3: to be split
     digest = hashlib.sha1(data).hexdigest()[:10]
     st.caption(ui.t("imports.rows_read", rows=ui.fmt_number(len(frame)), cols=len(frame.columns)))
 
-    st.markdown(f"#### {ui.t('imports.step_mapping')}")
     specs = {s.name: s for s in imports.fields_for(kind)}
+    mapping = _column_mapping(kind, frame, digest, specs)
+    import_options = _import_options(kind, mapping, digest)
+    problems = imports.mapping_problems(mapping, kind, default_role=import_options.get("default_role"))
+    if problems:
+        ui.show_error(DomainError("imports.mapping_incomplete", problems))
+        return
+    _size_buckets(kind, frame, mapping, digest, specs, import_options)
+    value_map = _value_mapping(kind, frame, mapping, digest, specs)
+    if value_map is None:
+        return
+    check_key = f"imp_checked_{kind}_{digest}"
+    result = _checked_preview(kind, frame, mapping, value_map, import_options, digest, check_key)
+    if result is None:
+        return
+    partial = _show_preview(result, frame, digest)
+    if partial is None:
+        return
+    _commit_button(kind, frame, mapping, value_map, import_options, result, partial, upload.name,
+                   check_key=check_key, generation=generation)
+
+
+def _commit_button(kind: str, frame: pd.DataFrame, mapping: dict[str, str | None], value_map: dict,
+                   import_options: dict, result, partial: bool, filename: str, *, check_key: str,
+                   generation: int) -> None:
+    """Import the checked rows, all or nothing, with progress; then offer what the import gave back
+    and start over with an empty uploader."""
+    if st.button(ui.t("imports.commit", total=ui.fmt_number(result.total - result.error_rows)), type="primary", key="imp_commit", icon=":material/upload:"):
+        bar = st.progress(0.0)
+
+        def progress(fraction: float, phase: str) -> None:
+            bar.progress(fraction, text=ui.t("imports.progress", phase=ui.t(f"imports.phase.{phase}"), pct=int(fraction * 100)))
+
+        done = ui.write(imports.commit_import, kind, frame, mapping, value_map, progress=progress, filename=filename,
+                        partial=partial, **import_options)
+        if done:
+            ui.flash(ui.t("move.done", new=done.created, updated=done.updated, unchanged=done.unchanged, refused=done.refused))
+            if kind == "customers" and done.created:
+                ui.flash(ui.t("imports.done_assigned", created=done.created, assigned=done.assigned, queued=done.queued))
+            if done.teams:
+                ui.flash(ui.t("move.tree_built", teams=done.teams))
+            st.session_state["imp_outcome"] = (
+                imports.rejected_rows(done.errors, frame, ui.lang()) if done.errors else None,
+                pd.DataFrame(done.logins, columns=[ui.t("move.col.member"), ui.t("move.col.username"), ui.t("move.one_time_password")])
+                if done.logins else None)
+            st.session_state["imp_generation"] = generation + 1
+            st.session_state.pop(check_key, None)
+            st.session_state.pop("imp_preview", None)
+            st.rerun()
+
+
+def _last_import_outcome() -> None:
+    """What the last import gave back: the rows to fix, the new logins."""
+    outcome = st.session_state.get("imp_outcome")
+    if outcome:
+        rest, logins = outcome
+        if rest is not None:
+            st.download_button(ui.t("move.rest_file"), safe_export.to_csv_bytes(rest), "rows_to_fix.csv", "text/csv",
+                               key="imp_rest_file", icon=":material/download:")
+        if logins is not None:
+            st.download_button(ui.t("move.logins_file"), safe_export.to_csv_bytes(logins), "new_logins.csv", "text/csv",
+                               key="imp_logins_file", icon=":material/key:")
+
+
+def _column_mapping(kind: str, frame: pd.DataFrame, digest: str, specs: dict) -> dict[str, str | None]:
+    """Each column of the file mapped to one of our fields (guessed from its header) or ignored."""
+    st.markdown(f"#### {ui.t('imports.step_mapping')}")
     guess = imports.guess_mapping(list(frame.columns), kind)
     choices = [None, *specs]
 
@@ -594,11 +670,17 @@ def render_import() -> None:  # noqa: C901 - issue 16 point 3: to be split
         sample = ", ".join(v for v in frame[column].head(3) if v)
         mapping[column] = st.selectbox(f"{ui.esc(column)}  ·  {ui.esc(sample[:60])}", choices, index=choices.index(guess[column]),
                                        format_func=ui.formatter(choices, field_label), key=f"imp_map_{kind}_{digest}_{index}")
+    return mapping
+
+
+def _import_options(kind: str, mapping: dict[str, str | None], digest: str) -> dict:
+    """The mode, the key records are matched by, and (members) the default role and logins."""
     # Issue 11: the mode, the key records are matched by, and what a file may leave out.
     c1, c2 = st.columns(2)
     modes = list(imports.MODES)
-    mode = c1.segmented_control(ui.t("move.mode"), modes, default="upsert", key=f"imp_mode_{kind}",
-                                format_func=ui.formatter(modes, lambda m: ui.t(f"move.mode.{m}"))) or "upsert"
+    first_choice = imports.default_mode(kind, mapping)  # a file no key can match starts on "create only"
+    mode = c1.segmented_control(ui.t("move.mode"), modes, default=first_choice, key=f"imp_mode_{kind}",
+                                format_func=ui.formatter(modes, lambda m: ui.t(f"move.mode.{m}"))) or first_choice
     keys = list(imports.KEYS[kind])
     match_key = c2.selectbox(ui.t("move.key"), keys, index=keys.index(imports.default_key(kind, mapping)),
                              format_func=ui.formatter(keys, lambda k: ui.t(f"move.key.{k}")), key=f"imp_key_{kind}_{digest}_{abs(hash(tuple(sorted(v for v in mapping.values() if v))))}")
@@ -609,10 +691,12 @@ def render_import() -> None:  # noqa: C901 - issue 16 point 3: to be split
             import_options["default_role"] = st.selectbox(ui.t("move.default_role"), role_codes, key=f"imp_default_role_{digest}",
                                                    format_func=ui.formatter(role_codes, lambda c: ui.label("member_role", c)))
         import_options["create_logins"] = st.toggle(ui.t("move.create_logins"), key=f"imp_logins_{digest}")
-    problems = imports.mapping_problems(mapping, kind, default_role=import_options.get("default_role"))
-    if problems:
-        ui.show_error(DomainError("imports.mapping_incomplete", problems))
-        return
+    return import_options
+
+
+def _size_buckets(kind: str, frame: pd.DataFrame, mapping: dict[str, str | None], digest: str, specs: dict,
+                  import_options: dict) -> None:
+    """Head counts where we keep a size: the user sets the limits of each size band."""
     for column, target in imports.numeric_category_columns(kind, frame, mapping):
         choices_of = specs[target].choices
         defaults = list(imports.DEFAULT_BUCKETS.get(target, range(1, len(choices_of))))
@@ -624,12 +708,16 @@ def render_import() -> None:  # noqa: C901 - issue 16 point 3: to be split
         st.caption(ui.t("move.bucket_rest", label=ui.label(specs[target].label_prefix, choices_of[-1])))
         import_options.setdefault("buckets", {})[target] = limits
 
+
+def _value_mapping(kind: str, frame: pd.DataFrame, mapping: dict[str, str | None], digest: str,
+                   specs: dict) -> dict[str, dict[str, str]] | None:
+    """Each value we do not know mapped to one we do (or kept as new); None: the file cannot be read."""
     st.markdown(f"#### {ui.t('imports.step_values')}")
     try:
         unknown = ui.read(imports.unknown_values, kind, frame, mapping)
     except DomainError as error:
         ui.show_error(error)
-        return
+        return None
     value_map: dict[str, dict[str, str]] = {}
     if not unknown:
         st.caption(ui.t("imports.no_unknowns"))
@@ -653,13 +741,17 @@ def render_import() -> None:  # noqa: C901 - issue 16 point 3: to be split
         picked = st.selectbox(label, options, index=default, format_func=ui.formatter(options, fmt), key=f"imp_val_{kind}_{digest}_{index}")
         if picked is not None:
             value_map.setdefault(item.field, {})[item.value] = picked
+    return value_map
 
+
+def _checked_preview(kind: str, frame: pd.DataFrame, mapping: dict[str, str | None], value_map: dict,
+                     import_options: dict, digest: str, check_key: str):
+    """The checked plan of the import, once the user asks for it (None until then, or refused)."""
     st.markdown(f"#### {ui.t('imports.step_preview')}")
-    check_key = f"imp_checked_{kind}_{digest}"
     if st.button(ui.t("imports.check"), key="imp_check", icon=":material/fact_check:"):
         st.session_state[check_key] = True
     if not st.session_state.get(check_key):
-        return
+        return None
     # a large file takes seconds to check: keep the result while the mapping and file stay the same
     signature = (digest, kind, tuple(mapping.items()), tuple((f, tuple(sorted(v.items()))) for f, v in sorted(value_map.items())),
                  repr(sorted(import_options.items())))
@@ -673,8 +765,13 @@ def render_import() -> None:  # noqa: C901 - issue 16 point 3: to be split
                                  **{k: v for k, v in import_options.items() if k != "create_logins"})
         except DomainError as error:
             ui.show_error(error)
-            return
+            return None
         st.session_state["imp_preview"] = (signature, result)
+    return result
+
+
+def _show_preview(result, frame: pd.DataFrame, digest: str) -> bool | None:
+    """The plan and its row errors; whether to import the valid rows only (None: fix the file first)."""
     st.dataframe(result.rows, hide_index=True, width="stretch",
                  column_config={"row": st.column_config.NumberColumn("#"), "ok": st.column_config.CheckboxColumn("✓")})
     st.info(ui.t("move.plan", new=ui.fmt_number(result.new), updated=ui.fmt_number(result.updated),
@@ -688,31 +785,10 @@ def render_import() -> None:  # noqa: C901 - issue 16 point 3: to be split
                            key="imp_error_file", icon=":material/download:")
         partial = st.checkbox(ui.t("move.partial"), key=f"imp_partial_{digest}")
         if not partial:
-            return
+            return None
     else:
         st.success(ui.t("imports.preview_ok", total=ui.fmt_number(result.total)))
-    if st.button(ui.t("imports.commit", total=ui.fmt_number(result.total - result.error_rows)), type="primary", key="imp_commit", icon=":material/upload:"):
-        bar = st.progress(0.0)
-
-        def progress(fraction: float, phase: str) -> None:
-            bar.progress(fraction, text=ui.t("imports.progress", phase=ui.t(f"imports.phase.{phase}"), pct=int(fraction * 100)))
-
-        done = ui.write(imports.commit_import, kind, frame, mapping, value_map, progress=progress, filename=upload.name,
-                        partial=partial, **import_options)
-        if done:
-            ui.flash(ui.t("move.done", new=done.created, updated=done.updated, unchanged=done.unchanged, refused=done.refused))
-            if kind == "customers" and done.created:
-                ui.flash(ui.t("imports.done_assigned", created=done.created, assigned=done.assigned, queued=done.queued))
-            if done.teams:
-                ui.flash(ui.t("move.tree_built", teams=done.teams))
-            st.session_state["imp_outcome"] = (
-                imports.rejected_rows(done.errors, frame, ui.lang()) if done.errors else None,
-                pd.DataFrame(done.logins, columns=[ui.t("move.col.member"), ui.t("move.col.username"), ui.t("move.one_time_password")])
-                if done.logins else None)
-            st.session_state["imp_generation"] = generation + 1
-            st.session_state.pop(check_key, None)
-            st.session_state.pop("imp_preview", None)
-            st.rerun()
+    return partial
 
 
 # ---------------------------------------------------------------------------------------------
