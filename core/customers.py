@@ -8,7 +8,7 @@ them is recorded in the assignment history.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core import audit, limits, safe_text, versions
+from core.pickers import FilterOptions  # re-exported: the filter panel's type
 from core.errors import Conflict, FieldError, InvalidInput, NotFound
 from core.permissions import (
     READ,
@@ -106,14 +107,6 @@ class CustomerDetail:
     audit: pd.DataFrame
     can_edit: bool = False
     can_log: bool = False
-
-
-@dataclass(frozen=True)
-class FilterOptions:
-    industries: list[str] = field(default_factory=list)
-    regions: list[str] = field(default_factory=list)
-    owners: dict[int, str] = field(default_factory=dict)
-    teams: dict[int, str] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,23 +258,6 @@ def export_frame(session: Session, actor: Actor, filters: CustomerFilters = Cust
         if progress:
             progress(min(done / total, 1.0))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[c for c in LIST_COLUMNS if c not in ("owner_id", "team_id")])
-
-
-def filter_options(session: Session, actor: Actor) -> FilterOptions:
-    """The choices for the filters: values present among visible customers, visible people and teams."""
-    scope = scope_for(session, actor)
-    visible = scope_clause(scope, Customer, collaborating=True)
-    industries = list(session.scalars(select(Customer.industry).where(visible).distinct().order_by(Customer.industry)))
-    regions = list(session.scalars(select(Customer.region).where(visible).distinct().order_by(Customer.region)))
-    if actor.is_admin or actor.is_manager:
-        owners = dict(session.execute(
-            select(Member.id, Member.name).where(scope_clause(scope, Member), Member.status != "left").order_by(Member.name)
-        ).all())
-        teams = dict(session.execute(select(Team.id, Team.name).where(scope_clause(scope, Team)).order_by(Team.name)).all())
-    else:
-        owners = dict(session.execute(select(Member.id, Member.name).where(Member.id == actor.member_id)).all())
-        teams = dict(session.execute(select(Team.id, Team.name).where(Team.id == actor.team_id)).all())
-    return FilterOptions(industries, regions, owners, teams)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -531,17 +507,8 @@ def add_contact(session: Session, actor: Actor, customer_id: int, name: str, tit
     return contact.id
 
 
-def customer_choices(session: Session, actor: Actor, search: str = "", limit: int = 50) -> dict[int, str]:
-    """A short list of visible customers for pickers (search by name)."""
-    scope = scope_for(session, actor)
-    stmt = select(Customer.id, Customer.name).where(scope_clause(scope, Customer, collaborating=True))
-    if search.strip():
-        stmt = stmt.where(func.lower(Customer.name).like(f"%{search.strip().lower()}%"))
-    return dict(session.execute(stmt.order_by(Customer.name).limit(limit)).all())
-
-
 __all__ = [
     "CustomerFilters", "CustomerPage", "CustomerDetail", "FilterOptions", "SORTS", "PAGE_SIZE",
-    "list_customers", "count_customers", "iter_customer_chunks", "filter_options", "get_customer",
-    "validate_customer", "create_customer", "update_customer", "add_contact", "customer_choices", "utcnow",
+    "list_customers", "count_customers", "iter_customer_chunks", "get_customer",
+    "validate_customer", "create_customer", "update_customer", "add_contact", "utcnow",
 ]

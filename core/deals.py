@@ -54,7 +54,6 @@ from db.models import (
     DealStage,
     Member,
     Product,
-    Team,
 )
 from db.session import rowcount
 
@@ -474,33 +473,6 @@ def get_deal(session: Session, actor: Actor, deal_id: int) -> DealDetail:
     )
 
 
-def owner_choices(session: Session, actor: Actor) -> dict[int, str]:
-    """Who may own a deal the actor creates: the actor's scope (a member: themselves)."""
-    scope = scope_for(session, actor)
-    stmt = select(Member.id, Member.name).where(Member.status != "left").order_by(Member.name)
-    if not scope.everything:
-        stmt = stmt.where(scope_clause(scope, Member))
-    return dict(session.execute(stmt).all())
-
-
-def collaborator_choices(session: Session, actor: Actor, search: str = "", include: Sequence[int] = (), limit: int = 50) -> dict[int, str]:
-    """Colleagues who may be added to a deal or an account team: any active member (account teams
-    cross team lines), searched by name."""
-    stmt = select(Member.id, Member.name).where(Member.status != "left")
-    text = (search or "").strip().lower()
-    if text:
-        stmt = stmt.where(func.lower(Member.name).like(f"%{text}%"))
-    found = dict(session.execute(stmt.order_by(Member.name).limit(limit)).all())
-    if include:
-        found.update(dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(list(include)))).all()))
-    return found
-
-
-def team_choices(session: Session, actor: Actor) -> dict[int, str]:
-    scope = scope_for(session, actor)
-    return dict(session.execute(select(Team.id, Team.name).where(scope_clause(scope, Team)).order_by(Team.name)).all())
-
-
 # ---------------------------------------------------------------------------------------------
 # Writes
 # ---------------------------------------------------------------------------------------------
@@ -829,6 +801,6 @@ __all__ = [
     "WON", "LOST", "CLOSE_PERIODS", "SORTS", "DEFAULT_CARDS_PER_COLUMN", "StageInfo", "ProductInfo", "DealFilters",
     "DealCard", "StageColumn", "Pipeline", "DealPage", "DealDetail", "DealResult", "quarter_of", "period_bounds",
     "workspace_currency", "list_stages", "save_stage", "list_products", "save_product", "pipeline", "list_deals",
-    "get_deal", "owner_choices", "collaborator_choices", "team_choices", "create_deal", "update_deal", "move_stage",
+    "get_deal", "create_deal", "update_deal", "move_stage",
     "close_won", "close_lost", "deal_history", "stuck_deals",
 ]

@@ -202,14 +202,3 @@ def add_action_item(session: Session, actor: Actor, one_on_one_id: int, text: st
     from core import tasks
 
     return tasks.task_from_action_item(session, actor, item.id)
-
-
-def member_choices(session: Session, actor: Actor) -> list[dict[str, Any]]:
-    """Members the actor may hold 1:1s with (managers: their teams' members, not themselves)."""
-    scope = scope_for(session, actor)
-    if not (scope.everything or actor.is_manager):
-        return []
-    query = select(Member.id, Member.name).where(Member.status != "left").order_by(Member.name)
-    if not scope.everything:
-        query = query.where(Member.id.in_(sorted(scope.member_ids)))
-    return [{"id": i, "name": n} for i, n in session.execute(query).all() if i != actor.member_id]

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, limits
 from core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
-from core.permissions import READ, Actor, allowed, ensure_member, ensure_team, scope_for, scoped
+from core.permissions import READ, Actor, allowed, ensure_member, ensure_team, scope_for
 from db.base import utcnow
 from db.models import (
     REWARD_KINDS,
@@ -107,30 +107,6 @@ def praise_wall(session: Session, actor: Actor, limit: int = 30, offset: int = 0
         columns=["id", "at", "giver", "to", "message", "goal", "customer"],
     )
     return total, frame
-
-
-def praise_choices(session: Session, actor: Actor) -> dict[str, list[dict[str, Any]]]:
-    """Who the actor may praise, and goals/customers to link (the recipient's are checked on save)."""
-    visible = _visible_member_ids(session, actor)
-    query = select(Member.id, Member.name, Member.team_id).where(Member.status != "left").order_by(Member.name)
-    if visible is not None:
-        query = query.where(Member.id.in_(sorted(visible)))
-    members = [{"id": i, "name": n} for i, n, _ in session.execute(query).all() if i != actor.member_id]
-    ids = [m["id"] for m in members]
-    # goals and customers to link: only those the actor may read themselves (a member praising a
-    # team-mate does not get to see the team-mate's customers and personal goals)
-    scope = scope_for(session, actor)
-    goals = session.execute(scoped(
-        select(Goal.id, Goal.title, Goal.member_id).where(Goal.member_id.in_(ids), Goal.status == "active"), Goal, scope
-    ).order_by(Goal.title).limit(500)).all() if ids else []
-    customers = session.execute(scoped(
-        select(Customer.id, Customer.name, Customer.owner_id).where(Customer.owner_id.in_(ids)), Customer, scope
-    ).order_by(Customer.name).limit(500)).all() if ids else []
-    return {
-        "members": members,
-        "goals": [{"id": i, "title": t, "member_id": m} for i, t, m in goals],
-        "customers": [{"id": i, "name": n, "member_id": m} for i, n, m in customers],
-    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,15 +341,3 @@ def leaderboard_chart(frame: pd.DataFrame, title: str, x_title: str, y_title: st
         )
         .properties(title=title, height=alt.Step(26))
     )
-
-
-def reward_team_options(session: Session, actor: Actor) -> list[dict[str, Any]]:
-    scope = scope_for(session, actor)
-    if not (scope.everything or actor.is_manager):
-        return []
-    query = select(Team.id, Team.name).order_by(Team.name)
-    if not scope.everything:
-        query = query.where(Team.id.in_(sorted(scope.team_ids)))
-    return [{"id": i, "name": n} for i, n in session.execute(query).all()]
-
-

@@ -479,29 +479,6 @@ def roster_frame(session: Session, actor: Actor, team_id: int | None = None, inc
     return frame
 
 
-def member_choices(session: Session, actor: Actor) -> list[dict]:
-    """Visible members not yet gone, as options for manager / owner pickers."""
-    _ensure_lead(actor)
-    scope = scope_for(session, actor)
-    return [
-        {"id": i, "name": n, "team_id": t, "status": s}
-        for i, n, t, s in session.execute(
-            select(Member.id, Member.name, Member.team_id, Member.status).where(scope_clause(scope, Member)).order_by(Member.name)
-        )
-    ]
-
-
-def specialty_options(session: Session, actor: Actor) -> list[str]:
-    """Every specialty tag in use (for the picker), 'kind:value'."""
-    _ensure_lead(actor)
-    return [
-        specialty_tag(k, v)
-        for k, v in session.execute(
-            select(MemberSpecialty.kind, MemberSpecialty.value).distinct().order_by(MemberSpecialty.kind, MemberSpecialty.value)
-        )
-    ]
-
-
 @dataclass
 class _CleanRow:
     index: int  # 1-based row number as the user sees it

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import assignment, communication, customers, imports, reports, safe_export
+from core import assignment, communication, customers, imports, pickers, reports, safe_export
 from core.customers import CustomerFilters
 from core.errors import DomainError
 from core.choices import CHANNELS, CUSTOMER_SIZES, CUSTOMER_STATUSES, CUSTOMER_TIERS
@@ -185,7 +185,7 @@ def _contacts_tab(detail, customer_id: int) -> None:
 def render_manage(detail) -> None:
     info = detail.info
     cid = int(info["id"])
-    options = ui.cached(customers.filter_options)
+    options = ui.cached(pickers.customer_filters)
     with st.expander(ui.t("assignment.move_to"), icon=":material/swap_horiz:"):
         suggestions = ui.cached(assignment.suggestions_frame, cid, lang)
         if not suggestions.empty:
@@ -274,7 +274,7 @@ def render_list() -> None:
     """Search, filters, the page of customers and its exports. A fragment: changing a filter or
     the page reruns this list only, not the app shell and the rest of the page (opening a
     customer or creating one reruns the whole app)."""
-    options = ui.cached(customers.filter_options)
+    options = ui.cached(pickers.customer_filters)
     search = st.text_input(ui.t("customers.search"), key="f_search", icon=":material/search:")
     relations = {"all": ui.t("customers.relation.all"), **{r: ui.t(f"customers.relation.{r}") for r in customers.RELATIONS}}
     relation = st.segmented_control(ui.t("customers.relation"), list(relations), default="all", format_func=relations.get,
@@ -363,7 +363,7 @@ def render_create() -> None:
 
 
 def _create_form() -> None:
-    options = ui.cached(customers.filter_options)
+    options = ui.cached(pickers.customer_filters)
     with st.form("new_customer", clear_on_submit=True):
         name = st.text_input(ui.t("common.name"), key="new_name")
         industry = st.text_input(ui.t("customers.industry"), placeholder=", ".join(options.industries[:5]), key="new_industry")
@@ -474,7 +474,7 @@ def _moves_review(moves: list, state_key: str, reason_default: str) -> None:
 
 
 def render_assignment() -> None:
-    options = ui.cached(customers.filter_options)
+    options = ui.cached(pickers.customer_filters)
     st.subheader(ui.t("assignment.load"))
     loads = ui.cached(assignment.load_frame)
     if loads.empty:

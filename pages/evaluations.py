@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core import evaluations as ev
-from core import reports, scorecard_report
+from core import pickers, reports, scorecard_report
 import ui
 from ui import record_links
 
@@ -190,7 +190,7 @@ if not manages:
 # ---------------------------------------------------------------------------------------------
 cycles = ui.cached(ev.list_cycles)
 templates = ui.cached(ev.list_templates)
-teams = ui.cached(ev.team_options)
+teams = ui.cached(pickers.led_teams)
 tab_cards, tab_cal, tab_cycles, tab_templates = ui.tabs([
     ui.t("evaluations.tab.scorecards"), ui.t("evaluations.tab.calibration"), ui.t("evaluations.tab.cycles"), ui.t("evaluations.tab.templates"),
 ], key="evaluations_tab")
@@ -361,7 +361,7 @@ with tab_cycles:
     else:
         with st.form("new_cycle"):
             st.markdown(f"**{ui.t('evaluations.new_cycle')}**")
-            team_names = {t["id"]: t["name"] for t in teams}
+            team_names = teams
             team_id = st.selectbox(ui.t("common.team"), list(team_names), format_func=team_names.get, key="cycle_team")
             template_names = {t["id"]: t["name"] for t in templates}
             template_id = st.selectbox(ui.t("evaluations.template"), list(template_names), format_func=template_names.get, key="cycle_template")
@@ -405,7 +405,7 @@ with tab_templates:
         weight_sum = int(pd.to_numeric(edited["weight"], errors="coerce").fillna(0).sum())
         (st.success if weight_sum == ev.WEIGHT_TOTAL else st.warning)(ui.t("evaluations.weight_sum", total=weight_sum))
         with st.form("new_template"):
-            team_names = {t["id"]: t["name"] for t in teams}
+            team_names = teams
             team_id = st.selectbox(ui.t("common.team"), list(team_names), format_func=team_names.get, key="template_team")
             name = st.text_input(ui.t("common.name"), key="template_name")
             if st.form_submit_button(ui.t("evaluations.create_template"), type="primary"):

@@ -9,6 +9,7 @@ import streamlit as st
 
 from core import feedback as fb
 from core import one_on_ones as oo
+from core import pickers
 from core import recognition as rc
 from core import safe_text
 from core.choices import REWARD_KINDS
@@ -74,7 +75,7 @@ def _praise_markdown(row) -> str:
 with tab_one:
     st.caption(ui.t("one_on_one.privacy"))
     if manages:
-        people = {m["id"]: m["name"] for m in ui.cached(oo.member_choices)}
+        people = ui.cached(pickers.one_on_one_members)
         if not people:
             ui.empty_state(ui.t("one_on_one.no_members"))
         else:
@@ -160,14 +161,14 @@ with tab_feedback:
 # Praise wall
 # ---------------------------------------------------------------------------------------------
 with tab_praise:
-    choices = ui.cached(rc.praise_choices)
-    if choices["members"]:
-        people = {m["id"]: m["name"] for m in choices["members"]}
+    choices = ui.cached(pickers.praise_targets)
+    if choices.members:
+        people = choices.members
         with st.form("praise_new", clear_on_submit=True):
             to = st.selectbox(ui.t("praise.to"), list(people), format_func=people.get, key="praise_to")
             message = st.text_area(ui.t("praise.for_what"), max_chars=rc.MAX_MESSAGE, key="praise_msg")
-            goals = {g["id"]: f"{g['title']} ({people.get(g['member_id'], '')})" for g in choices["goals"]}
-            customers = {c["id"]: f"{c['name']} ({people.get(c['member_id'], '')})" for c in choices["customers"]}
+            goals = choices.goals
+            customers = choices.customers
             goal_id = st.selectbox(ui.t("praise.goal"), [None, *goals], placeholder="—", format_func={None: "—", **goals}.get, key="praise_goal")
             customer_id = st.selectbox(ui.t("praise.customer"), [None, *customers], placeholder="—", format_func={None: "—", **customers}.get, key="praise_customer")
             if st.form_submit_button(ui.t("praise.give"), type="primary", icon=":material/celebration:"):
@@ -200,7 +201,7 @@ with tab_rewards:
             ui.t("reward.description"): rules["description"],
         }), hide_index=True, width="stretch")
     if manages:
-        teams = {t["id"]: t["name"] for t in ui.cached(rc.reward_team_options)}
+        teams = ui.cached(pickers.led_teams)
         if teams:
             with st.expander(ui.t("reward.new_rule")):
                 with st.form("rule_new", clear_on_submit=True):
@@ -237,7 +238,7 @@ with tab_rewards:
                 if b2.button(ui.t("reward.reject"), key=f"reward_no_{r.id}"):
                     if ui.write(rc.decide_reward, r.id, False, success=ui.t("reward.rejected")):
                         st.rerun()
-        people = {m["id"]: m["name"] for m in ui.cached(oo.member_choices)}
+        people = ui.cached(pickers.one_on_one_members)
         if people:
             with st.expander(ui.t("reward.nominate")):
                 with st.form("reward_nominate", clear_on_submit=True):

@@ -6,7 +6,7 @@ form; stages and products for admins."""
 import pyarrow as pa
 import streamlit as st
 
-from core import customers, deals, drops
+from core import deals, drops, pickers
 from core.errors import DomainError
 from core.safe_text import parse_id
 import ui
@@ -67,8 +67,8 @@ def filters_row() -> deals.DealFilters:
     cols = st.columns(5 if is_lead else 3)
     team_id = owner_id = None
     if is_lead:
-        teams = {ALL: ui.t("common.all"), **ui.cached(deals.team_choices)}
-        owners = {ALL: ui.t("common.all"), **ui.cached(deals.owner_choices)}
+        teams = {ALL: ui.t("common.all"), **ui.cached(pickers.teams)}
+        owners = {ALL: ui.t("common.all"), **ui.cached(pickers.members)}
         team_id = cols[0].selectbox(ui.t("pipeline.team"), list(teams), format_func=teams.get, key="pipe_team") or None
         owner_id = cols[1].selectbox(ui.t("pipeline.owner"), list(owners), format_func=owners.get, key="pipe_owner") or None
         cols = cols[2:]
@@ -194,7 +194,7 @@ def deal_editor(detail: deals.DealDetail | None, key: str) -> None:
     source = e2.text_input(ui.t("pipeline.col.source"), value=(detail.source or "") if detail else "",
                            max_chars=deals.SOURCE_MAX, key=f"{k}_source", disabled=disabled)
     current_collab = list(detail.collaborator_ids) if detail else []
-    people = ui.cached(deals.collaborator_choices, "", tuple(current_collab), 500)
+    people = ui.cached(pickers.colleagues, "", tuple(current_collab), 500)
     collaborators = st.multiselect(ui.t("pipeline.col.collaborators"), list(people), default=current_collab,
                                    format_func=people.get, key=f"{k}_collab", disabled=disabled)
     current_lines = {line["product_id"]: line for line in detail.lines} if detail else {}
@@ -222,7 +222,7 @@ def deal_editor(detail: deals.DealDetail | None, key: str) -> None:
 def _new_deal_customer(k: str) -> int | None:
     """A new deal's customer, found by a search (None: nothing found, said so)."""
     query = st.text_input(ui.t("pipeline.customer_search"), key=f"{k}_cq")
-    found = ui.cached(customers.customer_choices, query, 30)
+    found = ui.cached(pickers.customers, query, 30)
     if not found:
         st.info(ui.t("pipeline.no_customers"))
         return None
@@ -235,7 +235,7 @@ def _deal_owner(detail: deals.DealDetail | None, k: str, cell, disabled: bool) -
     if not is_lead:
         cell.text_input(ui.t("pipeline.col.owner"), value=actor.display_name, disabled=True, key=f"{k}_owner_ro")
         return owner_id
-    owners = ui.cached(deals.owner_choices)
+    owners = ui.cached(pickers.members)
     if owner_id is not None and owner_id not in owners and detail is not None:
         owners = {owner_id: detail.owner or "—", **owners}
     if not owners:

@@ -3,7 +3,7 @@ roles-and-responsibilities (RACI) table. Managers see their teams; admins see ev
 import pandas as pd
 import streamlit as st
 
-from core import handover, reports, responsibilities, roster
+from core import handover, pickers, reports, responsibilities, roster
 from core.i18n import has_key
 from core.choices import MEMBER_STATUSES, RACI, SPECIALTY_KINDS, TEAM_KINDS
 import ui
@@ -65,9 +65,8 @@ with tab_members:
                                    key="roster_team_filter") or None
         include_left = c2.toggle(ui.t("roster.include_left"), key="roster_include_left")
         frame = ui.cached(roster.roster_frame, team_filter, include_left)
-        people = ui.cached(roster.member_choices)
-        person_names = {p["id"]: p["name"] for p in people}
-        tags = sorted(set(ui.cached(roster.specialty_options)) | {t for ts in frame["specialties"] for t in ts})
+        person_names = ui.cached(pickers.members, include_left=True)
+        tags = sorted(set(ui.cached(pickers.specialties)) | {t for ts in frame["specialties"] for t in ts})
 
         view = frame.copy()
         view["customers_load"] = [load_text(u, m) for u, m in zip(frame["customers"], frame["max_customers"])]
@@ -355,7 +354,7 @@ with tab_raci:
         c1, c2 = st.columns([1, 2])
         raci_team = c1.selectbox(ui.t("raci.team"), raci_teams, key="raci_team",
                                  format_func=lambda i: team_label(i) if i else ORG_WIDE) or None
-        raci_people = {p["id"]: p["name"] for p in ui.cached(roster.member_choices)}
+        raci_people = ui.cached(pickers.members, include_left=True)
         extra = c2.multiselect(ui.t("raci.named_members"), list(raci_people), format_func=lambda i: raci_people[i],
                                key=f"raci_extra_{raci_team}", help=ui.t("raci.named_members_help"),
                                placeholder=ui.t("raci.named_members_placeholder"))

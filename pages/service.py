@@ -6,7 +6,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import reports, service, surveys
+from core import pickers, reports, service, surveys
 from core.choices import SEVERITIES
 from core.clock import utcnow
 import ui
@@ -187,10 +187,10 @@ with tabs["complaints"]:
                     st.session_state.pop("svc_resolving", None)
                     st.rerun()
         if lead:
-            people = ui.cached(service.member_choices)
+            people = ui.cached(pickers.members_by_team)
             if people:
-                ids = [p["id"] for p in people]
-                names_by = {p["id"]: f"{p['name']} · {p['team']}" for p in people}
+                ids = list(people)
+                names_by = people
                 r1, r2 = st.columns([3, 1])
                 target = r1.selectbox(ui.t("service.work.reassign"), ids, key="svc_reassign_to",
                                       index=ids.index(item["assignee_id"]) if item["assignee_id"] in ids else 0,
@@ -211,11 +211,11 @@ with tabs["complaints"]:
 # ---------------------------------------------------------------------------------------------
 with tabs["new"]:
     query = st.text_input(ui.t("service.new.customer_search"), key="svc_new_search")
-    customers = ui.cached(service.customer_choices, query)
+    customers = ui.cached(pickers.complaint_customers, query)
     if not customers:
         ui.empty_state(ui.t("service.new.no_customers"))
     else:
-        names_by_id = {c["id"]: f"{c['name']} ({ui.label('tier', c['tier'])})" for c in customers}
+        names_by_id = {c.id: f"{c.name} ({ui.label('tier', c.tier)})" for c in customers}
         customer_id = st.selectbox(ui.t("service.new.customer"), list(names_by_id), format_func=names_by_id.get,
                                    key="svc_new_customer")
         suggestion = ui.cached(service.suggest_assignee, customer_id)
@@ -223,8 +223,7 @@ with tabs["new"]:
             st.caption(ui.t("service.new.suggested", name=ui.esc(suggestion["assignee"]), team=ui.esc(suggestion["team"]) or "—"))
         else:
             st.warning(ui.t("service.new.no_suggestion"))
-        people = ui.cached(service.member_choices)
-        options = {p["id"]: f"{p['name']} · {p['team']}" for p in people}
+        options = ui.cached(pickers.members_by_team)
         if suggestion["assignee_id"]:
             options = {suggestion["assignee_id"]: f"{suggestion['assignee']} · {suggestion['team'] or '—'}", **options}
         with st.form("svc_new", clear_on_submit=True):
@@ -254,11 +253,11 @@ with tabs["new"]:
 with tabs["surveys"]:
     with st.expander(ui.t("surveys.record"), expanded=False):
         s_query = st.text_input(ui.t("service.new.customer_search"), key="srv_search")
-        s_customers = ui.cached(service.customer_choices, s_query)
+        s_customers = ui.cached(pickers.complaint_customers, s_query)
         if not s_customers:
             ui.empty_state(ui.t("service.new.no_customers"))
         else:
-            s_names = {c["id"]: c["name"] for c in s_customers}
+            s_names = {c.id: c.name for c in s_customers}
             s_customer = st.selectbox(ui.t("service.new.customer"), list(s_names), format_func=s_names.get, key="srv_customer")
             recent = ui.cached(surveys.recent_interactions, s_customer)
             inter = {i["id"]: f"{ui.fmt_date(i['occurred_at'])} · {ui.label('channel', i['channel'])} · {i['summary'][:40]}" for i in recent}
@@ -359,11 +358,11 @@ with tabs["reports"]:
 # ---------------------------------------------------------------------------------------------
 if lead:
     with tabs["targets"]:
-        teams = ui.cached(service.team_choices)
+        teams = ui.cached(pickers.teams)
         if not teams:
             ui.empty_state(ui.t("service.targets.none"))
         else:
-            team_names = {t["id"]: t["name"] for t in teams}
+            team_names = teams
             team_id = st.selectbox(ui.t("service.targets.team"), list(team_names), format_func=team_names.get, key="svc_t_team")
             st.caption(ui.t("service.targets.help"))
             current = ui.cached(service.targets_for_team, team_id)

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core import metrics, reports, service, training
+from core import metrics, pickers, reports, training
 import ui
 
 actor = ui.page_header("training", ui.t("training.caption"))
@@ -132,8 +132,7 @@ if lead:
                                   raw=frame)
 
     with tabs["new"]:
-        teams = ui.cached(service.team_choices)
-        team_names = {t["id"]: t["name"] for t in teams}
+        team_names = ui.cached(pickers.teams)
         team_options = ([None] if actor.role == "admin" else []) + list(team_names)
         if not team_options:
             ui.empty_state(ui.t("service.targets.none"))

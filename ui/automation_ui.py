@@ -9,7 +9,7 @@ from datetime import date, time
 import pandas as pd
 import streamlit as st
 
-from core import automation, calendars, calls, mailer, notifications, reports, service
+from core import automation, calendars, calls, mailer, notifications, pickers, reports, service
 from core.errors import DomainError
 from core.choices import AUTOMATION_ACTIONS, AUTOMATION_TRIGGERS, CUSTOMER_TIERS, NOTIFY_MODES
 import ui
@@ -84,7 +84,7 @@ def _rule_sentence(rule: dict, teams: dict[int, str]) -> str:
 
 
 def rules_section() -> None:
-    teams = {t["id"]: t["name"] for t in ui.cached(service.team_choices)}
+    teams = ui.cached(pickers.teams)
     rules = ui.cached(automation.list_rules)
     st.caption(ui.t("automation.caption"))
     if not rules:

@@ -11,7 +11,7 @@ from datetime import date
 
 import streamlit as st
 
-from core import deals, forecast
+from core import deals, forecast, pickers
 import ui
 
 QUARTERS_BACK = 8  # past quarters reachable from the quarter picker
@@ -49,7 +49,7 @@ def forecast_section(key: str, team_id: int | None = None, *, choose_team: bool 
     with c1:
         quarter = _quarter_picker(key) if choose_quarter else 0
     if choose_team and actor.role != "member":
-        teams = ui.cached(deals.team_choices)
+        teams = ui.cached(pickers.teams)
         everyone = 0
         options = {everyone: ui.t("forecast.organisation" if actor.is_admin else "forecast.my_teams"), **teams}
         chosen = c2.selectbox(ui.t("pipeline.team"), list(options), format_func=options.get, key=f"{key}_team")
@@ -185,7 +185,7 @@ def account_team_section(customer_id: int, can_manage: bool) -> None:
         if not can_manage:
             return
         with st.form(f"acct_add_{customer_id}", clear_on_submit=True):
-            people = ui.cached(deals.collaborator_choices, "", (), 1000)
+            people = ui.cached(pickers.colleagues, "", (), 1000)
             member = st.selectbox(ui.t("account.member"), list(people), format_func=people.get, index=None,
                                   key=f"acct_member_{customer_id}")
             roles = {r: ui.t(f"account.role.{r}") for r in ACCOUNT_ROLES}

@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 from streamlit_dnd import dnd
 
-from core import drops, tasks
+from core import drops, pickers, tasks
 from core.errors import DomainError
 from core.tasks import KEEP
 from core.choices import TASK_STATUSES
@@ -256,8 +256,8 @@ def history_view(task_id: int) -> None:
 # ---------------------------------------------------------------------------------------------
 def _customer_picker(key: str, current_id: int | None, current_name: str | None) -> int | None:
     query = st.text_input(ui.t("board.customer_search"), key=f"{key}_cq", value=current_name or "")
-    found = ui.cached(tasks.find_customers, query, 20, current_id)
-    names = {NONE: ui.t("common.none"), **{c["id"]: c["name"] for c in found}}
+    found = ui.cached(pickers.customers, query, 20, current_id)
+    names = {NONE: ui.t("common.none"), **found}
     options = list(names)
     index = options.index(current_id) if current_id in options else 0
     return _id(st.selectbox(ui.t("board.field.customer"), options, index=index, key=f"{key}_customer", format_func=names.get))
@@ -273,8 +273,8 @@ def task_editor(detail: tasks.TaskDetail | None, key: str, team_id: int | None =
                                key=f"{k}_desc", height=80)
     customer_id = _customer_picker(k, detail.customer_id if detail else None, detail.customer if detail else None)
     team_for_choices = detail.team_id if detail else team_id
-    goals = ui.cached(tasks.goal_choices, team_for_choices)
-    goal_names = {NONE: ui.t("common.none"), **{g["id"]: g["title"] for g in goals}}
+    goals = ui.cached(pickers.goals, team_for_choices)
+    goal_names = {NONE: ui.t("common.none"), **goals}
     if detail and detail.goal_id and detail.goal_id not in goal_names:
         goal_names[detail.goal_id] = detail.goal or f"#{detail.goal_id}"
     goal_options = list(goal_names)
@@ -283,8 +283,8 @@ def task_editor(detail: tasks.TaskDetail | None, key: str, team_id: int | None =
                                format_func=goal_names.get, key=f"{k}_goal"))
     assignee_id = detail.assignee_id if detail else actor.member_id
     if actor.role != "member":
-        members = ui.cached(tasks.assignee_choices, team_for_choices)
-        member_names = {NONE: ui.t("board.unassigned"), **{m["id"]: m["name"] for m in members}}
+        members = ui.cached(pickers.assignees, team_for_choices)
+        member_names = {NONE: ui.t("board.unassigned"), **members}
         if detail and detail.assignee_id and detail.assignee_id not in member_names:
             member_names[detail.assignee_id] = ui.t("screens.assignee_current")  # leaving: kept, not offered
         options = list(member_names)

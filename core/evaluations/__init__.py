@@ -50,7 +50,6 @@ from core.evaluations.queries import (
     rater_kind,
     release_checklist,
     review_form,
-    team_options,
 )
 from core.evaluations.records import (
     RECORD_COLUMNS,
@@ -139,7 +138,6 @@ __all__ = [
     "scale_steps",
     "set_peers",
     "team_average_by_criterion",
-    "team_options",
     "trend_chart",
     "starter_template",
     "validate_scale",

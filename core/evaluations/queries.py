@@ -227,11 +227,3 @@ def peer_candidates(session: Session, actor: Actor, evaluation_id: int) -> list[
     team = session.get(Team, cycle.team_id)
     return [{"member_id": m.id, "member": m.name} for m in _team_members(session, team)
             if m.id != evaluation.member_id and m.user_id is not None]
-
-
-def team_options(session: Session, actor: Actor) -> list[dict[str, Any]]:
-    scope = scope_for(session, actor)
-    if not (scope.everything or actor.is_manager):
-        return []
-    rows = session.execute(select(Team.id, Team.name).where(scope_clause(scope, Team)).order_by(Team.name)).all()
-    return [{"id": i, "name": n} for i, n in rows]

@@ -82,36 +82,6 @@ def complaint_notes(session: Session, actor: Actor, complaint_id: int) -> list[d
 # ---------------------------------------------------------------------------------------------
 # Lists and details
 # ---------------------------------------------------------------------------------------------
-def customer_choices(session: Session, actor: Actor, search: str = "", limit: int = 50) -> list[dict[str, Any]]:
-    """Visible customers whose name (or external id) contains `search`, for the complaint form."""
-    scope = scope_for(session, actor)
-    query = select(Customer.id, Customer.name, Customer.tier).where(scope_clause(scope, Customer))
-    search = (search or "").strip()
-    if search:
-        like = f"%{search}%"
-        query = query.where(or_(Customer.name.ilike(like), Customer.external_id.ilike(like)))
-    rows = session.execute(query.order_by(Customer.name, Customer.id).limit(limit)).all()
-    return [{"id": r.id, "name": r.name, "tier": r.tier} for r in rows]
-
-
-def member_choices(session: Session, actor: Actor) -> list[dict[str, Any]]:
-    """Members the actor may assign complaints to (members: only themselves)."""
-    scope = scope_for(session, actor)
-    rows = session.execute(
-        select(Member.id, Member.name, Team.name.label("team"))
-        .join(Team, Team.id == Member.team_id)
-        .where(scope_clause(scope, Member), Member.status != "left")
-        .order_by(Team.name, Member.name)
-    ).all()
-    return [{"id": r.id, "name": r.name, "team": r.team} for r in rows]
-
-
-def team_choices(session: Session, actor: Actor) -> list[dict[str, Any]]:
-    scope = scope_for(session, actor)
-    rows = session.execute(select(Team.id, Team.name).where(scope_clause(scope, Team)).order_by(Team.name)).all()
-    return [{"id": r.id, "name": r.name} for r in rows]
-
-
 _Assignee = aliased(Member)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, pickers
 from core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from core.permissions import (
     READ,
@@ -262,48 +262,6 @@ def task_history_text(session: Session, actor: Actor, task_id: int, lang: str, l
     return audit_text.describe(session, rows, lang)
 
 
-def find_customers(session: Session, actor: Actor, query: str = "", limit: int = 20, include_id: int | None = None) -> list[dict]:
-    """Customers in the actor's scope whose name contains `query` (for pickers over 100,000 rows)."""
-
-    scope = scope_for(session, actor)
-    stmt = select(Customer.id, Customer.name).where(scope_clause(scope, Customer, collaborating=True))
-    if query.strip():
-        stmt = stmt.where(Customer.name.ilike(f"%{query.strip()}%"))
-    rows = [{"id": r.id, "name": r.name} for r in session.execute(stmt.order_by(Customer.name).limit(limit)).all()]
-    if include_id is not None and include_id not in {r["id"] for r in rows}:
-        c = session.get(Customer, include_id)
-        if c is not None and allowed(session, actor, READ, c, scope):
-            rows.insert(0, {"id": c.id, "name": c.name})
-    return rows
-
-
-def goal_choices(session: Session, actor: Actor, team_id: int | None = None, limit: int = 100) -> list[dict]:
-    """Active goals the actor can see (optionally of one team and its members)."""
-
-    scope = scope_for(session, actor)
-    stmt = select(Goal.id, Goal.title).where(scope_clause(scope, Goal), Goal.status == "active")
-    if team_id is not None:
-        team_ids = subtree_team_ids(session, {team_id})
-        stmt = stmt.where(or_(Goal.team_id.in_(team_ids), Goal.member_id.in_(select(Member.id).where(Member.team_id.in_(team_ids)))))
-    return [{"id": r.id, "title": r.title} for r in session.execute(stmt.order_by(Goal.end_date, Goal.title).limit(limit)).all()]
-
-
-def assignee_choices(session: Session, actor: Actor, team_id: int | None = None) -> list[dict]:
-    """Members the actor may assign new work to (a member: only themselves). Members who are
-    leaving or have left are never offered: work given to them would be lost at their exit."""
-    if actor.role == "member":
-        if actor.member_id is None:
-            return []
-        m = session.get(Member, actor.member_id)
-        return [{"id": m.id, "name": m.name, "team_id": m.team_id}]
-    scope = scope_for(session, actor)
-    stmt = select(Member.id, Member.name, Member.team_id).where(Member.status == "active")
-    if team_id is not None:
-        stmt = stmt.where(Member.team_id.in_(subtree_team_ids(session, {team_id})))
-    rows = session.execute(stmt.order_by(Member.name)).all()
-    return [{"id": r.id, "name": r.name, "team_id": r.team_id} for r in rows if scope.has_member(r.id)]
-
-
 def suggest_assignees(session: Session, actor: Actor, team_id: int, customer_id: int | None = None, limit: int = 5) -> list[Suggestion]:
     """Rank the team's members for a task: +1 per specialty matching the customer (industry, region,
     size), minus the member's load (open tasks / capacity, so a full member loses one point); members
@@ -311,10 +269,10 @@ def suggest_assignees(session: Session, actor: Actor, team_id: int, customer_id:
     scope = scope_for(session, actor)
     if not scope.has_team(team_id) and actor.team_id != team_id:
         raise PermissionDenied("error.permission_denied")
-    candidates = assignee_choices(session, actor, team_id)
+    candidates = pickers.assignees(session, actor, team_id)
     if not candidates:
         return []
-    ids = [c["id"] for c in candidates]
+    ids = list(candidates)
     customer = session.get(Customer, customer_id) if customer_id else None
     wanted = {("industry", customer.industry), ("region", customer.region), ("size", customer.size)} if customer else set()
     specialties: dict[int, set[tuple[str, str]]] = {}
@@ -327,13 +285,13 @@ def suggest_assignees(session: Session, actor: Actor, team_id: int, customer_id:
     ).all())
     caps = dict(session.execute(select(Member.id, Member.max_open_tasks).where(Member.id.in_(ids))).all())
     result = []
-    for c in candidates:
-        matches = tuple(sorted(v for k, v in (specialties.get(c["id"], set()) & wanted)))
-        capacity = caps.get(c["id"]) or 0
-        open_ = load.get(c["id"], 0)
+    for member_id, name in candidates.items():
+        matches = tuple(sorted(v for k, v in (specialties.get(member_id, set()) & wanted)))
+        capacity = caps.get(member_id) or 0
+        open_ = load.get(member_id, 0)
         ratio = open_ / capacity if capacity else 1.0
         score = len(matches) - ratio - (10 if open_ >= capacity else 0)
-        result.append(Suggestion(c["id"], c["name"], round(score, 3), matches, open_, capacity))
+        result.append(Suggestion(member_id, name, round(score, 3), matches, open_, capacity))
     result.sort(key=lambda s: (-s.score, s.open_tasks, s.name))
     return result[:limit]
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core import customers
+from core import customers, pickers
 from core.customers import CustomerFilters
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from db.models import AssignmentHistory, AuditLog, Customer
@@ -183,7 +183,7 @@ def test_an_edit_on_stale_data_is_a_conflict(session, world):
 def test_filter_options_list_only_visible_values(session, world):
     make_customer(session, "B only", world.members["b1"], industry="mining")
     session.commit()
-    options = customers.filter_options(session, world.actors["manager_a"])
+    options = pickers.customer_filters(session, world.actors["manager_a"])
     assert "mining" not in options.industries
     assert world.members["b1"].id not in options.owners
     assert set(options.teams) == {world.teams["A"].id, world.teams["A1"].id}

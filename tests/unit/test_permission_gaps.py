@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from core import goals, imports, recognition, service, tasks, training
+from core import goals, imports, pickers, service, tasks, training
 from core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from core.goals import GoalDraft
 from db.models import ActionItem, Interaction, OneOnOne, Task, TrainingAttendance
@@ -46,10 +46,10 @@ def test_gap_smart_check_gives_no_past_figures_of_people_out_of_reach(session, w
 
 
 def test_gap_praise_choices_do_not_show_team_mates_customers_and_goals(session, world):
-    choices = recognition.praise_choices(session, world.actors["member_a1"])
-    assert world.members["a2"].id in {m["id"] for m in choices["members"]}  # team-mates may be praised
-    assert world.customers["a2"].id not in {c["id"] for c in choices["customers"]}
-    assert world.goals["a2"].id not in {g["id"] for g in choices["goals"]}
+    choices = pickers.praise_targets(session, world.actors["member_a1"])
+    assert world.members["a2"].id in choices.members  # team-mates may be praised
+    assert world.customers["a2"].id not in choices.customers
+    assert world.goals["a2"].id not in choices.goals
 
 
 def test_gap_attendance_rows_hide_scores_of_people_out_of_scope(session, world):

@@ -30,8 +30,8 @@ SKIP_MODULES = {"core.permissions", "core.audit", "core.i18n", "core.errors", "c
 # functions the walk cannot call meaningfully, and why (each is covered by its own module's tests)
 NOT_WALKED = {
     "core.imports.commit_import": "needs a mapped upload; scope per row in test_imports",
-    "core.deals.collaborator_choices": "the organisation's directory of colleagues' names (account teams cross "
-                                       "team lines by design); adding one is checked in test_permissions",
+    "core.pickers.colleagues": "the organisation's directory of colleagues' names (account teams cross "
+                               "team lines by design); adding one is checked in test_permissions",
 }
 
 TARGETS = {  # parameter name -> (world collection, key) of a Team B record

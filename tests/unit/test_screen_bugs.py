@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from core import tasks
+from core import pickers, tasks
 from core.errors import InvalidInput
 from db.models import AuditLog, Customer, Task
 
@@ -17,7 +17,7 @@ def test_members_who_are_leaving_are_never_offered_as_assignees(session, world):
     world.members["a2"].status = "leaving"
     session.flush()
     actor = world.actors["manager_a"]
-    offered = {m["id"] for m in tasks.assignee_choices(session, actor, world.teams["A"].id)}
+    offered = set(pickers.assignees(session, actor, world.teams["A"].id))
     assert world.members["a2"].id not in offered and world.members["a1"].id in offered
     ranked = {s.member_id for s in tasks.suggest_assignees(session, actor, world.teams["A"].id, world.customers["a1"].id, 10)}
     assert world.members["a2"].id not in ranked and ranked
