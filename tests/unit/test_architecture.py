@@ -246,3 +246,40 @@ def test_the_complexity_waiver_checker_catches_each_form():
                  "def f():  # noqa: B023, C901", "# ruff: noqa: C901", "def f():  # NOQA:C901"):
         assert _complexity_waivers(line), line
     assert _complexity_waivers("def f():  # noqa: B023 - used in this iteration only") == []
+
+
+# The picker queries (issue 16 point 3): what a select box may offer is read in one module,
+# core/pickers.py, so every picker applies the scope the same way and has one shape. A function
+# named *_choices / *_options elsewhere that reads the database (takes a session or builds a
+# select) is a picker in the wrong place; pure ones (building options from values) are fine.
+PICKER_MODULE = "core/pickers.py"
+
+
+def _db_pickers(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if not (node.name.endswith("_choices") or node.name.endswith("_options")):
+            continue
+        params = {a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs}
+        names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        if "session" in params or "session" in names or "select" in names:
+            found.append(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{node.lineno} {node.name}")
+    return found
+
+
+def test_only_core_pickers_defines_database_picker_queries():
+    offenders = [hit for p in _first_party_files() if not str(p.relative_to(ROOT)).startswith("tests/")
+                 and str(p.relative_to(ROOT)) != PICKER_MODULE for hit in _db_pickers(p)]
+    assert offenders == [], f"picker queries belong in {PICKER_MODULE}: {offenders}"
+
+
+def test_the_picker_checker_catches_a_query_but_not_a_pure_function(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("def team_choices(session, actor):\n    return dict(session.execute(q).all())\n\n"
+                   "def owner_options(actor):\n    return select(1)\n\n"
+                   "def size_options(values):\n    return sorted(values)\n\n"
+                   "def list_teams(session, actor):\n    return []\n")
+    assert [hit.split(" ")[1] for hit in _db_pickers(bad)] == ["team_choices", "owner_options"]
