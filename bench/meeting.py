@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = make_engine(url)
     with read_session(engine) as s:
         actor = auth.actor_for_username(s, "manager")
-        team_id = meeting.meeting_teams(s, actor)[0]["id"]
+        team_id = next(iter(meeting.meeting_teams(s, actor)))
 
     def poll() -> None:
         with read_session(engine) as s:

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import pickers
 from core.communication import follow_up_overdue
 from core.errors import NotFound
 from core.goals import GoalRow, falling_behind, list_goals
@@ -33,12 +34,10 @@ class MeetingBoard:
     wins: list[dict] = field(default_factory=list)  # kind (deal|recognition), who, what, value, when
 
 
-def meeting_teams(session: Session, actor: Actor) -> list[dict]:
-    """Teams the actor may show on the Meeting page."""
-    from core.goals import goal_teams
-
+def meeting_teams(session: Session, actor: Actor) -> dict[int, str]:
+    """Teams the actor may show on the Meeting page, by name."""
     ensure_role(actor, "admin", "manager")
-    return goal_teams(session, actor)
+    return pickers.teams(session, actor)
 
 
 def leaderboard(goals: list[GoalRow]) -> list[dict]:

@@ -40,6 +40,18 @@ def teams(session: Session, actor: Actor) -> dict[int, str]:
     return dict(session.execute(select(Team.id, Team.name).where(scope_clause(scope, Team)).order_by(Team.name)).all())
 
 
+def team_tree(session: Session, actor: Actor) -> dict[int, str]:
+    """Teams the actor can see, a sub-team labelled "Parent / Team" and listed after its parent
+    (the board's team picker)."""
+    scope = scope_for(session, actor)
+    rows = session.execute(select(Team.id, Team.name, Team.parent_id).where(scope_clause(scope, Team))).all()
+    names = {r.id: r.name for r in rows}
+    return {
+        r.id: r.name if r.parent_id is None else f"{names.get(r.parent_id, '…')} / {r.name}"
+        for r in sorted(rows, key=lambda r: (names.get(r.parent_id, r.name), r.parent_id is not None, r.name))
+    }
+
+
 def led_teams(session: Session, actor: Actor) -> dict[int, str]:
     """Teams the actor leads (admin: all, a manager: theirs, a member: none), by name: where rules,
     rewards and evaluation cycles are set up."""
@@ -237,5 +249,5 @@ def customer_filters(session: Session, actor: Actor) -> FilterOptions:
 __all__ = [
     "CustomerPick", "FilterOptions", "PraiseTargets", "assignees", "colleagues", "complaint_customers", "customer_filters",
     "customers", "goals", "led_teams", "members", "members_by_team", "one_on_one_members", "praise_targets",
-    "specialties", "teams",
+    "specialties", "team_tree", "teams",
 ]

@@ -3,7 +3,7 @@ grip to reassign or reorder it (streamlit-dnd; each drop is one version-checked 
 choose it in the board's one Move to… picker. Also the Workload view and a New task form."""
 import streamlit as st
 
-from core import avatars, drops, reports, tasks, wip_limits, workload
+from core import avatars, drops, pickers, reports, tasks, wip_limits, workload
 from core.errors import DomainError
 import ui
 from ui import board_wall
@@ -13,7 +13,7 @@ actor = ui.page_header("board", ui.t("board.caption"))
 tf.inject_css()
 board_wall.inject()
 
-teams = ui.cached(tasks.board_teams)
+teams = ui.cached(pickers.team_tree)
 if not teams:
     ui.empty_state(ui.t("board.no_teams"), ui.t("board.no_teams_hint"))
     st.stop()
@@ -30,7 +30,7 @@ section = st.segmented_control(
     format_func=SECTIONS.get,
 ) or "board"
 
-team_names = {t["id"]: t["name"] for t in teams}
+team_names = teams
 f1, f2, f3, f4 = st.columns(4)
 team_id = f1.selectbox(ui.t("board.team"), list(team_names), format_func=team_names.get, key="board_team")
 quadrant = f2.selectbox(ui.t("board.priority"), list(QUADRANT_LABELS), key="board_quadrant", format_func=QUADRANT_LABELS.get)

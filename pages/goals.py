@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import goals, reports
+from core import goals, pickers, reports
 from core.metrics import METRIC_UNITS
 from core.choices import GOAL_METRICS
 import ui
@@ -105,7 +105,7 @@ linked_goal = record_links.arrival_id("goal")  # /goals?goal=<id>: Home's and th
 if linked_goal is not None:
     st.session_state["goals_tab"] = tab_names[1]
 tabs = ui.tabs(tab_names, key="goals_tab")  # each body drawn only while open (in_view): its forms are short
-teams = ui.cached(goals.goal_teams) if is_lead else []
+teams = ui.cached(pickers.teams) if is_lead else {}
 
 
 def at_risk_arrow(rows: list[goals.GoalRow]) -> pa.Table:
@@ -175,8 +175,8 @@ with tabs[0]:
             if not teams:
                 ui.empty_state(ui.t("goals.no_teams"))
             else:
-                team_id = st.selectbox(ui.t("goals.team"), [t["id"] for t in teams], key="ov_team", persist_state="page",
-                                       format_func=lambda i: next(t["name"] for t in teams if t["id"] == i))
+                team_id = st.selectbox(ui.t("goals.team"), list(teams), key="ov_team", persist_state="page",
+                                       format_func=teams.get)
         period = period_ui.picker("goals_period")  # issue 11: past quarters stay reachable
         if not is_lead or team_id is not None:
             st.caption(ui.t("goals.live"))
@@ -298,10 +298,10 @@ with tabs[1]:
 # ---------------------------------------------------------------------------------------------
 with tabs[2]:
     if ui.in_view(tabs[2]):
-        owners = ui.cached(goals.goal_owners)
-        options = [("team", t["id"]) for t in owners["teams"]] + [("member", m["id"]) for m in owners["members"]]
-        names = {("team", t["id"]): ui.t("goals.owner_team", name=t["name"]) for t in owners["teams"]}
-        names.update({("member", m["id"]): ui.t("goals.owner_member", name=m["name"]) for m in owners["members"]})
+        owner_teams, owner_members = ui.cached(pickers.led_teams), ui.cached(pickers.members)
+        options = [("team", i) for i in owner_teams] + [("member", i) for i in owner_members]
+        names = {("team", i): ui.t("goals.owner_team", name=n) for i, n in owner_teams.items()}
+        names.update({("member", i): ui.t("goals.owner_member", name=n) for i, n in owner_members.items()})
         if not options:
             ui.empty_state(ui.t("goals.no_teams"))
         else:

@@ -53,10 +53,10 @@ teams = ui.cached(meeting.meeting_teams)
 if not teams:
     ui.empty_state(ui.t("goals.no_teams"))
     st.stop()
-names = {t["id"]: t["name"] for t in teams}
+names = teams
 raw = st.query_params.get("team")
 if raw is None:
-    team_id = teams[0]["id"]
+    team_id = next(iter(teams))
 else:
     try:
         team_id = int(str(raw).strip())

@@ -237,30 +237,6 @@ def get_goal(session: Session, actor: Actor, goal_id: int, today: date | None = 
     return _rows_to_goals(session, rows, today)[0]
 
 
-def goal_teams(session: Session, actor: Actor) -> list[dict]:
-    """Teams whose goals the actor may look at (for pickers)."""
-
-    scope = scope_for(session, actor)
-    rows = session.execute(select(Team.id, Team.name, Team.parent_id).where(scope_clause(scope, Team)).order_by(Team.name)).all()
-    return [{"id": r.id, "name": r.name, "parent_id": r.parent_id} for r in rows]
-
-
-def goal_owners(session: Session, actor: Actor) -> dict[str, list[dict]]:
-    """Teams and members the actor may set goals for."""
-
-    scope = scope_for(session, actor)
-    if actor.role == "member":
-        if actor.member_id is None:
-            return {"teams": [], "members": []}
-        m = session.get(Member, actor.member_id)
-        return {"teams": [], "members": [{"id": m.id, "name": m.name, "team_id": m.team_id}]}
-    teams = session.execute(select(Team.id, Team.name).where(scope_clause(scope, Team)).order_by(Team.name)).all()
-    members = session.execute(select(Member.id, Member.name, Member.team_id)
-                              .where(scope_clause(scope, Member), Member.status != "left").order_by(Member.name)).all()
-    return {"teams": [{"id": t.id, "name": t.name} for t in teams],
-            "members": [{"id": m.id, "name": m.name, "team_id": m.team_id} for m in members]}
-
-
 def check_ins(session: Session, actor: Actor, goal_id: int, limit: int = 20) -> list[dict]:
     _load(session, actor, goal_id, READ)
     rows = session.execute(

@@ -32,7 +32,6 @@ from core.tasks.queries import (
 )
 from core.tasks.queries import (
     board,
-    board_teams,
     get_task,
     my_tasks,
     suggest_assignees,
@@ -87,7 +86,6 @@ __all__ = [
     "VIEWS",
     "add_note",
     "board",
-    "board_teams",
     "create_task",
     "drop_neighbours",
     "get_task",

@@ -75,17 +75,6 @@ def _quadrant_clause(quadrant: str | None):
     return and_(Task.importance == importance, Task.urgency == urgency)
 
 
-def board_teams(session: Session, actor: Actor) -> list[dict]:
-    """Teams the actor can put on the board (id, name, parent name), parents first."""
-    scope = scope_for(session, actor)
-    rows = session.execute(select(Team.id, Team.name, Team.parent_id).where(scope_clause(scope, Team)).order_by(Team.name)).all()
-    names = {r.id: r.name for r in rows}
-    return [
-        {"id": r.id, "name": r.name if r.parent_id is None else f"{names.get(r.parent_id, '…')} / {r.name}"}
-        for r in sorted(rows, key=lambda r: (names.get(r.parent_id, r.name), r.parent_id is not None, r.name))
-    ]
-
-
 def _board_scope(session: Session, actor: Actor, team_id: int) -> tuple[Scope, list[int]]:
     ensure_role(actor, "admin", "manager")
     scope = scope_for(session, actor)

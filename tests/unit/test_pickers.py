@@ -38,6 +38,15 @@ def test_led_teams_offers_only_teams_the_actor_leads(session, world, actor, expe
     assert names(pickers.led_teams(session, world.actors[actor])) == expected
 
 
+@pytest.mark.parametrize("actor, expected", [
+    ("admin", ["Team A", "Team A / Team A1", "Team B"]),
+    ("manager_a", ["Team A", "Team A / Team A1"]),
+    ("member_a1", ["… / Team A1"]),  # a parent out of sight is not named
+])
+def test_team_tree_lists_each_sub_team_after_its_parent(session, world, actor, expected):
+    assert names(pickers.team_tree(session, world.actors[actor])) == expected
+
+
 def test_team_pickers_map_ids_to_names(session, world):
     assert pickers.teams(session, world.actors["manager_b"]) == {world.teams["B"].id: "Team B"}
 
