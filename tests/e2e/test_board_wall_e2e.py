@@ -78,6 +78,19 @@ def _wait_in_view(page, selector: str, margin: int) -> None:
         }""", arg=[selector, margin], timeout=15000)
 
 
+def _wait_row_still(page) -> None:
+    """Until the board row has not scrolled for three polls in a row (auto-scroll has stopped)."""
+    page.wait_for_function(
+        """() => {
+            const row = document.querySelector('.st-key-board-row');
+            const seen = window.__rowStill || {left: -1, same: 0};
+            seen.same = row && row.scrollLeft === seen.left ? seen.same + 1 : 0;
+            seen.left = row ? row.scrollLeft : -1;
+            window.__rowStill = seen;
+            return seen.same >= 3;
+        }""", polling=100, timeout=15000)
+
+
 def _status_view(page) -> None:
     page.locator(".st-key-board_view").get_by_text("By status", exact=True).click()
     wait_for_app(page)
@@ -120,6 +133,8 @@ def test_a_card_dragged_to_a_column_that_starts_off_screen_lands_there(world, li
     edge = min(row["x"] + row["width"], 1400) - 10
     page.mouse.move(edge, y, steps=10)  # ...and holds the card at the board's right edge
     _wait_in_view(page, target, margin=90)  # the board scrolls by itself until the column shows
+    page.mouse.move(edge - 200, y, steps=4)  # out of the edge band: the board stops scrolling...
+    _wait_row_still(page)  # ...(on a loaded machine some frames later), so the column stays put
     dst = page.locator(target).bounding_box()
     page.mouse.move(dst["x"] + dst["width"] / 2, dst["y"] + min(dst["height"] / 2, 40), steps=8)
     wait_for_drop_line(page, page.locator(target))  # the drop indicator shows the card would land there
