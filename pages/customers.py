@@ -2,7 +2,6 @@
 picture (`?customer=<id>`), follow-ups, assignment (rules, queue, rebalance, handover) and imports."""
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from functools import partial
 
@@ -15,7 +14,7 @@ from core.customers import CustomerFilters
 from core.errors import DomainError
 from core.choices import CHANNELS, CUSTOMER_SIZES, CUSTOMER_STATUSES, CUSTOMER_TIERS
 import ui
-from ui import pipeline_view, record_links, task_form
+from ui import import_panel, pipeline_view, record_links, task_form
 
 actor = ui.page_header("customers")
 lead = actor.role in ("admin", "manager")
@@ -574,20 +573,10 @@ def render_import() -> None:
     _last_import_outcome()
     kind = st.selectbox(ui.t("imports.kind"), imports.RECORD_TYPES, format_func=ui.formatter(imports.RECORD_TYPES, lambda k: ui.t(f"imports.kind.{k}")), key="imp_kind")
     generation = st.session_state.get("imp_generation", 0)
-    upload = st.file_uploader(ui.t("imports.file"), type=["csv", "xlsx"], help=ui.t("imports.file_help"), key=f"imp_file_{generation}")
-    template = imports.template_frame(kind)
-    st.download_button(ui.t("imports.template"), safe_export.to_csv_bytes(template), f"{kind}_template.csv",
-                       "text/csv", key="imp_template", icon=":material/description:")
-    if upload is None:
+    file = import_panel.read_upload(kind, "imp", generation)
+    if file is None:
         return
-    data = upload.getvalue()
-    try:
-        frame = imports.read_table(data, upload.name)
-    except DomainError as error:
-        ui.show_error(error)
-        return
-    digest = hashlib.sha1(data).hexdigest()[:10]
-    st.caption(ui.t("imports.rows_read", rows=ui.fmt_number(len(frame)), cols=len(frame.columns)))
+    frame, digest, upload = file
 
     specs = {s.name: s for s in imports.fields_for(kind)}
     mapping = _column_mapping(kind, frame, digest, specs)

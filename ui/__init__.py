@@ -3,7 +3,7 @@
 Pages write `import ui` and call `ui.t(...)`, `ui.cached(core_fn, ...)`, `ui.write(core_fn, ...)`:
 read widgets, call core through these, render. The names come from the modules by concern:
 
-- `ui.runtime`: engine, per-run memo, data revision, app.py's login-gate reads, the acting user,
+- `ui.runtime`: engine, the run's table revisions, app.py's login-gate reads, the acting user,
   the runpy workaround for a page opened directly, units of work for screens without an actor;
 - `ui.data`: cached and uncached reads, writes, loaded versions of edit forms, views built from cached reads
   (over `ui.read_cache`, the process-wide read cache);
@@ -34,7 +34,7 @@ from ui.runtime import (
     FLASH_KEY,
     LANG_KEY,
     _enter_through_app,
-    _forget_revision,
+    _forget_stamps,
     _read_cache,
     actor,
     actor_for,
@@ -44,7 +44,6 @@ from ui.runtime import (
     engine,
     must_change_password,
     needs_setup,
-    revision,
     run_unit,
     workspace_settings,
 )
@@ -90,9 +89,9 @@ __all__ = [
     "cookie_key", "count", "currency", "date_format", "demo_on", "empty_state", "engine", "esc",
     "export_buttons", "flash", "fmt_date", "fmt_decimal", "fmt_metric", "fmt_money", "fmt_number", "fmt_percent",
     "fmt_points", "forget_version", "formatter", "in_view", "label", "lang", "loaded_version", "must_change_password",
-    "needs_setup", "page_header", "pager", "read", "remove_controls", "require_page", "revision", "run_unit", "say",
+    "needs_setup", "page_header", "pager", "read", "remove_controls", "require_page", "run_unit", "say",
     "set_lang", "show_error", "show_flashes", "t", "tabs", "to_xlsx", "versioned_write", "view", "workspace_settings",
-    "write", "_enter_through_app", "_forget_revision", "_read_cache",
+    "write", "_enter_through_app", "_forget_stamps", "_read_cache",
 ]
 
 # This package is imported once per server process, after Streamlit, pandas, Altair and SQLAlchemy.

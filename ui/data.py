@@ -14,7 +14,7 @@ from core.errors import DomainError
 from db.engine import database_url
 from db.session import read_session, unit_of_work
 from ui.read_cache import builder_key, check_builder, freeze
-from ui.runtime import _forget_revision, _read_cache, actor, engine, stamps
+from ui.runtime import _forget_stamps, _read_cache, actor, engine, stamps
 from ui.text import flash, lang, show_error
 
 
@@ -52,7 +52,7 @@ def write(fn: Callable[..., Any], *args: Any, success: str | None = None, rerun:
         show_error(error)
         return None
     finally:
-        _forget_revision()
+        _forget_stamps()
     if success:
         flash(success)
     if rerun:

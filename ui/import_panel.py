@@ -6,6 +6,7 @@ options this panel does not need (its kinds have no free or enum fields to map).
 from __future__ import annotations
 
 import hashlib
+from typing import Any, NamedTuple
 
 import pandas as pd
 import streamlit as st
@@ -15,6 +16,31 @@ from core import imports, safe_export
 from core.errors import DomainError
 
 
+class UploadedFile(NamedTuple):
+    frame: pd.DataFrame
+    digest: str  # of the file's bytes: widget keys per file, so a new file starts afresh
+    upload: Any  # Streamlit's UploadedFile (its name goes into the import's audit)
+
+
+def read_upload(kind: str, key: str, generation: int) -> UploadedFile | None:
+    """The template to fill in, the uploader (a new one per `generation`, i.e. after each import)
+    and the file read as a table; None until a readable file is chosen (an unreadable one says why)."""
+    st.download_button(ui.t("imports.template"), safe_export.to_csv_bytes(imports.template_frame(kind)), f"{kind}_template.csv",
+                       "text/csv", key=f"{key}_template", icon=":material/description:")
+    upload = st.file_uploader(ui.t("imports.file"), type=["csv", "xlsx"], help=ui.t("imports.file_help"),
+                              key=f"{key}_file_{generation}")
+    if upload is None:
+        return None
+    data = upload.getvalue()
+    try:
+        frame = imports.read_table(data, upload.name)
+    except DomainError as error:
+        ui.show_error(error)
+        return None
+    st.caption(ui.t("imports.rows_read", rows=ui.fmt_number(len(frame)), cols=len(frame.columns)))
+    return UploadedFile(frame, hashlib.sha1(data).hexdigest()[:10], upload)
+
+
 def render(kind: str, key: str) -> None:
     """The whole flow for `kind`; `key` prefixes every widget and session-state key."""
     rest = st.session_state.get(f"{key}_rest")
@@ -22,20 +48,10 @@ def render(kind: str, key: str) -> None:
         st.download_button(ui.t("move.rest_file"), safe_export.to_csv_bytes(rest), "rows_to_fix.csv", "text/csv",
                            key=f"{key}_rest_file", icon=":material/download:")
     generation = st.session_state.get(f"{key}_generation", 0)
-    st.download_button(ui.t("imports.template"), safe_export.to_csv_bytes(imports.template_frame(kind)), f"{kind}_template.csv",
-                       "text/csv", key=f"{key}_template", icon=":material/description:")
-    upload = st.file_uploader(ui.t("imports.file"), type=["csv", "xlsx"], help=ui.t("imports.file_help"),
-                              key=f"{key}_file_{generation}")
-    if upload is None:
+    file = read_upload(kind, key, generation)
+    if file is None:
         return
-    data = upload.getvalue()
-    try:
-        frame = imports.read_table(data, upload.name)
-    except DomainError as error:
-        ui.show_error(error)
-        return
-    digest = hashlib.sha1(data).hexdigest()[:10]
-    st.caption(ui.t("imports.rows_read", rows=ui.fmt_number(len(frame)), cols=len(frame.columns)))
+    frame, digest, upload = file
     mapping = _mapping(kind, key, frame, digest)
     c1, c2 = st.columns(2)
     modes = list(imports.MODES)

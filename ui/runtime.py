@@ -68,13 +68,8 @@ def stamps() -> dict[str, int]:
     return value
 
 
-def revision() -> int:
-    """The newest data revision (any table): what a screen that must notice every change polls."""
-    return max(stamps().values(), default=0)
-
-
-def _forget_revision() -> None:
-    """After this session's own write: the rest of the run reads the new revision."""
+def _forget_stamps() -> None:
+    """After this session's own write: the rest of the run reads the new table revisions."""
     _run_state().pop("stamps", None)
 
 
@@ -169,7 +164,7 @@ def run_unit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         with unit_of_work(engine()) as s:
             return fn(s, *args, **kwargs)
     finally:
-        _forget_revision()  # the rest of the run reads what this wrote
+        _forget_stamps()  # the rest of the run reads what this wrote
 
 
 def build_demo() -> None:
