@@ -14,13 +14,22 @@ the bare app (so the machine's drift cancels out of the ratios):
 - main action: the page's own action where it has one that leaves the data as it found it
   (the Board: a card dropped on the next column; the drop is a real write).
 
+Each page is also measured against its **content floor**: the bare app's replay page sends again
+the very messages the app's page sent (captured from the websocket: elements, grids' Arrow bytes,
+charts, components, page layout), with no script work behind them, and is switched to and rerun
+like the page. The floor's ratio to the bare app is what drawing that content costs the browser;
+the page's ratio to its floor is what our server adds.
+
 "Settled" is measured inside the page: from the input event (click or drop) to the last DOM
 mutation before stApp's data-test-script-state has been "notRunning" for 500 ms with no mutation
 (the stability wait itself is not counted). Ratios: page switch / bare page switch; widget change
 and main action / bare button rerun; the board drop / the floor's rerun with as many containers.
 
-The load mode opens `--sessions` signed-in tabs (one login, its cookie shared) that switch pages
-at once for `--seconds`, then prints the p95 page switch and the server's memory per added session.
+The load mode opens `--sessions` signed-in sessions (one login, its cookie shared) that switch pages
+at once for `--seconds`, then prints the p95 page switch, the server's CPU per switch and its memory
+per added session. By default one session is a Chromium tab (what a user feels under that load) and
+the others speak Streamlit's websocket protocol without drawing (`--clients browser` makes every
+session a Chromium tab; on a 2-core machine their renderers then measure the machine, not the server).
 """
 from __future__ import annotations
 
@@ -68,9 +77,41 @@ BARE_APP = textwrap.dedent('''
                 st.markdown(f"**Card {i}**")
         st.button("Press", key="press")
 
+    def replay():
+        """The content floor: the messages one of the app's pages sent, replayed with no work behind
+        them (the bench writes them to REPLAY_FILE; Press flips between the two captured states)."""
+        import os
+        import pathlib
+        import struct
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        def flip():
+            st.session_state["replay_state"] = 1 - st.session_state.get("replay_state", 0)
+        st.button("Press", key="press", on_click=flip)
+        data = pathlib.Path(os.environ["REPLAY_FILE"]).read_bytes()
+        states, at = [], 0
+        while at < len(data):  # states: [count][len][msg]...
+            (count,), at = struct.unpack_from("<I", data, at), at + 4
+            msgs = []
+            for _ in range(count):
+                (size,), at = struct.unpack_from("<I", data, at), at + 4
+                msgs.append(data[at:at + size])
+                at += size
+            states.append(msgs)
+        ctx = get_script_run_ctx()
+        for raw in states[min(st.session_state.get("replay_state", 0), len(states) - 1)]:
+            ctx.enqueue(ForwardMsg.FromString(raw))
+
+    try:  # the Board's drag-and-drop component, so its replayed iframe loads as in the app
+        import streamlit_dnd  # noqa: F401
+    except ImportError:
+        pass
+    st.set_page_config(layout="wide")
     st.navigation([st.Page(page("Page A"), title="Page A", url_path="a", default=True),
                    st.Page(page("Page B"), title="Page B", url_path="b"),
-                   st.Page(floor, title="Floor", url_path="floor")]).run()
+                   st.Page(floor, title="Floor", url_path="floor"),
+                   st.Page(replay, title="Replay", url_path="replay")]).run()
 ''')
 
 # Armed before an action; resolves with ms from the input event to the last mutation once the app
@@ -165,8 +206,18 @@ def timed(page, act) -> float:
     page.bring_to_front()  # a tab in the background gets no animation frames: it would never settle
     page.evaluate(ARM, STABLE_MS)
     before = WIRE.get(page, 0)
+    CAPTURE[page] = []
     act()
-    handle = page.wait_for_function("() => window.__ccBench.check()", timeout=120000, polling=50)
+    try:
+        handle = page.wait_for_function("() => window.__ccBench.check()", timeout=120000, polling=50)
+    except Exception:
+        shot = Path(tempfile.gettempdir()) / f"bench-unsettled-{int(time.time())}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        state = page.evaluate("() => [document.querySelector('[data-testid=stApp]')"
+                              ".getAttribute('data-test-script-state'), window.__ccBench.running,"
+                              " performance.now() - window.__ccBench.last]")
+        raise RuntimeError(f"{page.url} did not settle in 120 s (script state, rerun seen, ms since the last"
+                           f" change: {state}); screenshot {shot}") from None
     LAST[page] = {"bytes": WIRE.get(page, 0) - before, **page.evaluate(COUNT)}
     return float(handle.json_value())
 
@@ -177,18 +228,80 @@ WIRE: dict = {}  # page -> bytes received over the websocket so far
 LAST: dict = {}  # page -> {"bytes", "elements", "nodes", "height"} of the last timed action
 COUNT = """() => ({
   elements: document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]').length,
+  hidden: [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]')]
+    .filter((e) => !e.checkVisibility()).length,
   nodes: document.querySelectorAll('[data-testid="stMain"] *').length,
   height: Math.round(document.querySelector('[data-testid="stMain"]').scrollHeight),
 })"""
 
 
+CAPTURE: dict = {}  # page -> the raw ForwardMsgs received during the last timed action
+KNOWN: dict = {}  # page -> {hash: raw message}: what the browser has cached, to resolve references
+SEEN: dict = {}  # page -> every raw ForwardMsg received (indexed into KNOWN when a state is taken)
+OTHER: dict = {}  # page -> {message kind: [bytes]} the last state took but does not replay (session, menu)
+
+
 def count_wire(page) -> None:
-    """Count the websocket bytes `page` receives (register before the page connects)."""
+    """Count (and keep, for the content floor) the websocket frames `page` receives; register
+    before the page connects."""
     def on_socket(ws):
         def frame(payload):
             WIRE[page] = WIRE.get(page, 0) + len(payload)
+            if isinstance(payload, bytes):
+                SEEN.setdefault(page, []).append(payload)
+                if page in CAPTURE:
+                    CAPTURE[page].append(payload)
         ws.on("framereceived", frame)
     page.on("websocket", on_socket)
+
+
+def content_state(page) -> list[bytes]:
+    """What the last timed action drew, as messages the bare app's replay page can send again:
+    the deltas and page configuration, references to cached messages resolved to the message, and
+    the main area moved down one slot for the replay page's own button."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    OTHER[page] = {}
+    known = KNOWN.setdefault(page, {})
+    seen = SEEN.get(page, [])
+    for raw in seen[known.get("_indexed", 0):]:
+        msg = ForwardMsg.FromString(raw)
+        if msg.hash and msg.WhichOneof("type") == "delta":
+            known[msg.hash] = raw
+    known["_indexed"] = len(seen)
+    out = []
+    for raw in CAPTURE.get(page, []):
+        msg = ForwardMsg.FromString(raw)
+        kind = msg.WhichOneof("type")
+        if kind == "ref_hash":
+            if msg.ref_hash not in known:  # cached before the bench listened: cannot be replayed
+                OTHER[page].setdefault("unresolved reference", []).append(len(raw))
+                continue
+            full = ForwardMsg.FromString(known[msg.ref_hash])
+            full.metadata.CopyFrom(msg.metadata)
+            msg, kind = full, "delta"
+        if kind not in ("delta", "page_config_changed"):
+            OTHER.setdefault(page, {}).setdefault(kind, []).append(len(raw))
+            continue
+        msg.ClearField("hash")
+        msg.metadata.active_script_hash = ""
+        path = msg.metadata.delta_path
+        if kind == "delta" and len(path) >= 2 and path[0] == 0:
+            path[1] += 1
+        out.append(msg.SerializeToString())
+    return out
+
+
+def write_states(path: Path, states: list[list[bytes]]) -> None:
+    """The replay file: per state a count, then each message with its length."""
+    import struct
+
+    with path.open("wb") as f:
+        for msgs in states:
+            f.write(struct.pack("<I", len(msgs)))
+            for raw in msgs:
+                f.write(struct.pack("<I", len(raw)))
+                f.write(raw)
 
 
 def login(page, base: str, username: str) -> None:
@@ -299,7 +412,33 @@ def bare_round(bare, samples: Samples, state: dict) -> None:
     samples.add_sizes("bare_button", LAST[bare])
 
 
-def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rounds: int) -> list[dict]:
+def content_round(bare, replay_file: Path, states: list[list[bytes]], samples: Samples, state: dict,
+                  warm: bool) -> None:
+    """The page's content floor, measured like the page: the bare app switches to a page that
+    replays what the app's page switch sent, then Press replays what its widget change sent."""
+    write_states(replay_file, states)
+    if warm:  # the first replay of a page loads the browser code for its kinds of element; so did the app's
+        nav_link(bare, "replay").click()
+        settle(bare)
+        nav_link(bare, "").click()
+        settle(bare)
+        for _ in range(3):  # let the browser's message cache forget the warm-up, as the app's has
+            bare.get_by_role("button", name="Press").click()
+            settle(bare)
+    samples.add("content_switch", timed(bare, lambda: nav_link(bare, "replay").click()))
+    samples.add_sizes("content_switch", LAST[bare])
+    if len(states) > 1:
+        samples.add("content_widget", timed(bare, lambda: bare.get_by_role("button", name="Press").first.click()))
+        samples.add_sizes("content_widget", LAST[bare])
+        bare.get_by_role("button", name="Press").first.click()  # back to the first state, untimed
+        settle(bare)
+    nav_link(bare, "").click()  # back to page A, untimed
+    settle(bare)
+    state["bare_page"] = ""
+
+
+def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rounds: int,
+               replay_file: Path) -> list[dict]:
     from core.navigation import pages_for
 
     specs = [s for s in pages_for(role) if not pages or s.key in pages]
@@ -314,8 +453,9 @@ def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rou
     settle(bare)
     samples: dict[str, Samples] = {s.key: Samples() for s in specs}
     base = Samples()
-    state: dict = {}
+    state: dict = {"bare_page": ""}  # the bare app opens on page A: the first switch goes to B
     widgets: dict[str, str] = {}
+    unreplayed: dict[str, dict[str, int]] = {}
     floor_n = {}
     for r in range(rounds):
         for spec in specs:
@@ -326,12 +466,16 @@ def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rou
             link = nav_link(page, spec.url_path)  # found (and unfolded) before the timed click
             samples[spec.key].add("switch", timed(page, link.click))
             samples[spec.key].add_sizes("switch", LAST[page])
+            states = [content_state(page)]
+            unreplayed[spec.key] = {k: sum(v) for k, v in OTHER[page].items()}
             found = widget_change(page)
             if found:
                 widgets[spec.key] = found[0]
                 bare_round(bare, base, state)
                 samples[spec.key].add("widget", timed(page, found[1]))
                 samples[spec.key].add_sizes("widget", LAST[page])
+                states.append(content_state(page))
+            content_round(bare, replay_file, states, samples[spec.key], state, warm=r == 0)
             if spec.key == "board":
                 act = board_drop(page)
                 if act:
@@ -356,16 +500,19 @@ def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rou
     for spec in specs:
         s = samples[spec.key]
         sizes = {f"{k}_{n}": s.median(f"{k}_{n}") for k in ("switch", "widget", "action")
-                 for n in ("bytes", "elements", "nodes", "height")}
+                 for n in ("bytes", "elements", "hidden", "nodes", "height")}
         sizes.update({f"{k}_{n}": base.median(f"{k}_{n}") for k in ("bare_switch", "bare_button")
-                      for n in ("bytes", "elements", "nodes", "height")})
+                      for n in ("bytes", "elements", "hidden", "nodes", "height")})
         if spec.key == "board":
-            sizes.update({f"floor_{n}": floor.median(f"floor_{n}") for n in ("bytes", "elements", "nodes", "height")})
+            sizes.update({f"floor_{n}": floor.median(f"floor_{n}") for n in ("bytes", "elements", "hidden", "nodes", "height")})
+        sizes.update({f"{k}_{n}": s.median(f"{k}_{n}") for k in ("content_switch", "content_widget")
+                      for n in ("bytes", "elements", "hidden", "nodes", "height")})
         rows.append({"role": role, "page": spec.key, "switch": s.median("switch"), "widget": s.median("widget"),
+                     "content_switch": s.median("content_switch"), "content_widget": s.median("content_widget"),
                      "widget_kind": widgets.get(spec.key, ""), "action": s.median("action"),
                      "bare_switch": sw, "bare_button": bt,
                      "floor": floor.median("floor") if spec.key == "board" else None,
-                     "floor_n": floor_n.get(spec.key), **sizes})
+                     "floor_n": floor_n.get(spec.key), "unreplayed": unreplayed.get(spec.key, {}), **sizes})
     return rows
 
 
@@ -396,19 +543,47 @@ def print_table(rows: list[dict]) -> None:
     print("targets: switch <= 2x bare (manager), <= 3x (admin); widget and action <= 2x bare button; "
           "board drop <= 1.5x floor")
     print_sizes(rows)
+    print_content(rows)
+
+
+def print_content(rows: list[dict]) -> None:
+    """Each page against its content floor: the same messages replayed by the bare app with no work
+    behind them. What the page costs above its floor is the server's work; the floor's own ratio to
+    the bare app is what drawing that content costs the browser."""
+    def ms(v):
+        return f"{v:7.0f}" if v is not None else "      —"
+
+    def ratio(v, b):
+        return f"{v / b:6.1f}x" if v is not None and b else "      —"
+
+    print(f"\n{'role':<8} {'page':<12} {'switch':>7} {'floor':>7} {'x floor':>8} {'floor x bare':>12}"
+          f" {'widget':>7} {'floor':>7} {'x floor':>8} {'floor x btn':>11}   replayed")
+    print("-" * 130)
+    for r in rows:
+        cs, cw = r.get("content_switch"), r.get("content_widget")
+        kb, el = r.get("content_switch_bytes"), r.get("content_switch_elements")
+        replayed = "—" if kb is None else f"{kb / 1024:.1f} KB {el:.0f} el"
+        other = r.get("unreplayed") or {}
+        if other:
+            replayed += "; not replayed: " + ", ".join(f"{k} {v / 1024:.1f} KB" for k, v in sorted(
+                other.items(), key=lambda kv: -kv[1]) if v >= 512 or k == "unresolved reference")
+        print(f"{r['role']:<8} {r['page']:<12} {ms(r['switch'])} {ms(cs)} {ratio(r['switch'], cs):>8}"
+              f" {ratio(cs, r['bare_switch']):>12} {ms(r['widget'])} {ms(cw)} {ratio(r['widget'], cw):>8}"
+              f" {ratio(cw, r['bare_button']):>11}   {replayed}")
+    print("floor: the bare app replaying the page's own messages (bytes, elements, charts, grids), no script work")
 
 
 def print_sizes(rows: list[dict]) -> None:
     """What each figure is made of: KB received over the websocket during the action, element
     containers and DOM nodes in the settled main area, and its height in px (medians)."""
     def cell(r, k):
-        b, e, n, h = (r.get(f"{k}_{x}") for x in ("bytes", "elements", "nodes", "height"))
-        return "—" if b is None else f"{b / 1024:.1f} KB {e:.0f} el {n:.0f} nodes {h:.0f} px"
+        b, e, hid, n, h = (r.get(f"{k}_{x}") for x in ("bytes", "elements", "hidden", "nodes", "height"))
+        return "—" if b is None else f"{b / 1024:.1f} KB {e:.0f} el ({hid or 0:.0f} hidden) {n:.0f} nodes {h:.0f} px"
 
-    print(f"\n{'role':<8} {'page':<12} {'page switch':<40} {'widget change':<40} {'main action':<40}")
-    print("-" * 140)
+    print(f"\n{'role':<8} {'page':<12} {'page switch':<52} {'widget change':<52} {'main action':<52}")
+    print("-" * 176)
     for r in rows:
-        print(f"{r['role']:<8} {r['page']:<12} {cell(r, 'switch'):<40} {cell(r, 'widget'):<40} {cell(r, 'action'):<40}")
+        print(f"{r['role']:<8} {r['page']:<12} {cell(r, 'switch'):<52} {cell(r, 'widget'):<52} {cell(r, 'action'):<52}")
     seen = set()
     for r in rows:
         if r["role"] not in seen:
@@ -421,63 +596,169 @@ def print_sizes(rows: list[dict]) -> None:
 LOAD_TIMEOUT_MS = 30000
 
 
-async def _load(app: Server, username: str, sessions: int, seconds: float, page_paths: list[str]) -> None:
+def cpu_seconds(process: subprocess.Popen) -> float:
+    """User plus system CPU the process has used so far."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class ProtocolSession:
+    """A signed-in session that speaks Streamlit's websocket protocol as the browser does (the
+    session cookie on the handshake, a rerun request per page switch with the hashes of the messages
+    it holds), without drawing anything: the server's side of a browser session, at the cost of a
+    few protobuf parses on the load generator instead of a Chromium renderer."""
+
+    def __init__(self, base: str, cookie: str) -> None:
+        self.base, self.cookie = base, cookie
+        self.pages: dict[str, str] = {}  # url path -> page script hash, from the navigation message
+        self.cached: set[str] = set()
+        self.ws = None
+
+    async def open(self) -> None:
+        import websockets
+
+        self.ws = await websockets.connect(
+            self.base.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"], max_size=None,
+            additional_headers={"Cookie": self.cookie, "Origin": self.base})
+
+    async def switch(self, path: str) -> float:
+        """Milliseconds from the rerun request to the script's finish (reruns it asks for included)."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string = "lang=zh"
+        state.page_name = path
+        state.page_script_hash = self.pages.get(path, "")
+        state.cached_message_hashes.extend(self.cached)
+        state.context_info.timezone = "Asia/Shanghai"
+        state.context_info.locale = "zh-CN"
+        state.context_info.url = f"{self.base}/{path}"
+        started = time.monotonic()
+        await self.ws.send(msg.SerializeToString())
+        while True:
+            reply = ForwardMsg.FromString(await asyncio.wait_for(self.ws.recv(), LOAD_TIMEOUT_MS / 1000))
+            kind = reply.WhichOneof("type")
+            if reply.metadata.cacheable and reply.hash:
+                self.cached.add(reply.hash)
+            if kind == "navigation":
+                self.pages = {p.url_pathname: p.page_script_hash for p in reply.navigation.app_pages}
+            elif kind == "script_finished" and reply.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                return (time.monotonic() - started) * 1000
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[int(0.95 * (len(ordered) - 1))] if ordered else float("nan")
+
+
+async def _sign_in(browser, app: Server, username: str):
+    ctx = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = await ctx.new_page()
+    await page.goto(f"{app.url}/?lang=zh")
+    await page.get_by_label("用户名", exact=True).fill(username)
+    await page.get_by_label("密码", exact=True).fill(PASSWORD)
+    await page.locator('[data-testid="stFormSubmitButton"] button').click()
+    await page.locator('[data-testid="stSidebarNav"]').wait_for(timeout=60000)
+    await page.wait_for_timeout(2500)  # the session cookie is written shortly after
+    return ctx, page
+
+
+async def _browser_switch(tab, path: str) -> tuple[float, bool]:
+    """One click-to-settled page switch in a real tab; (ms, settled in time)."""
     from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    await tab.bring_to_front()
+    await tab.evaluate(ARM, STABLE_MS)
+    clicked = time.monotonic()
+    try:
+        await tab.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').first.click(timeout=LOAD_TIMEOUT_MS)
+        handle = await tab.wait_for_function("() => window.__ccBench.check()", timeout=LOAD_TIMEOUT_MS, polling=100)
+        return float(await handle.json_value()), True
+    except PlaywrightTimeout:  # never settled in time: counted, at least as slow as the wait
+        return (time.monotonic() - clicked) * 1000, False
+
+
+async def _load(app: Server, username: str, sessions: int, seconds: float, page_paths: list[str],
+                clients: str) -> None:
+    """`sessions` signed-in sessions switching pages at once. With clients="protocol" one of them is
+    a real Chromium tab (its click-to-settled times are what a user feels under that load) and the
+    others speak the websocket protocol; with clients="browser" all are Chromium tabs, whose
+    renderers then share the machine's cores with the server."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        first = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-        page = await first.new_page()
-        await page.goto(f"{app.url}/?lang=zh")
-        await page.get_by_label("用户名", exact=True).fill(username)
-        await page.get_by_label("密码", exact=True).fill(PASSWORD)
-        await page.locator('[data-testid="stFormSubmitButton"] button').click()
-        await page.locator('[data-testid="stSidebarNav"]').wait_for(timeout=60000)
-        await page.wait_for_timeout(2500)
+        first, page = await _sign_in(browser, app, username)
         storage = await first.storage_state()
+        cookie = "; ".join(f"{c['name']}={c['value']}" for c in storage["cookies"])
         rss_one = app.rss_mb()
-        tabs = []
+        tabs, others = [page], []
         for _ in range(sessions - 1):
-            ctx = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN", storage_state=storage)
-            tab = await ctx.new_page()
-            await tab.goto(f"{app.url}/{page_paths[0]}?lang=zh")
-            tabs.append(tab)
-        tabs.append(page)
+            if clients == "browser":
+                ctx = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN",
+                                                storage_state=storage)
+                tab = await ctx.new_page()
+                await tab.goto(f"{app.url}/{page_paths[0]}?lang=zh")
+                tabs.append(tab)
+            else:
+                other = ProtocolSession(app.url, cookie)
+                await other.open()
+                await other.switch(page_paths[0])
+                others.append(other)
         for tab in tabs:
             await tab.locator('[data-testid="stSidebarNav"]').wait_for(timeout=120000)
         rss_all = app.rss_mb()
-        times: list[float] = []
-        stop_at = time.monotonic() + seconds
-
+        felt: list[float] = []
+        served: list[float] = []
         timeouts = [0]
+        stop_at = time.monotonic() + seconds
+        cpu_before = cpu_seconds(app.process)
 
-        async def worker(tab, offset: int) -> None:
+        async def in_tab(tab, offset: int) -> None:
             i = offset
             while time.monotonic() < stop_at:
                 i += 1
-                path = page_paths[i % len(page_paths)]
-                await tab.evaluate(ARM, STABLE_MS)
-                clicked = time.monotonic()
-                try:
-                    await tab.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').first.click(timeout=LOAD_TIMEOUT_MS)
-                    handle = await tab.wait_for_function("() => window.__ccBench.check()", timeout=LOAD_TIMEOUT_MS, polling=100)
-                    times.append(float(await handle.json_value()))
-                except PlaywrightTimeout:  # never settled in time: counted, at least as slow as the wait
-                    timeouts[0] += 1
-                    times.append((time.monotonic() - clicked) * 1000)
+                ms, settled = await _browser_switch(tab, page_paths[i % len(page_paths)])
+                felt.append(ms)
+                timeouts[0] += not settled
 
-        await asyncio.gather(*(worker(tab, n) for n, tab in enumerate(tabs)))
+        async def in_protocol(other: ProtocolSession, offset: int) -> None:
+            i = offset
+            while time.monotonic() < stop_at:
+                i += 1
+                try:
+                    served.append(await other.switch(page_paths[i % len(page_paths)]))
+                except TimeoutError:
+                    timeouts[0] += 1
+                    served.append(float(LOAD_TIMEOUT_MS))
+
+        await asyncio.gather(*(in_tab(t, n) for n, t in enumerate(tabs)),
+                             *(in_protocol(o, n) for n, o in enumerate(others)))
+        cpu = cpu_seconds(app.process) - cpu_before
         rss_end = app.rss_mb()
+        for other in others:
+            await other.close()
         await browser.close()
-    times.sort()
-    p95 = times[int(0.95 * (len(times) - 1))] if times else float("nan")
-    print(f"\nload: {sessions} signed-in sessions ({username}) switching between {', '.join(page_paths)} for {seconds:.0f} s")
-    print(f"page switches: {len(times)}, median {statistics.median(times) if times else float('nan'):.0f} ms, "
-          f"p95 {p95:.0f} ms (target < 1000 ms); {timeouts[0]} did not settle within {LOAD_TIMEOUT_MS / 1000:.0f} s "
-          f"(counted with the time waited)")
+    switches = len(felt) + len(served)
+    print(f"\nload: {sessions} signed-in sessions ({username}; {len(tabs)} Chromium tab(s), {len(others)} protocol"
+          f" sessions) switching between {', '.join(p or 'home' for p in page_paths)} for {seconds:.0f} s")
+    print(f"page switches: {switches}; {timeouts[0]} did not finish within {LOAD_TIMEOUT_MS / 1000:.0f} s (counted with"
+          f" the time waited)")
+    print(f"  felt in Chromium (click to settled): {len(felt)}, median {statistics.median(felt) if felt else float('nan'):.0f}"
+          f" ms, p95 {p95(felt):.0f} ms (target < 1000 ms)")
+    if served:
+        print(f"  served to protocol sessions (request to script finished): {len(served)}, median"
+              f" {statistics.median(served):.0f} ms, p95 {p95(served):.0f} ms")
+    print(f"  server CPU: {cpu:.1f} s in {seconds:.0f} s, {cpu * 1000 / max(1, switches):.0f} ms per page switch"
+          f" ({cpu / seconds:.2f} cores busy)")
     print(f"server memory: {rss_one:.0f} MB with one session, {rss_all:.0f} MB with {sessions}, {rss_end:.0f} MB at the end;"
-          f" {(rss_end - rss_one) / max(1, sessions - 1):.1f} MB per added session (target <= 30 MB)")
+          f" {(rss_all - rss_one) / max(1, sessions - 1):.1f} MB per added session when connected,"
+          f" {(rss_end - rss_one) / max(1, sessions - 1):.1f} MB after switching (target <= 30 MB)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -491,6 +772,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--load-user", default="manager")
+    parser.add_argument("--clients", choices=["protocol", "browser"], default="protocol",
+                        help="load mode: one Chromium tab and protocol sessions (default), or all Chromium tabs")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print("needs Debian's chromium (apt-get install chromium)")
@@ -501,11 +784,12 @@ def main(argv: list[str] | None = None) -> int:
     app = Server(ROOT / "app.py", env, folder / "app.log")
     bare_script = folder / "bare_app.py"
     bare_script.write_text(BARE_APP)
-    bare = Server(bare_script, {}, folder / "bare.log")
+    replay_file = folder / "replay.bin"
+    bare = Server(bare_script, {"REPLAY_FILE": str(replay_file)}, folder / "bare.log")
     print(f"app {app.url} on {args.url}; bare app {bare.url}; logs in {folder}", flush=True)
     try:
         if args.load:
-            asyncio.run(_load(app, args.load_user, args.sessions, args.seconds, ["", "customers"]))
+            asyncio.run(_load(app, args.load_user, args.sessions, args.seconds, ["", "customers"], args.clients))
             return 0
         from playwright.sync_api import sync_playwright
 
@@ -513,7 +797,7 @@ def main(argv: list[str] | None = None) -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for role in args.roles:
-                rows += bench_role(browser, app.url, bare.url, role, args.pages or [], args.rounds)
+                rows += bench_role(browser, app.url, bare.url, role, args.pages or [], args.rounds, replay_file)
             browser.close()
         print_table(rows)
     finally:

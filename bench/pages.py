@@ -50,6 +50,7 @@ def register_shell_baseline() -> str:
     spec = navigation.PageSpec("bench_empty", "bench/empty_page.py", "bench-empty", ":material/timer:",
                                navigation.ALL_ROLES, "work")
     navigation.PAGES = navigation.PAGES + (spec,)
+    navigation.PAGES_BY_KEY = {**navigation.PAGES_BY_KEY, spec.key: spec}  # else app.py's menu refuses it
     return spec.file
 
 
