@@ -77,31 +77,34 @@ BARE_APP = textwrap.dedent('''
                 st.markdown(f"**Card {i}**")
         st.button("Press", key="press")
 
-    def replay():
+    def replay(suffix=""):
         """The content floor: the messages one of the app's pages sent, replayed with no work behind
-        them (the bench writes them to REPLAY_FILE; Press flips between the two captured states)."""
-        import os
-        import pathlib
-        import struct
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+        them (the bench writes them to REPLAY_FILE; Press flips between the two captured states).
+        With suffix ".visible": only what was visible (no closed tab or expander bodies)."""
+        def draw():
+            import os
+            import pathlib
+            import struct
+            from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+            from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-        def flip():
-            st.session_state["replay_state"] = 1 - st.session_state.get("replay_state", 0)
-        st.button("Press", key="press", on_click=flip)
-        data = pathlib.Path(os.environ["REPLAY_FILE"]).read_bytes()
-        states, at = [], 0
-        while at < len(data):  # states: [count][len][msg]...
-            (count,), at = struct.unpack_from("<I", data, at), at + 4
-            msgs = []
-            for _ in range(count):
-                (size,), at = struct.unpack_from("<I", data, at), at + 4
-                msgs.append(data[at:at + size])
-                at += size
-            states.append(msgs)
-        ctx = get_script_run_ctx()
-        for raw in states[min(st.session_state.get("replay_state", 0), len(states) - 1)]:
-            ctx.enqueue(ForwardMsg.FromString(raw))
+            def flip():
+                st.session_state["replay_state"] = 1 - st.session_state.get("replay_state", 0)
+            st.button("Press", key="press", on_click=flip)
+            data = pathlib.Path(os.environ["REPLAY_FILE"] + suffix).read_bytes()
+            states, at = [], 0
+            while at < len(data):  # states: [count][len][msg]...
+                (count,), at = struct.unpack_from("<I", data, at), at + 4
+                msgs = []
+                for _ in range(count):
+                    (size,), at = struct.unpack_from("<I", data, at), at + 4
+                    msgs.append(data[at:at + size])
+                    at += size
+                states.append(msgs)
+            ctx = get_script_run_ctx()
+            for raw in states[min(st.session_state.get("replay_state", 0), len(states) - 1)]:
+                ctx.enqueue(ForwardMsg.FromString(raw))
+        return draw
 
     try:  # the Board's drag-and-drop component, so its replayed iframe loads as in the app
         import streamlit_dnd  # noqa: F401
@@ -111,7 +114,8 @@ BARE_APP = textwrap.dedent('''
     st.navigation([st.Page(page("Page A"), title="Page A", url_path="a", default=True),
                    st.Page(page("Page B"), title="Page B", url_path="b"),
                    st.Page(floor, title="Floor", url_path="floor"),
-                   st.Page(replay, title="Replay", url_path="replay")]).run()
+                   st.Page(replay(), title="Replay", url_path="replay"),
+                   st.Page(replay(".visible"), title="Replay visible", url_path="replay_visible")]).run()
 ''')
 
 # Armed before an action; resolves with ms from the input event to the last mutation once the app
@@ -255,10 +259,52 @@ def count_wire(page) -> None:
     page.on("websocket", on_socket)
 
 
-def content_state(page) -> list[bytes]:
+# Which tab of each tab set is open and which expanders are open, in document order.
+OPEN = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const tabs = [...main.querySelectorAll('[data-testid="stTabs"]')].map((t) => {
+    const list = t.querySelector('[role="tablist"]');
+    return list ? [...list.querySelectorAll('[role="tab"]')].findIndex((x) => x.getAttribute('aria-selected') === 'true') : 0;
+  });
+  const expanders = [...main.querySelectorAll('[data-testid="stExpander"] details')].map((d) => d.open);
+  return {tabs, expanders};
+}"""
+
+
+def hidden_prefixes(msgs: list, opened: dict) -> list[tuple] | None:
+    """Delta paths whose content the user could not see when the state was taken: the bodies of the
+    tabs that were not selected and of closed expanders (None when the blocks and the page do not
+    match one to one, e.g. a dialog)."""
+    tab_sets, expanders = [], []
+    for msg in msgs:
+        if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "add_block":
+            path = tuple(msg.metadata.delta_path)
+            if path[0] != 0:
+                continue
+            kind = msg.delta.add_block.WhichOneof("type")
+            if kind == "tab_container":
+                tab_sets.append(path)
+            elif kind == "expandable":
+                expanders.append(path)
+    if len(tab_sets) != len(opened["tabs"]) or len(expanders) != len(opened["expanders"]):
+        return None
+    hidden = []
+    children: dict[tuple, set] = {}
+    for msg in msgs:
+        path = tuple(msg.metadata.delta_path) if msg.WhichOneof("type") == "delta" else ()
+        if len(path) > 1:
+            children.setdefault(path[:-1], set()).add(path[-1])
+    for path, selected in zip(sorted(tab_sets), opened["tabs"]):
+        hidden += [path + (j,) for j in children.get(path, ()) if j != selected]
+    hidden += [path for path, is_open in zip(sorted(expanders), opened["expanders"]) if not is_open]
+    return hidden
+
+
+def content_state(page, visible_only: bool = False) -> list[bytes]:
     """What the last timed action drew, as messages the bare app's replay page can send again:
     the deltas and page configuration, references to cached messages resolved to the message, and
-    the main area moved down one slot for the replay page's own button."""
+    the main area moved down one slot for the replay page's own button. `visible_only` leaves out
+    the bodies of closed tabs and expanders (an empty list when they cannot be told apart)."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     OTHER[page] = {}
@@ -269,7 +315,7 @@ def content_state(page) -> list[bytes]:
         if msg.hash and msg.WhichOneof("type") == "delta":
             known[msg.hash] = raw
     known["_indexed"] = len(seen)
-    out = []
+    msgs = []
     for raw in CAPTURE.get(page, []):
         msg = ForwardMsg.FromString(raw)
         kind = msg.WhichOneof("type")
@@ -283,6 +329,16 @@ def content_state(page) -> list[bytes]:
         if kind not in ("delta", "page_config_changed"):
             OTHER.setdefault(page, {}).setdefault(kind, []).append(len(raw))
             continue
+        msgs.append(msg)
+    if visible_only:
+        hidden = hidden_prefixes(msgs, page.evaluate(OPEN))
+        if hidden is None:
+            return []
+        msgs = [m for m in msgs if m.WhichOneof("type") != "delta" or not any(
+            tuple(m.metadata.delta_path[:len(h)]) == h and len(m.metadata.delta_path) > len(h) for h in hidden)]
+    out = []
+    for msg in msgs:
+        kind = msg.WhichOneof("type")
         msg.ClearField("hash")
         msg.metadata.active_script_hash = ""
         path = msg.metadata.delta_path
@@ -412,29 +468,42 @@ def bare_round(bare, samples: Samples, state: dict) -> None:
     samples.add_sizes("bare_button", LAST[bare])
 
 
-def content_round(bare, replay_file: Path, states: list[list[bytes]], samples: Samples, state: dict,
-                  warm: bool) -> None:
-    """The page's content floor, measured like the page: the bare app switches to a page that
-    replays what the app's page switch sent, then Press replays what its widget change sent."""
+def forget_messages(bare) -> None:
+    """Three bare reruns: the browser's message cache keeps a message for two runs, so what the
+    replay sent before is sent in full again, as the app's page is when the user comes back to it."""
+    for _ in range(3):
+        bare.get_by_role("button", name="Press").first.click()
+        settle(bare)
+
+
+def content_round(replay, bare_url: str, replay_file: Path, states: list[list[bytes]], visible: list[bytes],
+                  samples: Samples) -> None:
+    """The page's content floor, measured like the page, in a tab of its own (a replayed page may
+    leave scripts behind, e.g. the Board's drag-and-drop listeners, which must not touch the bare
+    app's baseline or the next page's floor): a fresh document; one untimed replay, so the browser
+    has loaded the code for these kinds of element as the app's tab has; then, timed, a switch to a
+    page replaying what the app's page switch sent, Press replaying what its widget change sent,
+    and a switch to a page replaying only what was visible (no closed tab or expander bodies)."""
     write_states(replay_file, states)
-    if warm:  # the first replay of a page loads the browser code for its kinds of element; so did the app's
-        nav_link(bare, "replay").click()
-        settle(bare)
-        nav_link(bare, "").click()
-        settle(bare)
-        for _ in range(3):  # let the browser's message cache forget the warm-up, as the app's has
-            bare.get_by_role("button", name="Press").click()
-            settle(bare)
-    samples.add("content_switch", timed(bare, lambda: nav_link(bare, "replay").click()))
-    samples.add_sizes("content_switch", LAST[bare])
+    write_states(Path(f"{replay_file}.visible"), [visible])
+    replay.goto(f"{bare_url}/")
+    settle(replay)
+    nav_link(replay, "replay").click()
+    settle(replay)
+    nav_link(replay, "").click()
+    settle(replay)
+    forget_messages(replay)
+    samples.add("content_switch", timed(replay, lambda: nav_link(replay, "replay").click()))
+    samples.add_sizes("content_switch", LAST[replay])
     if len(states) > 1:
-        samples.add("content_widget", timed(bare, lambda: bare.get_by_role("button", name="Press").first.click()))
-        samples.add_sizes("content_widget", LAST[bare])
-        bare.get_by_role("button", name="Press").first.click()  # back to the first state, untimed
-        settle(bare)
-    nav_link(bare, "").click()  # back to page A, untimed
-    settle(bare)
-    state["bare_page"] = ""
+        samples.add("content_widget", timed(replay, lambda: replay.get_by_role("button", name="Press").first.click()))
+        samples.add_sizes("content_widget", LAST[replay])
+    nav_link(replay, "").click()
+    settle(replay)
+    if visible:
+        forget_messages(replay)
+        samples.add("visible_switch", timed(replay, lambda: nav_link(replay, "replay_visible").click()))
+        samples.add_sizes("visible_switch", LAST[replay])
 
 
 def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rounds: int,
@@ -451,6 +520,9 @@ def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rou
     count_wire(bare)
     bare.goto(f"{bare_url}/")
     settle(bare)
+    replay_ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    replay = replay_ctx.new_page()
+    count_wire(replay)
     samples: dict[str, Samples] = {s.key: Samples() for s in specs}
     base = Samples()
     state: dict = {"bare_page": ""}  # the bare app opens on page A: the first switch goes to B
@@ -467,6 +539,7 @@ def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rou
             samples[spec.key].add("switch", timed(page, link.click))
             samples[spec.key].add_sizes("switch", LAST[page])
             states = [content_state(page)]
+            visible = content_state(page, visible_only=True)
             unreplayed[spec.key] = {k: sum(v) for k, v in OTHER[page].items()}
             found = widget_change(page)
             if found:
@@ -475,7 +548,7 @@ def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rou
                 samples[spec.key].add("widget", timed(page, found[1]))
                 samples[spec.key].add_sizes("widget", LAST[page])
                 states.append(content_state(page))
-            content_round(bare, replay_file, states, samples[spec.key], state, warm=r == 0)
+            content_round(replay, bare_url, replay_file, states, visible, samples[spec.key])
             if spec.key == "board":
                 act = board_drop(page)
                 if act:
@@ -495,6 +568,7 @@ def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rou
         settle(bare)
     ctx.close()
     bare_ctx.close()
+    replay_ctx.close()
     sw, bt = base.median("bare_switch"), base.median("bare_button")
     rows = []
     for spec in specs:
@@ -505,10 +579,11 @@ def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rou
                       for n in ("bytes", "elements", "hidden", "nodes", "height")})
         if spec.key == "board":
             sizes.update({f"floor_{n}": floor.median(f"floor_{n}") for n in ("bytes", "elements", "hidden", "nodes", "height")})
-        sizes.update({f"{k}_{n}": s.median(f"{k}_{n}") for k in ("content_switch", "content_widget")
+        sizes.update({f"{k}_{n}": s.median(f"{k}_{n}") for k in ("content_switch", "content_widget", "visible_switch")
                       for n in ("bytes", "elements", "hidden", "nodes", "height")})
         rows.append({"role": role, "page": spec.key, "switch": s.median("switch"), "widget": s.median("widget"),
                      "content_switch": s.median("content_switch"), "content_widget": s.median("content_widget"),
+                     "visible_switch": s.median("visible_switch"),
                      "widget_kind": widgets.get(spec.key, ""), "action": s.median("action"),
                      "bare_switch": sw, "bare_button": bt,
                      "floor": floor.median("floor") if spec.key == "board" else None,
@@ -557,8 +632,8 @@ def print_content(rows: list[dict]) -> None:
         return f"{v / b:6.1f}x" if v is not None and b else "      —"
 
     print(f"\n{'role':<8} {'page':<12} {'switch':>7} {'floor':>7} {'x floor':>8} {'floor x bare':>12}"
-          f" {'widget':>7} {'floor':>7} {'x floor':>8} {'floor x btn':>11}   replayed")
-    print("-" * 130)
+          f" {'visible':>7} {'x bare':>7} {'widget':>7} {'floor':>7} {'x floor':>8} {'floor x btn':>11}   replayed")
+    print("-" * 146)
     for r in rows:
         cs, cw = r.get("content_switch"), r.get("content_widget")
         kb, el = r.get("content_switch_bytes"), r.get("content_switch_elements")
@@ -568,9 +643,11 @@ def print_content(rows: list[dict]) -> None:
             replayed += "; not replayed: " + ", ".join(f"{k} {v / 1024:.1f} KB" for k, v in sorted(
                 other.items(), key=lambda kv: -kv[1]) if v >= 512 or k == "unresolved reference")
         print(f"{r['role']:<8} {r['page']:<12} {ms(r['switch'])} {ms(cs)} {ratio(r['switch'], cs):>8}"
-              f" {ratio(cs, r['bare_switch']):>12} {ms(r['widget'])} {ms(cw)} {ratio(r['widget'], cw):>8}"
+              f" {ratio(cs, r['bare_switch']):>12} {ms(r.get('visible_switch'))} {ratio(r.get('visible_switch'), r['bare_switch']):>7}"
+              f" {ms(r['widget'])} {ms(cw)} {ratio(r['widget'], cw):>8}"
               f" {ratio(cw, r['bare_button']):>11}   {replayed}")
-    print("floor: the bare app replaying the page's own messages (bytes, elements, charts, grids), no script work")
+    print("floor: the bare app replaying the page's own messages (bytes, elements, charts, grids), no script work;"
+          " visible: replaying only what could be seen (closed tabs' and expanders' bodies left out)")
 
 
 def print_sizes(rows: list[dict]) -> None:

@@ -125,39 +125,47 @@ def _detail_tabs(detail) -> None:
                     ui.t("customers.deals"), ui.t("customers.complaints"), ui.t("customers.surveys"), ui.t("customers.tasks"),
                     ui.t("customers.audit")], key="customer_detail_tab")
     with tabs[0]:
-        frame = detail.interactions.copy()
-        frame["channel"] = [ui.label("channel", c) for c in frame["channel"]]
-        _table(frame, {"occurred_at": ui.t("comm.occurred_at"), "channel": ui.t("comm.channel"), "member": ui.t("comm.member"),
-                       "summary": ui.t("comm.summary"), "outcome": ui.t("comm.outcome"), "next_follow_up": ui.t("customers.next_follow_up")})
+        if ui.kept(tabs[0]):
+            frame = detail.interactions.copy()
+            frame["channel"] = [ui.label("channel", c) for c in frame["channel"]]
+            _table(frame, {"occurred_at": ui.t("comm.occurred_at"), "channel": ui.t("comm.channel"), "member": ui.t("comm.member"),
+                           "summary": ui.t("comm.summary"), "outcome": ui.t("comm.outcome"), "next_follow_up": ui.t("customers.next_follow_up")})
     with tabs[1]:
-        _contacts_tab(detail, int(info["id"]))
+        if ui.kept(tabs[1]):
+            _contacts_tab(detail, int(info["id"]))
     with tabs[2]:
-        _table(detail.assignments, {"changed_at": ui.t("customers.col.when"), "from": ui.t("customers.col.from"),
-                                    "to": ui.t("customers.col.to"), "by": ui.t("customers.col.by"), "reason": ui.t("customers.col.reason")})
+        if ui.kept(tabs[2]):
+            _table(detail.assignments, {"changed_at": ui.t("customers.col.when"), "from": ui.t("customers.col.from"),
+                                        "to": ui.t("customers.col.to"), "by": ui.t("customers.col.by"), "reason": ui.t("customers.col.reason")})
     with tabs[3]:
-        frame = detail.deals.copy()
-        stage_names = pipeline_view.stage_names()
-        frame["stage"] = [stage_names.get(s, s) for s in frame["stage"]]
-        frame["value"] = [ui.fmt_money(v, c) for v, c in zip(frame["value"], frame["currency"])]
-        _table(frame, {"title": ui.t("customers.col.title"), "stage": ui.t("customers.col.stage"), "value": ui.t("customers.col.value"),
-                       "owner": ui.t("customers.owner"), "expected_close": ui.t("customers.col.expected_close")})
+        if ui.kept(tabs[3]):
+            frame = detail.deals.copy()
+            stage_names = pipeline_view.stage_names()
+            frame["stage"] = [stage_names.get(s, s) for s in frame["stage"]]
+            frame["value"] = [ui.fmt_money(v, c) for v, c in zip(frame["value"], frame["currency"])]
+            _table(frame, {"title": ui.t("customers.col.title"), "stage": ui.t("customers.col.stage"), "value": ui.t("customers.col.value"),
+                           "owner": ui.t("customers.owner"), "expected_close": ui.t("customers.col.expected_close")})
     with tabs[4]:
-        frame = detail.complaints.copy()
-        frame["severity"] = [ui.label("severity", s) for s in frame["severity"]]
-        frame["status"] = [ui.label("complaint_status", s) for s in frame["status"]]
-        _table(frame, {"opened_at": ui.t("common.date"), "title": ui.t("customers.col.title"),
-                       "severity": ui.t("customers.col.severity"), "status": ui.t("common.status"), "assignee": ui.t("common.member")})
+        if ui.kept(tabs[4]):
+            frame = detail.complaints.copy()
+            frame["severity"] = [ui.label("severity", s) for s in frame["severity"]]
+            frame["status"] = [ui.label("complaint_status", s) for s in frame["status"]]
+            _table(frame, {"opened_at": ui.t("common.date"), "title": ui.t("customers.col.title"),
+                           "severity": ui.t("customers.col.severity"), "status": ui.t("common.status"), "assignee": ui.t("common.member")})
     with tabs[5]:
-        _table(detail.surveys, {"responded_at": ui.t("common.date"), "csat": "CSAT", "nps": "NPS", "comment": ui.t("customers.col.comment")})
+        if ui.kept(tabs[5]):
+            _table(detail.surveys, {"responded_at": ui.t("common.date"), "csat": "CSAT", "nps": "NPS", "comment": ui.t("customers.col.comment")})
     with tabs[6]:
-        frame = detail.tasks.copy()
-        frame["status"] = [ui.label("task_status", s) for s in frame["status"]]
-        _table(frame, {"title": ui.t("customers.col.title"), "status": ui.t("common.status"), "assignee": ui.t("common.member"),
-                       "due_date": ui.t("customers.col.due"), "progress": ui.t("customers.col.progress")},
-               column_config={ui.t("customers.col.progress"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f%%")})
+        if ui.kept(tabs[6]):
+            frame = detail.tasks.copy()
+            frame["status"] = [ui.label("task_status", s) for s in frame["status"]]
+            _table(frame, {"title": ui.t("customers.col.title"), "status": ui.t("common.status"), "assignee": ui.t("common.member"),
+                           "due_date": ui.t("customers.col.due"), "progress": ui.t("customers.col.progress")},
+                   column_config={ui.t("customers.col.progress"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f%%")})
     with tabs[7]:
-        _table(detail.audit, {"at": ui.t("customers.col.when"), "who": ui.t("customers.col.by"),
-                              "action": ui.t("customers.col.action"), "change": ui.t("customers.col.change")})
+        if ui.kept(tabs[7]):
+            _table(detail.audit, {"at": ui.t("customers.col.when"), "who": ui.t("customers.col.by"),
+                                  "action": ui.t("customers.col.action"), "change": ui.t("customers.col.change")})
 
 
 def _contacts_tab(detail, customer_id: int) -> None:
@@ -793,11 +801,15 @@ if record_links.arrival("tab") == "follow_ups":  # the follow-up reminder's link
     st.session_state["customers_tab"] = ui.t("customers.tab_follow_ups")
 tabs = ui.tabs([ui.t(n) for n in names], key="customers_tab")  # rules editor, upload
 with tabs[0]:
-    render_list()
+    if ui.kept(tabs[0]):
+        render_list()
 with tabs[1]:
-    render_follow_ups()
+    if ui.kept(tabs[1]):
+        render_follow_ups()
 if lead:
     with tabs[2]:
-        render_assignment()
+        if ui.kept(tabs[2]):
+            render_assignment()
     with tabs[3]:
-        render_import()
+        if ui.kept(tabs[3]):
+            render_import()

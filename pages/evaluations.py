@@ -207,78 +207,79 @@ if cycles:
     cycle = by_id[cycle_id]
 
 with tab_cards:
-    if cycle is None:
-        ui.empty_state(ui.t("evaluations.no_cycles"), ui.t("evaluations.no_cycles_hint"))
-    else:
-        st.caption(f"{ui.esc(cycle['name'])} · {ui.fmt_date(cycle['start'])} – {ui.fmt_date(cycle['end'])} · "
-                   f"{ui.t('cycle_status.' + cycle['status'])}")
-        results = ui.cached(ev.list_results, cycle["id"])
-        if results.empty:
-            ui.empty_state(ui.t("evaluations.no_members"))
+    if ui.kept(tab_cards):
+        if cycle is None:
+            ui.empty_state(ui.t("evaluations.no_cycles"), ui.t("evaluations.no_cycles_hint"))
         else:
-            shown = pd.DataFrame({
-                ui.t("common.member"): results["member"],
-                ui.t("evaluations.total"): [ui.fmt_decimal(v, 2) for v in results["total"]],  # "—" without a total
-                ui.t("evaluations.coverage"): results["coverage"] * 100,
-            })
-            st.dataframe(shown, hide_index=True, width="stretch", column_config={
-                ui.t("evaluations.total"): st.column_config.TextColumn(help=ui.t("evaluations.total_rule")),
-                ui.t("evaluations.coverage"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f%%"),
-            })
-            members = dict(zip(results["evaluation_id"], results["member"]))
-            evaluation_id = st.selectbox(ui.t("common.member"), list(members), format_func=members.get, key="card_member")
-            left, right = st.columns([3, 2])
-            with left:
-                render_card(ui.cached(ev.get_scorecard, evaluation_id), show_self=True)
-            with right:
-                rating_form(evaluation_id, "mgr")
-                if cycle["status"] == "released" and st.button(ui.t("report.send"), key=f"report_{evaluation_id}",
-                                                               icon=":material/forward_to_inbox:"):
-                    sent_to = ui.write(scorecard_report.send_scorecard, evaluation_id)
-                    if sent_to:
-                        st.success(ui.say("report.sent", to=sent_to))
-                if cycle["status"] == "open":
-                    form = ui.cached(ev.review_form, evaluation_id)
-                    ui.loaded_version("evaluation", evaluation_id, form["version"])
-                    candidates = ui.cached(ev.peer_candidates, evaluation_id)
-                    names = {c["member_id"]: c["member"] for c in candidates}
-                    with st.form(f"peers_{evaluation_id}"):
-                        chosen = st.multiselect(ui.t("evaluations.choose_peers"), list(names), default=[p for p in form["peers"] if p in names],
-                                                format_func=names.get, key=f"peers_pick_{evaluation_id}")
-                        if st.form_submit_button(ui.t("evaluations.save_peers")):
-                            if ui.versioned_write("evaluation", evaluation_id, form["version"], ev.set_peers, evaluation_id,
-                                                  chosen, success=ui.t("evaluations.peers_saved")):
-                                st.rerun()
-            if cycle["status"] == "open":
-                st.divider()
-                st.markdown(f"**{ui.t('evaluations.release_title')}**")
-                st.caption(ui.t("evaluations.release_help"))
-                checklist = ui.cached(ev.release_checklist, cycle["id"])
-                confirmed = []
-                gaps = [g for g in ev.RELEASE_GAPS if checklist[g]]
-                if gaps:
-                    st.warning(ui.t("screens.release.gaps"), icon=":material/checklist:")
-                for gap in gaps:
-                    if st.checkbox(ui.t(f"screens.release.gap.{gap}", n=checklist[gap], total=checklist["scorecards"]),
-                                   key=f"release_gap_{cycle['id']}_{gap}"):
-                        confirmed.append(gap)
-                sure = st.checkbox(ui.t("evaluations.release_confirm"), key="release_confirm")
-                ready = sure and len(confirmed) == len(gaps)
-                if st.button(ui.t("evaluations.release"), type="primary", disabled=not ready, key="release_btn", icon=":material/lock:"):
-                    n = ui.write(ev.release_cycle, cycle["id"], confirmed=tuple(confirmed))
-                    if n:
-                        ui.flash(ui.t("evaluations.released", n=n))
-                        st.rerun()
+            st.caption(f"{ui.esc(cycle['name'])} · {ui.fmt_date(cycle['start'])} – {ui.fmt_date(cycle['end'])} · "
+                       f"{ui.t('cycle_status.' + cycle['status'])}")
+            results = ui.cached(ev.list_results, cycle["id"])
+            if results.empty:
+                ui.empty_state(ui.t("evaluations.no_members"))
             else:
-                st.success(ui.t("evaluations.is_released", when=ui.fmt_date(cycle["released_at"])))
-                if actor.is_admin:
-                    sure_reopen = st.checkbox(ui.t("screens.release.reopen_confirm"), key=f"reopen_sure_{cycle['id']}")
-                    if st.button(ui.t("screens.release.reopen"), key="reopen_btn", disabled=not sure_reopen,
-                                 icon=":material/lock_open:"):
-                        if ui.write(ev.reopen_cycle, cycle["id"], success=ui.t("screens.release.reopened")):
+                shown = pd.DataFrame({
+                    ui.t("common.member"): results["member"],
+                    ui.t("evaluations.total"): [ui.fmt_decimal(v, 2) for v in results["total"]],  # "—" without a total
+                    ui.t("evaluations.coverage"): results["coverage"] * 100,
+                })
+                st.dataframe(shown, hide_index=True, width="stretch", column_config={
+                    ui.t("evaluations.total"): st.column_config.TextColumn(help=ui.t("evaluations.total_rule")),
+                    ui.t("evaluations.coverage"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f%%"),
+                })
+                members = dict(zip(results["evaluation_id"], results["member"]))
+                evaluation_id = st.selectbox(ui.t("common.member"), list(members), format_func=members.get, key="card_member")
+                left, right = st.columns([3, 2])
+                with left:
+                    render_card(ui.cached(ev.get_scorecard, evaluation_id), show_self=True)
+                with right:
+                    rating_form(evaluation_id, "mgr")
+                    if cycle["status"] == "released" and st.button(ui.t("report.send"), key=f"report_{evaluation_id}",
+                                                                   icon=":material/forward_to_inbox:"):
+                        sent_to = ui.write(scorecard_report.send_scorecard, evaluation_id)
+                        if sent_to:
+                            st.success(ui.say("report.sent", to=sent_to))
+                    if cycle["status"] == "open":
+                        form = ui.cached(ev.review_form, evaluation_id)
+                        ui.loaded_version("evaluation", evaluation_id, form["version"])
+                        candidates = ui.cached(ev.peer_candidates, evaluation_id)
+                        names = {c["member_id"]: c["member"] for c in candidates}
+                        with st.form(f"peers_{evaluation_id}"):
+                            chosen = st.multiselect(ui.t("evaluations.choose_peers"), list(names), default=[p for p in form["peers"] if p in names],
+                                                    format_func=names.get, key=f"peers_pick_{evaluation_id}")
+                            if st.form_submit_button(ui.t("evaluations.save_peers")):
+                                if ui.versioned_write("evaluation", evaluation_id, form["version"], ev.set_peers, evaluation_id,
+                                                      chosen, success=ui.t("evaluations.peers_saved")):
+                                    st.rerun()
+                if cycle["status"] == "open":
+                    st.divider()
+                    st.markdown(f"**{ui.t('evaluations.release_title')}**")
+                    st.caption(ui.t("evaluations.release_help"))
+                    checklist = ui.cached(ev.release_checklist, cycle["id"])
+                    confirmed = []
+                    gaps = [g for g in ev.RELEASE_GAPS if checklist[g]]
+                    if gaps:
+                        st.warning(ui.t("screens.release.gaps"), icon=":material/checklist:")
+                    for gap in gaps:
+                        if st.checkbox(ui.t(f"screens.release.gap.{gap}", n=checklist[gap], total=checklist["scorecards"]),
+                                       key=f"release_gap_{cycle['id']}_{gap}"):
+                            confirmed.append(gap)
+                    sure = st.checkbox(ui.t("evaluations.release_confirm"), key="release_confirm")
+                    ready = sure and len(confirmed) == len(gaps)
+                    if st.button(ui.t("evaluations.release"), type="primary", disabled=not ready, key="release_btn", icon=":material/lock:"):
+                        n = ui.write(ev.release_cycle, cycle["id"], confirmed=tuple(confirmed))
+                        if n:
+                            ui.flash(ui.t("evaluations.released", n=n))
                             st.rerun()
-            ui.export_buttons(reports.formatted(shown, ui.lang(), ui.currency(), {ui.t("evaluations.coverage"): "points"}),
-                "evaluation_results", "results_export", raw=results)
+                else:
+                    st.success(ui.t("evaluations.is_released", when=ui.fmt_date(cycle["released_at"])))
+                    if actor.is_admin:
+                        sure_reopen = st.checkbox(ui.t("screens.release.reopen_confirm"), key=f"reopen_sure_{cycle['id']}")
+                        if st.button(ui.t("screens.release.reopen"), key="reopen_btn", disabled=not sure_reopen,
+                                     icon=":material/lock_open:"):
+                            if ui.write(ev.reopen_cycle, cycle["id"], success=ui.t("screens.release.reopened")):
+                                st.rerun()
+                ui.export_buttons(reports.formatted(shown, ui.lang(), ui.currency(), {ui.t("evaluations.coverage"): "points"}),
+                    "evaluation_results", "results_export", raw=results)
 
 with tab_cal:
     if ui.in_view(tab_cal):  # read-only and live (refreshes every 5 s): drawn only while open
@@ -354,75 +355,77 @@ with tab_cal:
                 member_charts()
 
 with tab_cycles:
-    if not templates:
-        ui.empty_state(ui.t("evaluations.no_templates"), ui.t("evaluations.no_templates_hint"))
-    elif not teams:
-        ui.empty_state(ui.t("evaluations.no_teams"))
-    else:
-        with st.form("new_cycle"):
-            st.markdown(f"**{ui.t('evaluations.new_cycle')}**")
-            team_names = teams
-            team_id = st.selectbox(ui.t("common.team"), list(team_names), format_func=team_names.get, key="cycle_team")
-            template_names = {t["id"]: t["name"] for t in templates}
-            template_id = st.selectbox(ui.t("evaluations.template"), list(template_names), format_func=template_names.get, key="cycle_template")
-            name = st.text_input(ui.t("common.name"), placeholder=ui.t("evaluations.cycle_name_hint"), key="cycle_name")
-            kind = st.radio(ui.t("evaluations.cycle_kind"), ["month", "quarter", "custom"], format_func={k: ui.t("cycle_kind." + k) for k in ("month", "quarter", "custom")}.get,
-                            horizontal=True, key="cycle_kind")
-            start = st.date_input(ui.t("evaluations.start"), value=date.today(), key="cycle_start")
-            end = st.date_input(ui.t("evaluations.end_custom"), value=date.today(), key="cycle_end")
-            st.caption(ui.t("evaluations.period_help"))
-            if st.form_submit_button(ui.t("evaluations.create_cycle"), type="primary"):
-                if ui.write(ev.create_cycle, team_id, template_id, name, kind, start, end if kind == "custom" else None,
-                            success=ui.t("evaluations.cycle_created")):
-                    st.rerun()
-    if cycles:
-        st.dataframe(pd.DataFrame([{
-            ui.t("common.name"): c["name"], ui.t("common.team"): c["team"], ui.t("evaluations.cycle_kind"): ui.t("cycle_kind." + c["kind"]),
-            ui.t("evaluations.start"): c["start"], ui.t("evaluations.end"): c["end"], ui.t("common.status"): ui.t("cycle_status." + c["status"]),
-        } for c in cycles]), hide_index=True, width="stretch")
+    if ui.kept(tab_cycles):
+        if not templates:
+            ui.empty_state(ui.t("evaluations.no_templates"), ui.t("evaluations.no_templates_hint"))
+        elif not teams:
+            ui.empty_state(ui.t("evaluations.no_teams"))
+        else:
+            with st.form("new_cycle"):
+                st.markdown(f"**{ui.t('evaluations.new_cycle')}**")
+                team_names = teams
+                team_id = st.selectbox(ui.t("common.team"), list(team_names), format_func=team_names.get, key="cycle_team")
+                template_names = {t["id"]: t["name"] for t in templates}
+                template_id = st.selectbox(ui.t("evaluations.template"), list(template_names), format_func=template_names.get, key="cycle_template")
+                name = st.text_input(ui.t("common.name"), placeholder=ui.t("evaluations.cycle_name_hint"), key="cycle_name")
+                kind = st.radio(ui.t("evaluations.cycle_kind"), ["month", "quarter", "custom"], format_func={k: ui.t("cycle_kind." + k) for k in ("month", "quarter", "custom")}.get,
+                                horizontal=True, key="cycle_kind")
+                start = st.date_input(ui.t("evaluations.start"), value=date.today(), key="cycle_start")
+                end = st.date_input(ui.t("evaluations.end_custom"), value=date.today(), key="cycle_end")
+                st.caption(ui.t("evaluations.period_help"))
+                if st.form_submit_button(ui.t("evaluations.create_cycle"), type="primary"):
+                    if ui.write(ev.create_cycle, team_id, template_id, name, kind, start, end if kind == "custom" else None,
+                                success=ui.t("evaluations.cycle_created")):
+                        st.rerun()
+        if cycles:
+            st.dataframe(pd.DataFrame([{
+                ui.t("common.name"): c["name"], ui.t("common.team"): c["team"], ui.t("evaluations.cycle_kind"): ui.t("cycle_kind." + c["kind"]),
+                ui.t("evaluations.start"): c["start"], ui.t("evaluations.end"): c["end"], ui.t("common.status"): ui.t("cycle_status." + c["status"]),
+            } for c in cycles]), hide_index=True, width="stretch")
 
 with tab_templates:
-    for t in templates:
-        with st.expander(ui.esc(t["name"])):
-            st.dataframe(pd.DataFrame([{
-                ui.t("common.name"): c["name"], ui.t("evaluations.weight"): c["weight"], ui.t("evaluations.kind_label"): ui.t("evaluations.kind." + c["kind"]),
-                ui.t("evaluations.metric"): _metric_label(c["metric"]) if c["metric"] else "—",
-                ui.t("evaluations.scale_rule"): _rule_text(c["scale"]) if c["scale"] else "—",
-            } for c in t["criteria"]]), hide_index=True, width="stretch")
-    if teams:
-        st.markdown(f"**{ui.t('evaluations.new_template')}**")
-        st.caption(ui.t("evaluations.template_help"))
-        starter = pd.DataFrame([_starter_row(row) for row in ev.starter_template()])
-        metric_options = list(ev.MEASURABLE)
-        edited = st.data_editor(starter, num_rows="dynamic", width="stretch", key="template_rows", column_config={
-            "name": st.column_config.TextColumn(ui.t("common.name"), required=True),
-            "kind": st.column_config.SelectboxColumn(ui.t("evaluations.kind_label"), options=["measured", "rated"], required=True),
-            "metric": st.column_config.SelectboxColumn(ui.t("evaluations.metric"), options=metric_options, help=ui.t("evaluations.metric_help")),
-            "weight": st.column_config.NumberColumn(ui.t("evaluations.weight"), min_value=0, max_value=100, step=1, required=True),
-            "thresholds": st.column_config.TextColumn(ui.t("evaluations.thresholds"), help=ui.t("evaluations.thresholds_help")),
-            "higher_is_better": st.column_config.CheckboxColumn(ui.t("evaluations.higher_better")),
-        })
-        weight_sum = int(pd.to_numeric(edited["weight"], errors="coerce").fillna(0).sum())
-        (st.success if weight_sum == ev.WEIGHT_TOTAL else st.warning)(ui.t("evaluations.weight_sum", total=weight_sum))
-        with st.form("new_template"):
-            team_names = teams
-            team_id = st.selectbox(ui.t("common.team"), list(team_names), format_func=team_names.get, key="template_team")
-            name = st.text_input(ui.t("common.name"), key="template_name")
-            if st.form_submit_button(ui.t("evaluations.create_template"), type="primary"):
-                criteria = []
-                for row in edited.to_dict("records"):
-                    if not str(row.get("name") or "").strip():
-                        continue
-                    parts = [p.strip() for p in str(row.get("thresholds") or "").replace("，", ",").split(",") if p.strip()]
-                    try:
-                        thresholds = [float(p) for p in parts]
-                    except ValueError:
-                        thresholds = parts
-                    weight = row.get("weight")
-                    criteria.append(ev.CriterionInput(
-                        str(row["name"]), str(row.get("kind") or ""), int(weight) if weight is not None and not pd.isna(weight) else 0,
-                        row.get("metric") or None,
-                        {"thresholds": thresholds, "higher_is_better": bool(row.get("higher_is_better", True))} if row.get("kind") == "measured" else None,
-                    ))
-                if ui.write(ev.create_template, team_id, name, criteria, success=ui.t("evaluations.template_created")):
-                    st.rerun()
+    if ui.kept(tab_templates):
+        for t in templates:
+            with st.expander(ui.esc(t["name"])):
+                st.dataframe(pd.DataFrame([{
+                    ui.t("common.name"): c["name"], ui.t("evaluations.weight"): c["weight"], ui.t("evaluations.kind_label"): ui.t("evaluations.kind." + c["kind"]),
+                    ui.t("evaluations.metric"): _metric_label(c["metric"]) if c["metric"] else "—",
+                    ui.t("evaluations.scale_rule"): _rule_text(c["scale"]) if c["scale"] else "—",
+                } for c in t["criteria"]]), hide_index=True, width="stretch")
+        if teams:
+            st.markdown(f"**{ui.t('evaluations.new_template')}**")
+            st.caption(ui.t("evaluations.template_help"))
+            starter = pd.DataFrame([_starter_row(row) for row in ev.starter_template()])
+            metric_options = list(ev.MEASURABLE)
+            edited = st.data_editor(starter, num_rows="dynamic", width="stretch", key="template_rows", column_config={
+                "name": st.column_config.TextColumn(ui.t("common.name"), required=True),
+                "kind": st.column_config.SelectboxColumn(ui.t("evaluations.kind_label"), options=["measured", "rated"], required=True),
+                "metric": st.column_config.SelectboxColumn(ui.t("evaluations.metric"), options=metric_options, help=ui.t("evaluations.metric_help")),
+                "weight": st.column_config.NumberColumn(ui.t("evaluations.weight"), min_value=0, max_value=100, step=1, required=True),
+                "thresholds": st.column_config.TextColumn(ui.t("evaluations.thresholds"), help=ui.t("evaluations.thresholds_help")),
+                "higher_is_better": st.column_config.CheckboxColumn(ui.t("evaluations.higher_better")),
+            })
+            weight_sum = int(pd.to_numeric(edited["weight"], errors="coerce").fillna(0).sum())
+            (st.success if weight_sum == ev.WEIGHT_TOTAL else st.warning)(ui.t("evaluations.weight_sum", total=weight_sum))
+            with st.form("new_template"):
+                team_names = teams
+                team_id = st.selectbox(ui.t("common.team"), list(team_names), format_func=team_names.get, key="template_team")
+                name = st.text_input(ui.t("common.name"), key="template_name")
+                if st.form_submit_button(ui.t("evaluations.create_template"), type="primary"):
+                    criteria = []
+                    for row in edited.to_dict("records"):
+                        if not str(row.get("name") or "").strip():
+                            continue
+                        parts = [p.strip() for p in str(row.get("thresholds") or "").replace("，", ",").split(",") if p.strip()]
+                        try:
+                            thresholds = [float(p) for p in parts]
+                        except ValueError:
+                            thresholds = parts
+                        weight = row.get("weight")
+                        criteria.append(ev.CriterionInput(
+                            str(row["name"]), str(row.get("kind") or ""), int(weight) if weight is not None and not pd.isna(weight) else 0,
+                            row.get("metric") or None,
+                            {"thresholds": thresholds, "higher_is_better": bool(row.get("higher_is_better", True))} if row.get("kind") == "measured" else None,
+                        ))
+                    if ui.write(ev.create_template, team_id, name, criteria, success=ui.t("evaluations.template_created")):
+                        st.rerun()

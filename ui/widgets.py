@@ -57,17 +57,37 @@ def tabs(labels: list[str], key: str) -> Sequence[Any]:
     """Tabs that remember which one is open (`st.session_state[key]`), so a message or any element
     that appears above them after a save cannot send the user back to the first tab.
 
-    Every body runs on every rerun, as with plain st.tabs, so input left unsaved in another tab is
-    kept. A read-only body (a report, charts, a live table) is drawn only `if ui.in_view(tab):`;
-    switching tabs reruns the page, so it appears then, and its pickers keep their value meanwhile
-    with persist_state="page"."""
-    return st.tabs(labels, key=key, on_change="rerun")
+    Switching tabs reruns the page. A body is drawn only when the user can see it or could have
+    left something in it: a read-only body (a report, charts, a live table) `if ui.in_view(tab):`,
+    only while it is open; a body holding input (forms, editors, uploads) `if ui.kept(tab):`, from
+    the first time it is opened in this visit to the page, so input left unsaved there survives a
+    switch to another tab (Streamlit forgets a form's typed text when the form is not drawn). A
+    page arrives with only its open tab drawn."""
+    # A new visit: app.py numbered another visit to a page, or the tabs were not drawn on the last
+    # run (Streamlit then forgot their state), as when the user comes back from another page.
+    returning = key in st.session_state
+    made = st.tabs(labels, key=key, on_change="rerun")
+    visit = st.session_state.get("_visit_no")
+    marker = f"_opened_{key}"
+    kept = st.session_state.get(marker)
+    opened = set(kept[1]) if returning and kept and kept[0] == visit else set()
+    opened |= {label for label, tab in zip(labels, made) if tab.open is not False}
+    st.session_state[marker] = (visit, frozenset(opened))
+    for label, tab in zip(labels, made):
+        tab.cc_opened = label in opened
+    return made
 
 
 def in_view(container: Any) -> bool:
     """Whether a tab, expander or popover (made with on_change="rerun") is the open one: its body
     is then worth drawing. A body that holds no input the user could lose is drawn only then."""
     return container.open is not False
+
+
+def kept(tab: Any) -> bool:
+    """Whether a tab's body that holds input is drawn: it is open, or it was opened earlier in
+    this visit to the page (what the user typed there must still be there when they come back)."""
+    return getattr(tab, "cc_opened", True) or in_view(tab)
 
 
 def empty_state(message: str, hint: str | None = None) -> None:

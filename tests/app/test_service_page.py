@@ -195,7 +195,7 @@ def test_a_response_note_is_saved_with_the_first_response(app_at, service_url):
 def test_a_manager_creates_a_rule_and_dry_runs_it_without_writing(app_at, service_url):
     from db.models import AutomationRun
 
-    at = app_at(service_url, "manager_a", page=PAGE)
+    at = app_at(service_url, "manager_a", page=PAGE, tab=("service_tab", "service.tab.automation"))
     assert not at.exception
     assert "No automation rules yet" in _texts(at)
     form_name = next(t for t in at.text_input if t.label == "Name")
@@ -216,8 +216,8 @@ def test_a_manager_creates_a_rule_and_dry_runs_it_without_writing(app_at, servic
 
 
 def test_the_read_only_report_is_built_only_while_its_tab_is_open(app_at, service_url, monkeypatch):
-    """Tabs holding forms stay drawn (eager); the report holds no input, so a visit to another tab
-    neither computes nor sends it, and opening its tab shows it."""
+    """The report holds no input, so a visit to another tab neither computes nor sends it, and
+    opening its tab shows it."""
     built = []
     real = service.service_report
 
@@ -233,6 +233,28 @@ def test_the_read_only_report_is_built_only_while_its_tab_is_open(app_at, servic
     from core import i18n
 
     assert any(i18n.t("service.col.complaints", "en") in frame.value.columns for frame in at.dataframe)
+
+
+def _new_complaint_form(at) -> bool:
+    return any(b.label == "Log complaint" for b in at.button)
+
+
+def test_a_page_arrives_with_only_its_open_tab_and_keeps_a_tab_once_opened(app_at, service_url):
+    """Issue 15: a page switch draws the open tab only (the others are work the user does not
+    see); a tab holding a form stays drawn for the rest of the visit once opened, so what was typed
+    there is still there after a look at another tab."""
+    at = app_at(service_url, "manager_a", page=PAGE)
+    assert not at.exception
+    assert not _new_complaint_form(at)  # the New complaint tab was never opened: not drawn
+    from tests.app.conftest import open_tab
+
+    open_tab(at, "service_tab", "service.tab.new")
+    assert not at.exception and _new_complaint_form(at)
+    open_tab(at, "service_tab", "service.tab.complaints")
+    assert not at.exception and _new_complaint_form(at)  # still drawn, hidden: its typed text is kept
+    at.switch_page("pages/home.py").run()
+    at.switch_page(PAGE).run()  # a new visit: only the open tab again
+    assert not at.exception and not _new_complaint_form(at)
 
 
 class _Upload:

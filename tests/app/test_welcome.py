@@ -40,9 +40,9 @@ def test_setup_with_differing_passwords_is_refused_and_keeps_the_input(app_at, s
 
 
 def test_admin_sees_workspace_settings_and_the_manager_sees_the_logins_tab(app_at, world_url):
-    at = app_at(world_url, "admin", page="pages/admin.py")
+    at = app_at(world_url, "admin", page="pages/admin.py", tab=("admin_tab", "move.settings_title"))
     assert not at.exception
     assert at.text_input(key="ws_name") is not None
-    at = app_at(world_url, "manager_a", page="pages/roster.py")
+    at = app_at(world_url, "manager_a", page="pages/roster.py", tab=("roster_tab", "move.logins_title"))
     assert not at.exception
     assert any("Not signed in yet" in str(df.value.to_dict()) or "No login" in str(df.value.to_dict()) for df in at.dataframe)

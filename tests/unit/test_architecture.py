@@ -283,3 +283,46 @@ def test_the_picker_checker_catches_a_query_but_not_a_pure_function(tmp_path):
                    "def size_options(values):\n    return sorted(values)\n\n"
                    "def list_teams(session, actor):\n    return []\n")
     assert [hit.split(" ")[1] for hit in _db_pickers(bad)] == ["team_choices", "owner_options"]
+
+
+def _ungated_tab_bodies(source: str) -> list[str]:
+    """`with tab:` bodies of ui.tabs tabs that do not start with `if ui.in_view(tab)` or
+    `if ui.kept(tab)`: such a body is drawn on every run, open or not (issue 15)."""
+    tree = ast.parse(source)
+    tab_names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and "ui.tabs(" in ast.unparse(node.value):
+            for target in node.targets:
+                tab_names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.With):
+            continue
+        expr = node.items[0].context_expr
+        base = expr.value if isinstance(expr, ast.Subscript) else expr
+        if not (isinstance(base, ast.Name) and base.id in tab_names):
+            continue
+        first = node.body[0]
+        test = ast.unparse(first.test) if isinstance(first, ast.If) else ""
+        gate = f"ui.in_view({ast.unparse(expr)})", f"ui.kept({ast.unparse(expr)})"
+        if not any(test.startswith(g) for g in gate):
+            found.append(f"line {node.lineno}: with {ast.unparse(expr)}")
+    return found
+
+
+def test_every_tab_body_is_drawn_only_when_open_or_kept():
+    offenders = [f"{p.relative_to(ROOT)} {o}" for p in _python_files("pages") + _python_files("ui")
+                 for o in _ungated_tab_bodies(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_the_tab_gate_checker_catches_an_ungated_body():
+    source = (
+        "a, b = ui.tabs(['A', 'B'], key='k')\n"
+        "tabs = dict(zip(n, ui.tabs(['C'], key='j')))\n"
+        "with a:\n    if ui.kept(a):\n        x()\n"
+        "with b:\n    x()\n"
+        "with tabs['c']:\n    if ui.in_view(tabs['c']) and y:\n        x()\n"
+        "with tabs['d']:\n    if ui.in_view(tabs['c']):\n        x()\n"
+    )
+    assert _ungated_tab_bodies(source) == ["line 6: with b", "line 11: with tabs['d']"]
