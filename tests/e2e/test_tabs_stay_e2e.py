@@ -70,3 +70,25 @@ def test_every_tabbed_page_keeps_its_tab_after_a_save(live_server, demo_url, new
     page.get_by_label(_en("admin.new_password"), exact=True).fill("a-new-password-123")
     page.get_by_role("button", name=_en("admin.reset_password")).click()
     _saved(page, tab)
+
+
+def test_text_typed_in_a_tab_survives_a_look_at_another_tab(live_server, demo_url, new_page):
+    """Issue 15: a page draws only its open tab on arrival; a tab holding a form, once opened,
+    stays drawn (hidden) for the visit, so what was typed there and not yet saved is still there."""
+    base = live_server(demo_url)
+    page = new_page()
+    login(page, base, "manager", path="service")
+    main = page.locator('[data-testid="stMain"]')
+    title = page.get_by_label(_en("service.new.title"), exact=True)
+    expect(title).to_have_count(0)  # the New complaint tab was never opened: not sent at all
+
+    new_tab = _open(page, base, "service", "service.tab.new")
+    title.fill("Invoice sent twice, customer waiting")
+    title.press("Tab")
+    main.get_by_role("tab", name=_en("service.tab.complaints"), exact=True).click()
+    wait_for_app(page)
+    expect(title).to_be_hidden()
+    new_tab.click()
+    wait_for_app(page)
+    expect(new_tab).to_have_attribute("aria-selected", "true")
+    expect(title).to_have_value("Invoice sent twice, customer waiting")
