@@ -74,7 +74,8 @@ def tabs(labels: list[str], key: str) -> Sequence[Any]:
     opened |= {label for label, tab in zip(labels, made) if tab.open is not False}
     st.session_state[marker] = (visit, frozenset(opened))
     for label, tab in zip(labels, made):
-        tab.cc_opened = label in opened
+        # Streamlit's TabContainer is a plain object: the mark rides on it for kept() to read.
+        tab.cc_opened = label in opened  # type: ignore[attr-defined]
     return made
 
 
