@@ -106,6 +106,12 @@ BARE_APP = textwrap.dedent('''
                 ctx.enqueue(ForwardMsg.FromString(raw))
         return draw
 
+    def grid():
+        """One small st.dataframe (20 rows, 5 columns) with a title: what one table costs a page."""
+        import pandas as pd
+        st.title("Grid")
+        st.dataframe(pd.DataFrame({f"column {c}": [f"value {r}-{c}" for r in range(20)] for c in range(5)}))
+
     try:  # the Board's drag-and-drop component, so its replayed iframe loads as in the app
         import streamlit_dnd  # noqa: F401
     except ImportError:
@@ -114,6 +120,7 @@ BARE_APP = textwrap.dedent('''
     st.navigation([st.Page(page("Page A"), title="Page A", url_path="a", default=True),
                    st.Page(page("Page B"), title="Page B", url_path="b"),
                    st.Page(floor, title="Floor", url_path="floor"),
+                   st.Page(grid, title="Grid", url_path="grid"),
                    st.Page(replay(), title="Replay", url_path="replay"),
                    st.Page(replay(".visible"), title="Replay visible", url_path="replay_visible")]).run()
 ''')
@@ -242,6 +249,7 @@ COUNT = """() => ({
 CAPTURE: dict = {}  # page -> the raw ForwardMsgs received during the last timed action
 KNOWN: dict = {}  # page -> {hash: raw message}: what the browser has cached, to resolve references
 SEEN: dict = {}  # page -> every raw ForwardMsg received (indexed into KNOWN when a state is taken)
+GRID: dict = {}  # role -> the bare grid page's switch (ms), measured in that role's rounds
 OTHER: dict = {}  # page -> {message kind: [bytes]} the last state took but does not replay (session, menu)
 
 
@@ -548,7 +556,12 @@ def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rou
                 samples[spec.key].add("widget", timed(page, found[1]))
                 samples[spec.key].add_sizes("widget", LAST[page])
                 states.append(content_state(page))
-            content_round(replay, bare_url, replay_file, states, visible, samples[spec.key])
+            try:
+                content_round(replay, bare_url, replay_file, states, visible, samples[spec.key])
+            except Exception as error:  # noqa: BLE001 - one missing floor sample must not lose the run
+                shot = Path(tempfile.gettempdir()) / f"bench-floor-{role}-{spec.key}-{r}.png"
+                replay.screenshot(path=str(shot))
+                print(f"  {role} {spec.key}: no content floor this round ({type(error).__name__}); {shot}", flush=True)
             if spec.key == "board":
                 act = board_drop(page)
                 if act:
@@ -566,10 +579,18 @@ def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rou
             floor.add_sizes("floor", LAST[bare])
         bare.goto(f"{bare_url}/")
         settle(bare)
+    for _ in range(max(3, rounds)):  # one table's cost: page A -> the grid page, as a bare page switch
+        nav_link(bare, "").click()
+        settle(bare)
+        base.add("grid_switch", timed(bare, lambda: nav_link(bare, "grid").click()))
+    nav_link(bare, "").click()
+    settle(bare)
+    state["bare_page"] = ""
     ctx.close()
     bare_ctx.close()
     replay_ctx.close()
     sw, bt = base.median("bare_switch"), base.median("bare_button")
+    GRID[role] = base.median("grid_switch")
     rows = []
     for spec in specs:
         s = samples[spec.key]
@@ -646,6 +667,12 @@ def print_content(rows: list[dict]) -> None:
               f" {ratio(cs, r['bare_switch']):>12} {ms(r.get('visible_switch'))} {ratio(r.get('visible_switch'), r['bare_switch']):>7}"
               f" {ms(r['widget'])} {ms(cw)} {ratio(r['widget'], cw):>8}"
               f" {ratio(cw, r['bare_button']):>11}   {replayed}")
+    for role, ms_grid in GRID.items():
+        bare_sw = next((r["bare_switch"] for r in rows if r["role"] == role), None)
+        if not bare_sw or ms_grid is None:
+            continue
+        print(f"one table ({role}'s rounds): a bare page of a title and one 20-row st.dataframe, page switch"
+              f" {ms_grid:.0f} ms = {ms_grid / bare_sw:.1f}x the bare page switch")
     print("floor: the bare app replaying the page's own messages (bytes, elements, charts, grids), no script work;"
           " visible: replaying only what could be seen (closed tabs' and expanders' bodies left out)")
 
@@ -875,6 +902,8 @@ def main(argv: list[str] | None = None) -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for role in args.roles:
                 rows += bench_role(browser, app.url, bare.url, role, args.pages or [], args.rounds, replay_file)
+                if len(args.roles) > 1 and role != args.roles[-1]:
+                    print_content([r for r in rows if r["role"] == role])  # kept even if a later role fails
             browser.close()
         print_table(rows)
     finally:
