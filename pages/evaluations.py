@@ -150,38 +150,44 @@ if not manages:
     released = [e for e in mine if e["status"] == "released"]
     open_ = [e for e in mine if e["status"] == "open"]
     peers = ui.cached(ev.peer_requests)
-    tab_results, tab_self, tab_peer = st.tabs([
-        ui.t("evaluations.tab.my_results"), ui.t("evaluations.tab.self_review", n=len(open_)), ui.t("evaluations.tab.peer", n=len(peers)),
-    ])
+    member_labels = [ui.t("evaluations.tab.my_results"), ui.t("evaluations.tab.self_review", n=len(open_)),
+                     ui.t("evaluations.tab.peer", n=len(peers))]
+    # Nothing released yet but a review to write: the page opens where the member has work to do.
+    first = member_labels[1] if open_ and not released else None
+    tab_results, tab_self, tab_peer = ui.tabs(member_labels, key="my_evaluations_tab", default=first)
     with tab_results:
-        if not released:
-            ui.empty_state(ui.t("evaluations.no_released"), ui.t("evaluations.no_released_hint"))
-        else:
-            names = {e["evaluation_id"]: f"{e['cycle']} ({ui.fmt_date(e['start'])} – {ui.fmt_date(e['end'])})" for e in released}
-            linked_card = record_links.arrival_id("evaluation")  # the "scorecard sent" notice's link
-            if linked_card in names:
-                st.session_state["my_cycle"] = linked_card
-            chosen = st.selectbox(ui.t("evaluations.cycle"), list(names), format_func=names.get, key="my_cycle")
+        if ui.kept(tab_results):  # the cycle picker is input; the live card is drawn only while open
+            if not released:
+                ui.empty_state(ui.t("evaluations.no_released"), ui.t("evaluations.no_released_hint"))
+            else:
+                names = {e["evaluation_id"]: f"{e['cycle']} ({ui.fmt_date(e['start'])} – {ui.fmt_date(e['end'])})" for e in released}
+                linked_card = record_links.arrival_id("evaluation")  # the "scorecard sent" notice's link
+                if linked_card in names:
+                    st.session_state["my_cycle"] = linked_card
+                chosen = st.selectbox(ui.t("evaluations.cycle"), list(names), format_func=names.get, key="my_cycle")
 
-            @st.fragment(run_every="10s")
-            def my_result() -> None:
-                render_card(ui.cached(ev.get_scorecard, chosen), show_self=True)
-                trend_block(actor.member_id)
+                @st.fragment(run_every="10s")
+                def my_result() -> None:
+                    render_card(ui.cached(ev.get_scorecard, chosen), show_self=True)
+                    trend_block(actor.member_id)
 
-            my_result()
+                if ui.in_view(tab_results):  # a hidden card refreshing every 10 s is work nobody sees
+                    my_result()
     with tab_self:
-        if not open_:
-            ui.empty_state(ui.t("evaluations.no_open"))
-        for e in open_:
-            st.subheader(ui.esc(e["cycle"]))
-            rating_form(e["evaluation_id"], "self")
+        if ui.kept(tab_self):
+            if not open_:
+                ui.empty_state(ui.t("evaluations.no_open"))
+            for e in open_:
+                st.subheader(ui.esc(e["cycle"]))
+                rating_form(e["evaluation_id"], "self")
     with tab_peer:
-        st.caption(ui.t("evaluations.peer_hint"))
-        if not peers:
-            ui.empty_state(ui.t("evaluations.no_peer_requests"))
-        for p in peers:
-            st.subheader(f"{ui.esc(p['member'])} · {ui.esc(p['cycle'])}")
-            rating_form(p["evaluation_id"], "peer")
+        if ui.kept(tab_peer):
+            st.caption(ui.t("evaluations.peer_hint"))
+            if not peers:
+                ui.empty_state(ui.t("evaluations.no_peer_requests"))
+            for p in peers:
+                st.subheader(f"{ui.esc(p['member'])} · {ui.esc(p['cycle'])}")
+                rating_form(p["evaluation_id"], "peer")
     st.stop()
 
 

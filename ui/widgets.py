@@ -53,7 +53,7 @@ def formatter(values, fn: Callable[[Any], str]) -> Callable[[Any], str]:
     return lambda v: table.get(v, str(v))
 
 
-def tabs(labels: list[str], key: str) -> Sequence[Any]:
+def tabs(labels: list[str], key: str, default: str | None = None) -> Sequence[Any]:
     """Tabs that remember which one is open (`st.session_state[key]`), so a message or any element
     that appears above them after a save cannot send the user back to the first tab.
 
@@ -66,7 +66,7 @@ def tabs(labels: list[str], key: str) -> Sequence[Any]:
     # A new visit: app.py numbered another visit to a page, or the tabs were not drawn on the last
     # run (Streamlit then forgot their state), as when the user comes back from another page.
     returning = key in st.session_state
-    made = st.tabs(labels, key=key, on_change="rerun")
+    made = st.tabs(labels, key=key, default=default, on_change="rerun")
     visit = st.session_state.get("_visit_no")
     marker = f"_opened_{key}"
     kept = st.session_state.get(marker)

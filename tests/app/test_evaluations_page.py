@@ -9,6 +9,7 @@ import pytest
 from core import evaluations as ev
 from db.engine import make_engine
 from db.session import unit_of_work
+from tests.app.conftest import open_tab
 from tests.factories import build_world
 
 PAGE = "pages/evaluations.py"
@@ -103,12 +104,15 @@ def test_the_manager_rates_a_member_and_releases_then_the_member_sees_only_their
 
 def test_before_release_a_member_sees_no_result_but_can_self_review(app_at, eval_url):
     at = app_at(eval_url, "member_a1", page=PAGE)
-    text = _texts(at)
-    assert "No released results yet." in text
+    # Nothing released, a review to write: the page opens on the self-review, not on an empty tab.
+    assert at.session_state["my_evaluations_tab"] == "Self-review (1)"
     radio = next(r for r in at.radio if r.key.startswith("self_score_"))
     radio.set_value(5)
     next(b for b in at.button if "Save ratings" in str(b.label)).click().run()
     assert "Saved 1 rating." in _texts(at)
+    assert "No released results yet." not in _texts(at)  # the results tab is closed: not drawn
+    at = open_tab(at, "my_evaluations_tab", "evaluations.tab.my_results")
+    assert "No released results yet." in _texts(at)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

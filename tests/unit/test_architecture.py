@@ -316,6 +316,13 @@ def test_every_tab_body_is_drawn_only_when_open_or_kept():
     assert offenders == []
 
 
+def test_pages_make_tabs_only_through_ui_tabs():
+    """Plain st.tabs draws every body on every run and forgets the open tab after a save."""
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in _python_files("pages")
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if "st.tabs(" in line]
+    assert offenders == []
+
+
 def test_the_tab_gate_checker_catches_an_ungated_body():
     source = (
         "a, b = ui.tabs(['A', 'B'], key='k')\n"
