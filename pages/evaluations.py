@@ -154,7 +154,7 @@ if not manages:
                      ui.t("evaluations.tab.peer", n=len(peers))]
     # Nothing released yet but a review to write: the page opens where the member has work to do.
     first = member_labels[1] if open_ and not released else None
-    tab_results, tab_self, tab_peer = ui.tabs(member_labels, key="my_evaluations_tab", default=first)
+    tab_results, tab_self, tab_peer = ui.tabs(member_labels, key="evaluations_tab", default=first)
     with tab_results:
         if ui.kept(tab_results):  # the cycle picker is input; the live card is drawn only while open
             if not released:

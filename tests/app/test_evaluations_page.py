@@ -105,13 +105,13 @@ def test_the_manager_rates_a_member_and_releases_then_the_member_sees_only_their
 def test_before_release_a_member_sees_no_result_but_can_self_review(app_at, eval_url):
     at = app_at(eval_url, "member_a1", page=PAGE)
     # Nothing released, a review to write: the page opens on the self-review, not on an empty tab.
-    assert at.session_state["my_evaluations_tab"] == "Self-review (1)"
+    assert at.session_state["evaluations_tab"] == "Self-review (1)"
     radio = next(r for r in at.radio if r.key.startswith("self_score_"))
     radio.set_value(5)
     next(b for b in at.button if "Save ratings" in str(b.label)).click().run()
     assert "Saved 1 rating." in _texts(at)
     assert "No released results yet." not in _texts(at)  # the results tab is closed: not drawn
-    at = open_tab(at, "my_evaluations_tab", "evaluations.tab.my_results")
+    at = open_tab(at, "evaluations_tab", "evaluations.tab.my_results")
     assert "No released results yet." in _texts(at)
 
 
