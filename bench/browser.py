@@ -560,7 +560,10 @@ def bench_role(browser, app_url: str, bare_url: str, role: str, pages: list, rou
                 content_round(replay, bare_url, replay_file, states, visible, samples[spec.key])
             except Exception as error:  # noqa: BLE001 - one missing floor sample must not lose the run
                 shot = Path(tempfile.gettempdir()) / f"bench-floor-{role}-{spec.key}-{r}.png"
-                replay.screenshot(path=str(shot))
+                try:  # a crashed replay tab cannot be photographed; the round goes on either way
+                    replay.screenshot(path=str(shot))
+                except Exception:  # noqa: BLE001
+                    shot = Path("(no screenshot: the replay tab is gone)")
                 print(f"  {role} {spec.key}: no content floor this round ({type(error).__name__}); {shot}", flush=True)
             if spec.key == "board":
                 act = board_drop(page)
@@ -900,12 +903,13 @@ def main(argv: list[str] | None = None) -> int:
         rows: list[dict] = []
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for role in args.roles:
-                rows += bench_role(browser, app.url, bare.url, role, args.pages or [], args.rounds, replay_file)
-                if len(args.roles) > 1 and role != args.roles[-1]:
-                    print_content([r for r in rows if r["role"] == role])  # kept even if a later role fails
-            browser.close()
-        print_table(rows)
+            try:
+                for role in args.roles:
+                    rows += bench_role(browser, app.url, bare.url, role, args.pages or [], args.rounds, replay_file)
+            finally:  # the roles measured are printed even when a later one fails
+                browser.close()
+                if rows:
+                    print_table(rows)
     finally:
         app.stop()
         bare.stop()
